@@ -1,0 +1,401 @@
+//! Contract build pipeline: builds a contract crate to `wasm32-unknown-unknown`.
+//!
+//! Two routes, chosen by [`detect_toolchain`]:
+//!
+//! 1. **Target installed** — the active `rustc` has the wasm32 standard library
+//!    (`rustup target add wasm32-unknown-unknown`): a plain
+//!    `cargo build --release --target wasm32-unknown-unknown`.
+//! 2. **Build-std** — a `rustc` with its library source (Debian's `rustc-web`
+//!    and `rust-web-src`: `/usr/bin/rustc` with `/usr/lib/rustlib/src/rust`):
+//!    `-Zbuild-std=core,alloc` with `RUSTC_BOOTSTRAP=1`.
+//!
+//! Otherwise [`BuildError::NoWasmToolchain`] says exactly what to install.
+//!
+//! Every build forces the contract release profile (opt-level `z`, LTO, one
+//! codegen unit, `panic = "abort"`, no debug info) and remaps source paths, so
+//! two builds of the same source give byte-identical wasm. It builds into its
+//! own target directory, so it never fights the outer cargo for a lock, and
+//! cargo's fingerprints skip the work when nothing changed.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::Deserialize;
+
+/// The target triple contracts are built for.
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// Where Debian's `rustc-web` lives (the build-std route's default).
+pub const DEBIAN_RUSTC: &str = "/usr/bin/rustc";
+
+/// What to install when no route works, both ways.
+pub const INSTALL_HINT: &str = "install a wasm32 toolchain: either `rustup target add wasm32-unknown-unknown`, \
+     or (Debian) `apt-get install rustc-web rust-web-src rust-web-llvm lld-22` for the -Zbuild-std route; \
+     `scripts/setup-wasm-toolchain.sh` does this for you";
+
+/// Errors of the build pipeline.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// No route can build wasm32 here.
+    #[error("no wasm32 toolchain: {tried}; {INSTALL_HINT}")]
+    NoWasmToolchain {
+        /// What was probed and why each route failed.
+        tried: String,
+    },
+    /// The directory holds no `Cargo.toml`.
+    #[error("{}: not a contract crate (no Cargo.toml)", .0.display())]
+    NotACrate(PathBuf),
+    /// A program could not be started.
+    #[error("cannot run `{program}`: {source}")]
+    Spawn {
+        /// The program.
+        program: String,
+        /// Why it did not start.
+        source: std::io::Error,
+    },
+    /// cargo ran and failed.
+    #[error("cargo build of {} failed:\n{stderr}", .dir.display())]
+    CargoFailed {
+        /// The contract directory.
+        dir: PathBuf,
+        /// cargo's diagnostics.
+        stderr: String,
+    },
+    /// cargo succeeded but produced no `.wasm` for the contract.
+    #[error("cargo built {} but produced no .wasm: is it a `crate-type = [\"cdylib\"]` library?", .0.display())]
+    NoArtifact(PathBuf),
+    /// Reading a file failed.
+    #[error("{}: {source}", .path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// A route that can build wasm32.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Toolchain {
+    /// `rustc` ships the wasm32 standard library.
+    TargetInstalled {
+        /// The compiler.
+        rustc: PathBuf,
+    },
+    /// `rustc` builds core and alloc from source (`-Zbuild-std`).
+    BuildStd {
+        /// The compiler.
+        rustc: PathBuf,
+    },
+}
+
+impl Toolchain {
+    /// The compiler this route uses.
+    pub fn rustc(&self) -> &Path {
+        match self {
+            Toolchain::TargetInstalled { rustc } | Toolchain::BuildStd { rustc } => rustc,
+        }
+    }
+}
+
+impl fmt::Display for Toolchain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Toolchain::TargetInstalled { rustc } => {
+                write!(f, "{} with the {WASM_TARGET} target", rustc.display())
+            }
+            Toolchain::BuildStd { rustc } => {
+                write!(f, "{} with -Zbuild-std=core,alloc", rustc.display())
+            }
+        }
+    }
+}
+
+/// How to build.
+#[derive(Clone, Debug)]
+pub struct BuildOptions {
+    /// The `cargo` to run (default: `$CARGO`, else `cargo`).
+    pub cargo: PathBuf,
+    /// The compiler probed first for an installed wasm32 target (default:
+    /// `$RUSTC`, else `rustc`).
+    pub rustc: PathBuf,
+    /// The compiler probed for the build-std route (default [`DEBIAN_RUSTC`]).
+    pub build_std_rustc: PathBuf,
+    /// Target directory (default: `<contract workspace>/target/capheap-wasm`).
+    pub target_dir: Option<PathBuf>,
+    /// Let cargo's progress and diagnostics through to stderr.
+    pub verbose: bool,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        let from_env = |var: &str, fallback: &str| {
+            std::env::var_os(var)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(fallback))
+        };
+        BuildOptions {
+            cargo: from_env("CARGO", "cargo"),
+            rustc: from_env("RUSTC", "rustc"),
+            build_std_rustc: PathBuf::from(DEBIAN_RUSTC),
+            target_dir: None,
+            verbose: false,
+        }
+    }
+}
+
+/// A built contract.
+#[derive(Clone, Debug)]
+pub struct BuiltContract {
+    /// The crate's library name.
+    pub name: String,
+    /// Path of the `.wasm`.
+    pub wasm_path: PathBuf,
+    /// Its bytes.
+    pub wasm: Vec<u8>,
+    /// The route that built it.
+    pub toolchain: Toolchain,
+}
+
+/// Runs `rustc --print <what> [--target wasm32]`, returning trimmed stdout.
+fn rustc_print(rustc: &Path, what: &str, wasm: bool) -> Result<String, String> {
+    let mut cmd = Command::new(rustc);
+    cmd.args(["--print", what]);
+    if wasm {
+        cmd.args(["--target", WASM_TARGET]);
+    }
+    let out = cmd
+        .output()
+        .map_err(|e| format!("{} cannot run ({e})", rustc.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{} --print {what} failed: {}",
+            rustc.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// Does `dir` hold a prebuilt `libcore`?
+fn has_libcore(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries.flatten().any(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with("libcore-") && name.ends_with(".rlib")
+        })
+    })
+}
+
+/// Finds a route that can build wasm32, trying the installed target first.
+pub fn detect_toolchain(opts: &BuildOptions) -> Result<Toolchain, BuildError> {
+    let mut tried = Vec::new();
+    match rustc_print(&opts.rustc, "target-libdir", true) {
+        Ok(libdir) if has_libcore(Path::new(&libdir)) => {
+            return Ok(Toolchain::TargetInstalled {
+                rustc: opts.rustc.clone(),
+            });
+        }
+        Ok(libdir) => tried.push(format!(
+            "{} has no {WASM_TARGET} standard library (nothing in {libdir})",
+            opts.rustc.display()
+        )),
+        Err(e) => tried.push(e),
+    }
+    match rustc_print(&opts.build_std_rustc, "sysroot", false) {
+        Ok(sysroot) => {
+            let src = Path::new(&sysroot).join("lib/rustlib/src/rust/library/core");
+            if src.join("Cargo.toml").is_file() {
+                return Ok(Toolchain::BuildStd {
+                    rustc: opts.build_std_rustc.clone(),
+                });
+            }
+            tried.push(format!(
+                "{} has no library source ({} is missing)",
+                opts.build_std_rustc.display(),
+                src.display()
+            ));
+        }
+        Err(e) => tried.push(e),
+    }
+    Err(BuildError::NoWasmToolchain {
+        tried: tried.join("; "),
+    })
+}
+
+/// The flags every contract build gets, `\x1f`-separated for
+/// `CARGO_ENCODED_RUSTFLAGS`: source paths are remapped so the wasm does not
+/// depend on where the checkout or the cargo home lives.
+fn encoded_rustflags(workspace_root: &Path) -> OsString {
+    let mut flags: Vec<OsString> = Vec::new();
+    let mut remap = |from: &Path, to: &str| {
+        let mut flag = OsString::from("--remap-path-prefix=");
+        flag.push(from);
+        flag.push("=");
+        flag.push(to);
+        flags.push(flag);
+    };
+    if let Some(home) = cargo_home() {
+        remap(&home, "/cargo");
+    }
+    remap(workspace_root, "/contract");
+    let mut out = OsString::new();
+    for (i, f) in flags.iter().enumerate() {
+        if i > 0 {
+            out.push("\x1f");
+        }
+        out.push(f);
+    }
+    out
+}
+
+fn cargo_home() -> Option<PathBuf> {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+}
+
+#[derive(Deserialize)]
+struct LocateProject {
+    root: PathBuf,
+}
+
+/// The root manifest of the cargo workspace that holds `manifest`.
+fn workspace_root(opts: &BuildOptions, manifest: &Path) -> Result<PathBuf, BuildError> {
+    let out = Command::new(&opts.cargo)
+        .args(["locate-project", "--workspace", "--message-format", "json"])
+        .arg("--manifest-path")
+        .arg(manifest)
+        .output()
+        .map_err(|source| BuildError::Spawn {
+            program: opts.cargo.display().to_string(),
+            source,
+        })?;
+    if !out.status.success() {
+        return Err(BuildError::CargoFailed {
+            dir: manifest.to_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        });
+    }
+    let located: LocateProject =
+        serde_json::from_slice(&out.stdout).map_err(|e| BuildError::CargoFailed {
+            dir: manifest.to_owned(),
+            stderr: format!("cannot read `cargo locate-project` output: {e}"),
+        })?;
+    Ok(located
+        .root
+        .parent()
+        .map(Path::to_owned)
+        .unwrap_or(located.root))
+}
+
+#[derive(Deserialize)]
+struct ArtifactMessage {
+    reason: String,
+    #[serde(default)]
+    manifest_path: PathBuf,
+    #[serde(default)]
+    filenames: Vec<PathBuf>,
+    #[serde(default)]
+    target: Option<ArtifactTarget>,
+}
+
+#[derive(Deserialize)]
+struct ArtifactTarget {
+    name: String,
+}
+
+/// Builds the contract crate in `dir` to wasm32 and returns its bytes.
+pub fn build_contract(dir: &Path, opts: &BuildOptions) -> Result<BuiltContract, BuildError> {
+    let manifest = dir.join("Cargo.toml");
+    if !manifest.is_file() {
+        return Err(BuildError::NotACrate(dir.to_owned()));
+    }
+    let manifest = manifest.canonicalize().map_err(|source| BuildError::Io {
+        path: manifest.clone(),
+        source,
+    })?;
+    let toolchain = detect_toolchain(opts)?;
+    let root = workspace_root(opts, &manifest)?;
+    let target_dir = opts
+        .target_dir
+        .clone()
+        .unwrap_or_else(|| root.join("target").join("capheap-wasm"));
+
+    let mut cmd = Command::new(&opts.cargo);
+    cmd.args(["build", "--release", "--target", WASM_TARGET])
+        .args(["--message-format", "json-render-diagnostics"])
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .arg("--target-dir")
+        .arg(&target_dir);
+    if !opts.verbose {
+        cmd.arg("--quiet");
+    }
+    // The outer cargo (e.g. `cargo test`) exports variables meant for its own
+    // build; none of them may leak into the contract build.
+    for var in [
+        "RUSTFLAGS",
+        "CARGO_BUILD_RUSTFLAGS",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET",
+        "RUSTC_BOOTSTRAP",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "CARGO_PRIMARY_PACKAGE",
+        "CARGO_MANIFEST_DIR",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("RUSTC", toolchain.rustc())
+        .env("CARGO_ENCODED_RUSTFLAGS", encoded_rustflags(&root))
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "z")
+        .env("CARGO_PROFILE_RELEASE_LTO", "true")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1")
+        .env("CARGO_PROFILE_RELEASE_PANIC", "abort")
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+        .env("CARGO_PROFILE_RELEASE_INCREMENTAL", "false");
+    if let Toolchain::BuildStd { .. } = toolchain {
+        cmd.env("RUSTC_BOOTSTRAP", "1")
+            .arg("-Zbuild-std=core,alloc");
+    }
+    if opts.verbose {
+        cmd.stderr(std::process::Stdio::inherit());
+    }
+    let out = cmd.output().map_err(|source| BuildError::Spawn {
+        program: opts.cargo.display().to_string(),
+        source,
+    })?;
+    if !out.status.success() {
+        return Err(BuildError::CargoFailed {
+            dir: dir.to_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        });
+    }
+
+    let (name, wasm_path) = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<ArtifactMessage>(line).ok())
+        .filter(|m| m.reason == "compiler-artifact" && m.manifest_path == manifest)
+        .find_map(|m| {
+            let wasm = m
+                .filenames
+                .into_iter()
+                .find(|f| f.extension().is_some_and(|e| e == "wasm"))?;
+            Some((m.target.map(|t| t.name).unwrap_or_default(), wasm))
+        })
+        .ok_or_else(|| BuildError::NoArtifact(dir.to_owned()))?;
+    let wasm = std::fs::read(&wasm_path).map_err(|source| BuildError::Io {
+        path: wasm_path.clone(),
+        source,
+    })?;
+    Ok(BuiltContract {
+        name,
+        wasm_path,
+        wasm,
+        toolchain,
+    })
+}

@@ -1,0 +1,2 @@
+//! capheap: deterministic, capped, gas-metered memory for wasm smart contracts.
+#![no_std]

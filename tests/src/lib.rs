@@ -1,0 +1,33 @@
+//! End-to-end test support: builds the workspace's contracts to wasm32 with
+//! capheap-sim's pipeline and loads them into the simulator.
+
+use std::path::PathBuf;
+
+use capheap_sim::{BuildOptions, BuiltContract, Contract, build_contract};
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_owned()
+}
+
+/// The directory of contract `name` (`contracts/<name>`).
+pub fn contract_dir(name: &str) -> PathBuf {
+    repo_root().join("contracts").join(name)
+}
+
+/// Builds `contracts/<name>` to wasm32 into the shared contracts target
+/// directory (a second build is a no-op), panicking with the pipeline's error.
+pub fn build(name: &str) -> BuiltContract {
+    build_contract(&contract_dir(name), &BuildOptions::default())
+        .unwrap_or_else(|e| panic!("building contracts/{name}: {e}"))
+}
+
+/// Builds `contracts/<name>` and compiles it for the simulator.
+pub fn load(name: &str) -> Contract {
+    let built = build(name);
+    Contract::from_bytes(&built.wasm)
+        .unwrap_or_else(|e| panic!("loading {}: {e}", built.wasm_path.display()))
+}

@@ -1,0 +1,117 @@
+//! The contract build pipeline: reproducible output, skipped rebuilds, and an
+//! error that names the fix when no wasm toolchain exists.
+
+use std::path::Path;
+
+use capheap_sim::pipeline::{
+    BuildError, BuildOptions, INSTALL_HINT, build_contract, detect_toolchain,
+};
+use capheap_tests::{build, contract_dir};
+
+#[test]
+fn rebuild_into_a_fresh_target_dir_is_byte_identical() {
+    let first = build("hello");
+    let fresh = tempfile::tempdir().unwrap();
+    let opts = BuildOptions {
+        target_dir: Some(fresh.path().to_owned()),
+        ..BuildOptions::default()
+    };
+    let second = build_contract(&contract_dir("hello"), &opts).unwrap();
+    assert_ne!(first.wasm_path, second.wasm_path);
+    assert!(second.wasm_path.starts_with(fresh.path()));
+    assert_eq!(
+        first.wasm, second.wasm,
+        "two builds of one source must be byte-identical"
+    );
+}
+
+#[test]
+fn second_build_reuses_the_artifact() {
+    let first = build("hello");
+    let modified = std::fs::metadata(&first.wasm_path)
+        .unwrap()
+        .modified()
+        .unwrap();
+    let second = build("hello");
+    assert_eq!(first.wasm, second.wasm);
+    assert_eq!(
+        std::fs::metadata(&second.wasm_path)
+            .unwrap()
+            .modified()
+            .unwrap(),
+        modified,
+        "nothing changed, so cargo must not relink the contract"
+    );
+}
+
+/// A fake `rustc` that answers `--print` like a compiler without wasm32 std and
+/// without library source.
+fn fake_rustc(dir: &Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let sysroot = dir.join("sysroot");
+    std::fs::create_dir_all(sysroot.join("lib")).unwrap();
+    let script = dir.join("rustc");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\ncase \"$*\" in\n  *target-libdir*) echo {0}/lib ;;\n  *sysroot*) echo {0} ;;\n  *) exit 1 ;;\nesac\n",
+            sysroot.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    script
+}
+
+#[test]
+fn missing_toolchain_error_names_both_fixes() {
+    let dir = tempfile::tempdir().unwrap();
+    let rustc = fake_rustc(dir.path());
+    let opts = BuildOptions {
+        rustc: rustc.clone(),
+        build_std_rustc: rustc,
+        ..BuildOptions::default()
+    };
+    let err = build_contract(&contract_dir("hello"), &opts).unwrap_err();
+    assert!(matches!(err, BuildError::NoWasmToolchain { .. }), "{err}");
+    let message = err.to_string();
+    assert!(
+        message.contains("rustup target add wasm32-unknown-unknown"),
+        "{message}"
+    );
+    assert!(
+        message.contains("apt-get install rustc-web rust-web-src"),
+        "{message}"
+    );
+    assert!(
+        message.contains("has no wasm32-unknown-unknown standard library"),
+        "{message}"
+    );
+    assert!(message.contains("has no library source"), "{message}");
+    assert!(message.contains(INSTALL_HINT));
+}
+
+#[test]
+fn a_rustc_that_does_not_exist_is_reported() {
+    let opts = BuildOptions {
+        rustc: "/nonexistent/rustc".into(),
+        build_std_rustc: "/nonexistent/rustc-web".into(),
+        ..BuildOptions::default()
+    };
+    let message = detect_toolchain(&opts).unwrap_err().to_string();
+    assert!(
+        message.contains("/nonexistent/rustc cannot run"),
+        "{message}"
+    );
+    assert!(
+        message.contains("/nonexistent/rustc-web cannot run"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_directory_without_a_crate_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = build_contract(dir.path(), &BuildOptions::default()).unwrap_err();
+    assert!(matches!(err, BuildError::NotACrate(_)), "{err}");
+}
