@@ -1,30 +1,99 @@
 //! The simulator's error type.
+//!
+//! Every failure is a [`SimError`] variant: loading (not wasm, invalid wasm,
+//! reserved or unknown imports, caps), running (trap, out of fuel, abort,
+//! host misuse, caps), snapshots ([`SnapshotError`]). Errors are plain data
+//! (`Clone`, `Eq`, `Serialize`) so they can sit inside a
+//! [`CallOutcome`](crate::CallOutcome), be compared across replays and be
+//! emitted as JSON.
 
 use std::path::PathBuf;
 
+use serde::Serialize;
+
+use crate::limits::Limit;
+use crate::snapshot::SnapshotError;
+
 /// Everything that can go wrong loading or running a contract.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "type", content = "detail", rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum SimError {
     /// A file could not be read.
-    #[error("{}: {source}", .path.display())]
+    #[error("{}: {message}", .path.display())]
     Io {
         /// The file.
         path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
+        /// The operating system's description.
+        message: String,
     },
     /// The bytes are not a wasm module at all.
     #[error("not a wasm module: {0}")]
     NotWasm(String),
-    /// The module is wasm but wasmi rejects it (malformed, invalid, or uses a
-    /// disabled feature).
+    /// The module is wasm but the simulator's wasmi rejects it (malformed,
+    /// invalid, or uses a disabled feature such as SIMD, threads or memory64).
     #[error("invalid wasm module: {0}")]
     InvalidWasm(String),
-    /// Instantiation failed (unresolved import, start function trapped, ...).
+    /// The load-time rewrite failed on a module wasmi accepted (a simulator
+    /// bug: please report it with the module).
+    #[error("instrumenting the module failed: {0}")]
+    Instrument(String),
+    /// The module imports from the simulator's reserved module.
+    #[error("import `{module}.{name}` uses the reserved module `{module}`")]
+    ReservedImport {
+        /// The import's module.
+        module: String,
+        /// The import's name.
+        name: String,
+    },
+    /// The module exports a name the simulator reserves for itself.
+    #[error("export `{name}` uses the reserved prefix `{prefix}`")]
+    ReservedExport {
+        /// The export.
+        name: String,
+        /// The reserved prefix.
+        prefix: String,
+    },
+    /// An import that neither the host ABI nor a custom host function provides
+    /// (rejected at load under [`UnknownImports::Reject`](crate::UnknownImports),
+    /// and always for non-function imports).
+    #[error("unknown import `{module}.{name}` ({kind})")]
+    UnknownImport {
+        /// The import's module.
+        module: String,
+        /// The import's name.
+        name: String,
+        /// `func`, `memory`, `global`, `table` or `tag`.
+        kind: String,
+    },
+    /// A known host function imported with the wrong signature.
+    #[error("import `{module}.{name}` has signature {found}; the host provides {expected}")]
+    ImportSignature {
+        /// The import's module.
+        module: String,
+        /// The import's name.
+        name: String,
+        /// The module's signature.
+        found: String,
+        /// The host's signature.
+        expected: String,
+    },
+    /// Two host functions of the same name, or one that shadows the host ABI.
+    #[error("host function `{module}.{name}` is defined twice")]
+    DuplicateHostFunction {
+        /// The module.
+        module: String,
+        /// The name.
+        name: String,
+    },
+    /// The simulator configuration is inconsistent.
+    #[error("invalid simulator configuration: {0}")]
+    Config(String),
+    /// Instantiation failed (start function trapped, ...).
     #[error("cannot instantiate: {0}")]
     Instantiate(String),
-    /// The module exports no linear memory named `memory`.
-    #[error("the module exports no linear memory named `memory`")]
+    /// The module has no linear memory but the operation needs one.
+    #[error("the module has no linear memory")]
     NoMemory,
     /// No export of that name.
     #[error("no export named `{0}`")]
@@ -42,11 +111,38 @@ pub enum SimError {
         /// What the call needs.
         expected: String,
     },
-    /// The contract ran out of fuel.
+    /// The call ran out of fuel executing wasm or a host function.
     #[error("out of fuel: the call needed more than its limit of {limit} fuel")]
     OutOfFuel {
         /// The fuel limit of the call.
         limit: u64,
+    },
+    /// A `memory.grow` could not be paid for; memory is unchanged.
+    #[error(
+        "out of fuel growing memory by {delta_pages} page(s) from {current_pages}: price {}, fuel left {fuel_left} (limit {limit})",
+        match .price { Some(p) => p.to_string(), None => "unpriceable".to_owned() }
+    )]
+    GrowthOutOfFuel {
+        /// Pages before the growth.
+        current_pages: u32,
+        /// Pages requested.
+        delta_pages: u32,
+        /// The schedule's price (`None`: the schedule cannot price it).
+        price: Option<u64>,
+        /// Fuel left when the growth was attempted.
+        fuel_left: u64,
+        /// The fuel limit of the call.
+        limit: u64,
+    },
+    /// A cap was exceeded.
+    #[error("limit exceeded: {limit} is capped at {max}{}", match .value { Some(v) => format!(", got {v}"), None => String::new() })]
+    LimitExceeded {
+        /// Which cap.
+        limit: Limit,
+        /// The cap's value.
+        max: u64,
+        /// The value that exceeded it, when known.
+        value: Option<u64>,
     },
     /// The contract trapped.
     #[error("trap in `{export}`: {message}")]
@@ -55,6 +151,32 @@ pub enum SimError {
         export: String,
         /// wasmi's description.
         message: String,
+    },
+    /// The contract called `capheap.abort(code, msg_ptr, msg_len)`.
+    #[error("contract aborted with code {code}: {message}")]
+    Abort {
+        /// The contract's code.
+        code: i32,
+        /// The contract's message (lossy UTF-8).
+        message: String,
+    },
+    /// A host function was misused (a region outside memory, a missing
+    /// `capheap_alloc`, ...) or a custom host function failed.
+    #[error("host function `{function}`: {message}")]
+    Host {
+        /// `module.name` of the host function.
+        function: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The contract called an import that nothing provides
+    /// ([`UnknownImports::Trap`](crate::UnknownImports)).
+    #[error("the contract called unknown import `{module}.{name}`")]
+    UnknownImportCalled {
+        /// The import's module.
+        module: String,
+        /// The import's name.
+        name: String,
     },
     /// The contract's `capheap_alloc` returned null for the call input.
     #[error("`capheap_alloc({len})` returned 0: the contract could not place the input")]
@@ -78,6 +200,59 @@ pub enum SimError {
         /// Memory size in bytes.
         memory_len: usize,
     },
+    /// A snapshot could not be read, written or restored.
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotError),
+}
+
+impl SimError {
+    /// A short kebab-case name of the variant (`out-of-fuel`, `trap`, ...),
+    /// the same as the `type` field of its JSON form (`{"type": ..., "detail": ...}`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SimError::Io { .. } => "io",
+            SimError::NotWasm(_) => "not-wasm",
+            SimError::InvalidWasm(_) => "invalid-wasm",
+            SimError::Instrument(_) => "instrument",
+            SimError::ReservedImport { .. } => "reserved-import",
+            SimError::ReservedExport { .. } => "reserved-export",
+            SimError::UnknownImport { .. } => "unknown-import",
+            SimError::ImportSignature { .. } => "import-signature",
+            SimError::DuplicateHostFunction { .. } => "duplicate-host-function",
+            SimError::Config(_) => "config",
+            SimError::Instantiate(_) => "instantiate",
+            SimError::NoMemory => "no-memory",
+            SimError::MissingExport(_) => "missing-export",
+            SimError::NotAFunction(_) => "not-a-function",
+            SimError::WrongSignature { .. } => "wrong-signature",
+            SimError::OutOfFuel { .. } => "out-of-fuel",
+            SimError::GrowthOutOfFuel { .. } => "growth-out-of-fuel",
+            SimError::LimitExceeded { .. } => "limit-exceeded",
+            SimError::Trap { .. } => "trap",
+            SimError::Abort { .. } => "abort",
+            SimError::Host { .. } => "host",
+            SimError::UnknownImportCalled { .. } => "unknown-import-called",
+            SimError::InputAllocFailed { .. } => "input-alloc-failed",
+            SimError::InputTooLarge { .. } => "input-too-large",
+            SimError::RegionOutOfBounds { .. } => "region-out-of-bounds",
+            SimError::Snapshot(_) => "snapshot",
+        }
+    }
+
+    /// Whether the error is "ran out of fuel", in wasm or paying for growth.
+    pub fn is_out_of_fuel(&self) -> bool {
+        matches!(
+            self,
+            SimError::OutOfFuel { .. } | SimError::GrowthOutOfFuel { .. }
+        )
+    }
+
+    pub(crate) fn host(function: &str, message: impl Into<String>) -> Self {
+        SimError::Host {
+            function: function.to_owned(),
+            message: message.into(),
+        }
+    }
 }
 
 /// Shorthand for results of the simulator.

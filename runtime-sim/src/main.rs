@@ -38,7 +38,7 @@ enum Command {
         #[arg(long, default_value = "")]
         input: String,
         /// Fuel limit of the call.
-        #[arg(long, default_value_t = capheap_sim::sim::DEFAULT_FUEL_LIMIT)]
+        #[arg(long, default_value_t = capheap_sim::DEFAULT_FUEL_LIMIT)]
         fuel: u64,
     },
 }
@@ -96,7 +96,7 @@ fn run(cli: Cli) -> Result<(), String> {
             let input = parse_input(&input)?;
             let contract = Contract::from_file(&wasm).map_err(|e| e.to_string())?;
             let mut instance = contract.instantiate().map_err(|e| e.to_string())?;
-            instance.set_fuel_limit(fuel);
+            instance.set_fuel_limit(fuel).map_err(|e| e.to_string())?;
             let outcome = instance.call(&call, &input).map_err(|e| e.to_string())?;
             println!("export:   {call}");
             match outcome.returned {
@@ -109,7 +109,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 None => {}
             }
             println!("output:   0x{}", hex(&outcome.output));
-            println!("fuel:     {}", outcome.fuel);
+            println!("fuel:     {}", outcome.fuel.total);
             println!(
                 "pages:    {} -> {}",
                 outcome.pages_before, outcome.pages_after

@@ -127,6 +127,10 @@ pub struct BuildOptions {
     pub target_dir: Option<PathBuf>,
     /// Let cargo's progress and diagnostics through to stderr.
     pub verbose: bool,
+    /// Cargo features to enable (`--features a,b`; default none).
+    pub features: Vec<String>,
+    /// Build without the crate's default features (`--no-default-features`).
+    pub no_default_features: bool,
 }
 
 impl Default for BuildOptions {
@@ -143,6 +147,8 @@ impl Default for BuildOptions {
             build_std_rustc: PathBuf::from(DEBIAN_RUSTC),
             target_dir: None,
             verbose: false,
+            features: Vec::new(),
+            no_default_features: false,
         }
     }
 }
@@ -335,6 +341,12 @@ pub fn build_contract(dir: &Path, opts: &BuildOptions) -> Result<BuiltContract, 
         .arg(&target_dir);
     if !opts.verbose {
         cmd.arg("--quiet");
+    }
+    if opts.no_default_features {
+        cmd.arg("--no-default-features");
+    }
+    if !opts.features.is_empty() {
+        cmd.arg("--features").arg(opts.features.join(","));
     }
     // The outer cargo (e.g. `cargo test`) exports variables meant for its own
     // build; none of them may leak into the contract build.

@@ -17,7 +17,7 @@ fn reverse_returns_the_reversed_input() {
     let mut instance = contract.instantiate().unwrap();
     let outcome = instance.call("reverse", b"capheap").unwrap();
     assert_eq!(outcome.output, b"paehpac");
-    assert!(outcome.fuel > 0);
+    assert!(outcome.fuel.total > 0);
     assert!(outcome.pages_after >= outcome.pages_before);
 }
 
@@ -54,14 +54,14 @@ fn fuel_is_identical_across_fresh_instances() {
         .unwrap()
         .call("reverse", &[7u8; 4096])
         .unwrap();
-    assert!(longer.fuel > first.fuel);
+    assert!(longer.fuel.total > first.fuel.total);
 }
 
 #[test]
 fn out_of_fuel_is_a_typed_error() {
     let contract = load("hello");
     let mut instance = contract.instantiate().unwrap();
-    instance.set_fuel_limit(50);
+    instance.set_fuel_limit(50).unwrap();
     let err = instance.call("reverse", &[1u8; 1000]).unwrap_err();
     assert!(
         matches!(err, capheap_sim::SimError::OutOfFuel { limit: 50 }),

@@ -115,3 +115,50 @@ fn a_directory_without_a_crate_is_rejected() {
     let err = build_contract(dir.path(), &BuildOptions::default()).unwrap_err();
     assert!(matches!(err, BuildError::NotACrate(_)), "{err}");
 }
+
+/// Which allocator a build of `contracts/alloc-bench` links, as its
+/// `allocator_id()` export reports it (bump 1, talc 4).
+fn allocator_id(opts: &BuildOptions) -> Result<i64, BuildError> {
+    let built = build_contract(&contract_dir("alloc-bench"), opts)?;
+    let contract = capheap_sim::Contract::from_bytes(&built.wasm).unwrap();
+    let outcome = contract
+        .instantiate()
+        .unwrap()
+        .call("allocator_id", &[])
+        .unwrap();
+    Ok(outcome.returned.unwrap())
+}
+
+#[test]
+fn cargo_features_are_honoured() {
+    let target = |name: &str| {
+        capheap_tests::repo_root()
+            .join("contracts/target/alloc-bench")
+            .join(name)
+    };
+    // Default features: alloc-bench's default is the bump allocator.
+    let default = BuildOptions {
+        target_dir: Some(target("default")),
+        ..BuildOptions::default()
+    };
+    assert_eq!(allocator_id(&default).unwrap(), 1);
+    // --no-default-features --features talc: talc, and only talc.
+    let talc = BuildOptions {
+        target_dir: Some(target("talc")),
+        no_default_features: true,
+        features: vec!["talc".to_owned()],
+        ..BuildOptions::default()
+    };
+    assert_eq!(allocator_id(&talc).unwrap(), 4);
+    // --features talc alone keeps the default `bump` on as well, which
+    // alloc-bench refuses at compile time: the default features were passed.
+    let both = BuildOptions {
+        no_default_features: false,
+        ..talc
+    };
+    let err = allocator_id(&both).unwrap_err();
+    assert!(
+        matches!(&err, BuildError::CargoFailed { stderr, .. } if stderr.contains("exactly one allocator feature")),
+        "{err}"
+    );
+}

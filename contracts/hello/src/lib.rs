@@ -2,7 +2,8 @@
 //!
 //! Exports (call convention v0, see `docs/src/simulator.md`):
 //! - `capheap_alloc(len) -> ptr` / `capheap_free(ptr, len)`: the host places
-//!   call input into contract memory through these.
+//!   call input into contract memory through these (capheap's host ABI).
+//! - `capheap_stats() -> i64`: capheap's statistics, borsh-encoded.
 //! - `reverse(ptr, len) -> i64`: returns a region `(out_ptr << 32) | out_len`
 //!   holding the input reversed.
 //! - `checksum(ptr, len) -> i64`: returns a region holding the Adler-32 of the
@@ -13,33 +14,24 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 
-mod bump;
+use capheap::{Config, Heap};
 
 #[global_allocator]
-static ALLOC: bump::Bump = bump::Bump;
+static HEAP: Heap = Heap::new(Config::DEFAULT.detailed_stats(true));
+
+capheap::export_host_abi!(HEAP);
+capheap::export_stats!(HEAP);
 
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()
 }
 
-/// Allocates `len` bytes for the host to write call input into.
-#[unsafe(no_mangle)]
-pub extern "C" fn capheap_alloc(len: u32) -> u32 {
-    let mut buf: Vec<u8> = Vec::with_capacity(len as usize);
-    let ptr = buf.as_mut_ptr();
-    core::mem::forget(buf);
-    ptr as u32
-}
-
-/// Releases a buffer from [`capheap_alloc`] (the bump allocator never frees).
-#[unsafe(no_mangle)]
-pub extern "C" fn capheap_free(_ptr: u32, _len: u32) {}
-
 /// Borrows the host-written input.
 fn input<'a>(ptr: u32, len: u32) -> &'a [u8] {
     // SAFETY: the host wrote `len` bytes at `ptr`, a buffer it obtained from
-    // `capheap_alloc(len)`; nothing else aliases it during the call.
+    // `capheap_alloc(len)` (or a dangling non-null pointer when `len` is 0);
+    // nothing else aliases it during the call.
     unsafe { core::slice::from_raw_parts(ptr as *const u8, len as usize) }
 }
 

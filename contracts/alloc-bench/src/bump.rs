@@ -1,4 +1,4 @@
-//! A 20-line bump allocator: `hello` uses it until it links capheap.
+//! The 20-line bump allocator of `contracts/hello`: never frees; the floor.
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::arch::wasm32::{memory_grow, memory_size};
@@ -22,8 +22,12 @@ unsafe impl GlobalAlloc for Bump {
         if top == 0 {
             top = memory_size(0) * PAGE;
         }
-        let Some(start) = top.checked_next_multiple_of(layout.align()) else { return core::ptr::null_mut() };
-        let Some(end) = start.checked_add(layout.size()) else { return core::ptr::null_mut() };
+        let Some(start) = top.checked_next_multiple_of(layout.align()) else {
+            return core::ptr::null_mut();
+        };
+        let Some(end) = start.checked_add(layout.size()) else {
+            return core::ptr::null_mut();
+        };
         let have = memory_size(0) * PAGE;
         if end > have && memory_grow(0, (end - have).div_ceil(PAGE)) == usize::MAX {
             return core::ptr::null_mut();

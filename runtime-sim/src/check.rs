@@ -1,0 +1,637 @@
+//! `check`: a static report on a module against a simulator's configuration,
+//! in the spirit of `cosmwasm-check`.
+//!
+//! Findings carry a [`Level`]; [`CheckReport::passes`] tells whether a
+//! report is clean at a `--deny` level. The module is parsed with every
+//! wasm feature decodable, so the report can name what the simulator's wasmi
+//! would reject (SIMD, atomics, memory64, ...) instead of only failing.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+use wasmparser::{ExternalKind, FuncType, Operator, Parser, Payload};
+
+use crate::engine::{Simulator, UnknownImports};
+use crate::host::{ALLOC_EXPORT, HOST_ABI_VERSION, HOST_MODULE, abi_function};
+use crate::instrument::{self, ModuleInfo, RESERVED_MODULE, RESERVED_PREFIX};
+use crate::memroot::Digest;
+use crate::stats::STATS_EXPORT;
+
+/// Severity of a finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Worth knowing.
+    Info,
+    /// Likely a problem on some chain, or for the simulator's guarantees.
+    Warn,
+    /// The simulator refuses the module, or it breaks a cap.
+    Error,
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+        })
+    }
+}
+
+impl FromStr for Level {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "info" => Ok(Level::Info),
+            "warn" | "warning" => Ok(Level::Warn),
+            "error" => Ok(Level::Error),
+            _ => Err(format!("unknown level `{s}` (info, warn, error)")),
+        }
+    }
+}
+
+/// One finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Severity.
+    pub level: Level,
+    /// Stable kebab-case identifier (`float-nan`, `unknown-import`, ...).
+    pub code: &'static str,
+    /// Human-readable detail.
+    pub message: String,
+}
+
+/// Who provides an import.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Provider {
+    /// The host ABI.
+    HostAbi,
+    /// A custom host function of the simulator.
+    Custom,
+    /// The simulator's reserved module (refused).
+    Reserved,
+    /// Nobody.
+    Unknown,
+}
+
+/// An import of the module.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    /// Module.
+    pub module: String,
+    /// Name.
+    pub name: String,
+    /// `func`, `memory`, `global`, `table` or `tag`.
+    pub kind: &'static str,
+    /// Signature of a function import.
+    pub signature: Option<String>,
+    /// Who provides it.
+    pub provider: Provider,
+}
+
+/// An export of the module.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExportSummary {
+    /// Name.
+    pub name: String,
+    /// `func`, `memory`, `global`, `table` or `tag`.
+    pub kind: &'static str,
+    /// Signature of a function export.
+    pub signature: Option<String>,
+    /// Whether `Instance::call` can call it (call convention v0).
+    pub callable: bool,
+}
+
+/// Memory 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct MemorySummary {
+    /// Initial pages.
+    pub initial: u64,
+    /// Declared maximum pages.
+    pub maximum: Option<u64>,
+    /// The simulator's page cap.
+    pub cap: u32,
+    /// 64-bit memory.
+    pub memory64: bool,
+    /// Shared memory.
+    pub shared: bool,
+    /// Imported rather than defined.
+    pub imported: bool,
+}
+
+/// Operator counts over all function bodies.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct OperatorCounts {
+    /// All operators.
+    pub total: u64,
+    /// Operators touching `f32`/`f64` (loads, stores, arithmetic, conversions).
+    pub float: u64,
+    /// Float operators whose NaN results are nondeterministic across engines
+    /// (arithmetic, min/max, rounding, sqrt, promote/demote).
+    pub float_nan: u64,
+    /// SIMD (`v128`) operators.
+    pub simd: u64,
+    /// Atomic (threads) operators.
+    pub atomic: u64,
+    /// `memory.grow` sites (all rerouted to the growth hook).
+    pub memory_grow: u64,
+    /// `table.set/grow/fill/copy/init` and `elem.drop`.
+    pub table_mutation: u64,
+}
+
+/// The static report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CheckReport {
+    /// Module size in bytes.
+    pub size: usize,
+    /// The simulator's size cap.
+    pub max_wasm_size: usize,
+    /// SHA-256 of the module.
+    pub code_hash: Digest,
+    /// The host ABI version imports were checked against.
+    pub host_abi_version: u32,
+    /// Defined functions.
+    pub functions: u32,
+    /// Memory 0, if any.
+    pub memory: Option<MemorySummary>,
+    /// Imports.
+    pub imports: Vec<ImportSummary>,
+    /// Exports.
+    pub exports: Vec<ExportSummary>,
+    /// Operator counts.
+    pub operators: OperatorCounts,
+    /// Findings, most severe first (then in discovery order).
+    pub findings: Vec<Finding>,
+}
+
+impl CheckReport {
+    /// The most severe finding's level.
+    pub fn max_level(&self) -> Option<Level> {
+        self.findings.iter().map(|f| f.level).max()
+    }
+
+    /// Whether no finding is at or above `deny`.
+    pub fn passes(&self, deny: Level) -> bool {
+        self.max_level().is_none_or(|level| level < deny)
+    }
+
+    fn push(&mut self, level: Level, code: &'static str, message: impl Into<String>) {
+        self.findings.push(Finding {
+            level,
+            code,
+            message: message.into(),
+        });
+    }
+}
+
+fn signature(ty: &FuncType) -> String {
+    let list = |tys: &[wasmparser::ValType]| {
+        tys.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!("({}) -> ({})", list(ty.params()), list(ty.results()))
+}
+
+fn kind_name(kind: ExternalKind) -> &'static str {
+    match kind {
+        ExternalKind::Func => "func",
+        ExternalKind::Table => "table",
+        ExternalKind::Memory => "memory",
+        ExternalKind::Global => "global",
+        ExternalKind::Tag => "tag",
+    }
+}
+
+/// Whether `Instance::call` accepts a function of this type.
+fn callable(ty: &FuncType) -> bool {
+    use wasmparser::ValType::{I32, I64};
+    matches!(ty.params(), [] | [I32, I32]) && matches!(ty.results(), [] | [I32] | [I64])
+}
+
+pub(crate) fn check(sim: &Simulator, wasm: &[u8]) -> CheckReport {
+    let limits = sim.limits();
+    let mut report = CheckReport {
+        size: wasm.len(),
+        max_wasm_size: limits.max_wasm_size,
+        code_hash: Digest::of(wasm),
+        host_abi_version: HOST_ABI_VERSION,
+        functions: 0,
+        memory: None,
+        imports: Vec::new(),
+        exports: Vec::new(),
+        operators: OperatorCounts::default(),
+        findings: Vec::new(),
+    };
+    if wasm.len() > limits.max_wasm_size {
+        report.push(
+            Level::Error,
+            "wasm-size",
+            format!(
+                "{} bytes exceed the cap of {}",
+                wasm.len(),
+                limits.max_wasm_size
+            ),
+        );
+    }
+    if wasm.get(..4) != Some(b"\0asm") {
+        report.push(
+            Level::Error,
+            "not-wasm",
+            "missing the `\\0asm` magic number",
+        );
+        return finish(report);
+    }
+    let info = match instrument::scan(wasm) {
+        Ok(info) => info,
+        Err(e) => {
+            report.push(Level::Error, "malformed", e);
+            return finish(report);
+        }
+    };
+    match count_operators(wasm) {
+        Ok(ops) => report.operators = ops,
+        Err(e) => report.push(Level::Error, "malformed", e),
+    }
+    if let Err(e) = wasmi::Module::validate(&sim.engine, wasm) {
+        report.push(
+            Level::Error,
+            "rejected",
+            format!("the simulator's wasmi rejects it: {e}"),
+        );
+    }
+    report.functions = (info.func_types.len() as u32).saturating_sub(info.func_imports);
+    check_memory(sim, &info, &mut report);
+    check_imports(sim, &info, &mut report);
+    check_exports(&info, &mut report);
+    check_operators(sim, &info, &mut report);
+    finish(report)
+}
+
+fn finish(mut report: CheckReport) -> CheckReport {
+    // Stable sort: most severe first, discovery order within a level.
+    report.findings.sort_by_key(|f| std::cmp::Reverse(f.level));
+    report
+}
+
+fn check_memory(sim: &Simulator, info: &ModuleInfo, report: &mut CheckReport) {
+    let cap = sim.limits().max_pages;
+    let Some(memory) = info.memories.first().copied() else {
+        report.push(Level::Info, "no-memory", "the module has no linear memory");
+        return;
+    };
+    report.memory = Some(MemorySummary {
+        initial: memory.initial,
+        maximum: memory.maximum,
+        cap,
+        memory64: memory.memory64,
+        shared: memory.shared,
+        imported: memory.imported,
+    });
+    if info.memories.len() > 1 {
+        report.push(
+            Level::Error,
+            "multi-memory",
+            format!(
+                "{} memories; the simulator supports one",
+                info.memories.len()
+            ),
+        );
+    }
+    if memory.memory64 {
+        report.push(Level::Error, "memory64", "64-bit memory is not supported");
+    }
+    if memory.shared {
+        report.push(
+            Level::Error,
+            "shared-memory",
+            "shared memory (threads) is not supported",
+        );
+    }
+    if memory.imported {
+        report.push(
+            Level::Error,
+            "memory-import",
+            "the host provides no memory to import",
+        );
+    }
+    if memory.initial > u64::from(cap) {
+        report.push(
+            Level::Error,
+            "memory-initial-over-cap",
+            format!(
+                "initial memory {} pages exceeds the cap of {cap}",
+                memory.initial
+            ),
+        );
+    }
+    match memory.maximum {
+        None => report.push(
+            Level::Info,
+            "memory-unbounded",
+            format!("no declared maximum: the simulator's cap of {cap} pages binds"),
+        ),
+        Some(max) if max > u64::from(cap) => report.push(
+            Level::Warn,
+            "memory-max-over-cap",
+            format!("declared maximum {max} pages exceeds the cap of {cap}: growth fails at {cap}"),
+        ),
+        Some(_) => {}
+    }
+}
+
+fn check_imports(sim: &Simulator, info: &ModuleInfo, report: &mut CheckReport) {
+    for import in &info.imports {
+        let provider = if import.module == RESERVED_MODULE {
+            Provider::Reserved
+        } else if import.module == HOST_MODULE && abi_function(&import.name).is_some() {
+            Provider::HostAbi
+        } else if sim.has_host_func(&import.module, &import.name) {
+            Provider::Custom
+        } else {
+            Provider::Unknown
+        };
+        let what = format!("`{}.{}`", import.module, import.name);
+        match provider {
+            Provider::Reserved => report.push(
+                Level::Error,
+                "reserved-import",
+                format!("{what} imports from the simulator's reserved module"),
+            ),
+            _ if import.kind != "func" => report.push(
+                Level::Error,
+                "non-function-import",
+                format!(
+                    "{what} is a {} import; the host provides functions only",
+                    import.kind
+                ),
+            ),
+            Provider::HostAbi => {
+                let abi = abi_function(&import.name).map(|f| f.func_type());
+                let found = import.func.as_ref().map(signature);
+                let expected = abi.map(|t| crate::instance::signature(t.params(), t.results()));
+                if found != expected {
+                    report.push(
+                        Level::Error,
+                        "import-signature",
+                        format!(
+                            "{what} has signature {}; host ABI v{HOST_ABI_VERSION} provides {}",
+                            found.unwrap_or_default(),
+                            expected.unwrap_or_default()
+                        ),
+                    );
+                }
+            }
+            Provider::Custom => {}
+            Provider::Unknown => {
+                let (level, effect) = match sim.unknown_imports() {
+                    UnknownImports::Reject => (Level::Error, "the simulator refuses the module"),
+                    UnknownImports::Trap => (Level::Warn, "calling it traps"),
+                };
+                report.push(
+                    level,
+                    "unknown-import",
+                    format!("{what} is not in host ABI v{HOST_ABI_VERSION}: {effect}"),
+                );
+            }
+        }
+        report.imports.push(ImportSummary {
+            module: import.module.clone(),
+            name: import.name.clone(),
+            kind: import.kind,
+            signature: import.func.as_ref().map(signature),
+            provider,
+        });
+    }
+}
+
+fn check_exports(info: &ModuleInfo, report: &mut CheckReport) {
+    let mut takes_input = false;
+    let mut has_alloc = false;
+    for export in &info.exports {
+        let ty = (export.kind == ExternalKind::Func)
+            .then(|| info.func_type(export.index))
+            .flatten();
+        let is_callable = ty.is_some_and(callable);
+        if let Some(ty) = ty {
+            takes_input |= ty.params().len() == 2 && is_callable;
+        }
+        if export.name.starts_with(RESERVED_PREFIX) {
+            report.push(
+                Level::Error,
+                "reserved-export",
+                format!(
+                    "`{}` uses the reserved prefix `{RESERVED_PREFIX}`",
+                    export.name
+                ),
+            );
+        }
+        let sig = ty.map(signature);
+        if export.name == ALLOC_EXPORT {
+            has_alloc = true;
+            if sig.as_deref() != Some("(i32) -> (i32)") {
+                report.push(
+                    Level::Error,
+                    "alloc-signature",
+                    format!(
+                        "`{ALLOC_EXPORT}` must be (i32) -> (i32), found {}",
+                        sig.clone().unwrap_or_default()
+                    ),
+                );
+            }
+        } else if export.name == STATS_EXPORT && sig.as_deref() != Some("() -> (i64)") {
+            report.push(
+                Level::Warn,
+                "stats-signature",
+                format!(
+                    "`{STATS_EXPORT}` must be () -> (i64), found {}",
+                    sig.clone().unwrap_or_default()
+                ),
+            );
+        } else if ty.is_some() && !is_callable {
+            report.push(
+                Level::Info,
+                "uncallable-export",
+                format!(
+                    "`{}` {} does not fit call convention v0",
+                    export.name,
+                    sig.clone().unwrap_or_default()
+                ),
+            );
+        }
+        report.exports.push(ExportSummary {
+            name: export.name.clone(),
+            kind: kind_name(export.kind),
+            signature: sig,
+            callable: is_callable,
+        });
+    }
+    if takes_input && !has_alloc {
+        report.push(
+            Level::Warn,
+            "missing-alloc",
+            format!("exports take (ptr, len) input but there is no `{ALLOC_EXPORT}` to place it"),
+        );
+    }
+}
+
+fn check_operators(sim: &Simulator, info: &ModuleInfo, report: &mut CheckReport) {
+    let ops = report.operators;
+    if ops.simd > 0 {
+        report.push(
+            Level::Error,
+            "simd",
+            format!("{} SIMD operators: SIMD is disabled", ops.simd),
+        );
+    }
+    if ops.atomic > 0 {
+        report.push(
+            Level::Error,
+            "atomics",
+            format!("{} atomic operators: threads are disabled", ops.atomic),
+        );
+    }
+    let floats_allowed = sim.config.floats;
+    if ops.float_nan > 0 {
+        report.push(
+            if floats_allowed { Level::Warn } else { Level::Error },
+            "float-nan",
+            format!(
+                "{} float operators can produce NaNs whose bits differ between engines (the simulator canonicalises them; chains without NaN canonicalisation may diverge)",
+                ops.float_nan
+            ),
+        );
+    }
+    if ops.float > ops.float_nan {
+        report.push(
+            if floats_allowed {
+                Level::Info
+            } else {
+                Level::Error
+            },
+            "float",
+            format!(
+                "{} other float operators (loads, stores, conversions, comparisons)",
+                ops.float - ops.float_nan
+            ),
+        );
+    }
+    if let Some(start) = info.start {
+        report.push(
+            Level::Warn,
+            "start-function",
+            format!("start function {start} runs at every instantiation; many chains forbid it"),
+        );
+    }
+    if ops.table_mutation > 0 {
+        report.push(
+            Level::Info,
+            "table-mutation",
+            format!(
+                "{} table-mutating operators: snapshots do not save tables",
+                ops.table_mutation
+            ),
+        );
+    }
+    if ops.memory_grow > 0 {
+        report.push(
+            Level::Info,
+            "memory-grow",
+            format!(
+                "{} `memory.grow` sites, each charged by the page pricing schedule",
+                ops.memory_grow
+            ),
+        );
+    }
+}
+
+/// Whether an opcode (first byte, and the sub-opcode after 0xFC) touches floats.
+fn is_float_opcode(byte: u8, op: &Operator<'_>) -> bool {
+    matches!(byte, 0x2A | 0x2B | 0x38 | 0x39 | 0x43 | 0x44 | 0x5B..=0x66 | 0x8B..=0xA6 | 0xA8..=0xAB | 0xAE..=0xBF)
+        || matches!(
+            op,
+            Operator::I32TruncSatF32S
+                | Operator::I32TruncSatF32U
+                | Operator::I32TruncSatF64S
+                | Operator::I32TruncSatF64U
+                | Operator::I64TruncSatF32S
+                | Operator::I64TruncSatF32U
+                | Operator::I64TruncSatF64S
+                | Operator::I64TruncSatF64U
+        )
+}
+
+/// Float operators whose NaN results carry engine-dependent bits.
+fn is_nan_producing(op: &Operator<'_>) -> bool {
+    use Operator::*;
+    matches!(
+        op,
+        F32Add
+            | F32Sub
+            | F32Mul
+            | F32Div
+            | F32Sqrt
+            | F32Min
+            | F32Max
+            | F32Ceil
+            | F32Floor
+            | F32Trunc
+            | F32Nearest
+            | F64Add
+            | F64Sub
+            | F64Mul
+            | F64Div
+            | F64Sqrt
+            | F64Min
+            | F64Max
+            | F64Ceil
+            | F64Floor
+            | F64Trunc
+            | F64Nearest
+            | F32DemoteF64
+            | F64PromoteF32
+    )
+}
+
+fn count_operators(wasm: &[u8]) -> Result<OperatorCounts, String> {
+    let mut counts = OperatorCounts::default();
+    for payload in Parser::new(0).parse_all(wasm) {
+        let Payload::CodeSectionEntry(body) = payload.map_err(|e| e.to_string())? else {
+            continue;
+        };
+        let mut reader = body.get_operators_reader().map_err(|e| e.to_string())?;
+        while !reader.eof() {
+            let position = reader.original_position();
+            let op = reader.read().map_err(|e| e.to_string())?;
+            let byte = wasm.get(position).copied().unwrap_or(0);
+            counts.total += 1;
+            match byte {
+                0xFD => counts.simd += 1,
+                0xFE => counts.atomic += 1,
+                _ => {}
+            }
+            if is_float_opcode(byte, &op) {
+                counts.float += 1;
+            }
+            if is_nan_producing(&op) {
+                counts.float_nan += 1;
+            }
+            match op {
+                Operator::MemoryGrow { .. } => counts.memory_grow += 1,
+                Operator::TableSet { .. }
+                | Operator::TableGrow { .. }
+                | Operator::TableFill { .. }
+                | Operator::TableCopy { .. }
+                | Operator::TableInit { .. }
+                | Operator::ElemDrop { .. } => counts.table_mutation += 1,
+                _ => {}
+            }
+        }
+    }
+    Ok(counts)
+}

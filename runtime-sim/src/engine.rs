@@ -1,0 +1,435 @@
+//! [`Simulator`]: the configured engine (pricing, caps, host functions) that
+//! loads contracts.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use capheap::meter::PagePricing;
+use serde::Serialize;
+use wasmi::{CompilationMode, Config, Engine, Val, ValType};
+
+use crate::check::CheckReport;
+use crate::contract::Contract;
+use crate::error::{Result, SimError};
+use crate::host::{HOST_MODULE, HostContext, HostCosts, HostFnError, HostFuncDef, abi_function};
+use crate::instrument::RESERVED_MODULE;
+use crate::limits::{Limit, Limits, MIN_STACK_HEIGHT, PageCapPolicy, WASM32_MAX_PAGES};
+
+/// What to do with an import that neither the host ABI nor a custom host
+/// function provides.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnknownImports {
+    /// Refuse the module at load with [`SimError::UnknownImport`].
+    #[default]
+    Reject,
+    /// Load it; calling the import traps with
+    /// [`SimError::UnknownImportCalled`]. Non-function imports are always
+    /// refused.
+    Trap,
+}
+
+/// Everything a [`Simulator`] was configured with.
+pub(crate) struct SimConfig {
+    pub pricing: PagePricing,
+    pub limits: Limits,
+    pub host_costs: HostCosts,
+    pub unknown_imports: UnknownImports,
+    pub host_funcs: Vec<HostFuncDef>,
+    pub fuel_limit: u64,
+    pub memory_roots: bool,
+    pub read_stats: bool,
+    pub floats: bool,
+}
+
+/// A configured simulator: wasmi engine, page pricing, caps, host functions.
+/// Cheap to clone; contracts loaded by it share its engine.
+///
+/// ```
+/// use capheap::meter::PagePricing;
+/// use capheap_sim::Simulator;
+///
+/// let sim = Simulator::builder()
+///     .pricing(PagePricing::Flat { per_page: 1_000 })
+///     .max_pages(16)
+///     .build()?;
+/// let wasm = wat::parse_str(
+///     r#"(module (memory 1)
+///          (func (export "grow") (result i32) (memory.grow (i32.const 2))))"#,
+/// )?;
+/// let outcome = sim.load(&wasm)?.instantiate()?.call("grow", &[])?;
+/// assert_eq!(outcome.returned, Some(1));
+/// assert_eq!(outcome.fuel.growth, 2_000);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Simulator {
+    pub(crate) engine: Engine,
+    pub(crate) config: Arc<SimConfig>,
+}
+
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator")
+            .field("pricing", &pricing_label(&self.config.pricing))
+            .field("limits", &self.config.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Simulator {
+    fn default() -> Self {
+        Simulator::new()
+    }
+}
+
+impl Simulator {
+    /// A simulator with the defaults: free growth, [`Limits::default`],
+    /// [`HostCosts::default`], unknown imports rejected.
+    pub fn new() -> Simulator {
+        let builder = SimulatorBuilder::default();
+        let engine = Engine::new(&wasmi_config(&builder.limits, builder.floats));
+        Simulator {
+            engine,
+            config: Arc::new(builder.into_config()),
+        }
+    }
+
+    /// Starts configuring a simulator.
+    pub fn builder() -> SimulatorBuilder {
+        SimulatorBuilder::default()
+    }
+
+    /// Validates, instruments and compiles `wasm`.
+    pub fn load(&self, wasm: &[u8]) -> Result<Contract> {
+        Contract::load(self, wasm)
+    }
+
+    /// Reads and loads a `.wasm` file.
+    pub fn load_file(&self, path: &Path) -> Result<Contract> {
+        let wasm = std::fs::read(path).map_err(|e| SimError::Io {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        self.load(&wasm)
+    }
+
+    /// Static report on `wasm` against this simulator's configuration
+    /// (never fails: a broken module is an error-level finding).
+    pub fn check(&self, wasm: &[u8]) -> CheckReport {
+        crate::check::check(self, wasm)
+    }
+
+    /// The page pricing schedule.
+    pub fn pricing(&self) -> PagePricing {
+        self.config.pricing
+    }
+
+    /// A short description of the pricing schedule, for reports.
+    pub fn pricing_label(&self) -> String {
+        pricing_label(&self.config.pricing)
+    }
+
+    /// The caps.
+    pub fn limits(&self) -> &Limits {
+        &self.config.limits
+    }
+
+    /// The default fuel limit of a call.
+    pub fn fuel_limit(&self) -> u64 {
+        self.config.fuel_limit
+    }
+
+    /// The host ABI fuel costs.
+    pub fn host_costs(&self) -> HostCosts {
+        self.config.host_costs
+    }
+
+    /// The unknown-import policy.
+    pub fn unknown_imports(&self) -> UnknownImports {
+        self.config.unknown_imports
+    }
+
+    /// Whether `module.name` is provided by a custom host function.
+    pub fn has_host_func(&self, module: &str, name: &str) -> bool {
+        self.config
+            .host_funcs
+            .iter()
+            .any(|h| h.module == module && h.name == name)
+    }
+}
+
+/// `free`, `flat(per_page=..)`, `evm(word_gas=..,quad_divisor=..)`,
+/// `stylus(free_pages=..,page_gas=..)`, `near(base=..,per_page=..)` or `custom`.
+pub fn pricing_label(pricing: &PagePricing) -> String {
+    match *pricing {
+        PagePricing::Free => "free".to_owned(),
+        PagePricing::Flat { per_page } => format!("flat(per_page={per_page})"),
+        PagePricing::EvmQuadratic {
+            word_gas,
+            quad_divisor,
+        } => format!("evm(word_gas={word_gas},quad_divisor={quad_divisor})"),
+        PagePricing::Stylus {
+            free_pages,
+            page_gas,
+        } => format!("stylus(free_pages={free_pages},page_gas={page_gas})"),
+        PagePricing::Near { base, per_page } => format!("near(base={base},per_page={per_page})"),
+        PagePricing::Custom(_) => "custom".to_owned(),
+    }
+}
+
+/// The wasmi configuration: fuel metering, eager compilation (lazy
+/// translation charges fuel on a function's first call only), one memory,
+/// the stack caps. SIMD, relaxed SIMD and memory64 are compiled out (wasmi's
+/// `simd` and `memory64` cargo features are off), wasmi has no threads, and
+/// the `deterministic` cargo feature canonicalises NaNs.
+fn wasmi_config(limits: &Limits, floats: bool) -> Config {
+    let mut config = Config::default();
+    config
+        .consume_fuel(true)
+        .compilation_mode(CompilationMode::Eager)
+        .wasm_multi_memory(false)
+        .wasm_custom_page_sizes(false)
+        .wasm_wide_arithmetic(false)
+        .floats(floats)
+        .set_max_recursion_depth(limits.max_call_depth)
+        .set_max_stack_height(limits.max_stack_height);
+    config
+}
+
+/// Configures a [`Simulator`].
+pub struct SimulatorBuilder {
+    pricing: PagePricing,
+    limits: Limits,
+    host_costs: HostCosts,
+    unknown_imports: UnknownImports,
+    host_funcs: Vec<HostFuncDef>,
+    fuel_limit: Option<u64>,
+    memory_roots: bool,
+    read_stats: bool,
+    floats: bool,
+}
+
+impl Default for SimulatorBuilder {
+    fn default() -> Self {
+        SimulatorBuilder {
+            pricing: PagePricing::Free,
+            limits: Limits::default(),
+            host_costs: HostCosts::default(),
+            unknown_imports: UnknownImports::Reject,
+            host_funcs: Vec::new(),
+            fuel_limit: None,
+            memory_roots: true,
+            read_stats: true,
+            floats: true,
+        }
+    }
+}
+
+impl std::fmt::Debug for SimulatorBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimulatorBuilder")
+            .field("pricing", &pricing_label(&self.pricing))
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SimulatorBuilder {
+    /// The page pricing schedule (default [`PagePricing::Free`]).
+    pub fn pricing(mut self, pricing: PagePricing) -> Self {
+        self.pricing = pricing;
+        self
+    }
+
+    /// All caps at once.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Cap on pages of linear memory.
+    pub fn max_pages(mut self, pages: u32) -> Self {
+        self.limits.max_pages = pages;
+        self
+    }
+
+    /// What growth past the page cap does.
+    pub fn page_cap_policy(mut self, policy: PageCapPolicy) -> Self {
+        self.limits.page_cap_policy = policy;
+        self
+    }
+
+    /// Cap on the fuel limit of a call.
+    pub fn max_fuel_per_call(mut self, fuel: u64) -> Self {
+        self.limits.max_fuel_per_call = fuel;
+        self
+    }
+
+    /// Cap on module size in bytes.
+    pub fn max_wasm_size(mut self, bytes: usize) -> Self {
+        self.limits.max_wasm_size = bytes;
+        self
+    }
+
+    /// Cap on call depth.
+    pub fn max_call_depth(mut self, depth: usize) -> Self {
+        self.limits.max_call_depth = depth;
+        self
+    }
+
+    /// Cap on wasmi's value-stack height (slots).
+    pub fn max_stack_height(mut self, height: usize) -> Self {
+        self.limits.max_stack_height = height;
+        self
+    }
+
+    /// Default fuel limit of each call (default: the cap).
+    pub fn fuel_limit(mut self, fuel: u64) -> Self {
+        self.fuel_limit = Some(fuel);
+        self
+    }
+
+    /// The unknown-import policy (default [`UnknownImports::Reject`]).
+    pub fn unknown_imports(mut self, policy: UnknownImports) -> Self {
+        self.unknown_imports = policy;
+        self
+    }
+
+    /// Fuel costs of the host ABI.
+    pub fn host_costs(mut self, costs: HostCosts) -> Self {
+        self.host_costs = costs;
+        self
+    }
+
+    /// Hash memory after every call (default on). Off, outcomes carry no
+    /// memory root and replays compare everything else.
+    pub fn memory_roots(mut self, on: bool) -> Self {
+        self.memory_roots = on;
+        self
+    }
+
+    /// Read `capheap_stats` after every call when the contract exports it
+    /// (default on).
+    pub fn read_stats(mut self, on: bool) -> Self {
+        self.read_stats = on;
+        self
+    }
+
+    /// Accept modules with floating-point instructions (default on; NaNs are
+    /// canonicalised). Off, such modules fail to load.
+    pub fn floats(mut self, on: bool) -> Self {
+        self.floats = on;
+        self
+    }
+
+    /// Adds a custom host function `module.name` of type
+    /// `(params) -> (results)`.
+    ///
+    /// ```
+    /// use capheap_sim::{HostContext, Simulator, Val, ValType};
+    ///
+    /// let sim = Simulator::builder()
+    ///     .host_func("env", "seed", [], [ValType::I64], |cx: &mut HostContext<'_>, _, out: &mut [Val]| {
+    ///         out[0] = Val::I64(cx.seed() as i64);
+    ///         Ok(())
+    ///     })
+    ///     .build()?;
+    /// let wasm = wat::parse_str(
+    ///     r#"(module (import "env" "seed" (func $seed (result i64)))
+    ///          (func (export "get") (result i32) (i32.wrap_i64 (call $seed))))"#,
+    /// )?;
+    /// let contract = sim.load(&wasm)?;
+    /// let outcome = contract.instantiate_seeded(42)?.call("get", &[])?;
+    /// assert_eq!(outcome.returned, Some(42));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn host_func<F>(
+        mut self,
+        module: &str,
+        name: &str,
+        params: impl IntoIterator<Item = ValType>,
+        results: impl IntoIterator<Item = ValType>,
+        func: F,
+    ) -> Self
+    where
+        F: Fn(&mut HostContext<'_>, &[Val], &mut [Val]) -> Result<(), HostFnError>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.host_funcs.push(HostFuncDef {
+            module: module.to_owned(),
+            name: name.to_owned(),
+            ty: wasmi::FuncType::new(
+                params.into_iter().collect::<Vec<_>>(),
+                results.into_iter().collect::<Vec<_>>(),
+            ),
+            func: Arc::new(func),
+        });
+        self
+    }
+
+    /// Checks the configuration and builds the simulator.
+    pub fn build(self) -> Result<Simulator> {
+        let limits = &self.limits;
+        if limits.max_stack_height < MIN_STACK_HEIGHT {
+            return Err(SimError::Config(format!(
+                "max_stack_height {} is below wasmi's minimum {MIN_STACK_HEIGHT}",
+                limits.max_stack_height
+            )));
+        }
+        if limits.max_pages > WASM32_MAX_PAGES {
+            return Err(SimError::Config(format!(
+                "max_pages {} exceeds wasm32's {WASM32_MAX_PAGES}",
+                limits.max_pages
+            )));
+        }
+        if let Some(fuel) = self.fuel_limit
+            && fuel > limits.max_fuel_per_call
+        {
+            return Err(SimError::LimitExceeded {
+                limit: Limit::FuelPerCall,
+                max: limits.max_fuel_per_call,
+                value: Some(fuel),
+            });
+        }
+        for (i, def) in self.host_funcs.iter().enumerate() {
+            if def.module == RESERVED_MODULE {
+                return Err(SimError::ReservedImport {
+                    module: def.module.clone(),
+                    name: def.name.clone(),
+                });
+            }
+            let shadows_abi = def.module == HOST_MODULE && abi_function(&def.name).is_some();
+            let twice = self.host_funcs[..i]
+                .iter()
+                .any(|d| d.module == def.module && d.name == def.name);
+            if shadows_abi || twice {
+                return Err(SimError::DuplicateHostFunction {
+                    module: def.module.clone(),
+                    name: def.name.clone(),
+                });
+            }
+        }
+        let engine = Engine::new(&wasmi_config(&self.limits, self.floats));
+        Ok(Simulator {
+            engine,
+            config: Arc::new(self.into_config()),
+        })
+    }
+
+    fn into_config(self) -> SimConfig {
+        SimConfig {
+            pricing: self.pricing,
+            fuel_limit: self.fuel_limit.unwrap_or(self.limits.max_fuel_per_call),
+            limits: self.limits,
+            host_costs: self.host_costs,
+            unknown_imports: self.unknown_imports,
+            host_funcs: self.host_funcs,
+            memory_roots: self.memory_roots,
+            read_stats: self.read_stats,
+            floats: self.floats,
+        }
+    }
+}

@@ -1,0 +1,438 @@
+//! [`Instance`]: a live contract instance; calls exports under call
+//! convention v0.
+
+use capheap::stats::Stats;
+use wasmi::{Func, Store, TrapCode, Val, ValType};
+
+use crate::contract::Contract;
+use crate::error::{Result, SimError};
+use crate::host::{ALLOC_EXPORT, CallState, HostState, HostTrap, export_func};
+use crate::limits::Limit;
+use crate::memroot::{Digest, MemoryRoot, PageCache};
+use crate::outcome::{CallOutcome, FuelBreakdown};
+use crate::stats::{STATS_EXPORT, STATS_FUEL};
+use crate::storage::Storage;
+
+/// A live instance of a [`Contract`]: its memory, globals, storage and
+/// pricing high-water mark persist across calls.
+pub struct Instance {
+    contract: Contract,
+    store: Store<HostState>,
+    instance: wasmi::Instance,
+    fuel_limit: u64,
+    roots: PageCache,
+}
+
+impl std::fmt::Debug for Instance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Instance")
+            .field("pages", &self.pages())
+            .field("fuel_limit", &self.fuel_limit)
+            .field("seed", &self.seed())
+            .finish_non_exhaustive()
+    }
+}
+
+/// `(i32, i64) -> (i32)` style rendering of a signature.
+pub(crate) fn signature(params: &[ValType], results: &[ValType]) -> String {
+    let list = |tys: &[ValType]| {
+        tys.iter()
+            .map(|t| format!("{t:?}").to_lowercase())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!("({}) -> ({})", list(params), list(results))
+}
+
+/// What the export returned, before output is resolved.
+enum Returned {
+    Nothing,
+    Value(i32),
+    Region(i64),
+}
+
+impl Instance {
+    pub(crate) fn new(
+        contract: Contract,
+        store: Store<HostState>,
+        instance: wasmi::Instance,
+    ) -> Self {
+        let fuel_limit = contract.inner.sim.config.fuel_limit;
+        Instance {
+            contract,
+            store,
+            instance,
+            fuel_limit,
+            roots: PageCache::new(),
+        }
+    }
+
+    /// The contract this is an instance of.
+    pub fn contract(&self) -> &Contract {
+        &self.contract
+    }
+
+    /// Sets the fuel limit of each later call; above the simulator's
+    /// [`Limits::max_fuel_per_call`](crate::Limits) it is refused.
+    pub fn set_fuel_limit(&mut self, limit: u64) -> Result<()> {
+        let max = self.contract.inner.sim.config.limits.max_fuel_per_call;
+        if limit > max {
+            return Err(SimError::LimitExceeded {
+                limit: Limit::FuelPerCall,
+                max,
+                value: Some(limit),
+            });
+        }
+        self.fuel_limit = limit;
+        Ok(())
+    }
+
+    /// The fuel limit of each call.
+    pub fn fuel_limit(&self) -> u64 {
+        self.fuel_limit
+    }
+
+    /// The seed custom host functions see.
+    pub fn seed(&self) -> u64 {
+        self.store.data().seed
+    }
+
+    /// Sets the seed custom host functions see.
+    pub fn set_seed(&mut self, seed: u64) {
+        self.store.data_mut().seed = seed;
+    }
+
+    /// Current size of linear memory in pages (0 without a memory).
+    pub fn pages(&self) -> u32 {
+        self.store.data().memory.map_or(0, |m| {
+            u32::try_from(m.size(&self.store)).unwrap_or(u32::MAX)
+        })
+    }
+
+    /// The whole linear memory (empty without a memory).
+    pub fn memory(&self) -> &[u8] {
+        match self.store.data().memory {
+            Some(m) => m.data(&self.store),
+            None => &[],
+        }
+    }
+
+    pub(crate) fn memory_mut(&mut self) -> Result<&mut [u8]> {
+        let memory = self.store.data().memory.ok_or(SimError::NoMemory)?;
+        Ok(memory.data_mut(&mut self.store))
+    }
+
+    pub(crate) fn grow_unmetered(&mut self, pages: u32) -> Result<()> {
+        let memory = self.store.data().memory.ok_or(SimError::NoMemory)?;
+        memory
+            .grow(&mut self.store, u64::from(pages))
+            .map_err(|e| SimError::Instantiate(e.to_string()))?;
+        Ok(())
+    }
+
+    pub(crate) fn parts(&self) -> (&Store<HostState>, &wasmi::Instance) {
+        (&self.store, &self.instance)
+    }
+
+    pub(crate) fn parts_mut(&mut self) -> (&mut Store<HostState>, &wasmi::Instance) {
+        (&mut self.store, &self.instance)
+    }
+
+    /// Reads `len` bytes at `ptr`.
+    pub fn read(&self, ptr: u64, len: u64) -> Result<Vec<u8>> {
+        let data = self.memory();
+        let out_of_bounds = || SimError::RegionOutOfBounds {
+            ptr,
+            len,
+            memory_len: data.len(),
+        };
+        let start = usize::try_from(ptr).map_err(|_| out_of_bounds())?;
+        let end = usize::try_from(len)
+            .ok()
+            .and_then(|len| start.checked_add(len))
+            .ok_or_else(out_of_bounds)?;
+        data.get(start..end)
+            .map(<[u8]>::to_vec)
+            .ok_or_else(out_of_bounds)
+    }
+
+    /// Writes `bytes` at `ptr`.
+    pub fn write(&mut self, ptr: u64, bytes: &[u8]) -> Result<()> {
+        let data = self.memory_mut()?;
+        let memory_len = data.len();
+        let out_of_bounds = || SimError::RegionOutOfBounds {
+            ptr,
+            len: bytes.len() as u64,
+            memory_len,
+        };
+        let start = usize::try_from(ptr).map_err(|_| out_of_bounds())?;
+        let end = start.checked_add(bytes.len()).ok_or_else(out_of_bounds)?;
+        data.get_mut(start..end)
+            .ok_or_else(out_of_bounds)?
+            .copy_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Root and page digests of linear memory now.
+    pub fn memory_root(&self) -> MemoryRoot {
+        MemoryRoot::of(self.memory())
+    }
+
+    /// Contract storage.
+    pub fn storage(&self) -> &Storage {
+        &self.store.data().storage
+    }
+
+    /// Contract storage, mutably (e.g. to seed a scenario).
+    pub fn storage_mut(&mut self) -> &mut Storage {
+        &mut self.store.data_mut().storage
+    }
+
+    /// Root of storage now.
+    pub fn storage_root(&self) -> Digest {
+        self.storage().root()
+    }
+
+    /// The pricing high-water mark: the most pages this instance (and the
+    /// instances it was [`reset`](Self::reset) from) ever had.
+    pub fn high_water_pages(&self) -> u32 {
+        self.store.data().high_water_pages
+    }
+
+    pub(crate) fn set_high_water_pages(&mut self, pages: u32) {
+        self.store.data_mut().high_water_pages = pages;
+    }
+
+    /// Starts a new "transaction": a fresh instantiation (memory, globals and
+    /// tables from the module) that keeps storage, the pricing high-water
+    /// mark, the seed and the fuel limit — how chains run successive calls.
+    pub fn reset(&mut self) -> Result<()> {
+        let storage = self.storage().clone();
+        let (store, instance) =
+            self.contract
+                .new_store(storage, self.high_water_pages(), self.seed())?;
+        self.store = store;
+        self.instance = instance;
+        Ok(())
+    }
+
+    /// Calls `export` under call convention v0 and returns its outcome, or
+    /// the error that ended it.
+    ///
+    /// - `() -> ...`: the export fetches the input with `capheap.input`; a
+    ///   non-empty `input` is an error unless the module imports
+    ///   `capheap.input` or `capheap.input_len` (it would be ignored).
+    /// - `(i32 ptr, i32 len) -> ...`: the input is placed in memory through
+    ///   `capheap_alloc(len)` and passed as `(ptr, len)`.
+    /// - `... -> ()`: no output; `... -> i32`: a plain return value;
+    ///   `... -> i64`: a region `(ptr << 32) | len` whose bytes are the
+    ///   output. `capheap.output` overrides the returned region.
+    pub fn call(&mut self, export: &str, input: &[u8]) -> Result<CallOutcome> {
+        self.execute(export, input).into_result()
+    }
+
+    /// Like [`call`](Self::call) but always returns the outcome, with
+    /// [`CallOutcome::error`] set when the call failed (fuel, pages, roots
+    /// and logs describe the state it left).
+    pub fn execute(&mut self, export: &str, input: &[u8]) -> CallOutcome {
+        let pages_before = self.pages();
+        let limit = self.fuel_limit;
+        self.store.data_mut().call = CallState {
+            input: input.to_vec(),
+            fuel_limit: limit,
+            ..CallState::default()
+        };
+        let result = match self.store.set_fuel(limit) {
+            Ok(()) => self.run_export(export, input),
+            Err(e) => Err(SimError::host("fuel", e.to_string())),
+        };
+        let left = self.store.get_fuel().unwrap_or(0);
+        let call = std::mem::take(&mut self.store.data_mut().call);
+        let total = limit.saturating_sub(left);
+        let fuel = FuelBreakdown {
+            total,
+            execution: total
+                .saturating_sub(call.growth_fuel)
+                .saturating_sub(call.host_fuel),
+            growth: call.growth_fuel,
+            host: call.host_fuel,
+            limit,
+        };
+        let (returned, output, error) = match result {
+            Err(e) => (None, Vec::new(), Some(e)),
+            Ok(returned) => {
+                let value = match returned {
+                    Returned::Nothing => None,
+                    Returned::Value(v) => Some(i64::from(v)),
+                    Returned::Region(v) => Some(v),
+                };
+                match (call.output, returned) {
+                    (Some(output), _) => (value, output, None),
+                    (None, Returned::Region(packed)) => {
+                        let packed = packed as u64;
+                        match self.read(packed >> 32, packed & 0xffff_ffff) {
+                            Ok(bytes) => (value, bytes, None),
+                            Err(e) => (value, Vec::new(), Some(e)),
+                        }
+                    }
+                    (None, _) => (value, Vec::new(), None),
+                }
+            }
+        };
+        let stats = if self.contract.inner.sim.config.read_stats {
+            self.stats().ok().flatten()
+        } else {
+            None
+        };
+        let (memory_root, page_digests) = if self.contract.inner.sim.config.memory_roots {
+            let memory = match self.store.data().memory {
+                Some(m) => m.data(&self.store),
+                None => &[],
+            };
+            let root = self.roots.root(memory);
+            (Some(root.root), root.page_digests)
+        } else {
+            (None, Vec::new())
+        };
+        let pages_after = self.pages();
+        CallOutcome {
+            export: export.to_owned(),
+            output,
+            returned,
+            fuel,
+            pages_before,
+            pages_after,
+            peak_pages: pages_after.max(pages_before),
+            high_water_pages: self.high_water_pages(),
+            growth: call.growth,
+            memory_root,
+            page_digests,
+            storage_root: self.storage_root(),
+            logs: call.logs,
+            stats,
+            error,
+        }
+    }
+
+    fn run_export(&mut self, export: &str, input: &[u8]) -> Result<Returned> {
+        let func = export_func(&self.instance, &self.store, export)?;
+        let ty = func.ty(&self.store);
+        let bad_signature = || SimError::WrongSignature {
+            export: export.to_owned(),
+            found: signature(ty.params(), ty.results()),
+            expected: "() or (i32 ptr, i32 len) -> (), (i32) or (i64 region)".to_owned(),
+        };
+        let takes_input = match ty.params() {
+            [] => false,
+            [ValType::I32, ValType::I32] => true,
+            _ => return Err(bad_signature()),
+        };
+        let mut out = match ty.results() {
+            [] => vec![],
+            [ValType::I32] => vec![Val::I32(0)],
+            [ValType::I64] => vec![Val::I64(0)],
+            _ => return Err(bad_signature()),
+        };
+        if !takes_input && !input.is_empty() && !self.contract.inner.info.imports_input() {
+            return Err(SimError::WrongSignature {
+                export: export.to_owned(),
+                found: signature(ty.params(), ty.results()),
+                expected: "(i32 ptr, i32 len) to take an input".to_owned(),
+            });
+        }
+        let args = if takes_input {
+            let ptr = self.place_input(input)?;
+            vec![Val::I32(ptr as i32), Val::I32(input.len() as i32)]
+        } else {
+            Vec::new()
+        };
+        self.invoke(export, func, &args, &mut out)?;
+        Ok(match out.first() {
+            Some(Val::I32(v)) => Returned::Value(*v),
+            Some(Val::I64(v)) => Returned::Region(*v),
+            _ => Returned::Nothing,
+        })
+    }
+
+    /// Calls `func`, mapping wasmi's error to a [`SimError`].
+    fn invoke(&mut self, export: &str, func: Func, args: &[Val], out: &mut [Val]) -> Result<()> {
+        func.call(&mut self.store, args, out).map_err(|e| {
+            if let Some(trap) = e.downcast_ref::<HostTrap>() {
+                return trap.0.clone();
+            }
+            let limits = &self.contract.inner.sim.config.limits;
+            match e.as_trap_code() {
+                Some(TrapCode::OutOfFuel) => SimError::OutOfFuel {
+                    limit: self.store.data().call.fuel_limit,
+                },
+                Some(TrapCode::StackOverflow) => SimError::LimitExceeded {
+                    limit: Limit::CallStack,
+                    max: limits.max_call_depth as u64,
+                    value: None,
+                },
+                _ => SimError::Trap {
+                    export: export.to_owned(),
+                    message: e.to_string(),
+                },
+            }
+        })
+    }
+
+    /// Places `input` through the contract's `capheap_alloc` export.
+    fn place_input(&mut self, input: &[u8]) -> Result<u32> {
+        let len =
+            i32::try_from(input.len()).map_err(|_| SimError::InputTooLarge { len: input.len() })?;
+        let alloc = export_func(&self.instance, &self.store, ALLOC_EXPORT)?;
+        let ty = alloc.ty(&self.store);
+        if ty.params() != [ValType::I32] || ty.results() != [ValType::I32] {
+            return Err(SimError::WrongSignature {
+                export: ALLOC_EXPORT.to_owned(),
+                found: signature(ty.params(), ty.results()),
+                expected: "(i32) -> (i32)".to_owned(),
+            });
+        }
+        let mut ptr = [Val::I32(0)];
+        self.invoke(ALLOC_EXPORT, alloc, &[Val::I32(len)], &mut ptr)?;
+        let ptr = ptr[0].i32().unwrap_or(0) as u32;
+        if ptr == 0 {
+            return Err(SimError::InputAllocFailed { len: input.len() });
+        }
+        self.write(u64::from(ptr), input)?;
+        Ok(ptr)
+    }
+
+    /// The contract's allocator statistics through its `capheap_stats`
+    /// export (`Ok(None)` when it has none). Runs on a budget of its own
+    /// ([`STATS_FUEL`]), not charged to any call. The export writes its
+    /// buffer into memory, so roots are taken after it.
+    pub fn stats(&mut self) -> Result<Option<Stats>> {
+        let Some(func) = self.instance.get_func(&self.store, STATS_EXPORT) else {
+            return Ok(None);
+        };
+        let ty = func.ty(&self.store);
+        if !ty.params().is_empty() || ty.results() != [ValType::I64] {
+            return Err(SimError::WrongSignature {
+                export: STATS_EXPORT.to_owned(),
+                found: signature(ty.params(), ty.results()),
+                expected: "() -> (i64 region)".to_owned(),
+            });
+        }
+        self.store.data_mut().call = CallState {
+            fuel_limit: STATS_FUEL,
+            ..CallState::default()
+        };
+        self.store
+            .set_fuel(STATS_FUEL)
+            .map_err(|e| SimError::host("fuel", e.to_string()))?;
+        let mut out = [Val::I64(0)];
+        let called = self.invoke(STATS_EXPORT, func, &[], &mut out);
+        self.store.data_mut().call = CallState::default();
+        called?;
+        let packed = out[0].i64().unwrap_or(0) as u64;
+        let bytes = self.read(packed >> 32, packed & 0xffff_ffff)?;
+        Stats::decode(&bytes).map(Some).map_err(|e| SimError::Trap {
+            export: STATS_EXPORT.to_owned(),
+            message: format!("undecodable stats: {e}"),
+        })
+    }
+}

@@ -1,0 +1,125 @@
+//! What one call did: output, fuel breakdown, pages, roots, logs, stats.
+
+use capheap::stats::Stats;
+use serde::Serialize;
+
+use crate::error::{Result, SimError};
+use crate::memroot::Digest;
+
+/// Where a call's fuel went. `total = execution + growth + host`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct FuelBreakdown {
+    /// All fuel the call consumed (input placement included).
+    pub total: u64,
+    /// wasm execution as wasmi meters it (including `capheap_alloc` calls
+    /// that placed the input and host-ABI results).
+    pub execution: u64,
+    /// Page growth, priced by the simulator's
+    /// [`PagePricing`](capheap::meter::PagePricing) schedule.
+    pub growth: u64,
+    /// Host ABI calls ([`HostCosts`](crate::HostCosts)) and custom host
+    /// functions' [`charge`](crate::HostContext::charge)s.
+    pub host: u64,
+    /// The call's fuel limit.
+    pub limit: u64,
+}
+
+/// How a `memory.grow` ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GrowthResult {
+    /// Memory grew and the price was charged.
+    Grown,
+    /// Past the module's declared maximum: `memory.grow` returned -1.
+    DeclaredMaximum,
+    /// Past [`Limits::max_pages`](crate::Limits): returned -1 or trapped,
+    /// per [`PageCapPolicy`](crate::PageCapPolicy).
+    PageCap,
+    /// The price exceeded the fuel left (or was unpriceable): the call trapped.
+    OutOfFuel,
+    /// The host could not allocate the memory: returned -1, price refunded.
+    HostRefused,
+}
+
+/// One `memory.grow` executed by the contract (growth by 0 pages is a size
+/// query: free and not recorded).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct GrowthEvent {
+    /// Pages before.
+    pub current_pages: u32,
+    /// Pages requested.
+    pub delta_pages: u32,
+    /// The pricing high-water mark before the growth.
+    pub high_water_pages: u32,
+    /// The schedule's price (`None`: unpriceable, or refused before pricing).
+    pub price: Option<u64>,
+    /// How it ended.
+    pub result: GrowthResult,
+}
+
+/// What one call did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CallOutcome {
+    /// The export called.
+    pub export: String,
+    /// Output bytes: set by `capheap.output`, else the returned region's
+    /// bytes (empty when the export returns no region).
+    #[serde(with = "crate::hex::serde_bytes")]
+    pub output: Vec<u8>,
+    /// The raw return value, if the export returns one.
+    pub returned: Option<i64>,
+    /// Fuel consumed, by cause.
+    pub fuel: FuelBreakdown,
+    /// Pages of linear memory before the call.
+    pub pages_before: u32,
+    /// Pages after the call.
+    pub pages_after: u32,
+    /// Most pages during the call. wasm memory never shrinks, so this equals
+    /// `pages_after`; it is kept so reports need not know that.
+    pub peak_pages: u32,
+    /// The pricing high-water mark after the call (persists across the
+    /// calls of an instance and across [`Instance::reset`](crate::Instance::reset)).
+    pub high_water_pages: u32,
+    /// Every `memory.grow` of the call, in order.
+    pub growth: Vec<GrowthEvent>,
+    /// Root of linear memory after the call (`None` when the simulator was
+    /// built with memory roots off).
+    pub memory_root: Option<Digest>,
+    /// Digests of the pages behind `memory_root`.
+    #[serde(skip)]
+    pub page_digests: Vec<Digest>,
+    /// Root of storage after the call.
+    pub storage_root: Digest,
+    /// Lines logged with `capheap.log` or by custom host functions.
+    pub logs: Vec<String>,
+    /// The contract's allocator statistics after the call, if it exports
+    /// `capheap_stats` (and the simulator reads them).
+    #[serde(serialize_with = "crate::stats::serialize_opt")]
+    pub stats: Option<Stats>,
+    /// Why the call failed, if it did.
+    pub error: Option<SimError>,
+}
+
+impl CallOutcome {
+    /// Whether the call completed.
+    pub fn is_ok(&self) -> bool {
+        self.error.is_none()
+    }
+
+    /// The outcome, or its error.
+    pub fn into_result(self) -> Result<CallOutcome> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(self),
+        }
+    }
+
+    /// Pages added by the call's successful growths.
+    pub fn growth_pages(&self) -> u64 {
+        self.growth
+            .iter()
+            .filter(|g| g.result == GrowthResult::Grown)
+            .map(|g| u64::from(g.delta_pages))
+            .sum()
+    }
+}

@@ -1,0 +1,192 @@
+//! Scenarios: sequences of calls, run on one instance.
+
+use serde::{Deserialize, Serialize};
+
+use crate::contract::Contract;
+use crate::error::Result;
+use crate::instance::Instance;
+use crate::outcome::CallOutcome;
+
+/// How the calls of a scenario share state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Isolation {
+    /// One instance for the whole scenario: memory, globals, storage and the
+    /// pricing high-water mark persist across calls.
+    #[default]
+    Persistent,
+    /// A fresh instantiation before every call after the first (see
+    /// [`Instance::reset`]): only storage and the pricing high-water mark
+    /// persist, as across the transactions of a chain. This is what makes
+    /// Stylus's "pages ever opened" rule visible across calls.
+    FreshPerCall,
+}
+
+/// One call of a scenario, possibly repeated.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScenarioCall {
+    /// The export to call.
+    pub export: String,
+    /// The input bytes (hex in serde formats).
+    #[serde(with = "crate::hex::serde_bytes", default)]
+    pub input: Vec<u8>,
+    /// How many times to make the call (default 1; 0 skips it).
+    #[serde(default = "one")]
+    pub repeat: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl ScenarioCall {
+    /// A call of `export` with `input`, made once.
+    pub fn new(export: impl Into<String>, input: impl Into<Vec<u8>>) -> Self {
+        ScenarioCall {
+            export: export.into(),
+            input: input.into(),
+            repeat: 1,
+        }
+    }
+
+    /// Makes the call `times` times.
+    pub fn repeat(mut self, times: u32) -> Self {
+        self.repeat = times;
+        self
+    }
+}
+
+/// A sequence of calls.
+///
+/// ```
+/// use capheap_sim::{Isolation, Scenario, ScenarioCall};
+///
+/// let scenario = Scenario::new()
+///     .call(ScenarioCall::new("set", b"key".to_vec()))
+///     .call(ScenarioCall::new("get", b"key".to_vec()).repeat(3))
+///     .isolation(Isolation::FreshPerCall);
+/// assert_eq!(scenario.len(), 4);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scenario {
+    /// How calls share state.
+    #[serde(default)]
+    pub isolation: Isolation,
+    /// The calls, in order.
+    pub calls: Vec<ScenarioCall>,
+}
+
+/// One executed call of a scenario (repeats expanded).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Step<'a> {
+    pub index: usize,
+    pub step: usize,
+    pub iteration: u32,
+    pub call: &'a ScenarioCall,
+}
+
+impl Scenario {
+    /// An empty scenario.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends a call.
+    pub fn call(mut self, call: ScenarioCall) -> Self {
+        self.calls.push(call);
+        self
+    }
+
+    /// Sets the isolation.
+    pub fn isolation(mut self, isolation: Isolation) -> Self {
+        self.isolation = isolation;
+        self
+    }
+
+    /// Number of calls with repeats expanded.
+    pub fn len(&self) -> usize {
+        self.calls.iter().map(|c| c.repeat as usize).sum()
+    }
+
+    /// Whether the scenario makes no call.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub(crate) fn steps(&self) -> impl Iterator<Item = Step<'_>> {
+        self.calls
+            .iter()
+            .enumerate()
+            .flat_map(|(step, call)| (0..call.repeat).map(move |iteration| (step, iteration, call)))
+            .enumerate()
+            .map(|(index, (step, iteration, call))| Step {
+                index,
+                step,
+                iteration,
+                call,
+            })
+    }
+}
+
+/// One call of a run, with where it sits in the scenario.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CallRecord {
+    /// Position in the run (repeats expanded), from 0.
+    pub index: usize,
+    /// Index of the [`ScenarioCall`] it came from.
+    pub step: usize,
+    /// Which repetition of that call, from 0.
+    pub iteration: u32,
+    /// What the call did.
+    pub outcome: CallOutcome,
+}
+
+/// One run of a scenario.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ScenarioRun {
+    /// The seed the instance ran with.
+    pub seed: u64,
+    /// Every call, in order.
+    pub calls: Vec<CallRecord>,
+}
+
+impl ScenarioRun {
+    /// Total fuel of all calls.
+    pub fn total_fuel(&self) -> u64 {
+        self.calls.iter().map(|c| c.outcome.fuel.total).sum()
+    }
+}
+
+/// Executes `step` on `instance`, resetting first under
+/// [`Isolation::FreshPerCall`].
+pub(crate) fn execute_step(
+    instance: &mut Instance,
+    isolation: Isolation,
+    step: &Step<'_>,
+    fresh: bool,
+) -> Result<CallRecord> {
+    if isolation == Isolation::FreshPerCall && !fresh {
+        instance.reset()?;
+    }
+    let outcome = instance.execute(&step.call.export, &step.call.input);
+    Ok(CallRecord {
+        index: step.index,
+        step: step.step,
+        iteration: step.iteration,
+        outcome,
+    })
+}
+
+impl Contract {
+    /// Runs `scenario` once on a fresh instance seeded with `seed`. Failed
+    /// calls are recorded (their [`CallOutcome::error`] is set) and the
+    /// scenario goes on; only a failed instantiation is an error.
+    pub fn run_scenario(&self, scenario: &Scenario, seed: u64) -> Result<ScenarioRun> {
+        let mut instance = self.instantiate_seeded(seed)?;
+        let calls = scenario
+            .steps()
+            .map(|step| execute_step(&mut instance, scenario.isolation, &step, step.index == 0))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ScenarioRun { seed, calls })
+    }
+}

@@ -1,0 +1,521 @@
+//! Scenario files: a contract and the calls to make on it, in TOML.
+//!
+//! ```toml
+//! name = "hello"                  # default: the file's stem
+//! contract = "../contracts/hello" # a crate directory (built first) or a .wasm file,
+//!                                 # relative to this file
+//! replays = 3                     # fresh-instance replays for the determinism check
+//! pricing = "stylus"              # page pricing: free | flat:<per_page> | evm[:<word_gas>:<divisor>]
+//!                                 #   | stylus[:<free_pages>:<page_gas>] | near[:<base>:<per_page>]
+//! fuel_per_call = 10_000_000      # optional limits
+//! max_pages = 256
+//!
+//! [[call]]
+//! export = "reverse"
+//! input = "capheap"               # UTF-8; or input_hex = "00ff", or input_file = "data.bin"
+//! repeat = 2                      # default 1
+//! expect = { output = "paehpac" } # optional: output, output_hex, error, max_fuel, pages_after
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use capheap::PagePricing;
+use serde::Deserialize;
+
+/// Errors reading a scenario file.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioFileError {
+    /// The file cannot be read.
+    #[error("{}: {source}", .path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The TOML does not match the schema.
+    #[error("{}: {message}", .path.display())]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// toml's description, with line and column.
+        message: String,
+    },
+    /// A value is invalid.
+    #[error("{}: {message}", .path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, naming the call.
+        message: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    name: Option<String>,
+    contract: PathBuf,
+    #[serde(default = "default_replays")]
+    replays: u32,
+    pricing: Option<String>,
+    fuel_per_call: Option<u64>,
+    max_pages: Option<u32>,
+    #[serde(default)]
+    call: Vec<RawCall>,
+}
+
+fn default_replays() -> u32 {
+    3
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCall {
+    export: String,
+    input: Option<String>,
+    input_hex: Option<String>,
+    input_file: Option<PathBuf>,
+    #[serde(default = "default_repeat")]
+    repeat: u32,
+    expect: Option<RawExpect>,
+}
+
+fn default_repeat() -> u32 {
+    1
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExpect {
+    output: Option<String>,
+    output_hex: Option<String>,
+    error: Option<String>,
+    max_fuel: Option<u64>,
+    pages_after: Option<u64>,
+}
+
+/// Where the contract comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ContractSource {
+    /// A crate directory, built with the pipeline.
+    Crate(PathBuf),
+    /// A built `.wasm` file.
+    Wasm(PathBuf),
+}
+
+/// What a call must produce.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Expectation {
+    /// Exact output bytes.
+    pub output: Option<Vec<u8>>,
+    /// The call must fail with an error whose kind (see
+    /// [`crate::SimError`]'s `kind()`) or message contains this text.
+    pub error: Option<String>,
+    /// Fuel must not exceed this.
+    pub max_fuel: Option<u64>,
+    /// Pages after the call.
+    pub pages_after: Option<u64>,
+}
+
+/// One call of a scenario, its input resolved to bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallSpec {
+    /// Export to call.
+    pub export: String,
+    /// Input bytes.
+    pub input: Vec<u8>,
+    /// How many times in a row.
+    pub repeat: u32,
+    /// What it must produce.
+    pub expect: Expectation,
+}
+
+/// A scenario file, validated and resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScenarioFile {
+    /// Scenario name (gas-snapshot entries are `<name>::<export>`).
+    pub name: String,
+    /// The contract.
+    pub contract: ContractSource,
+    /// Fresh-instance replays for the determinism check.
+    pub replays: u32,
+    /// Page pricing.
+    pub pricing: PagePricing,
+    /// Fuel limit per call.
+    pub fuel_per_call: Option<u64>,
+    /// Simulator page cap.
+    pub max_pages: Option<u32>,
+    /// The calls, in order.
+    pub calls: Vec<CallSpec>,
+}
+
+/// Parses `hex` (an optional `0x` prefix) into bytes.
+pub fn parse_hex(hex: &str) -> Result<Vec<u8>, String> {
+    let digits = hex.strip_prefix("0x").unwrap_or(hex);
+    if !digits.len().is_multiple_of(2) {
+        return Err(format!("`{hex}`: odd number of hex digits"));
+    }
+    (0..digits.len())
+        .step_by(2)
+        .map(|i| {
+            digits
+                .get(i..i + 2)
+                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+                .ok_or_else(|| format!("`{hex}`: not hex"))
+        })
+        .collect()
+}
+
+/// Parses a pricing spec: `free`, `flat:<per_page>`, `evm[:<word_gas>:<divisor>]`,
+/// `stylus[:<free_pages>:<page_gas>]`, `near[:<base>:<per_page>]`.
+pub fn parse_pricing(spec: &str) -> Result<PagePricing, String> {
+    let mut parts = spec.split(':');
+    let kind = parts.next().unwrap_or_default();
+    let args: Vec<&str> = parts.collect();
+    let num = |s: &str| {
+        s.replace('_', "")
+            .parse::<u64>()
+            .map_err(|_| format!("pricing `{spec}`: `{s}` is not a whole number"))
+    };
+    let arity = |n: usize| -> Result<(), String> {
+        if args.len() == n {
+            Ok(())
+        } else {
+            Err(format!(
+                "pricing `{spec}`: `{kind}` takes {n} numbers, got {}",
+                args.len()
+            ))
+        }
+    };
+    match kind {
+        "free" => arity(0).map(|()| PagePricing::FREE),
+        "flat" => {
+            arity(1)?;
+            Ok(PagePricing::Flat {
+                per_page: num(args[0])?,
+            })
+        }
+        "evm" if args.is_empty() => Ok(PagePricing::EVM),
+        "evm" => {
+            arity(2)?;
+            let quad_divisor = num(args[1])?;
+            if quad_divisor == 0 {
+                return Err(format!("pricing `{spec}`: the divisor must not be 0"));
+            }
+            Ok(PagePricing::EvmQuadratic {
+                word_gas: num(args[0])?,
+                quad_divisor,
+            })
+        }
+        "stylus" if args.is_empty() => Ok(PagePricing::STYLUS),
+        "stylus" => {
+            arity(2)?;
+            let free_pages = u32::try_from(num(args[0])?)
+                .map_err(|_| format!("pricing `{spec}`: too many free pages"))?;
+            Ok(PagePricing::Stylus {
+                free_pages,
+                page_gas: num(args[1])?,
+            })
+        }
+        "near" if args.is_empty() => Ok(PagePricing::NEAR),
+        "near" => {
+            arity(2)?;
+            Ok(PagePricing::Near {
+                base: num(args[0])?,
+                per_page: num(args[1])?,
+            })
+        }
+        _ => Err(format!(
+            "pricing `{spec}`: expected free, flat:<per_page>, evm[:<word_gas>:<divisor>], \
+             stylus[:<free_pages>:<page_gas>] or near[:<base>:<per_page>]"
+        )),
+    }
+}
+
+impl ScenarioFile {
+    /// Reads and validates a scenario file. Relative paths in it are relative
+    /// to the file's directory.
+    pub fn load(path: &Path) -> Result<Self, ScenarioFileError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioFileError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses scenario text that was read from `path`.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ScenarioFileError> {
+        let raw: RawScenario = toml::from_str(text).map_err(|e| ScenarioFileError::Syntax {
+            path: path.to_owned(),
+            message: e.to_string().trim_end().replace('\n', " "),
+        })?;
+        let invalid = |message: String| ScenarioFileError::Invalid {
+            path: path.to_owned(),
+            message,
+        };
+        let base = path.parent().unwrap_or(Path::new("."));
+        let contract_path = base.join(&raw.contract);
+        let contract = if contract_path.extension().is_some_and(|e| e == "wasm") {
+            ContractSource::Wasm(contract_path)
+        } else {
+            ContractSource::Crate(contract_path)
+        };
+        if raw.replays == 0 {
+            return Err(invalid("replays must be at least 1".to_owned()));
+        }
+        if raw.call.is_empty() {
+            return Err(invalid(
+                "no [[call]]: a scenario needs at least one call".to_owned(),
+            ));
+        }
+        let pricing = match &raw.pricing {
+            Some(spec) => parse_pricing(spec).map_err(invalid)?,
+            None => PagePricing::FREE,
+        };
+        let mut calls = Vec::with_capacity(raw.call.len());
+        for (i, call) in raw.call.into_iter().enumerate() {
+            let which = format!("call {} (`{}`)", i + 1, call.export);
+            if call.repeat == 0 {
+                return Err(invalid(format!("{which}: repeat must be at least 1")));
+            }
+            let input = match (call.input, call.input_hex, call.input_file) {
+                (None, None, None) => Vec::new(),
+                (Some(text), None, None) => text.into_bytes(),
+                (None, Some(hex), None) => {
+                    parse_hex(&hex).map_err(|e| invalid(format!("{which}: input_hex {e}")))?
+                }
+                (None, None, Some(file)) => {
+                    let file = base.join(file);
+                    std::fs::read(&file).map_err(|e| {
+                        invalid(format!("{which}: input_file {}: {e}", file.display()))
+                    })?
+                }
+                _ => {
+                    return Err(invalid(format!(
+                        "{which}: give at most one of input, input_hex, input_file"
+                    )));
+                }
+            };
+            let expect = match call.expect {
+                None => Expectation::default(),
+                Some(e) => {
+                    let output = match (e.output, e.output_hex) {
+                        (None, None) => None,
+                        (Some(text), None) => Some(text.into_bytes()),
+                        (None, Some(hex)) => Some(
+                            parse_hex(&hex)
+                                .map_err(|m| invalid(format!("{which}: expect.output_hex {m}")))?,
+                        ),
+                        _ => {
+                            return Err(invalid(format!(
+                                "{which}: give at most one of expect.output, expect.output_hex"
+                            )));
+                        }
+                    };
+                    if output.is_some() && e.error.is_some() {
+                        return Err(invalid(format!(
+                            "{which}: expect.output and expect.error exclude each other"
+                        )));
+                    }
+                    Expectation {
+                        output,
+                        error: e.error,
+                        max_fuel: e.max_fuel,
+                        pages_after: e.pages_after,
+                    }
+                }
+            };
+            calls.push(CallSpec {
+                export: call.export,
+                input,
+                repeat: call.repeat,
+                expect,
+            });
+        }
+        let name = raw.name.unwrap_or_else(|| {
+            path.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "scenario".to_owned())
+        });
+        Ok(ScenarioFile {
+            name,
+            contract,
+            replays: raw.replays,
+            pricing,
+            fuel_per_call: raw.fuel_per_call,
+            max_pages: raw.max_pages,
+            calls,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<ScenarioFile, ScenarioFileError> {
+        ScenarioFile::parse(text, Path::new("/work/scenarios/demo.toml"))
+    }
+
+    #[test]
+    fn a_full_scenario() {
+        let s = parse(
+            r#"
+            contract = "../contracts/hello"
+            replays = 5
+            pricing = "stylus"
+            fuel_per_call = 1_000_000
+            max_pages = 64
+            [[call]]
+            export = "reverse"
+            input = "abc"
+            repeat = 2
+            expect = { output = "cba", max_fuel = 5000 }
+            [[call]]
+            export = "checksum"
+            input_hex = "0x00ff"
+            expect = { output_hex = "01020304", pages_after = 18 }
+            [[call]]
+            export = "boom"
+            expect = { error = "out-of-fuel" }
+            "#,
+        )
+        .unwrap();
+        assert_eq!(s.name, "demo");
+        assert_eq!(
+            s.contract,
+            ContractSource::Crate("/work/scenarios/../contracts/hello".into())
+        );
+        assert_eq!((s.replays, s.pricing), (5, PagePricing::STYLUS));
+        assert_eq!((s.fuel_per_call, s.max_pages), (Some(1_000_000), Some(64)));
+        assert_eq!(s.calls.len(), 3);
+        assert_eq!(s.calls[0].input, b"abc");
+        assert_eq!(s.calls[0].repeat, 2);
+        assert_eq!(s.calls[0].expect.output.as_deref(), Some(&b"cba"[..]));
+        assert_eq!(s.calls[0].expect.max_fuel, Some(5000));
+        assert_eq!(s.calls[1].input, [0x00, 0xff]);
+        assert_eq!(
+            s.calls[1].expect.output.as_deref(),
+            Some(&[1u8, 2, 3, 4][..])
+        );
+        assert_eq!(s.calls[2].expect.error.as_deref(), Some("out-of-fuel"));
+        assert!(s.calls[2].input.is_empty());
+    }
+
+    #[test]
+    fn defaults_and_wasm_sources() {
+        let s = parse("name = \"x\"\ncontract = \"a.wasm\"\n[[call]]\nexport = \"f\"").unwrap();
+        assert_eq!(s.name, "x");
+        assert_eq!(
+            s.contract,
+            ContractSource::Wasm("/work/scenarios/a.wasm".into())
+        );
+        assert_eq!(
+            (s.replays, s.pricing, s.calls[0].repeat),
+            (3, PagePricing::FREE, 1)
+        );
+    }
+
+    #[test]
+    fn schema_errors_are_typed_and_located() {
+        let err = parse("contract = \"a.wasm\"\nbogus = 1\n[[call]]\nexport = \"f\"").unwrap_err();
+        assert!(matches!(err, ScenarioFileError::Syntax { .. }), "{err}");
+        assert!(err.to_string().contains("bogus"), "{err}");
+        let err = parse("[[call]]\nexport = \"f\"").unwrap_err();
+        assert!(err.to_string().contains("contract"), "{err}");
+    }
+
+    #[test]
+    fn invalid_values_name_the_call() {
+        let cases = [
+            (
+                "replays = 0\n[[call]]\nexport = \"f\"",
+                "replays must be at least 1",
+            ),
+            ("", "no [[call]]"),
+            (
+                "[[call]]\nexport = \"f\"\nrepeat = 0",
+                "call 1 (`f`): repeat",
+            ),
+            (
+                "[[call]]\nexport = \"f\"\ninput = \"a\"\ninput_hex = \"00\"",
+                "at most one of input",
+            ),
+            ("[[call]]\nexport = \"f\"\ninput_hex = \"0g\"", "not hex"),
+            (
+                "[[call]]\nexport = \"f\"\ninput_file = \"/nonexistent\"",
+                "input_file",
+            ),
+            (
+                "[[call]]\nexport = \"f\"\nexpect = { output = \"a\", error = \"trap\" }",
+                "exclude each other",
+            ),
+            (
+                "pricing = \"gold\"\n[[call]]\nexport = \"f\"",
+                "pricing `gold`",
+            ),
+        ];
+        for (body, needle) in cases {
+            let text = format!("contract = \"a.wasm\"\n{body}");
+            let err = parse(&text).unwrap_err();
+            assert!(
+                matches!(err, ScenarioFileError::Invalid { .. }),
+                "{body}: {err}"
+            );
+            assert!(err.to_string().contains(needle), "{body}: {err}");
+        }
+    }
+
+    #[test]
+    fn pricing_specs() {
+        assert_eq!(parse_pricing("free"), Ok(PagePricing::FREE));
+        assert_eq!(
+            parse_pricing("flat:1_000"),
+            Ok(PagePricing::Flat { per_page: 1000 })
+        );
+        assert_eq!(parse_pricing("evm"), Ok(PagePricing::EVM));
+        assert_eq!(
+            parse_pricing("evm:3:512"),
+            Ok(PagePricing::EvmQuadratic {
+                word_gas: 3,
+                quad_divisor: 512
+            })
+        );
+        assert_eq!(parse_pricing("stylus"), Ok(PagePricing::STYLUS));
+        assert_eq!(
+            parse_pricing("stylus:4:10"),
+            Ok(PagePricing::Stylus {
+                free_pages: 4,
+                page_gas: 10
+            })
+        );
+        assert_eq!(
+            parse_pricing("near:1:2"),
+            Ok(PagePricing::Near {
+                base: 1,
+                per_page: 2
+            })
+        );
+        for bad in [
+            "",
+            "flat",
+            "flat:x",
+            "evm:3",
+            "evm:3:0",
+            "stylus:99999999999:1",
+            "near:1",
+            "gold",
+        ] {
+            assert!(parse_pricing(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn hex() {
+        assert_eq!(parse_hex("0xCAfe"), Ok(vec![0xca, 0xfe]));
+        assert_eq!(parse_hex(""), Ok(vec![]));
+        assert!(parse_hex("abc").is_err());
+        assert!(parse_hex("zz").is_err());
+    }
+}

@@ -1,0 +1,102 @@
+//! Contract storage: an ordered byte map with a deterministic root.
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest as _, Sha256};
+
+use crate::memroot::Digest;
+
+const ROOT_DOMAIN: &[u8] = b"capheap-storage-v1";
+
+/// Key-value storage of one contract, ordered by key (a `BTreeMap`, so
+/// iteration and the root never depend on insertion order or hashing).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Storage {
+    map: BTreeMap<Vec<u8>, Vec<u8>>,
+}
+
+impl Storage {
+    /// Empty storage.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The value under `key`.
+    pub fn get(&self, key: &[u8]) -> Option<&[u8]> {
+        self.map.get(key).map(Vec::as_slice)
+    }
+
+    /// Sets `key` to `value`, returning the previous value.
+    pub fn insert(&mut self, key: Vec<u8>, value: Vec<u8>) -> Option<Vec<u8>> {
+        self.map.insert(key, value)
+    }
+
+    /// Removes `key`, returning its value.
+    pub fn remove(&mut self, key: &[u8]) -> Option<Vec<u8>> {
+        self.map.remove(key)
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether storage is empty.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Entries in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.map.iter().map(|(k, v)| (k.as_slice(), v.as_slice()))
+    }
+
+    /// `SHA-256("capheap-storage-v1" ‖ n as u64 LE ‖ for each entry in key
+    /// order: key length as u64 LE ‖ key ‖ value length as u64 LE ‖ value)`.
+    pub fn root(&self) -> Digest {
+        let mut hasher = Sha256::new();
+        hasher.update(ROOT_DOMAIN);
+        hasher.update((self.map.len() as u64).to_le_bytes());
+        for (key, value) in &self.map {
+            hasher.update((key.len() as u64).to_le_bytes());
+            hasher.update(key);
+            hasher.update((value.len() as u64).to_le_bytes());
+            hasher.update(value);
+        }
+        Digest(hasher.finalize().into())
+    }
+}
+
+impl FromIterator<(Vec<u8>, Vec<u8>)> for Storage {
+    fn from_iter<I: IntoIterator<Item = (Vec<u8>, Vec<u8>)>>(iter: I) -> Self {
+        Storage {
+            map: iter.into_iter().collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_ignores_insertion_order_and_separates_entries() {
+        let a: Storage = [
+            (b"a".to_vec(), b"1".to_vec()),
+            (b"b".to_vec(), b"2".to_vec()),
+        ]
+        .into_iter()
+        .collect();
+        let b: Storage = [
+            (b"b".to_vec(), b"2".to_vec()),
+            (b"a".to_vec(), b"1".to_vec()),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(a.root(), b.root());
+        let c: Storage = [(b"ab".to_vec(), b"".to_vec())].into_iter().collect();
+        let d: Storage = [(b"a".to_vec(), b"b".to_vec())].into_iter().collect();
+        assert_ne!(c.root(), d.root());
+        assert_ne!(Storage::new().root(), c.root());
+    }
+}

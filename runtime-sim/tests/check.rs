@@ -1,0 +1,172 @@
+//! `Simulator::check`: findings with levels, a structured report.
+
+use capheap_sim::{Level, Simulator, UnknownImports, check::Provider};
+
+fn check(src: &str) -> capheap_sim::CheckReport {
+    Simulator::new().check(&wat::parse_str(src).unwrap())
+}
+
+fn codes(report: &capheap_sim::CheckReport) -> Vec<(&'static str, Level)> {
+    report.findings.iter().map(|f| (f.code, f.level)).collect()
+}
+
+#[test]
+fn a_clean_contract() {
+    let report = check(
+        r#"(module
+          (import "capheap" "log" (func (param i32 i32)))
+          (memory (export "memory") 1 16)
+          (func (export "capheap_alloc") (param i32) (result i32) (i32.const 8))
+          (func (export "run") (param i32 i32) (result i64) (i64.const 0)))"#,
+    );
+    assert!(report.findings.is_empty(), "{:?}", report.findings);
+    assert!(report.passes(Level::Info));
+    assert_eq!(report.functions, 2);
+    assert_eq!(report.imports[0].provider, Provider::HostAbi);
+    let callable: Vec<_> = report
+        .exports
+        .iter()
+        .map(|e| (e.name.as_str(), e.callable))
+        .collect();
+    assert_eq!(
+        callable,
+        [("memory", false), ("capheap_alloc", false), ("run", true)]
+    );
+    let memory = report.memory.unwrap();
+    assert_eq!(
+        (memory.initial, memory.maximum, memory.cap),
+        (1, Some(16), 1024)
+    );
+    assert_eq!(report.host_abi_version, 1);
+}
+
+#[test]
+fn floats() {
+    let report = check(
+        r#"(module (func (export "f") (result i32)
+              (f64.add (f64.const 1) (f64.const 2)) (f64.const 0) f64.lt))"#,
+    );
+    assert_eq!(
+        codes(&report),
+        [
+            ("float-nan", Level::Warn),
+            ("no-memory", Level::Info),
+            ("float", Level::Info)
+        ]
+    );
+    assert_eq!((report.operators.float, report.operators.float_nan), (5, 1));
+    assert!(!report.passes(Level::Warn));
+    assert!(report.passes(Level::Error));
+    let strict = Simulator::builder().floats(false).build().unwrap();
+    let report =
+        strict.check(&wat::parse_str("(module (func (result f32) (f32.const 1)))").unwrap());
+    assert!(codes(&report).contains(&("float", Level::Error)));
+    assert!(codes(&report).contains(&("rejected", Level::Error)));
+}
+
+#[test]
+fn disabled_features_are_named() {
+    let simd = check("(module (func (result v128) (v128.const i32x4 0 0 0 0)))");
+    assert!(codes(&simd).contains(&("simd", Level::Error)));
+    assert!(codes(&simd).contains(&("rejected", Level::Error)));
+    assert_eq!(simd.operators.simd, 1);
+    let threads =
+        check("(module (memory 1 1 shared) (func (drop (i32.atomic.load (i32.const 0)))))");
+    assert!(codes(&threads).contains(&("atomics", Level::Error)));
+    assert!(codes(&threads).contains(&("shared-memory", Level::Error)));
+    let memory64 = check("(module (memory i64 1))");
+    assert!(codes(&memory64).contains(&("memory64", Level::Error)));
+}
+
+#[test]
+fn memory_against_the_cap() {
+    let sim = Simulator::builder().max_pages(8).build().unwrap();
+    let over = sim.check(&wat::parse_str("(module (memory 9))").unwrap());
+    assert!(codes(&over).contains(&("memory-initial-over-cap", Level::Error)));
+    assert!(codes(&over).contains(&("memory-unbounded", Level::Info)));
+    let max = sim.check(&wat::parse_str("(module (memory 1 100))").unwrap());
+    assert_eq!(codes(&max), [("memory-max-over-cap", Level::Warn)]);
+}
+
+#[test]
+fn imports_outside_the_host_abi() {
+    let src = r#"(module
+        (import "env" "now" (func (result i64)))
+        (import "capheap" "log" (func (param i32)))
+        (import "capheap_sim" "memory_grow" (func (param i32) (result i32)))
+        (import "env" "g" (global i32)))"#;
+    let report = check(src);
+    let found = codes(&report);
+    for expected in [
+        ("unknown-import", Level::Error),
+        ("import-signature", Level::Error),
+        ("reserved-import", Level::Error),
+        ("non-function-import", Level::Error),
+    ] {
+        assert!(found.contains(&expected), "{expected:?} in {found:?}");
+    }
+    let lenient = Simulator::builder()
+        .unknown_imports(UnknownImports::Trap)
+        .build()
+        .unwrap();
+    let report = lenient
+        .check(&wat::parse_str(r#"(module (import "env" "now" (func (result i64))))"#).unwrap());
+    assert_eq!(
+        codes(&report),
+        [("unknown-import", Level::Warn), ("no-memory", Level::Info)]
+    );
+    assert_eq!(report.imports[0].provider, Provider::Unknown);
+}
+
+#[test]
+fn exports_start_and_tables() {
+    let src = r#"(module
+        (memory 1)
+        (table 1 funcref)
+        (func $s)
+        (start $s)
+        (func (export "take") (param i32 i32))
+        (func (export "odd") (param f32))
+        (func (export "capheap_stats") (result i32) (i32.const 0))
+        (func (export "__capheap_sim_x"))
+        (func (export "mutate") (table.set (i32.const 0) (ref.null func)))
+        (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#;
+    let report = check(src);
+    let found = codes(&report);
+    for expected in [
+        ("reserved-export", Level::Error),
+        ("start-function", Level::Warn),
+        ("missing-alloc", Level::Warn),
+        ("stats-signature", Level::Warn),
+        ("uncallable-export", Level::Info),
+        ("table-mutation", Level::Info),
+        ("memory-grow", Level::Info),
+    ] {
+        assert!(found.contains(&expected), "{expected:?} in {found:?}");
+    }
+    // Most severe first.
+    assert_eq!(report.max_level(), Some(Level::Error));
+    assert_eq!(report.findings[0].level, Level::Error);
+}
+
+#[test]
+fn broken_input_is_a_finding_not_a_panic() {
+    let sim = Simulator::new();
+    assert_eq!(codes(&sim.check(b"hello")), [("not-wasm", Level::Error)]);
+    let wasm = wat::parse_str("(module (func (export \"f\")))").unwrap();
+    let report = sim.check(&wasm[..wasm.len() - 2]);
+    assert!(codes(&report).contains(&("malformed", Level::Error)));
+    let big = Simulator::builder().max_wasm_size(8).build().unwrap();
+    assert!(codes(&big.check(&wasm)).contains(&("wasm-size", Level::Error)));
+}
+
+#[test]
+fn levels_parse_and_report_serialises() {
+    assert_eq!("warn".parse::<Level>(), Ok(Level::Warn));
+    assert_eq!("ERROR".parse::<Level>(), Ok(Level::Error));
+    assert!("loud".parse::<Level>().is_err());
+    let json = serde_json::to_value(check("(module (memory 1))")).unwrap();
+    assert_eq!(json["memory"]["initial"], 1);
+    assert_eq!(json["findings"][0]["level"], "info");
+    assert_eq!(json["code_hash"].as_str().unwrap().len(), 64);
+}

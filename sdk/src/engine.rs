@@ -1,0 +1,879 @@
+//! The heap algorithm, independent of where its memory and configuration live.
+//!
+//! ```text
+//!  start = seg_start (8-aligned __heap_base)                   top   end  mem_end
+//!  |                                                            |     |    |
+//!  v                                                            v     v    v
+//!  +-----+-----------------+-------+----------+-----+-----------+-----+----+
+//!  | RUN | small objects   | large | free blk | RUN | small ... |     |rsv |
+//!  +-----+-----------------+-------+----------+-----+-----------+-----+----+
+//!  <---------------------- footprint (heap_bytes) ------------->
+//! ```
+//!
+//! * Everything is carved from one bump region `top..end`. `end` is the memory
+//!   end minus an 8-byte reserve (room for a sentinel header if another owner
+//!   grows memory behind the heap's back), clamped by the heap-bytes cap.
+//! * Small objects (1..=256 bytes, align <= 8) have no header. They are carved
+//!   back to back in *runs*; a run starts with one 8-byte `RUN` header so that
+//!   a large block before it sees an in-use neighbour. While the run is at the
+//!   top, `small_end == end` and carving a small object is a bump; carving a
+//!   large block closes the run (`small_end = 0`). A freed small object goes
+//!   on its class list (see [`crate::small`]) until the heap resets.
+//! * Large blocks (and small sizes with align > 8) carry a header and use
+//!   boundary-tag coalescing with O(1) segregated fits (see [`crate::large`]).
+//!   A large block freed next to the top merges into the top, so the top is
+//!   never adjacent to a free block.
+//! * When the last live byte is freed the heap resets in O(1): class lists and
+//!   the large-class mask are cleared and `top` returns to the segment start.
+//! * Growth happens only when no free list, no free large block and not the
+//!   top region can serve a request; it grows exactly the pages missing
+//!   between `top + need` and the memory end, through [`GrowthMeter::grow`].
+
+use crate::backend::{MAX_SPAN, PageSource};
+use crate::cap::{AllocError, CapKind};
+use crate::config::Config;
+use crate::large::{FREE, HDR, LargeLists, MIN_BLOCK, PREV_FREE, SIZE_MASK, W, hdr, set_hdr};
+use crate::meter::GrowthMeter;
+use crate::small::{GRAN, NUM_SMALL, SMALL_MAX, class_size};
+use crate::stats::Stats;
+use crate::util::{align_up, pages_for, ptr, rd, wr};
+
+/// Bytes the heap keeps unused at the end of memory (room for a sentinel header).
+pub const RESERVE: usize = 8;
+/// Header of a run of small objects, of a dead gap or of a sentinel: in use,
+/// size unknown. Such blocks are never freed (only reset).
+const RUN: usize = 0;
+
+/// Block size for a large request: header + size rounded to 8, at least
+/// `MIN_BLOCK`. `None` if it cannot fit in the address space.
+#[inline]
+fn block_size(size: usize) -> Option<usize> {
+    let n = size.checked_add(HDR + 7)? & !7;
+    let n = if n < MIN_BLOCK { MIN_BLOCK } else { n };
+    if n > MAX_SPAN { None } else { Some(n) }
+}
+
+/// Whether `(size, align)` is served by a small class.
+#[inline(always)]
+fn is_small(size: usize, align: usize) -> bool {
+    size.wrapping_sub(1) < SMALL_MAX && align <= GRAN
+}
+
+/// Heap state. All addresses are plain integers; see [`crate::util`]. The
+/// all-zero value is the initial state (so a `static` of it lives in `.bss`).
+#[derive(Debug)]
+pub(crate) struct Core {
+    // Hot.
+    heads: [usize; NUM_SMALL],
+    top: usize,
+    /// `end` while a small run is open at the top, else 0.
+    small_end: usize,
+    live: usize,
+    // Detailed statistics (only maintained with `Config::detailed_stats`).
+    allocs: usize,
+    frees: usize,
+    reallocs: usize,
+    peak: usize,
+    waste: usize,
+    // Large blocks and the top region.
+    large: LargeLists,
+    end: usize,
+    seg_start: usize,
+    start: usize,
+    mem_end: usize,
+    cap_end: usize,
+    foreign: usize,
+    ready: bool,
+    budget_set: bool,
+    meter: GrowthMeter,
+    resets: usize,
+    /// Failures by [`AllocError::code`].
+    failed: [u64; AllocError::CODES],
+    has_err: bool,
+    err: AllocError,
+}
+
+impl Core {
+    pub(crate) const fn new() -> Self {
+        Self {
+            heads: [0; NUM_SMALL],
+            top: 0,
+            small_end: 0,
+            live: 0,
+            allocs: 0,
+            frees: 0,
+            reallocs: 0,
+            peak: 0,
+            waste: 0,
+            large: LargeLists::new(),
+            end: 0,
+            seg_start: 0,
+            start: 0,
+            mem_end: 0,
+            cap_end: 0,
+            foreign: 0,
+            ready: false,
+            budget_set: false,
+            meter: GrowthMeter::new(None),
+            resets: 0,
+            failed: [0; AllocError::CODES],
+            has_err: false,
+            err: AllocError::ZERO,
+        }
+    }
+
+    // -----------------------------------------------------------------------
+    // Hot paths
+    // -----------------------------------------------------------------------
+
+    /// Allocate `size` bytes at `align` (a power of two). Null on failure (the
+    /// cause is in `last_error` and the failure counters).
+    ///
+    /// The hot path only pops a class list; everything else is out of line.
+    /// (Keeping it tiny matters twice: for code size, and because a wasm
+    /// interpreter like wasmi charges fuel for every instruction of each
+    /// straight-line region it enters, executed or not.)
+    ///
+    /// # Safety
+    /// `be` is the backend this core has always been used with; `align` is a
+    /// power of two.
+    #[inline(always)]
+    pub(crate) unsafe fn alloc<B: PageSource>(
+        &mut self,
+        cfg: &Config,
+        be: &mut B,
+        size: usize,
+        align: usize,
+    ) -> *mut u8 {
+        if !is_small(size, align) {
+            // SAFETY: forwarded.
+            return unsafe { self.alloc_slow(cfg, be, size, align) };
+        }
+        let c = (size - 1) / GRAN;
+        // SAFETY: `c < NUM_SMALL` because `size <= SMALL_MAX`.
+        let head = unsafe { self.heads.get_unchecked_mut(c) };
+        let p = *head;
+        if p == 0 {
+            // SAFETY: forwarded.
+            return unsafe { self.alloc_small_top(cfg, be, size) };
+        }
+        // SAFETY: a non-zero head is a free object of class `c` whose first
+        // word links to the next one.
+        *head = unsafe { rd(p) };
+        self.note_alloc(cfg, size, class_size(c));
+        ptr(p)
+    }
+
+    /// Free a block allocated with the same `(size, align)`.
+    ///
+    /// # Safety
+    /// `p` was returned by `alloc`/`realloc` of this core with this layout and
+    /// not freed since (with `debug-checks`, violations are detected where
+    /// possible and the free is ignored).
+    #[inline(always)]
+    pub(crate) unsafe fn dealloc(&mut self, cfg: &Config, p: *mut u8, size: usize, align: usize) {
+        if !is_small(size, align) {
+            // SAFETY: forwarded.
+            return unsafe { self.dealloc_large(cfg, p, size) };
+        }
+        let a = p as usize;
+        let c = (size - 1) / GRAN;
+        #[cfg(feature = "debug-checks")]
+        if !self.check_small_free(a, size, c) {
+            return;
+        }
+        self.live = self.live.wrapping_sub(size);
+        if cfg.detailed_stats {
+            self.frees += 1;
+            self.waste -= class_size(c) - size;
+        }
+        if self.live == 0 {
+            return self.reset(cfg);
+        }
+        // SAFETY: `c < NUM_SMALL`; `a` is a free object of class `c` (caller).
+        unsafe {
+            let head = self.heads.get_unchecked_mut(c);
+            wr(a, *head);
+            *head = a;
+        }
+    }
+
+    #[inline(always)]
+    fn note_alloc(&mut self, cfg: &Config, size: usize, payload: usize) {
+        self.live += size;
+        if cfg.detailed_stats {
+            self.allocs += 1;
+            if self.live > self.peak {
+                self.peak = self.live;
+            }
+            self.waste += payload - size;
+        }
+    }
+
+    /// Forget everything: nothing is live. O(1): a fixed 32-word fill and a
+    /// few stores. The top returns to the segment start and a small run is
+    /// open there (no run header is needed at a segment start: no block of
+    /// ours precedes it).
+    #[inline(never)]
+    #[cold]
+    fn reset(&mut self, cfg: &Config) {
+        self.heads = [0; NUM_SMALL];
+        self.large.clear();
+        self.top = self.seg_start;
+        self.small_end = self.end;
+        self.resets += 1;
+        if cfg.detailed_stats {
+            self.waste = 0;
+        }
+    }
+
+    /// A small object whose class list is empty: bump the open run.
+    ///
+    /// # Safety
+    /// As for [`Core::alloc`].
+    #[inline(never)]
+    unsafe fn alloc_small_top<B: PageSource>(
+        &mut self,
+        cfg: &Config,
+        be: &mut B,
+        size: usize,
+    ) -> *mut u8 {
+        let cs = (size + GRAN - 1) & !(GRAN - 1);
+        let t = self.top;
+        if t + cs <= self.small_end {
+            self.top = t + cs;
+            self.note_alloc(cfg, size, cs);
+            return ptr(t);
+        }
+        // SAFETY: forwarded.
+        unsafe { self.alloc_small_slow(cfg, be, size, cs) }
+    }
+
+    /// Open a run at the top, or reuse a free large block, or grow.
+    ///
+    /// # Safety
+    /// As for [`Core::alloc`].
+    #[inline(never)]
+    #[cold]
+    unsafe fn alloc_small_slow<B: PageSource>(
+        &mut self,
+        cfg: &Config,
+        be: &mut B,
+        size: usize,
+        cs: usize,
+    ) -> *mut u8 {
+        if !self.ready {
+            self.init(cfg, be);
+        }
+        let n = HDR + cs;
+        let n = if n < MIN_BLOCK { MIN_BLOCK } else { n };
+        // Reuse a free large block before growing (but prefer room at the top).
+        if self.top + HDR + cs > self.end {
+            // SAFETY: lists are consistent.
+            let b = unsafe { self.large.take(n) };
+            if b != 0 {
+                // SAFETY: `b` is an unlinked free block of at least `n` bytes.
+                unsafe { self.split(b, n) };
+                self.note_alloc(cfg, size, cs);
+                return ptr(b + HDR);
+            }
+        }
+        if let Err(e) = self.room(cfg, be, HDR + cs, GRAN) {
+            return self.fail(e);
+        }
+        let mut p = self.top;
+        if self.small_end == 0 {
+            // SAFETY: `room` made `top..top+HDR+cs` part of the memory.
+            unsafe { set_hdr(p, RUN) };
+            p += HDR;
+        }
+        self.top = p + cs;
+        self.small_end = self.end;
+        self.note_alloc(cfg, size, cs);
+        ptr(p)
+    }
+
+    /// Zero-size, large and over-aligned requests.
+    ///
+    /// # Safety
+    /// As for [`Core::alloc`].
+    #[inline(never)]
+    unsafe fn alloc_slow<B: PageSource>(
+        &mut self,
+        cfg: &Config,
+        be: &mut B,
+        size: usize,
+        align: usize,
+    ) -> *mut u8 {
+        if size == 0 {
+            return core::ptr::without_provenance_mut(align);
+        }
+        let (Some(n), true) = (block_size(size), align <= MAX_SPAN) else {
+            return self.fail(AllocError::LayoutTooLarge);
+        };
+        if !self.ready {
+            self.init(cfg, be);
+        }
+        // Over-aligned: room for a leading gap that can stand alone.
+        let extra = if align > GRAN { align + MIN_BLOCK } else { 0 };
+        let mut b = 0;
+        if n + extra <= MAX_SPAN {
+            // SAFETY: lists are consistent.
+            b = unsafe { self.large.take(n + extra) };
+        }
+        if b != 0 {
+            // SAFETY: `b` is an unlinked free block of at least `n + extra`
+            // bytes; see `place` for why the aligned block fits.
+            b = unsafe { self.place(b, n, align) };
+        } else {
+            if let Err(e) = self.room(cfg, be, n, align) {
+                return self.fail(e);
+            }
+            b = self.top;
+            let p = align_up(b + HDR, align).unwrap_or(0);
+            let gap = p - HDR - b;
+            let mut pf = 0;
+            // SAFETY: `room` made `top..p-HDR+n` part of the memory and
+            // nothing there is in use; the block before the top is not free.
+            unsafe {
+                if gap >= MIN_BLOCK {
+                    self.large.make_free(b, gap, 0);
+                    pf = PREV_FREE;
+                } else if gap != 0 {
+                    set_hdr(b, gap); // dead gap, in use until reset
+                }
+                b = p - HDR;
+                set_hdr(b, n | pf);
+            }
+            self.top = b + n;
+            self.small_end = 0;
+        }
+        // SAFETY: `b` is the in-use block just formed.
+        let payload = (unsafe { hdr(b) } & SIZE_MASK) - HDR;
+        self.note_alloc(cfg, size, payload);
+        ptr(b + HDR)
+    }
+
+    /// Turn the unlinked free block `b` into an in-use `n`-byte block whose
+    /// payload is `align`-aligned; free what is left on either side.
+    ///
+    /// # Safety
+    /// `b` has a valid header, is on no list, and is at least `n` bytes (plus
+    /// `align + MIN_BLOCK` if `align > 8`).
+    unsafe fn place(&mut self, b: usize, n: usize, align: usize) -> usize {
+        // SAFETY: `b` was a free block: its header is valid, its predecessor
+        // is not free, and the word after it is a header.
+        unsafe {
+            let bsz = hdr(b) & SIZE_MASK;
+            let mut nb = b;
+            if align > GRAN {
+                let mut p = align_up(b + HDR, align).unwrap_or(0);
+                if p != b + HDR {
+                    // A leading gap must be able to stand alone as a free block.
+                    p = align_up(b + HDR + MIN_BLOCK, align).unwrap_or(0);
+                }
+                nb = p - HDR;
+                let lead = nb - b;
+                // lead < MIN_BLOCK + align, so lead + n fits in bsz.
+                if lead != 0 {
+                    self.large.make_free(b, lead, 0);
+                    set_hdr(nb, (bsz - lead) | PREV_FREE);
+                }
+            }
+            self.split(nb, n);
+            nb
+        }
+    }
+
+    /// Mark the unlinked free block `b` in use as an `n`-byte block, freeing
+    /// the tail if it can stand alone.
+    ///
+    /// # Safety
+    /// `b` has a valid header, is on no list, is at least `n` bytes and is not
+    /// adjacent to the top.
+    unsafe fn split(&mut self, b: usize, n: usize) {
+        // SAFETY: the word after a former free block is a header.
+        unsafe {
+            let h = hdr(b);
+            let bsz = h & SIZE_MASK;
+            let pf = h & PREV_FREE;
+            if bsz - n >= MIN_BLOCK {
+                set_hdr(b, n | pf);
+                // The block after the tail already has PREV_FREE set.
+                self.large.make_free(b + n, bsz - n, 0);
+            } else {
+                set_hdr(b, bsz | pf);
+                let next = b + bsz;
+                set_hdr(next, hdr(next) & !PREV_FREE);
+            }
+        }
+    }
+
+    /// Make sure the top region can take `n` bytes after padding the top so
+    /// that `top + HDR` is `align`-aligned, growing exactly the missing pages.
+    /// On failure nothing has changed (the caller records the error).
+    #[inline(always)]
+    fn room<B: PageSource>(
+        &mut self,
+        cfg: &Config,
+        be: &mut B,
+        n: usize,
+        align: usize,
+    ) -> Result<(), AllocError> {
+        if self.want(n, align) <= self.end {
+            return Ok(());
+        }
+        self.room_slow(cfg, be, n, align)
+    }
+
+    #[inline(never)]
+    #[cold]
+    fn room_slow<B: PageSource>(
+        &mut self,
+        cfg: &Config,
+        be: &mut B,
+        n: usize,
+        align: usize,
+    ) -> Result<(), AllocError> {
+        let cur_end = be.end();
+        if cur_end > self.mem_end {
+            // Someone else grew memory: seal this segment, continue above.
+            self.seal(cfg, cur_end);
+        }
+        let want = self.want(n, align);
+        if want <= self.end {
+            return Ok(());
+        }
+        self.grow(cfg, be, want)
+    }
+
+    /// Address the top must reach for `n` bytes at `align` (saturating).
+    fn want(&self, n: usize, align: usize) -> usize {
+        match align_up(self.top + HDR, align) {
+            Some(p) => (p - HDR).saturating_add(n),
+            None => usize::MAX,
+        }
+    }
+
+    fn grow<B: PageSource>(&mut self, cfg: &Config, be: &mut B, want: usize) -> Result<(), AllocError> {
+        if want > self.cap_end {
+            return Err(match cfg.max_heap_bytes {
+                Some(limit) => AllocError::CapExceeded {
+                    cap: CapKind::HeapBytes,
+                    limit: limit as u64,
+                    requested: (want - self.start - self.foreign) as u64,
+                },
+                None => AllocError::LayoutTooLarge,
+            });
+        }
+        let pages = pages_for(want + RESERVE - self.mem_end);
+        if pages + be.pages() as usize > 65_535 {
+            return Err(AllocError::OutOfMemory);
+        }
+        self.meter.grow(
+            be,
+            &cfg.pricing,
+            cfg.max_memory_pages,
+            cfg.gas_hook,
+            pages as u32,
+        )?;
+        self.mem_end = be.end();
+        self.set_end();
+        Ok(())
+    }
+
+    #[cold]
+    fn init<B: PageSource>(&mut self, cfg: &Config, be: &mut B) {
+        let start = align_up(be.heap_base(), GRAN).unwrap_or(usize::MAX & !(GRAN - 1));
+        self.start = start;
+        self.seg_start = start;
+        self.top = start;
+        self.mem_end = be.end();
+        self.small_end = 1; // run open at the start (set to `end` below)
+        if !self.budget_set {
+            self.meter.set_budget(cfg.growth_budget);
+        }
+        self.set_limits(cfg);
+        self.ready = true;
+    }
+
+    /// Recompute `cap_end` (after `start` or `foreign` changed) and `end`.
+    fn set_limits(&mut self, cfg: &Config) {
+        let cap = match cfg.max_heap_bytes {
+            Some(c) if c < MAX_SPAN => c,
+            _ => MAX_SPAN,
+        };
+        self.cap_end = self.start.saturating_add(self.foreign).saturating_add(cap);
+        self.set_end();
+    }
+
+    fn set_end(&mut self) {
+        self.end = self.mem_end.saturating_sub(RESERVE).min(self.cap_end);
+        if self.small_end != 0 {
+            self.small_end = self.end;
+        }
+    }
+
+    /// Seal the current segment and continue at `cur_end` (foreign growth):
+    /// everything from the top to the old memory end becomes one dead block,
+    /// and a run is open at the new segment start.
+    #[cold]
+    fn seal(&mut self, cfg: &Config, cur_end: usize) {
+        if self.top + RESERVE <= self.mem_end {
+            // SAFETY: `top..mem_end` is our unused memory (at least the reserve).
+            unsafe { set_hdr(self.top, RUN) };
+        }
+        self.foreign += cur_end - self.mem_end;
+        self.seg_start = cur_end;
+        self.top = cur_end;
+        self.mem_end = cur_end;
+        self.small_end = 1;
+        self.set_limits(cfg);
+    }
+
+    #[inline(never)]
+    #[cold]
+    fn fail(&mut self, e: AllocError) -> *mut u8 {
+        self.record(e);
+        core::ptr::null_mut()
+    }
+
+    fn record(&mut self, e: AllocError) {
+        self.has_err = true;
+        self.err = e;
+        self.failed[e.code() as usize] += 1;
+    }
+
+    /// Free a large (or over-aligned, or zero-size) block.
+    ///
+    /// # Safety
+    /// As for [`Core::dealloc`].
+    #[inline(never)]
+    unsafe fn dealloc_large(&mut self, cfg: &Config, p: *mut u8, size: usize) {
+        if size == 0 {
+            return;
+        }
+        let b = (p as usize).wrapping_sub(HDR);
+        #[cfg(feature = "debug-checks")]
+        {
+            // SAFETY: only reads memory inside the heap after range checks.
+            if let Err(e) = unsafe { self.check_large(b, size) } {
+                self.record(e);
+                return;
+            }
+        }
+        self.live = self.live.wrapping_sub(size);
+        if cfg.detailed_stats {
+            self.frees += 1;
+            // SAFETY: `b` is an in-use block of this heap (caller).
+            self.waste -= (unsafe { hdr(b) } & SIZE_MASK) - HDR - size;
+        }
+        if self.live == 0 {
+            return self.reset(cfg);
+        }
+        // SAFETY: `b` is an in-use block being freed.
+        unsafe { self.free_block(b) };
+    }
+
+    /// Coalesce the in-use block `b` with free neighbours (or the top) and
+    /// list it.
+    ///
+    /// # Safety
+    /// `b` is an in-use block of this heap that nobody uses any more.
+    unsafe fn free_block(&mut self, b: usize) {
+        // SAFETY: boundary tags: `PREV_FREE` means the word before `b` holds
+        // the previous block's address; the word at `b + size` is a header
+        // unless it is the top.
+        unsafe {
+            let h = hdr(b);
+            #[cfg(feature = "debug-checks")]
+            {
+                set_hdr(b, h | FREE);
+                crate::util::poison(b + HDR, (h & SIZE_MASK) - HDR, 0xDE);
+            }
+            let mut b = b;
+            let mut sz = h & SIZE_MASK;
+            if h & PREV_FREE != 0 {
+                let prev = rd(b - W);
+                let psz = hdr(prev) & SIZE_MASK;
+                self.large.unlink(prev, psz);
+                sz += psz;
+                b = prev;
+            }
+            let next = b + sz;
+            if next == self.top {
+                self.top = b;
+                return;
+            }
+            let nh = hdr(next);
+            if nh & FREE != 0 {
+                let nsz = nh & SIZE_MASK;
+                self.large.unlink(next, nsz);
+                sz += nsz;
+            } else {
+                set_hdr(next, nh | PREV_FREE);
+            }
+            self.large.make_free(b, sz, 0);
+        }
+    }
+
+    /// Resize in place when possible (same class, end of the open run, large
+    /// block at the top, shrinking a large block), else move.
+    ///
+    /// # Safety
+    /// As for [`Core::dealloc`] for `(p, size, align)`.
+    #[inline(always)]
+    pub(crate) unsafe fn realloc<B: PageSource>(
+        &mut self,
+        cfg: &Config,
+        be: &mut B,
+        p: *mut u8,
+        size: usize,
+        align: usize,
+        new_size: usize,
+    ) -> *mut u8 {
+        // SAFETY: forwarded.
+        unsafe {
+            if self.resize(cfg, be, p as usize, size, align, new_size) {
+                return p;
+            }
+            self.realloc_move(cfg, be, p, size, align, new_size)
+        }
+    }
+
+    /// # Safety
+    /// As for [`Core::realloc`].
+    #[inline(never)]
+    unsafe fn resize<B: PageSource>(
+        &mut self,
+        cfg: &Config,
+        be: &mut B,
+        a: usize,
+        size: usize,
+        align: usize,
+        new_size: usize,
+    ) -> bool {
+        if size == 0 || new_size == 0 {
+            return false;
+        }
+        let small = is_small(size, align);
+        if small != is_small(new_size, align) {
+            return false;
+        }
+        let mut old_cap = (size + GRAN - 1) & !(GRAN - 1);
+        let mut new_cap = (new_size + GRAN - 1) & !(GRAN - 1);
+        if small {
+            if old_cap != new_cap {
+                if a + old_cap != self.top || a + new_cap > self.small_end {
+                    return false;
+                }
+                self.top = a + new_cap;
+            }
+        } else {
+            let b = a - HDR;
+            // SAFETY: `b` is an in-use large block of this heap (caller).
+            let h = unsafe { hdr(b) };
+            let bsz = h & SIZE_MASK;
+            old_cap = bsz - HDR;
+            new_cap = old_cap;
+            let Some(n) = block_size(new_size) else {
+                return false;
+            };
+            if b + bsz == self.top
+                && (n <= bsz || (self.room(cfg, be, n - bsz, GRAN).is_ok() && b + bsz == self.top))
+            {
+                // At the top: move the top (grow or shrink).
+                // SAFETY: `b..b+n` is inside the memory (`room`).
+                unsafe { set_hdr(b, n | (h & PREV_FREE)) };
+                self.top = b + n;
+                new_cap = n - HDR;
+            } else if n > bsz {
+                return false;
+            }
+        }
+        self.live = self.live - size + new_size;
+        if cfg.detailed_stats {
+            self.reallocs += 1;
+            if self.live > self.peak {
+                self.peak = self.live;
+            }
+            self.waste = self.waste - (old_cap - size) + (new_cap - new_size);
+        }
+        true
+    }
+
+    /// # Safety
+    /// As for [`Core::realloc`].
+    #[inline(never)]
+    unsafe fn realloc_move<B: PageSource>(
+        &mut self,
+        cfg: &Config,
+        be: &mut B,
+        p: *mut u8,
+        size: usize,
+        align: usize,
+        new_size: usize,
+    ) -> *mut u8 {
+        // SAFETY: forwarded.
+        let q = unsafe { self.alloc(cfg, be, new_size, align) };
+        if !q.is_null() {
+            // SAFETY: both blocks are live and distinct (a zero-size one is
+            // dangling and copies nothing).
+            unsafe {
+                core::ptr::copy_nonoverlapping(p, q, size.min(new_size));
+                self.dealloc(cfg, p, size, align);
+            }
+            if cfg.detailed_stats {
+                self.allocs -= (new_size != 0) as usize;
+                self.frees -= (size != 0) as usize;
+                self.reallocs += 1;
+            }
+        }
+        q
+    }
+
+    // -----------------------------------------------------------------------
+    // Debug checks
+    // -----------------------------------------------------------------------
+
+    /// Validate a small free and poison the object; false (recorded) if invalid.
+    #[cfg(feature = "debug-checks")]
+    #[inline(never)]
+    fn check_small_free(&mut self, a: usize, size: usize, c: usize) -> bool {
+        // SAFETY: reads list links only.
+        if let Err(e) = unsafe { self.check_small(a, size, c) } {
+            self.record(e);
+            return false;
+        }
+        // SAFETY: the object is the heap's again.
+        unsafe { crate::util::poison(a, class_size(c), 0xDE) };
+        true
+    }
+
+    /// # Safety
+    /// Reads list links only.
+    #[cfg(feature = "debug-checks")]
+    unsafe fn check_small(&self, a: usize, size: usize, c: usize) -> Result<(), AllocError> {
+        if !self.ready || a < self.start || a % GRAN != 0 || a + class_size(c) > self.top {
+            return Err(AllocError::InvalidPointer);
+        }
+        if size > self.live {
+            return Err(AllocError::DoubleFree);
+        }
+        let mut q = self.heads[c];
+        while q != 0 {
+            if q == a {
+                return Err(AllocError::DoubleFree);
+            }
+            // SAFETY: list members are free objects whose first word links on.
+            q = unsafe { rd(q) };
+        }
+        Ok(())
+    }
+
+    /// # Safety
+    /// Reads a header inside the heap after range checks.
+    #[cfg(feature = "debug-checks")]
+    unsafe fn check_large(&self, b: usize, size: usize) -> Result<(), AllocError> {
+        if !self.ready || b < self.start || b % GRAN != 0 || b + MIN_BLOCK > self.top {
+            return Err(AllocError::InvalidPointer);
+        }
+        // SAFETY: `b` is inside `start..top` and 8-aligned: a readable word.
+        let h = unsafe { hdr(b) };
+        if h & FREE != 0 {
+            return Err(AllocError::DoubleFree);
+        }
+        let bsz = h & SIZE_MASK;
+        if bsz < MIN_BLOCK || b + bsz > self.top || bsz - HDR < size || size > self.live {
+            return Err(AllocError::InvalidPointer);
+        }
+        Ok(())
+    }
+
+    // -----------------------------------------------------------------------
+    // Introspection
+    // -----------------------------------------------------------------------
+
+    pub(crate) fn stats(&self) -> Stats {
+        Stats {
+            live_bytes: self.live as u64,
+            peak_live_bytes: self.peak as u64,
+            heap_bytes: self.footprint() as u64,
+            pages_grown: self.meter.pages_grown(),
+            growth_price_charged: self.meter.charged(),
+            allocs: self.allocs as u64,
+            frees: self.frees as u64,
+            reallocs: self.reallocs as u64,
+            resets: self.resets as u64,
+            failed_cap: self.failed[0],
+            failed_budget: self.failed[1] + self.failed[2],
+            failed_gas_hook: self.failed[3],
+            failed_oom: self.failed[5],
+            failed_layout: self.failed[4],
+            invalid_frees: self.failed[6] + self.failed[7] + self.failed[8],
+            rounding_waste_bytes: self.waste as u64,
+        }
+    }
+
+    /// Bytes between the heap start and the top, minus foreign gaps.
+    pub(crate) fn footprint(&self) -> usize {
+        if self.ready {
+            self.top - self.start - self.foreign
+        } else {
+            0
+        }
+    }
+
+    pub(crate) fn last_error(&self) -> Option<AllocError> {
+        if self.has_err { Some(self.err) } else { None }
+    }
+
+    pub(crate) fn take_last_error(&mut self) -> Option<AllocError> {
+        let e = self.last_error();
+        self.has_err = false;
+        e
+    }
+
+    pub(crate) fn invalid_frees(&self) -> u64 {
+        self.failed[6] + self.failed[7] + self.failed[8]
+    }
+
+    /// Budget left for a heap with config `cfg` (before first use: the
+    /// configured one).
+    pub(crate) fn budget_for(&self, cfg: &Config) -> Option<u64> {
+        if self.budget_set || self.ready {
+            self.meter.remaining()
+        } else {
+            cfg.growth_budget
+        }
+    }
+
+    pub(crate) fn set_budget(&mut self, budget: Option<u64>) {
+        self.meter.set_budget(budget);
+        self.budget_set = true;
+    }
+
+    pub(crate) fn meter(&self) -> &GrowthMeter {
+        &self.meter
+    }
+
+    /// Usable bytes of a live block.
+    ///
+    /// # Safety
+    /// `(p, size, align)` is a live allocation of this core.
+    pub(crate) unsafe fn usable_size(&self, p: *mut u8, size: usize, align: usize) -> usize {
+        if size == 0 {
+            0
+        } else if is_small(size, align) {
+            class_size((size - 1) / GRAN)
+        } else {
+            // SAFETY: `p` is a live large block (caller).
+            (unsafe { hdr(p as usize - HDR) } & SIZE_MASK) - HDR
+        }
+    }
+
+    /// Heap start address and current top (for tests and tools).
+    pub(crate) fn bounds(&self) -> (usize, usize) {
+        (self.start, self.top)
+    }
+}

@@ -1,0 +1,458 @@
+//! The global allocator ([`Heap`]) and an owned heap over any backend
+//! ([`LocalHeap`]).
+//!
+//! ```
+//! use core::alloc::Layout;
+//! use capheap::{backend::NativePages, Config, LocalHeap};
+//!
+//! let mut heap = LocalHeap::new(NativePages::new(0, 16), Config::DEFAULT.max_memory_pages(4));
+//! let p = heap.try_alloc(Layout::new::<[u64; 8]>()).unwrap();
+//! unsafe { heap.dealloc(p.as_ptr(), Layout::new::<[u64; 8]>()) };
+//! // Asking for more than the cap fails cleanly, without growing.
+//! let err = heap.try_alloc(Layout::from_size_align(1 << 20, 8).unwrap()).unwrap_err();
+//! assert!(matches!(err, capheap::AllocError::CapExceeded { .. }));
+//! ```
+//!
+//! The algorithm (size classes, large blocks, growth, reset) is described in
+//! `docs/src/allocator-design.md` and in the source of the private `engine`
+//! module.
+
+use core::alloc::{GlobalAlloc, Layout};
+use core::cell::UnsafeCell;
+use core::ptr::NonNull;
+
+use crate::backend::PageSource;
+use crate::cap::AllocError;
+use crate::config::Config;
+use crate::engine::Core;
+use crate::meter::GrowthMeter;
+use crate::stats::Stats;
+use crate::sync::{Lock, SINGLE_THREADED};
+
+// ---------------------------------------------------------------------------
+// The process-wide heap state behind `Heap`
+// ---------------------------------------------------------------------------
+
+#[cfg(target_arch = "wasm32")]
+type DefaultBackend = crate::backend::WasmMemory;
+
+#[cfg(target_arch = "wasm32")]
+const fn default_backend() -> DefaultBackend {
+    crate::backend::WasmMemory::new()
+}
+
+/// Pages of the static buffer that backs [`Heap`] on non-wasm targets (64 MiB,
+/// zero-initialised `.bss`; only touched pages cost memory).
+#[cfg(not(target_arch = "wasm32"))]
+pub const NATIVE_HEAP_PAGES: u32 = 1024;
+
+#[cfg(not(target_arch = "wasm32"))]
+#[repr(C, align(65536))]
+struct NativeMemory([u8; NATIVE_HEAP_PAGES as usize * crate::util::PAGE_SIZE]);
+
+#[cfg(not(target_arch = "wasm32"))]
+static mut NATIVE_MEMORY: NativeMemory =
+    NativeMemory([0; NATIVE_HEAP_PAGES as usize * crate::util::PAGE_SIZE]);
+
+#[cfg(not(target_arch = "wasm32"))]
+type DefaultBackend = crate::backend::NativePages;
+
+#[cfg(not(target_arch = "wasm32"))]
+const fn default_backend() -> DefaultBackend {
+    // SAFETY: `NATIVE_MEMORY` is 64 KiB-aligned, zero-initialised, lives for
+    // the whole program, and is only ever accessed through this one backend,
+    // which lives inside `GLOBAL` and is used under its lock.
+    unsafe {
+        crate::backend::NativePages::from_raw(
+            (&raw mut NATIVE_MEMORY).cast::<u8>(),
+            0,
+            NATIVE_HEAP_PAGES,
+        )
+    }
+}
+
+struct Inner {
+    core: Core,
+    backend: DefaultBackend,
+}
+
+struct Global {
+    lock: Lock,
+    cell: UnsafeCell<Inner>,
+}
+
+// SAFETY: `cell` is only accessed through `Heap::with`, which holds `lock`
+// (multi-threaded targets, or configurations that run user code), or runs on a
+// single-threaded wasm target where no code can re-enter the heap while the
+// state is borrowed (the heap calls no user code in that configuration).
+unsafe impl Sync for Global {}
+
+static GLOBAL: Global = Global {
+    lock: Lock::new(),
+    cell: UnsafeCell::new(Inner {
+        core: Core::new(),
+        backend: default_backend(),
+    }),
+};
+
+// ---------------------------------------------------------------------------
+// Heap
+// ---------------------------------------------------------------------------
+
+/// The global allocator.
+///
+/// ```ignore
+/// #[global_allocator]
+/// static HEAP: capheap::Heap = capheap::Heap::new(capheap::Config::DEFAULT);
+/// ```
+///
+/// `Heap` is a handle holding the [`Config`]; the heap state itself is one per
+/// program, because there is one linear memory. Declare exactly one `Heap`
+/// (two handles would share the state but apply different caps).
+///
+/// * **wasm32**: the backend is the linear memory from `__heap_base` upward
+///   ([`crate::backend::WasmMemory`]). Contracts are single-threaded: without
+///   the `atomics` target feature the heap takes no lock at all (zero cost),
+///   unless the config runs user code (a custom pricing function or a gas
+///   hook), in which case a busy flag makes re-entry fail with
+///   [`AllocError::Reentrant`].
+/// * **native**: the backend is a 64 MiB static buffer
+///   ([`NATIVE_HEAP_PAGES`] simulated pages, starting with 0 pages) and every
+///   call takes a spin lock, so `Heap` is sound as a process allocator in
+///   multi-threaded host tests. A pricing function or gas hook that allocates
+///   would deadlock there.
+///
+/// The config is kept in an immutable `static`, so with a constant `Config`
+/// the compiler removes every check for a cap that is `None`, every pricing
+/// model that is not selected and the gas hook import when it is absent.
+#[derive(Debug)]
+pub struct Heap {
+    cfg: Config,
+}
+
+impl Heap {
+    /// A heap handle with configuration `cfg`.
+    pub const fn new(cfg: Config) -> Self {
+        Self { cfg }
+    }
+
+    /// The configuration.
+    pub const fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    #[inline(always)]
+    fn with<R>(
+        &self,
+        busy: impl FnOnce() -> R,
+        f: impl FnOnce(&mut Core, &mut DefaultBackend, &Config) -> R,
+    ) -> R {
+        if SINGLE_THREADED && !self.cfg.runs_user_code() {
+            // SAFETY: single-threaded wasm and this configuration runs no user
+            // code while the state is borrowed, so nothing can re-enter: this
+            // is the only reference to the state.
+            let inner = unsafe { &mut *GLOBAL.cell.get() };
+            return f(&mut inner.core, &mut inner.backend, &self.cfg);
+        }
+        if SINGLE_THREADED {
+            if !GLOBAL.lock.try_acquire() {
+                return busy();
+            }
+        } else {
+            GLOBAL.lock.acquire();
+        }
+        // SAFETY: we hold the lock, so this is the only reference to the state.
+        let inner = unsafe { &mut *GLOBAL.cell.get() };
+        let r = f(&mut inner.core, &mut inner.backend, &self.cfg);
+        GLOBAL.lock.release();
+        r
+    }
+
+    /// Allocate, returning why on failure (a cap, the budget, the gas hook,
+    /// the backend, or an impossible layout). Zero-size layouts get a
+    /// dangling, well-aligned pointer.
+    pub fn try_alloc(&self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
+        self.with(
+            || Err(AllocError::Reentrant),
+            |c, b, cfg| {
+                // SAFETY: `Layout` guarantees a power-of-two alignment; the
+                // backend is the one this core always uses.
+                let p = unsafe { c.alloc(cfg, b, layout.size(), layout.align()) };
+                NonNull::new(p).ok_or_else(|| c.last_error().unwrap_or(AllocError::OutOfMemory))
+            },
+        )
+    }
+
+    /// Free, reporting detected misuse (`debug-checks`: double free, foreign
+    /// pointer; the free is then ignored). Without `debug-checks` this always
+    /// returns `Ok(())`.
+    ///
+    /// # Safety
+    /// `ptr` was allocated by this heap with `layout` and is not used afterwards.
+    pub unsafe fn try_dealloc(&self, ptr: NonNull<u8>, layout: Layout) -> Result<(), AllocError> {
+        self.with(
+            || Err(AllocError::Reentrant),
+            |c, _, cfg| {
+                let before = c.invalid_frees();
+                // SAFETY: forwarded to the caller.
+                unsafe { c.dealloc(cfg, ptr.as_ptr(), layout.size(), layout.align()) };
+                if c.invalid_frees() != before {
+                    Err(c.last_error().unwrap_or(AllocError::InvalidPointer))
+                } else {
+                    Ok(())
+                }
+            },
+        )
+    }
+
+    /// Resize, returning why on failure (the old block is then untouched).
+    ///
+    /// # Safety
+    /// As for [`GlobalAlloc::realloc`], except that `new_size` may be 0.
+    pub unsafe fn try_realloc(
+        &self,
+        ptr: NonNull<u8>,
+        layout: Layout,
+        new_size: usize,
+    ) -> Result<NonNull<u8>, AllocError> {
+        if Layout::from_size_align(new_size, layout.align()).is_err() {
+            return Err(AllocError::LayoutTooLarge);
+        }
+        self.with(
+            || Err(AllocError::Reentrant),
+            |c, b, cfg| {
+                // SAFETY: forwarded to the caller.
+                let p = unsafe {
+                    c.realloc(cfg, b, ptr.as_ptr(), layout.size(), layout.align(), new_size)
+                };
+                NonNull::new(p).ok_or_else(|| c.last_error().unwrap_or(AllocError::OutOfMemory))
+            },
+        )
+    }
+
+    /// Current statistics.
+    pub fn stats(&self) -> Stats {
+        self.with(Stats::default, |c, _, _| c.stats())
+    }
+
+    /// The most recent failure, if any.
+    pub fn last_error(&self) -> Option<AllocError> {
+        self.with(|| Some(AllocError::Reentrant), |c, _, _| c.last_error())
+    }
+
+    /// Growth budget left (`None` = unlimited).
+    pub fn growth_budget(&self) -> Option<u64> {
+        self.with(|| None, |c, _, cfg| c.budget_for(cfg))
+    }
+
+    /// Replace the growth budget (e.g. at the start of each call).
+    pub fn set_growth_budget(&self, budget: Option<u64>) {
+        self.with(|| (), |c, _, _| c.set_budget(budget))
+    }
+
+    /// Bytes currently allocated.
+    pub fn live_bytes(&self) -> usize {
+        self.stats().live_bytes as usize
+    }
+}
+
+// SAFETY: `alloc` returns either null or a block of at least `layout.size()`
+// bytes aligned to `layout.align()` that no other live allocation overlaps
+// (size classes and boundary-tagged blocks are disjoint, see `engine`);
+// `dealloc`/`realloc` follow the `GlobalAlloc` contract, preserving contents
+// up to `min(old, new)` bytes on realloc.
+unsafe impl GlobalAlloc for Heap {
+    #[inline]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        self.with(core::ptr::null_mut, |c, b, cfg| {
+            // SAFETY: `Layout` alignment is a power of two.
+            unsafe { c.alloc(cfg, b, layout.size(), layout.align()) }
+        })
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        self.with(
+            || (),
+            |c, _, cfg| {
+                // SAFETY: forwarded to the caller (GlobalAlloc contract).
+                unsafe { c.dealloc(cfg, ptr, layout.size(), layout.align()) }
+            },
+        )
+    }
+
+    #[inline]
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        self.with(core::ptr::null_mut, |c, b, cfg| {
+            // SAFETY: forwarded to the caller (GlobalAlloc contract).
+            unsafe { c.realloc(cfg, b, ptr, layout.size(), layout.align(), new_size) }
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// LocalHeap
+// ---------------------------------------------------------------------------
+
+/// A heap that owns its backend and state: the same algorithm as [`Heap`],
+/// for host tests, simulators, or a second heap inside a region.
+///
+/// Pointers it returns are valid until freed or until the `LocalHeap` (and its
+/// backend memory) is dropped.
+pub struct LocalHeap<B: PageSource> {
+    core: Core,
+    backend: B,
+    cfg: Config,
+}
+
+impl<B: PageSource> core::fmt::Debug for LocalHeap<B> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("LocalHeap")
+            .field("cfg", &self.cfg)
+            .field("stats", &self.core.stats())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<B: PageSource> LocalHeap<B> {
+    /// A heap over `backend` with `cfg`.
+    pub fn new(backend: B, cfg: Config) -> Self {
+        Self {
+            core: Core::new(),
+            backend,
+            cfg,
+        }
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// Allocate; null on failure (see [`LocalHeap::last_error`]).
+    pub fn alloc(&mut self, layout: Layout) -> *mut u8 {
+        // SAFETY: `Layout` alignment is a power of two; the backend is ours.
+        unsafe {
+            self.core
+                .alloc(&self.cfg, &mut self.backend, layout.size(), layout.align())
+        }
+    }
+
+    /// Allocate, returning why on failure.
+    pub fn try_alloc(&mut self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
+        let p = self.alloc(layout);
+        NonNull::new(p).ok_or_else(|| self.core.last_error().unwrap_or(AllocError::OutOfMemory))
+    }
+
+    /// Free.
+    ///
+    /// # Safety
+    /// `ptr` was allocated by this heap with `layout` and is not used afterwards.
+    pub unsafe fn dealloc(&mut self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded to the caller.
+        unsafe { self.core.dealloc(&self.cfg, ptr, layout.size(), layout.align()) }
+    }
+
+    /// Free, reporting detected misuse (`debug-checks`).
+    ///
+    /// # Safety
+    /// As for [`LocalHeap::dealloc`] (with `debug-checks`, double frees and
+    /// foreign pointers are detected where possible and ignored).
+    pub unsafe fn try_dealloc(&mut self, ptr: *mut u8, layout: Layout) -> Result<(), AllocError> {
+        let before = self.core.invalid_frees();
+        // SAFETY: forwarded to the caller.
+        unsafe { self.dealloc(ptr, layout) };
+        if self.core.invalid_frees() != before {
+            Err(self.core.last_error().unwrap_or(AllocError::InvalidPointer))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Resize; null on failure (the old block is then untouched).
+    ///
+    /// # Safety
+    /// `ptr` is a live allocation of this heap with `layout`; `new_size`
+    /// rounded up to `layout.align()` does not overflow `isize`.
+    pub unsafe fn realloc(&mut self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded to the caller.
+        unsafe {
+            self.core.realloc(
+                &self.cfg,
+                &mut self.backend,
+                ptr,
+                layout.size(),
+                layout.align(),
+                new_size,
+            )
+        }
+    }
+
+    /// Resize, returning why on failure.
+    ///
+    /// # Safety
+    /// As for [`LocalHeap::realloc`].
+    pub unsafe fn try_realloc(
+        &mut self,
+        ptr: *mut u8,
+        layout: Layout,
+        new_size: usize,
+    ) -> Result<NonNull<u8>, AllocError> {
+        if Layout::from_size_align(new_size, layout.align()).is_err() {
+            return Err(AllocError::LayoutTooLarge);
+        }
+        // SAFETY: forwarded to the caller.
+        let p = unsafe { self.realloc(ptr, layout, new_size) };
+        NonNull::new(p).ok_or_else(|| self.core.last_error().unwrap_or(AllocError::OutOfMemory))
+    }
+
+    /// Usable bytes of a live allocation (size class or block payload).
+    ///
+    /// # Safety
+    /// `ptr` is a live allocation of this heap with `layout`.
+    pub unsafe fn usable_size(&self, ptr: *mut u8, layout: Layout) -> usize {
+        // SAFETY: forwarded to the caller.
+        unsafe { self.core.usable_size(ptr, layout.size(), layout.align()) }
+    }
+
+    /// Current statistics.
+    pub fn stats(&self) -> Stats {
+        self.core.stats()
+    }
+
+    /// The most recent failure, if any.
+    pub fn last_error(&self) -> Option<AllocError> {
+        self.core.last_error()
+    }
+
+    /// Take (and clear) the most recent failure.
+    pub fn take_last_error(&mut self) -> Option<AllocError> {
+        self.core.take_last_error()
+    }
+
+    /// Growth budget left (`None` = unlimited).
+    pub fn growth_budget(&self) -> Option<u64> {
+        self.core.budget_for(&self.cfg)
+    }
+
+    /// Replace the growth budget.
+    pub fn set_growth_budget(&mut self, budget: Option<u64>) {
+        self.core.set_budget(budget);
+    }
+
+    /// The growth meter (pages grown, price charged, high-water mark).
+    pub fn meter(&self) -> &GrowthMeter {
+        self.core.meter()
+    }
+
+    /// `(heap start address, current top address)`; `top - start` minus any
+    /// foreign gaps is [`Stats::heap_bytes`].
+    pub fn bounds(&self) -> (usize, usize) {
+        self.core.bounds()
+    }
+}

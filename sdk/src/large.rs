@@ -1,0 +1,215 @@
+//! Large blocks: boundary tags plus a two-per-octave segregated fit
+//! ("TLSF with one second-level bit"), O(1) insert, remove and search.
+//!
+//! ```text
+//!  in-use block                       free block
+//!  +--------+---------------------+   +--------+------+------+-----+--------+
+//!  | header | payload ...         |   | header | next | prev | ... | footer |
+//!  +--------+---------------------+   +--------+------+------+-----+--------+
+//!  header = size | FREE(1) | PREV_FREE(2)      footer = block start address
+//! ```
+//!
+//! The header is 8 bytes (one word, padded to 8 on wasm32) so payloads are
+//! 8-aligned. A free block's address is written in its last word, and the next
+//! block's `PREV_FREE` bit says so; that is how a freed block finds and merges
+//! with its physical predecessor in O(1). Free block sizes fall in 54 classes
+//! (`[2^k, 1.5*2^k)` and `[1.5*2^k, 2^(k+1))` for k = 5..=31) tracked by a
+//! 64-bit mask; a head is only read when its mask bit is set, so clearing all
+//! lists is one store.
+
+use crate::util::{rd, wr};
+
+/// Header bytes in front of every large block's payload.
+pub const HDR: usize = 8;
+/// Machine word.
+pub(crate) const W: usize = core::mem::size_of::<usize>();
+/// Smallest block (header + two links + footer, rounded to 8).
+pub const MIN_BLOCK: usize = 32;
+/// Header flag: this block is free.
+pub(crate) const FREE: usize = 1;
+/// Header flag: the previous physical block is free (its footer is valid).
+pub(crate) const PREV_FREE: usize = 2;
+/// Header bits holding the size.
+pub(crate) const SIZE_MASK: usize = !7;
+/// Number of free-block classes.
+pub(crate) const NUM_LARGE: usize = 54;
+
+/// Class of a free block of `s` bytes (`MIN_BLOCK <= s < 2^32`).
+#[inline(always)]
+pub(crate) fn idx(s: usize) -> usize {
+    let k = (usize::BITS - 1 - s.leading_zeros()) as usize;
+    (k - 5) * 2 + ((s >> (k - 1)) & 1)
+}
+
+/// First class whose every block is at least `s` bytes.
+#[inline(always)]
+fn ceil_idx(s: usize) -> usize {
+    let k = (usize::BITS - 1 - s.leading_zeros()) as usize;
+    idx(s) + ((s & ((1 << (k - 1)) - 1)) != 0) as usize
+}
+
+/// Read a block header.
+///
+/// # Safety
+/// `b` is the 8-aligned start of a block (or a run/sentinel header) in owned memory.
+#[inline(always)]
+pub(crate) unsafe fn hdr(b: usize) -> usize {
+    // SAFETY: forwarded to the caller.
+    unsafe { rd(b) }
+}
+
+/// Write a block header.
+///
+/// # Safety
+/// As for [`hdr`], and the header word is writable.
+#[inline(always)]
+pub(crate) unsafe fn set_hdr(b: usize, v: usize) {
+    // SAFETY: forwarded to the caller.
+    unsafe { wr(b, v) }
+}
+
+/// Free lists of the large classes.
+#[derive(Debug)]
+pub(crate) struct LargeLists {
+    mask: u64,
+    heads: [usize; NUM_LARGE],
+}
+
+impl LargeLists {
+    pub(crate) const fn new() -> Self {
+        Self {
+            mask: 0,
+            heads: [0; NUM_LARGE],
+        }
+    }
+
+    /// Empty every list in O(1).
+    #[inline(always)]
+    pub(crate) fn clear(&mut self) {
+        self.mask = 0;
+    }
+
+    /// Turn `b..b+size` into a free block (header, footer) and list it.
+    ///
+    /// # Safety
+    /// `b` is 8-aligned owned memory of `size >= MIN_BLOCK` bytes nobody uses;
+    /// the block before `b` is not free (`prev_free` says otherwise only if
+    /// the caller intends it, which it never does after coalescing).
+    pub(crate) unsafe fn make_free(&mut self, b: usize, size: usize, prev_free: usize) {
+        // SAFETY: `b..b+size` is owned, aligned and at least MIN_BLOCK long, so
+        // header, both links and the footer are in bounds and aligned.
+        unsafe {
+            set_hdr(b, size | FREE | prev_free);
+            wr(b + size - W, b);
+            self.link(b, size);
+        }
+    }
+
+    /// # Safety
+    /// `b` is a free block of `size` bytes with a valid header.
+    #[inline]
+    unsafe fn link(&mut self, b: usize, size: usize) {
+        let i = idx(size);
+        let bit = 1u64 << i;
+        // SAFETY: `i < NUM_LARGE` because sizes are below 2^32.
+        let head = unsafe { self.heads.get_unchecked_mut(i) };
+        let next = if self.mask & bit != 0 { *head } else { 0 };
+        // SAFETY: `b` is free and at least MIN_BLOCK long (links in bounds);
+        // `next`, if any, is a listed free block.
+        unsafe {
+            wr(b + HDR, next);
+            wr(b + HDR + W, 0);
+            if next != 0 {
+                wr(next + HDR + W, b);
+            }
+        }
+        *head = b;
+        self.mask |= bit;
+    }
+
+    /// Remove the listed free block `b` of `size` bytes.
+    ///
+    /// # Safety
+    /// `b` is on the list of its class.
+    pub(crate) unsafe fn unlink(&mut self, b: usize, size: usize) {
+        let i = idx(size);
+        // SAFETY: `b` is a listed free block, so its links are valid; so are
+        // its neighbours' on the list.
+        unsafe {
+            let next = rd(b + HDR);
+            let prev = rd(b + HDR + W);
+            if prev != 0 {
+                wr(prev + HDR, next);
+            } else {
+                *self.heads.get_unchecked_mut(i) = next;
+                if next == 0 {
+                    self.mask &= !(1u64 << i);
+                }
+            }
+            if next != 0 {
+                wr(next + HDR + W, prev);
+            }
+        }
+    }
+
+    /// Find, unlink and return a free block of at least `n` bytes, or 0.
+    /// O(1): one head check in `n`'s own class, then the first non-empty
+    /// class whose blocks all fit.
+    ///
+    /// # Safety
+    /// The lists are consistent; `MIN_BLOCK <= n < 2^32`.
+    #[inline]
+    pub(crate) unsafe fn take(&mut self, n: usize) -> usize {
+        let i = idx(n);
+        if self.mask & (1u64 << i) != 0 {
+            // SAFETY: `i < NUM_LARGE`; the head of a non-empty list is a free block.
+            unsafe {
+                let b = *self.heads.get_unchecked(i);
+                let s = hdr(b) & SIZE_MASK;
+                if s >= n {
+                    self.unlink(b, s);
+                    return b;
+                }
+            }
+        }
+        let c = ceil_idx(n);
+        let m = if c < 64 { self.mask & (!0u64 << c) } else { 0 };
+        if m == 0 {
+            return 0;
+        }
+        let j = m.trailing_zeros() as usize;
+        // SAFETY: bit `j` is set, so `j < NUM_LARGE` and its head is a free block.
+        unsafe {
+            let b = *self.heads.get_unchecked(j);
+            self.unlink(b, hdr(b) & SIZE_MASK);
+            b
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes_are_monotone_and_bounded() {
+        let mut last = 0;
+        let mut s = MIN_BLOCK;
+        while s < (1usize << 32) - 8 {
+            let i = idx(s);
+            assert!(i >= last && i < NUM_LARGE);
+            assert!(ceil_idx(s) >= i && ceil_idx(s) <= i + 1);
+            last = i;
+            s += s / 7 + 8;
+        }
+        assert_eq!(idx(32), 0);
+        assert_eq!(idx(47), 0);
+        assert_eq!(idx(48), 1);
+        assert_eq!(idx(64), 2);
+        assert_eq!(ceil_idx(32), 0);
+        assert_eq!(ceil_idx(33), 1);
+        assert_eq!(ceil_idx(48), 1);
+        assert_eq!(ceil_idx(49), 2);
+        assert_eq!(idx((1usize << 32) - 8), NUM_LARGE - 1);
+    }
+}

@@ -1,0 +1,287 @@
+//! Object pools: a typed [`Pool<T>`] and size-class pools ([`ClassPools`])
+//! for small untyped sizes. Both are O(1) per alloc and free: an intrusive
+//! LIFO free list (the link lives in the free slot), with new slots bumped
+//! from an [`Arena`].
+//!
+//! ```
+//! use capheap::backend::NativePages;
+//! use capheap::pool::Pool;
+//!
+//! let pool: Pool<[u64; 4], _> = Pool::new(NativePages::new(0, 4)).with_max_items(2);
+//! let a = pool.alloc([1; 4]).unwrap();
+//! let b = pool.alloc([2; 4]).unwrap();
+//! assert!(pool.alloc([3; 4]).is_err()); // capacity cap
+//! drop(a);
+//! let c = pool.alloc([4; 4]).unwrap(); // reuses a's slot
+//! assert_eq!(b[0] + c[0], 6);
+//! ```
+
+use core::alloc::Layout;
+use core::cell::{Cell, UnsafeCell};
+use core::marker::PhantomData;
+use core::ops::{Deref, DerefMut};
+use core::ptr::NonNull;
+
+use crate::arena::{Arena, ArenaConfig};
+use crate::backend::PageSource;
+use crate::cap::{self, AllocError, CapKind};
+use crate::small::{GRAN, SmallLists, class_of, class_size};
+use crate::stats::Stats;
+use crate::util::{ptr, rd, wr};
+
+/// A pool of `T` slots.
+pub struct Pool<T, B: PageSource> {
+    arena: Arena<B>,
+    free: Cell<usize>,
+    live: Cell<usize>,
+    frees: Cell<u64>,
+    max_items: Option<usize>,
+    _t: PhantomData<T>,
+}
+
+impl<T, B: PageSource> core::fmt::Debug for Pool<T, B> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Pool")
+            .field("live", &self.live.get())
+            .field("max_items", &self.max_items)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T, B: PageSource> Pool<T, B> {
+    /// Layout of one slot: `T`, but at least one word and word-aligned.
+    pub const SLOT: Layout = {
+        let w = core::mem::size_of::<usize>();
+        let align = if core::mem::align_of::<T>() > w {
+            core::mem::align_of::<T>()
+        } else {
+            w
+        };
+        let size = if core::mem::size_of::<T>() > w {
+            core::mem::size_of::<T>()
+        } else {
+            w
+        };
+        match Layout::from_size_align(size, align) {
+            Ok(l) => l.pad_to_align(),
+            Err(_) => panic!("slot layout"),
+        }
+    };
+
+    /// A pool over `backend`, uncapped.
+    pub fn new(backend: B) -> Self {
+        Self::with_arena_config(backend, ArenaConfig::DEFAULT)
+    }
+
+    /// A pool whose slots come from an arena with `cfg`.
+    pub fn with_arena_config(backend: B, cfg: ArenaConfig) -> Self {
+        Self {
+            arena: Arena::with_config(backend, cfg),
+            free: Cell::new(0),
+            live: Cell::new(0),
+            frees: Cell::new(0),
+            max_items: None,
+            _t: PhantomData,
+        }
+    }
+
+    /// Cap the number of live items.
+    pub fn with_max_items(mut self, n: usize) -> Self {
+        self.max_items = Some(n);
+        self
+    }
+
+    /// Live items.
+    pub fn live(&self) -> usize {
+        self.live.get()
+    }
+
+    /// An uninitialised slot.
+    pub fn alloc_raw(&self) -> Result<NonNull<T>, AllocError> {
+        let live = self.live.get();
+        cap::check(
+            CapKind::PoolItems,
+            self.max_items.map(|m| m as u64),
+            live as u64 + 1,
+        )?;
+        let f = self.free.get();
+        let p = if f != 0 {
+            // SAFETY: `f` is a free slot whose first word links to the next.
+            self.free.set(unsafe { rd(f) });
+            // SAFETY: slots are never at address 0.
+            unsafe { NonNull::new_unchecked(ptr(f)) }
+        } else {
+            self.arena.try_alloc(Self::SLOT)?
+        };
+        self.live.set(live + 1);
+        Ok(p.cast())
+    }
+
+    /// Return a slot (its value must already be dropped or moved out).
+    ///
+    /// # Safety
+    /// `p` came from [`Pool::alloc_raw`] of this pool and is not used afterwards.
+    pub unsafe fn free_raw(&self, p: NonNull<T>) {
+        let a = p.as_ptr() as usize;
+        // SAFETY: the slot is ours again, word-aligned and at least a word long.
+        unsafe { wr(a, self.free.get()) };
+        self.free.set(a);
+        self.live.set(self.live.get() - 1);
+        self.frees.set(self.frees.get() + 1);
+    }
+
+    /// Move `value` into a slot.
+    pub fn alloc(&self, value: T) -> Result<PoolBox<'_, T, B>, AllocError> {
+        let p = self.alloc_raw()?;
+        // SAFETY: fresh slot, aligned and sized for `T`.
+        unsafe { p.as_ptr().write(value) };
+        Ok(PoolBox { pool: self, ptr: p })
+    }
+
+    /// Statistics of the pool (items as `allocs`/`frees`, bytes from its arena).
+    pub fn stats(&self) -> Stats {
+        let mut s = self.arena.stats();
+        s.frees = self.frees.get();
+        s.allocs = s.frees + self.live.get() as u64;
+        s.live_bytes = (self.live.get() * Self::SLOT.size()) as u64;
+        s
+    }
+}
+
+/// An owned `T` in a [`Pool`]; dropping it drops `T` and frees the slot.
+pub struct PoolBox<'a, T, B: PageSource> {
+    pool: &'a Pool<T, B>,
+    ptr: NonNull<T>,
+}
+
+impl<T, B: PageSource> PoolBox<'_, T, B> {
+    /// Give up ownership without dropping; free later with [`Pool::free_raw`].
+    pub fn into_raw(self) -> NonNull<T> {
+        let p = self.ptr;
+        core::mem::forget(self);
+        p
+    }
+}
+
+impl<T, B: PageSource> Deref for PoolBox<'_, T, B> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the slot holds an initialised `T` owned by this box.
+        unsafe { self.ptr.as_ref() }
+    }
+}
+
+impl<T, B: PageSource> DerefMut for PoolBox<'_, T, B> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as above, and `&mut self` is exclusive.
+        unsafe { self.ptr.as_mut() }
+    }
+}
+
+impl<T, B: PageSource> Drop for PoolBox<'_, T, B> {
+    fn drop(&mut self) {
+        // SAFETY: we own the initialised value and the slot.
+        unsafe {
+            core::ptr::drop_in_place(self.ptr.as_ptr());
+            self.pool.free_raw(self.ptr);
+        }
+    }
+}
+
+impl<T: core::fmt::Debug, B: PageSource> core::fmt::Debug for PoolBox<'_, T, B> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+/// Size-class pools for small untyped allocations (1..=256 bytes, align <= 8),
+/// the same 32 classes as the heap, over an arena.
+pub struct ClassPools<B: PageSource> {
+    arena: Arena<B>,
+    lists: UnsafeCell<SmallLists>,
+    live: Cell<usize>,
+    max_bytes: Option<usize>,
+}
+
+impl<B: PageSource> core::fmt::Debug for ClassPools<B> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ClassPools")
+            .field("live", &self.live.get())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<B: PageSource> ClassPools<B> {
+    /// Pools over `backend`.
+    pub fn new(backend: B) -> Self {
+        Self::with_arena_config(backend, ArenaConfig::DEFAULT)
+    }
+
+    /// Pools whose slots come from an arena with `cfg`.
+    pub fn with_arena_config(backend: B, cfg: ArenaConfig) -> Self {
+        Self {
+            arena: Arena::with_config(backend, cfg),
+            lists: UnsafeCell::new(SmallLists::new()),
+            live: Cell::new(0),
+            max_bytes: None,
+        }
+    }
+
+    /// Cap the live bytes (rounded to classes); counted as [`CapKind::PoolItems`].
+    pub fn with_max_bytes(mut self, n: usize) -> Self {
+        self.max_bytes = Some(n);
+        self
+    }
+
+    /// Live bytes (rounded to classes).
+    pub fn live_bytes(&self) -> usize {
+        self.live.get()
+    }
+
+    /// Allocate; fails with [`AllocError::LayoutTooLarge`] outside the classes.
+    pub fn try_alloc(&self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
+        let Some(c) = class_of(layout.size(), layout.align()) else {
+            return Err(AllocError::LayoutTooLarge);
+        };
+        let cs = class_size(c);
+        let live = self.live.get();
+        cap::check(
+            CapKind::PoolItems,
+            self.max_bytes.map(|m| m as u64),
+            (live + cs) as u64,
+        )?;
+        // SAFETY: short exclusive borrow (`!Sync`, no user code inside);
+        // `c < NUM_SMALL`; list members are free slots of class `c`.
+        let p = unsafe { (*self.lists.get()).pop(c) };
+        let p = if p != 0 {
+            // SAFETY: slots are never at address 0.
+            unsafe { NonNull::new_unchecked(ptr(p)) }
+        } else {
+            // SAFETY: `cs` is a multiple of 8 and 8 is a power of two.
+            let l = unsafe { Layout::from_size_align_unchecked(cs, GRAN) };
+            self.arena.try_alloc(l)?
+        };
+        self.live.set(live + cs);
+        Ok(p)
+    }
+
+    /// Free.
+    ///
+    /// # Safety
+    /// `p` came from [`ClassPools::try_alloc`] of these pools with `layout`
+    /// and is not used afterwards.
+    pub unsafe fn dealloc(&self, p: NonNull<u8>, layout: Layout) {
+        if let Some(c) = class_of(layout.size(), layout.align()) {
+            // SAFETY: short exclusive borrow; `p` is a free slot of class `c`.
+            unsafe { (*self.lists.get()).push(c, p.as_ptr() as usize) };
+            self.live.set(self.live.get() - class_size(c));
+        }
+    }
+
+    /// Statistics of the underlying arena.
+    pub fn stats(&self) -> Stats {
+        let mut s = self.arena.stats();
+        s.live_bytes = self.live.get() as u64;
+        s
+    }
+}

@@ -1,0 +1,77 @@
+//! Small size classes: 32 classes of 8, 16, ..., 256 bytes.
+//!
+//! The class is derived from the `Layout` alone (`(size - 1) / 8`), so a small
+//! object needs no header: `dealloc` gets the same layout back. Each class has
+//! an intrusive LIFO free list whose link lives in the freed object's first
+//! word; an empty list has head 0. Clearing all lists is a fixed 32-word fill
+//! (one `memory.fill` with bulk memory), which keeps the heap's
+//! reset-when-empty O(1).
+
+use crate::util::{rd, wr};
+
+/// Largest size served by a size class.
+pub const SMALL_MAX: usize = 256;
+/// Class granularity and the alignment every small object gets.
+pub const GRAN: usize = 8;
+/// Number of small classes.
+pub const NUM_SMALL: usize = SMALL_MAX / GRAN;
+
+/// The class serving `(size, align)`, if any (`size` in `1..=256`, `align <= 8`).
+#[inline(always)]
+pub const fn class_of(size: usize, align: usize) -> Option<usize> {
+    if size.wrapping_sub(1) < SMALL_MAX && align <= GRAN {
+        Some((size - 1) / GRAN)
+    } else {
+        None
+    }
+}
+
+/// Bytes of one object of class `c`.
+#[inline(always)]
+pub const fn class_size(c: usize) -> usize {
+    (c + 1) * GRAN
+}
+
+/// Free lists of the small classes (used by [`crate::pool::ClassPools`]; the
+/// heap keeps the same structure inline in its state).
+#[derive(Debug)]
+pub(crate) struct SmallLists {
+    heads: [usize; NUM_SMALL],
+}
+
+impl SmallLists {
+    pub(crate) const fn new() -> Self {
+        Self {
+            heads: [0; NUM_SMALL],
+        }
+    }
+
+    /// Pop an object of class `c`, or 0 if the list is empty.
+    ///
+    /// # Safety
+    /// `c < NUM_SMALL`, and every object on the list is owned free memory.
+    #[inline(always)]
+    pub(crate) unsafe fn pop(&mut self, c: usize) -> usize {
+        // SAFETY: `c < NUM_SMALL` (caller).
+        let head = unsafe { self.heads.get_unchecked_mut(c) };
+        let p = *head;
+        if p != 0 {
+            // SAFETY: a non-zero head is a free object whose first word links on.
+            *head = unsafe { rd(p) };
+        }
+        p
+    }
+
+    /// Push the free object `p` of class `c`.
+    ///
+    /// # Safety
+    /// `c < NUM_SMALL`; `p` is an 8-aligned object of class `c` that nobody uses.
+    #[inline(always)]
+    pub(crate) unsafe fn push(&mut self, c: usize, p: usize) {
+        // SAFETY: `c < NUM_SMALL` (caller).
+        let head = unsafe { self.heads.get_unchecked_mut(c) };
+        // SAFETY: `p` is free, aligned and at least one word long (caller).
+        unsafe { wr(p, *head) };
+        *head = p;
+    }
+}

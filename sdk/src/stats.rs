@@ -1,0 +1,148 @@
+//! Allocation statistics, readable by the contract and exportable to the host.
+//!
+//! [`Stats`] is plain integers with a fixed borsh encoding
+//! ([`Stats::ENCODED_LEN`] bytes: every field as little-endian `u64`, in
+//! declaration order). Contracts export it with [`crate::export_stats!`]; the
+//! host decodes it with [`Stats::decode`].
+
+use borsh::{BorshDeserialize, BorshSerialize};
+
+/// Name of the stats export defined by [`crate::export_stats!`]:
+/// `capheap_stats() -> i64` returning `(ptr << 32) | len`.
+pub const STATS_EXPORT: &str = "capheap_stats";
+
+/// Allocation statistics. All counters are cumulative since the allocator was
+/// created, except `live_bytes`, `heap_bytes` and `rounding_waste_bytes`,
+/// which describe the current state.
+#[derive(
+    BorshSerialize, BorshDeserialize, Clone, Copy, Debug, PartialEq, Eq, Default, Hash,
+)]
+pub struct Stats {
+    /// Bytes currently allocated (sum of requested sizes).
+    pub live_bytes: u64,
+    /// Highest `live_bytes` ever.
+    pub peak_live_bytes: u64,
+    /// Current footprint: bytes between the heap start and its top.
+    pub heap_bytes: u64,
+    /// Pages grown by this allocator.
+    pub pages_grown: u64,
+    /// Total growth price charged.
+    pub growth_price_charged: u64,
+    /// Successful allocations (not counting reallocations).
+    pub allocs: u64,
+    /// Frees.
+    pub frees: u64,
+    /// Successful reallocations.
+    pub reallocs: u64,
+    /// Times the allocator reset itself because nothing was live.
+    pub resets: u64,
+    /// Requests refused by a cap.
+    pub failed_cap: u64,
+    /// Requests refused by the growth budget (including unpriceable growth).
+    pub failed_budget: u64,
+    /// Requests refused by the host gas hook.
+    pub failed_gas_hook: u64,
+    /// Requests refused because the backend would not grow.
+    pub failed_oom: u64,
+    /// Requests that could never be served (size/alignment overflow).
+    pub failed_layout: u64,
+    /// Invalid frees detected and ignored (`debug-checks`, or re-entrancy).
+    pub invalid_frees: u64,
+    /// Bytes lost to size-class rounding in currently live blocks.
+    pub rounding_waste_bytes: u64,
+}
+
+impl Stats {
+    /// Number of `u64` fields.
+    pub const FIELDS: usize = 16;
+    /// Encoded size in bytes (borsh: each field as little-endian `u64`).
+    pub const ENCODED_LEN: usize = Self::FIELDS * 8;
+
+    fn fields(&self) -> [u64; Self::FIELDS] {
+        [
+            self.live_bytes,
+            self.peak_live_bytes,
+            self.heap_bytes,
+            self.pages_grown,
+            self.growth_price_charged,
+            self.allocs,
+            self.frees,
+            self.reallocs,
+            self.resets,
+            self.failed_cap,
+            self.failed_budget,
+            self.failed_gas_hook,
+            self.failed_oom,
+            self.failed_layout,
+            self.invalid_frees,
+            self.rounding_waste_bytes,
+        ]
+    }
+
+    /// Borsh-encode into a fixed buffer without allocating. Produces exactly
+    /// the bytes `borsh::to_vec(self)` would.
+    pub fn encode_into(&self, out: &mut [u8; Self::ENCODED_LEN]) {
+        for (chunk, v) in out.chunks_exact_mut(8).zip(self.fields()) {
+            chunk.copy_from_slice(&v.to_le_bytes());
+        }
+    }
+
+    /// Decode bytes produced by [`Stats::encode_into`] or borsh.
+    pub fn decode(bytes: &[u8]) -> Result<Stats, borsh::io::Error> {
+        borsh::from_slice(bytes)
+    }
+
+    /// Total failed requests, all causes.
+    pub fn failed(&self) -> u64 {
+        self.failed_cap + self.failed_budget + self.failed_gas_hook + self.failed_oom + self.failed_layout
+    }
+}
+
+/// Static buffer for [`crate::export_stats!`]. Not public API.
+#[doc(hidden)]
+#[cfg(target_arch = "wasm32")]
+pub struct ExportBuffer(core::cell::UnsafeCell<[u8; Stats::ENCODED_LEN]>);
+
+// SAFETY: only used by the wasm export, and wasm contracts are single-threaded
+// (without the `atomics` target feature there is no way to share memory).
+#[cfg(target_arch = "wasm32")]
+unsafe impl Sync for ExportBuffer {}
+
+#[doc(hidden)]
+#[cfg(target_arch = "wasm32")]
+pub static EXPORT_BUFFER: ExportBuffer = ExportBuffer(core::cell::UnsafeCell::new([0; Stats::ENCODED_LEN]));
+
+/// Encode `stats` into the static export buffer and return `(ptr << 32) | len`.
+/// Used by [`crate::export_stats!`]; wasm32 only. Not public API.
+#[doc(hidden)]
+#[cfg(target_arch = "wasm32")]
+pub fn export(stats: &Stats) -> i64 {
+    let p = EXPORT_BUFFER.0.get();
+    // SAFETY: single-threaded wasm, and no reference to the buffer outlives
+    // this call, so this is the only access.
+    stats.encode_into(unsafe { &mut *p });
+    ((p as usize as u32 as i64) << 32) | Stats::ENCODED_LEN as i64
+}
+
+/// Define `#[unsafe(no_mangle)] extern "C" fn capheap_stats() -> i64` (wasm32
+/// only) returning `(ptr << 32) | len` of the borsh-encoded [`Stats`] of
+/// `$heap`, written into a static buffer inside the contract (no heap
+/// allocation). The host reads `len` bytes at `ptr` and calls
+/// [`Stats::decode`].
+///
+/// ```ignore
+/// #[global_allocator]
+/// static HEAP: capheap::Heap = capheap::Heap::new(capheap::Config::DEFAULT);
+/// capheap::export_stats!(HEAP);
+/// ```
+#[macro_export]
+macro_rules! export_stats {
+    ($heap:path) => {
+        /// capheap statistics export: `(ptr << 32) | len` of borsh-encoded `capheap::Stats`.
+        #[cfg(target_arch = "wasm32")]
+        #[unsafe(no_mangle)]
+        pub extern "C" fn capheap_stats() -> i64 {
+            $crate::stats::export(&$heap.stats())
+        }
+    };
+}

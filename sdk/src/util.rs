@@ -1,0 +1,61 @@
+//! Small address helpers shared by every allocator in the crate.
+//!
+//! Addresses are plain `usize` values; they are turned back into pointers with
+//! [`core::ptr::with_exposed_provenance_mut`]. Every backend exposes the
+//! provenance of the memory it hands out (see [`crate::backend`]), so this is
+//! sound under Rust's exposed-provenance model.
+
+/// Bytes in one WebAssembly page.
+pub const PAGE_SIZE: usize = 65_536;
+
+/// Round `x` up to a multiple of `align` (a power of two). `None` on overflow.
+#[inline(always)]
+pub(crate) const fn align_up(x: usize, align: usize) -> Option<usize> {
+    match x.checked_add(align - 1) {
+        Some(v) => Some(v & !(align - 1)),
+        None => None,
+    }
+}
+
+/// Number of whole pages needed to hold `bytes` (rounded up).
+#[inline(always)]
+pub(crate) const fn pages_for(bytes: usize) -> usize {
+    bytes / PAGE_SIZE + (bytes % PAGE_SIZE != 0) as usize
+}
+
+/// Read a machine word at address `a`.
+///
+/// # Safety
+/// `a` must be word-aligned and point to readable memory owned by the caller.
+#[inline(always)]
+pub(crate) unsafe fn rd(a: usize) -> usize {
+    // SAFETY: forwarded to the caller (aligned, readable, exposed provenance).
+    unsafe { core::ptr::with_exposed_provenance::<usize>(a).read() }
+}
+
+/// Write a machine word at address `a`.
+///
+/// # Safety
+/// `a` must be word-aligned and point to writable memory owned by the caller.
+#[inline(always)]
+pub(crate) unsafe fn wr(a: usize, v: usize) {
+    // SAFETY: forwarded to the caller (aligned, writable, exposed provenance).
+    unsafe { core::ptr::with_exposed_provenance_mut::<usize>(a).write(v) }
+}
+
+/// Turn an address into a byte pointer.
+#[inline(always)]
+pub(crate) fn ptr(a: usize) -> *mut u8 {
+    core::ptr::with_exposed_provenance_mut(a)
+}
+
+/// Fill `len` bytes at `a` with `byte` (used only by `debug-checks`).
+///
+/// # Safety
+/// The range must be writable memory owned by the caller.
+#[cfg(feature = "debug-checks")]
+#[inline]
+pub(crate) unsafe fn poison(a: usize, len: usize, byte: u8) {
+    // SAFETY: forwarded to the caller.
+    unsafe { ptr(a).write_bytes(byte, len) }
+}

@@ -1,0 +1,59 @@
+//! Shared helpers for the integration tests.
+#![allow(dead_code)]
+
+use core::alloc::Layout;
+use std::collections::BTreeMap;
+
+/// Non-overlap tracker: start -> end of every live block.
+#[derive(Default, Debug)]
+pub struct Ranges(BTreeMap<usize, usize>);
+
+impl Ranges {
+    /// Insert `[a, a+len)`, panicking if it overlaps a live range.
+    pub fn insert(&mut self, a: usize, len: usize) {
+        if len == 0 {
+            return;
+        }
+        let end = a + len;
+        if let Some((&s, &e)) = self.0.range(..end).next_back() {
+            assert!(e <= a || s >= end, "overlap: [{a:#x},{end:#x}) with [{s:#x},{e:#x})");
+        }
+        assert!(self.0.insert(a, end).is_none());
+    }
+
+    pub fn remove(&mut self, a: usize, len: usize) {
+        if len != 0 {
+            assert_eq!(self.0.remove(&a), Some(a + len));
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
+/// Fill `len` bytes at `p` with a pattern derived from `tag`.
+pub fn fill(p: *mut u8, len: usize, tag: u32) {
+    for i in 0..len {
+        // SAFETY (test): `p..p+len` is a live block we own.
+        unsafe { p.add(i).write(pattern(tag, i)) };
+    }
+}
+
+/// Check the pattern written by `fill` on the first `len` bytes.
+pub fn check(p: *const u8, len: usize, tag: u32) {
+    for i in 0..len {
+        // SAFETY (test): `p..p+len` is a live block we own.
+        let b = unsafe { p.add(i).read() };
+        assert_eq!(b, pattern(tag, i), "content lost at byte {i} of block {tag}");
+    }
+}
+
+fn pattern(tag: u32, i: usize) -> u8 {
+    (tag as usize).wrapping_mul(31).wrapping_add(i.wrapping_mul(7)) as u8 ^ 0x5A
+}
+
+/// A layout from a size and an alignment exponent.
+pub fn layout(size: usize, align_log2: u8) -> Layout {
+    Layout::from_size_align(size, 1usize << align_log2).unwrap()
+}

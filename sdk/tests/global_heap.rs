@@ -1,0 +1,119 @@
+//! `Heap` as the process's `#[global_allocator]` on the host (static 64 MiB
+//! backend, spin lock): std collections, threads, `try_*`, stats, the host
+//! ABI helpers and the stats encoding.
+
+use capheap::abi::{host_alloc_ptr, host_free_ptr};
+use capheap::{AllocError, CapKind, Config, Heap, Region, Stats};
+use core::alloc::Layout;
+use std::collections::BTreeMap;
+
+#[global_allocator]
+static HEAP: Heap = Heap::new(Config {
+    max_memory_pages: Some(512),
+    detailed_stats: true,
+    ..Config::DEFAULT
+});
+
+#[test]
+fn std_collections_and_threads_run_on_capheap() {
+    let before = HEAP.stats();
+    let handles: Vec<_> = (0..4u64)
+        .map(|t| {
+            std::thread::spawn(move || {
+                let mut m = BTreeMap::new();
+                let mut s = String::new();
+                for i in 0..5000u64 {
+                    m.insert(i * 7 + t, vec![i as u8; (i % 300) as usize]);
+                    if i % 3 == 0 {
+                        m.remove(&(i * 7 + t - 21).max(t));
+                    }
+                    s.push_str(&format!("{i},"));
+                }
+                (m.values().map(|v| v.len()).sum::<usize>(), s.len())
+            })
+        })
+        .collect();
+    for h in handles {
+        let (n, len) = h.join().unwrap();
+        assert!(n > 0 && len > 0);
+    }
+    let after = HEAP.stats();
+    assert!(after.allocs > before.allocs + 20_000);
+    assert!(after.frees > before.frees);
+    assert!(after.reallocs > before.reallocs);
+    assert!(after.peak_live_bytes >= after.live_bytes);
+}
+
+#[test]
+fn try_alloc_reports_the_cap_instead_of_aborting() {
+    let big = Layout::from_size_align(40 << 20, 8).unwrap();
+    let e = HEAP.try_alloc(big).unwrap_err();
+    assert!(matches!(e, AllocError::CapExceeded { cap: CapKind::MemoryPages, limit: 512, .. }), "{e:?}");
+    assert!(HEAP.stats().failed_cap >= 1);
+    let ok = HEAP.try_alloc(Layout::from_size_align(1000, 64).unwrap()).unwrap();
+    assert_eq!(ok.as_ptr() as usize % 64, 0);
+    unsafe {
+        let p = HEAP.try_realloc(ok, Layout::from_size_align(1000, 64).unwrap(), 3000).unwrap();
+        assert_eq!(p.as_ptr() as usize % 64, 0);
+        HEAP.try_dealloc(p, Layout::from_size_align(3000, 64).unwrap()).unwrap();
+    }
+    assert_eq!(HEAP.config().max_memory_pages, Some(512));
+}
+
+#[test]
+fn growth_budget_can_be_set_at_runtime() {
+    // Free pricing: any budget suffices; the value is kept.
+    let old = HEAP.growth_budget();
+    HEAP.set_growth_budget(Some(1_000));
+    assert_eq!(HEAP.growth_budget(), Some(1_000));
+    HEAP.set_growth_budget(old);
+}
+
+#[test]
+fn host_abi_allocates_and_frees() {
+    assert!(host_alloc_ptr(&HEAP, -1).is_null());
+    let z = host_alloc_ptr(&HEAP, 0);
+    assert_eq!(z as usize, 1);
+    unsafe { host_free_ptr(&HEAP, z, 0) };
+    let p = host_alloc_ptr(&HEAP, 100);
+    assert!(!p.is_null());
+    unsafe {
+        p.write_bytes(7, 100);
+        host_free_ptr(&HEAP, p, 100);
+    }
+    assert_eq!(core::mem::size_of::<Region>(), Region::SIZE);
+    assert_eq!(capheap::HOST_ALLOC_EXPORT, "capheap_alloc");
+    assert_eq!(capheap::HOST_FREE_EXPORT, "capheap_free");
+    assert_eq!(capheap::STATS_EXPORT, "capheap_stats");
+}
+
+#[test]
+fn stats_encoding_is_borsh() {
+    let s = Stats {
+        live_bytes: 1,
+        peak_live_bytes: 2,
+        heap_bytes: 3,
+        pages_grown: 4,
+        growth_price_charged: u64::MAX,
+        allocs: 6,
+        frees: 7,
+        reallocs: 8,
+        resets: 9,
+        failed_cap: 10,
+        failed_budget: 11,
+        failed_gas_hook: 12,
+        failed_oom: 13,
+        failed_layout: 14,
+        invalid_frees: 15,
+        rounding_waste_bytes: 16,
+    };
+    let mut buf = [0u8; Stats::ENCODED_LEN];
+    s.encode_into(&mut buf);
+    assert_eq!(buf.to_vec(), borsh::to_vec(&s).unwrap());
+    assert_eq!(Stats::decode(&buf).unwrap(), s);
+    assert!(Stats::decode(&buf[..10]).is_err());
+    let live = HEAP.stats();
+    let mut buf2 = [0u8; Stats::ENCODED_LEN];
+    live.encode_into(&mut buf2);
+    assert_eq!(Stats::decode(&buf2).unwrap(), live);
+}

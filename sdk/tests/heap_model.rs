@@ -1,0 +1,393 @@
+//! Model-based tests of the heap algorithm on the host backend.
+//!
+//! Random sequences of alloc / free / realloc against a reference model:
+//! no overlap, alignment honoured, contents preserved, caps never exceeded,
+//! failures change nothing, statistics equal the model, and the growth bound
+//! documented in `docs/src/allocator-design.md` holds exactly.
+
+mod common;
+
+use capheap::backend::{NativePages, PageSource};
+use capheap::layout::{LARGE_HEADER, MIN_BLOCK, RESERVE, class_size};
+use capheap::{AllocError, CapKind, Config, LocalHeap, PAGE_SIZE, Stats};
+use common::{Ranges, check, fill, layout};
+use core::alloc::Layout;
+use proptest::prelude::*;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Alloc(usize, u8),
+    Free(usize),
+    Realloc(usize, usize),
+    FreeAll,
+}
+
+fn size() -> impl Strategy<Value = usize> {
+    prop_oneof![
+        12 => 1usize..=256,
+        5 => 257usize..=4096,
+        2 => 4097usize..=150_000,
+        1 => Just(0usize),
+    ]
+}
+
+fn align() -> impl Strategy<Value = u8> {
+    prop_oneof![16 => 0u8..=3, 3 => 4u8..=12, 1 => Just(16u8)]
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        10 => (size(), align()).prop_map(|(s, a)| Op::Alloc(s, a)),
+        7 => any::<usize>().prop_map(Op::Free),
+        4 => (any::<usize>(), 1usize..=20_000).prop_map(|(i, s)| Op::Realloc(i, s)),
+        1 => Just(Op::FreeAll),
+    ]
+}
+
+#[derive(Debug, Clone)]
+struct Setup {
+    initial_pages: u32,
+    heap_base: usize,
+    max_memory_pages: Option<u32>,
+    max_heap_bytes: Option<usize>,
+}
+
+fn setup() -> impl Strategy<Value = Setup> {
+    (
+        0u32..3,
+        0usize..2000,
+        prop::option::weighted(0.3, 2u32..64),
+        prop::option::weighted(0.3, 1usize..3_000_000),
+    )
+        .prop_map(|(initial_pages, heap_base, max_memory_pages, max_heap_bytes)| Setup {
+            initial_pages,
+            heap_base,
+            max_memory_pages,
+            max_heap_bytes,
+        })
+}
+
+const MAX_PAGES: u32 = 300;
+
+struct Live {
+    p: *mut u8,
+    l: Layout,
+    tag: u32,
+}
+
+/// Bump-bound cost of one allocation (see the docs): what a bump allocator
+/// with capheap's per-object overhead would spend.
+fn bump_cost(l: Layout) -> usize {
+    if l.size() == 0 {
+        0
+    } else if l.size() <= 256 && l.align() <= 8 {
+        class_size((l.size() - 1) / 8) + 8
+    } else {
+        let n = ((l.size() + LARGE_HEADER + 7) & !7).max(MIN_BLOCK);
+        n + if l.align() > 8 { l.align() + MIN_BLOCK } else { 0 }
+    }
+}
+
+struct Model {
+    heap: LocalHeap<NativePages>,
+    live: Vec<Live>,
+    ranges: Ranges,
+    next_tag: u32,
+    expect: Stats,
+    live_bytes: usize,
+    start: usize,
+    mem_end0: usize,
+    max_top: usize,
+    epoch_bump: usize,
+    cfg: Config,
+}
+
+impl Model {
+    fn new(s: &Setup) -> Self {
+        let be = NativePages::new(s.initial_pages, MAX_PAGES).with_heap_base(s.heap_base);
+        let mem_end0 = be.end();
+        let start = (be.heap_base() + 7) & !7;
+        let cfg = Config {
+            max_memory_pages: s.max_memory_pages,
+            max_heap_bytes: s.max_heap_bytes,
+            detailed_stats: true,
+            ..Config::DEFAULT
+        };
+        Model {
+            heap: LocalHeap::new(be, cfg),
+            live: Vec::new(),
+            ranges: Ranges::default(),
+            next_tag: 0,
+            expect: Stats::default(),
+            live_bytes: 0,
+            start,
+            mem_end0,
+            max_top: start,
+            epoch_bump: 0,
+            cfg,
+        }
+    }
+
+    fn on_live_change(&mut self) {
+        self.expect.live_bytes = self.live_bytes as u64;
+        self.expect.peak_live_bytes = self.expect.peak_live_bytes.max(self.live_bytes as u64);
+    }
+
+    fn alloc(&mut self, l: Layout) {
+        let before = self.heap.stats();
+        match self.heap.try_alloc(l) {
+            Ok(p) => {
+                let p = p.as_ptr();
+                assert_eq!(p as usize % l.align(), 0, "misaligned {l:?}");
+                let tag = self.next_tag;
+                self.next_tag += 1;
+                if l.size() != 0 {
+                    self.ranges.insert(p as usize, l.size());
+                    fill(p, l.size(), tag);
+                    self.expect.allocs += 1;
+                    self.live_bytes += l.size();
+                    self.epoch_bump += bump_cost(l);
+                }
+                self.live.push(Live { p, l, tag });
+                self.on_live_change();
+            }
+            Err(e) => self.check_failure(e, before),
+        }
+    }
+
+    fn check_failure(&mut self, e: AllocError, before: Stats) {
+        let after = self.heap.stats();
+        assert_eq!(after.pages_grown, before.pages_grown, "failure grew memory ({e:?})");
+        assert_eq!(after.heap_bytes, before.heap_bytes, "failure moved the top ({e:?})");
+        assert_eq!(after.live_bytes, before.live_bytes);
+        match e {
+            AllocError::CapExceeded { cap, limit, requested } => {
+                assert!(requested > limit);
+                match cap {
+                    CapKind::MemoryPages => assert_eq!(Some(limit as u32), self.cfg.max_memory_pages),
+                    CapKind::HeapBytes => assert_eq!(Some(limit as usize), self.cfg.max_heap_bytes),
+                    other => panic!("unexpected cap {other:?}"),
+                }
+                self.expect.failed_cap += 1;
+            }
+            AllocError::OutOfMemory => self.expect.failed_oom += 1,
+            AllocError::LayoutTooLarge => self.expect.failed_layout += 1,
+            other => panic!("unexpected error {other:?}"),
+        }
+    }
+
+    fn free(&mut self, i: usize) {
+        if self.live.is_empty() {
+            return;
+        }
+        let Live { p, l, tag } = self.live.swap_remove(i % self.live.len());
+        check(p, l.size(), tag);
+        self.ranges.remove(p as usize, l.size());
+        // SAFETY (test): `p` is live with layout `l`.
+        unsafe { self.heap.try_dealloc(p, l).unwrap() };
+        if l.size() != 0 {
+            self.expect.frees += 1;
+            self.live_bytes -= l.size();
+            if self.live_bytes == 0 {
+                self.expect.resets += 1;
+                self.epoch_bump = 0;
+                self.ranges.clear();
+                assert!(self.live.iter().all(|x| x.l.size() == 0));
+            }
+        }
+        self.on_live_change();
+    }
+
+    fn realloc(&mut self, i: usize, new: usize) {
+        if self.live.is_empty() {
+            return;
+        }
+        let i = i % self.live.len();
+        let (p, l, tag) = (self.live[i].p, self.live[i].l, self.live[i].tag);
+        let before = self.heap.stats();
+        // SAFETY (test): `p` is live with layout `l`.
+        match unsafe { self.heap.try_realloc(p, l, new) } {
+            Ok(q) => {
+                let q = q.as_ptr();
+                assert_eq!(q as usize % l.align(), 0);
+                check(q, l.size().min(new), tag);
+                self.ranges.remove(p as usize, l.size());
+                self.ranges.insert(q as usize, new);
+                let nl = Layout::from_size_align(new, l.align()).unwrap();
+                let tag2 = self.next_tag;
+                self.next_tag += 1;
+                fill(q, new, tag2);
+                self.live[i] = Live { p: q, l: nl, tag: tag2 };
+                if l.size() == 0 {
+                    self.expect.reallocs += 1;
+                } else {
+                    self.expect.reallocs += 1;
+                    if q != p {
+                        // Moved: both blocks were live for a moment.
+                        self.expect.peak_live_bytes =
+                            self.expect.peak_live_bytes.max((self.live_bytes + new) as u64);
+                    }
+                }
+                self.live_bytes = self.live_bytes - l.size() + new;
+                self.epoch_bump += bump_cost(nl);
+                self.on_live_change();
+            }
+            Err(e) => {
+                check(p, l.size(), tag);
+                self.check_failure(e, before);
+            }
+        }
+    }
+
+    fn verify(&mut self) {
+        let s = self.heap.stats();
+        let (start, top) = self.heap.bounds();
+        if start == 0 {
+            // Not initialised yet (nothing was ever allocated).
+            assert_eq!(s, Stats::default());
+            return;
+        }
+        assert_eq!(start, self.start);
+        self.max_top = self.max_top.max(top);
+        let waste: usize = self
+            .live
+            .iter()
+            .filter(|x| x.l.size() != 0)
+            // SAFETY (test): live blocks.
+            .map(|x| unsafe { self.heap.usable_size(x.p, x.l) } - x.l.size())
+            .sum();
+        let mut expect = self.expect;
+        expect.heap_bytes = (top - start) as u64;
+        expect.pages_grown = s.pages_grown;
+        expect.rounding_waste_bytes = waste as u64;
+        assert_eq!(s, expect, "statistics differ from the model");
+        // Caps.
+        if let Some(c) = self.cfg.max_heap_bytes {
+            assert!(s.heap_bytes as usize <= c, "heap-bytes cap exceeded");
+        }
+        let pages = self.heap.backend().pages();
+        if let Some(c) = self.cfg.max_memory_pages {
+            assert!(pages <= c.max(self.heap.backend().pages() - s.pages_grown as u32));
+        }
+        // Growth bound, part 1 (exactness): pages grown are exactly the pages
+        // needed to hold the highest top ever reached plus the reserve.
+        let needed = if self.max_top > start {
+            (self.max_top + RESERVE).saturating_sub(self.mem_end0)
+        } else {
+            0 // nothing was ever carved
+        };
+        assert_eq!(s.pages_grown as usize, needed.div_ceil(PAGE_SIZE), "growth not exact");
+        // Part 2 (never worse than bump with capheap's per-object overhead,
+        // per reset epoch).
+        assert!(top - start <= self.epoch_bump, "top {} > bump bound {}", top - start, self.epoch_bump);
+    }
+
+    fn run(&mut self, ops: &[Op]) {
+        for op in ops {
+            match *op {
+                Op::Alloc(s, a) => self.alloc(layout(s, a)),
+                Op::Free(i) => self.free(i),
+                Op::Realloc(i, n) => self.realloc(i, n),
+                Op::FreeAll => {
+                    while !self.live.is_empty() {
+                        self.free(0);
+                    }
+                }
+            }
+            self.verify();
+        }
+    }
+
+    fn offsets(&self) -> Vec<usize> {
+        // Zero-size blocks are dangling (not in the heap), so skip them.
+        self.live
+            .iter()
+            .filter(|x| x.l.size() != 0)
+            .map(|x| self.heap.backend().offset_of(x.p))
+            .collect()
+    }
+}
+
+fn cases(n: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(n)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(64), max_shrink_iters: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn heap_matches_model(s in setup(), ops in prop::collection::vec(op(), 1..160)) {
+        let mut m = Model::new(&s);
+        m.run(&ops);
+        // Free everything: the heap must reset and be reusable.
+        while !m.live.is_empty() { m.free(0); m.verify(); }
+        m.run(&ops);
+    }
+
+    #[test]
+    fn heap_is_deterministic(s in setup(), ops in prop::collection::vec(op(), 1..120)) {
+        let mut a = Model::new(&s);
+        let mut b = Model::new(&s);
+        a.run(&ops);
+        b.run(&ops);
+        prop_assert_eq!(a.offsets(), b.offsets());
+        prop_assert_eq!(a.heap.stats(), b.heap.stats());
+        prop_assert_eq!(a.heap.backend().pages(), b.heap.backend().pages());
+        prop_assert_eq!(a.heap.meter(), b.heap.meter());
+    }
+
+    /// Growth bound, part 3: with only small objects, the footprint is at most
+    /// the per-class peaks (in class-size bytes) plus one run header.
+    #[test]
+    fn small_only_footprint_is_bounded_by_class_peaks(
+        ops in prop::collection::vec(prop_oneof![
+            3 => (1usize..=256).prop_map(|s| Op::Alloc(s, 0)),
+            2 => any::<usize>().prop_map(Op::Free),
+        ], 1..400)
+    ) {
+        let mut m = Model::new(&Setup { initial_pages: 0, heap_base: 0, max_memory_pages: None, max_heap_bytes: None });
+        let mut count = [0usize; 32];
+        let mut peak = [0usize; 32];
+        for op in &ops {
+            match *op {
+                Op::Alloc(s, _) => {
+                    m.alloc(layout(s, 0));
+                    let c = (s - 1) / 8;
+                    count[c] += 1;
+                    peak[c] = peak[c].max(count[c]);
+                }
+                Op::Free(i) => {
+                    if m.live.is_empty() { continue; }
+                    let k = i % m.live.len();
+                    let c = (m.live[k].l.size() - 1) / 8;
+                    // Free exactly that one (same choice as `Model::free`).
+                    m.free(i);
+                    count[c] -= 1;
+                    if m.live.is_empty() { count = [0; 32]; peak = [0; 32]; }
+                }
+                _ => unreachable!(),
+            }
+            m.verify();
+            let bound: usize = (0..32).map(|c| peak[c] * class_size(c)).sum::<usize>() + 8;
+            let (start, top) = m.heap.bounds();
+            prop_assert!(top - start <= bound, "footprint {} > class-peak bound {}", top - start, bound);
+        }
+    }
+}
+
+#[test]
+fn free_all_resets_to_start() {
+    let mut m = Model::new(&Setup { initial_pages: 1, heap_base: 100, max_memory_pages: None, max_heap_bytes: None });
+    for s in [8, 300, 5000, 64, 100_000, 17] {
+        m.alloc(layout(s, 3));
+    }
+    m.verify();
+    while !m.live.is_empty() {
+        m.free(0);
+    }
+    m.verify();
+    let (start, top) = m.heap.bounds();
+    assert_eq!(top, start);
+    assert_eq!(m.heap.stats().resets, 1);
+    assert_eq!(m.heap.stats().heap_bytes, 0);
+}

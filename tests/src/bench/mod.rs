@@ -1,0 +1,529 @@
+//! The allocator benchmark: builds `contracts/alloc-bench` once per allocator
+//! and measures it in the simulator. Used by `src/bin/alloc-bench.rs`.
+
+pub mod report;
+
+#[path = "../../../contracts/alloc-bench/src/workloads.rs"]
+pub mod workloads;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use capheap_sim::limits::WASM32_MAX_PAGES;
+use capheap_sim::{BuildOptions, BuiltContract, Contract, Instance, PagePricing, Simulator};
+
+use capheap_tests::{contract_dir, repo_root};
+
+/// The contract every variant is built from.
+pub const CONTRACT: &str = "alloc-bench";
+
+/// One allocator the benchmark builds `alloc-bench` with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Variant {
+    /// Its cargo feature (also its name in the report).
+    pub name: &'static str,
+    /// What `allocator_id()` must return for this build.
+    pub id: u32,
+    /// Does it ever free? (Only `bump` does not.)
+    pub frees: bool,
+}
+
+const fn variant(name: &'static str, id: u32, frees: bool) -> Variant {
+    Variant { name, id, frees }
+}
+
+/// Every variant, in report order: `bump` (the floor) first, `capheap` second.
+pub const VARIANTS: [Variant; 7] = [
+    variant("bump", 1, false),
+    variant("capheap", 2, true),
+    variant("dlmalloc", 3, true),
+    variant("talc", 4, true),
+    variant("rlsf", 5, true),
+    variant("lol_alloc", 6, true),
+    variant("wee_alloc", 7, true),
+];
+
+/// Where variant `name` is built: its own target directory, so switching
+/// variants never forces a rebuild of another.
+pub fn variant_target_dir(name: &str) -> PathBuf {
+    repo_root()
+        .join("contracts")
+        .join("target")
+        .join(CONTRACT)
+        .join(name)
+}
+
+/// Build options for variant `name`.
+pub fn variant_options(name: &str) -> BuildOptions {
+    BuildOptions {
+        target_dir: Some(variant_target_dir(name)),
+        no_default_features: true,
+        features: vec![name.to_owned()],
+        ..BuildOptions::default()
+    }
+}
+
+/// Builds variant `name` of `alloc-bench` (a no-op when nothing changed).
+pub fn build_variant(name: &str) -> Result<BuiltContract, String> {
+    capheap_sim::build_contract(&contract_dir(CONTRACT), &variant_options(name))
+        .map_err(|e| e.to_string())
+}
+
+/// Bytes in a wasm page.
+pub const PAGE: u64 = 65_536;
+
+/// Fuel the benchmark's simulator charges per page of growth: the rate wasmi
+/// itself charges for a `memory.grow` (one fuel per 64 bytes).
+pub const GROWTH_FUEL_PER_PAGE: u64 = 1024;
+
+/// The simulator every variant runs in: growth priced flat at
+/// [`GROWTH_FUEL_PER_PAGE`], no page cap short of wasm32's 4 GiB (the bump
+/// floor never frees), and no memory roots or stats reads (per-call
+/// sequences make thousands of calls).
+pub fn simulator() -> Result<Simulator, String> {
+    Simulator::builder()
+        .pricing(PagePricing::Flat {
+            per_page: GROWTH_FUEL_PER_PAGE,
+        })
+        .max_pages(WASM32_MAX_PAGES)
+        .memory_roots(false)
+        .read_stats(false)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// The 4-byte little-endian input of a one-argument export.
+pub fn arg(n: u32) -> Vec<u8> {
+    n.to_le_bytes().to_vec()
+}
+
+/// The 8-byte little-endian input of a two-argument export.
+pub fn args2(a: u32, b: u32) -> Vec<u8> {
+    let mut v = a.to_le_bytes().to_vec();
+    v.extend_from_slice(&b.to_le_bytes());
+    v
+}
+
+/// The 12-byte little-endian input of a three-argument export.
+pub fn args3(a: u32, b: u32, c: u32) -> Vec<u8> {
+    let mut v = args2(a, b);
+    v.extend_from_slice(&c.to_le_bytes());
+    v
+}
+
+/// One workload run on a fresh instance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkloadRun {
+    /// Fuel of the call (input placement, a few constant fuel, included).
+    pub fuel: u64,
+    /// Pages of linear memory the call grew.
+    pub pages_grown: u64,
+    /// What the workload returned.
+    pub checksum: u32,
+}
+
+/// Runs workload `export` with `n` on a fresh instance of `contract`.
+pub fn run_workload(contract: &Contract, export: &str, n: u32) -> Result<WorkloadRun, String> {
+    let mut instance = contract.instantiate().map_err(|e| e.to_string())?;
+    let out = instance
+        .call(export, &arg(n))
+        .map_err(|e| format!("{export}({n}): {e}"))?;
+    Ok(WorkloadRun {
+        fuel: out.fuel.total,
+        pages_grown: u64::from(out.pages_after.saturating_sub(out.pages_before)),
+        checksum: out.returned.unwrap_or(0) as u32,
+    })
+}
+
+/// Fuel of single allocator calls, net of the matching no-op export.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PerCall {
+    /// Net fuel of each `one_alloc`, in call order.
+    pub alloc: Vec<u64>,
+    /// Whether that `one_alloc` grew memory.
+    pub alloc_grew: Vec<bool>,
+    /// Net fuel of each `one_free`, in call order.
+    pub free: Vec<u64>,
+    /// The sizes passed to each `one_alloc`.
+    pub alloc_sizes: Vec<u32>,
+    /// Net fuel of each `one_realloc` (only in [`per_call_growth`]).
+    pub realloc: Vec<u64>,
+    /// The new size of each `one_realloc`.
+    pub realloc_sizes: Vec<u32>,
+    /// Fuel of the `one_alloc(0)` / `one_free(null)` baselines that were subtracted.
+    pub baseline: (u64, u64),
+}
+
+/// A churn sequence for [`per_call`]: `allocs` allocations of sizes drawn
+/// uniformly from `min..=max` into `window` slots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sequence {
+    /// Allocations.
+    pub allocs: u32,
+    /// Smallest size.
+    pub min: u32,
+    /// Largest size.
+    pub max: u32,
+    /// Live slots.
+    pub window: u32,
+}
+
+impl Sequence {
+    /// The small-object sequence the per-call target is judged on: 8..=256 B, 64 slots.
+    pub const fn small(allocs: u32) -> Self {
+        Sequence {
+            allocs,
+            min: 8,
+            max: 256,
+            window: 64,
+        }
+    }
+
+    /// A large-buffer sequence (diagnostic): 1..=64 KiB, 4 slots.
+    pub const fn large(allocs: u32) -> Self {
+        Sequence {
+            allocs,
+            min: 1024,
+            max: 65536,
+            window: 4,
+        }
+    }
+}
+
+/// Drives `one_alloc` / `one_free` one call at a time through churn sequence
+/// `seq` on a fresh instance: each allocation (fixed-seed PRNG size) goes into
+/// a random slot, freeing the slot's block first; at the end every block left
+/// is freed. Each call's fuel is taken net of the no-op export of the same
+/// shape called with size 0 / a null pointer, which skips the allocator. Also
+/// checks that blocks are aligned and never overlap a live block.
+pub fn per_call(contract: &Contract, seq: Sequence) -> Result<PerCall, String> {
+    let mut inst = contract.instantiate().map_err(|e| e.to_string())?;
+    let call = |inst: &mut Instance, export: &str, input: &[u8]| {
+        inst.call(export, input)
+            .map_err(|e| format!("{export}: {e}"))
+    };
+    // The same exports with size 0 / a null pointer skip the allocator.
+    let base_alloc = call(&mut inst, "one_alloc", &arg(0))?.fuel.total;
+    let base_free = call(&mut inst, "one_free", &args2(0, 64))?.fuel.total;
+    let mut out = PerCall {
+        baseline: (base_alloc, base_free),
+        ..PerCall::default()
+    };
+    let mut rng = workloads::Rng::new(0x5EED_CA11);
+    let mut live: Vec<Option<(u32, u32)>> = vec![None; seq.window.max(1) as usize];
+    let free = |inst: &mut Instance, out: &mut PerCall, (ptr, size): (u32, u32)| {
+        let o = call(inst, "one_free", &args2(ptr, size))?;
+        out.free.push(o.fuel.total.saturating_sub(base_free));
+        Ok::<(), String>(())
+    };
+    for _ in 0..seq.allocs {
+        let size = seq.min + rng.below(seq.max - seq.min + 1);
+        let slot = rng.below(live.len() as u32) as usize;
+        if let Some(block) = live[slot].take() {
+            free(&mut inst, &mut out, block)?;
+        }
+        let o = call(&mut inst, "one_alloc", &arg(size))?;
+        let ptr = o.returned.unwrap_or(0) as u32;
+        if ptr == 0 || !ptr.is_multiple_of(8) {
+            return Err(format!("one_alloc({size}) returned {ptr:#x}"));
+        }
+        let (lo, hi) = (u64::from(ptr), u64::from(ptr) + u64::from(size));
+        if let Some((p, s)) = live.iter().flatten().find(|&&(p, s)| {
+            let (plo, phi) = (u64::from(p), u64::from(p) + u64::from(s));
+            lo < phi && plo < hi
+        }) {
+            return Err(format!(
+                "one_alloc({size}) = {ptr:#x} overlaps the live block {p:#x}+{s}"
+            ));
+        }
+        out.alloc.push(o.fuel.total.saturating_sub(base_alloc));
+        out.alloc_grew.push(o.pages_after > o.pages_before);
+        out.alloc_sizes.push(size);
+        live[slot] = Some((ptr, size));
+    }
+    for block in live.iter_mut().filter_map(Option::take) {
+        free(&mut inst, &mut out, block)?;
+    }
+    Ok(out)
+}
+
+/// Replays the allocator calls of the `vec_push` workload one at a time:
+/// `rounds` times, a `Vec<u32>` is allocated at capacity 4 (16 B), grown by
+/// doubling reallocs to hold `1 + i % 64` elements and freed, while one long
+/// `Vec<u32>` gains 8 elements per round (doubling reallocs from 16 B). Each
+/// call's fuel is net of the same export skipping the allocator.
+pub fn per_call_growth(contract: &Contract, rounds: u32) -> Result<PerCall, String> {
+    let mut inst = contract.instantiate().map_err(|e| e.to_string())?;
+    let base = |inst: &mut Instance, export: &str, input: &[u8]| {
+        inst.call(export, input)
+            .map(|o| o.fuel.total)
+            .map_err(|e| format!("{export}: {e}"))
+    };
+    let base_alloc = base(&mut inst, "one_alloc", &arg(0))?;
+    let base_free = base(&mut inst, "one_free", &args2(0, 16))?;
+    let base_realloc = base(&mut inst, "one_realloc", &args3(0, 16, 32))?;
+    let mut g = Growth {
+        inst,
+        out: PerCall {
+            baseline: (base_alloc, base_free),
+            ..PerCall::default()
+        },
+        base_alloc,
+        base_realloc,
+    };
+    // `Vec::push` on an empty `Vec<u32>` allocates capacity 4, then doubles.
+    let (mut long, mut long_cap, mut long_len) = (0u32, 0u32, 0u32);
+    for i in 0..rounds {
+        let len = 1 + i % 64;
+        let mut cap = 4;
+        let mut p = g.alloc(cap * 4)?;
+        while cap < len {
+            p = g.realloc(p, cap * 4, cap * 8)?;
+            cap *= 2;
+        }
+        long_len += 8;
+        if long_cap == 0 {
+            long_cap = 4;
+            long = g.alloc(long_cap * 4)?;
+        }
+        while long_cap < long_len {
+            long = g.realloc(long, long_cap * 4, long_cap * 8)?;
+            long_cap *= 2;
+        }
+        let o = g
+            .inst
+            .call("one_free", &args2(p, cap * 4))
+            .map_err(|e| format!("one_free: {e}"))?;
+        g.out.free.push(o.fuel.total.saturating_sub(base_free));
+    }
+    Ok(g.out)
+}
+
+/// State of [`per_call_growth`].
+struct Growth {
+    inst: Instance,
+    out: PerCall,
+    base_alloc: u64,
+    base_realloc: u64,
+}
+
+impl Growth {
+    fn alloc(&mut self, size: u32) -> Result<u32, String> {
+        let o = self
+            .inst
+            .call("one_alloc", &arg(size))
+            .map_err(|e| format!("one_alloc: {e}"))?;
+        self.out
+            .alloc
+            .push(o.fuel.total.saturating_sub(self.base_alloc));
+        self.out.alloc_grew.push(o.pages_after > o.pages_before);
+        self.out.alloc_sizes.push(size);
+        match o.returned.unwrap_or(0) as u32 {
+            0 => Err(format!("one_alloc({size}) failed")),
+            p => Ok(p),
+        }
+    }
+
+    fn realloc(&mut self, ptr: u32, old: u32, new: u32) -> Result<u32, String> {
+        let o = self
+            .inst
+            .call("one_realloc", &args3(ptr, old, new))
+            .map_err(|e| format!("one_realloc: {e}"))?;
+        self.out
+            .realloc
+            .push(o.fuel.total.saturating_sub(self.base_realloc));
+        self.out.realloc_sizes.push(new);
+        match o.returned.unwrap_or(0) as u32 {
+            0 => Err(format!("one_realloc({old} -> {new}) failed")),
+            p => Ok(p),
+        }
+    }
+}
+
+/// Sizes of a module.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CodeSize {
+    /// The whole `.wasm` file.
+    pub total: usize,
+    /// The code section (function bodies), header included.
+    pub code: usize,
+}
+
+/// Measures `wasm` with wasmparser.
+pub fn code_size(wasm: &[u8]) -> Result<CodeSize, String> {
+    let mut size = CodeSize {
+        total: wasm.len(),
+        code: 0,
+    };
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let wasmparser::Payload::CodeSectionStart { range, .. } =
+            payload.map_err(|e| e.to_string())?
+        {
+            size.code = range.len();
+        }
+    }
+    Ok(size)
+}
+
+/// The allocator entry points whose static fuel [`entry_fuel`] reports.
+pub const ENTRY_POINTS: [&str; 3] = ["__rust_alloc", "__rust_dealloc", "__rust_realloc"];
+
+/// Static fuel of one function under wasmi's metering.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StaticFuel {
+    /// Fuel charged on entry, whichever path runs: wasmi 2 charges every
+    /// operator of a function's body that is not inside a `loop`, `if` or
+    /// `else` when the function is entered (`block` and `br_if` do not split
+    /// the charge).
+    pub entry: u32,
+    /// Every charged operator of the body.
+    pub total: u32,
+}
+
+/// Static fuel of each of [`ENTRY_POINTS`] in `wasm` (`None`: no such
+/// function, e.g. inlined into its callers by LTO). Names come from the
+/// `name` custom section (matched by suffix, so any mangling works).
+pub fn entry_fuel(wasm: &[u8]) -> Result<Vec<Option<StaticFuel>>, String> {
+    use wasmparser::{KnownCustom, Name, Operator, Payload, TypeRef};
+    let mut imported = 0u32;
+    let mut bodies = Vec::new();
+    let mut names: Vec<(u32, String)> = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        match payload.map_err(|e| e.to_string())? {
+            Payload::ImportSection(reader) => {
+                for import in reader {
+                    if matches!(import.map_err(|e| e.to_string())?.ty, TypeRef::Func(_)) {
+                        imported += 1;
+                    }
+                }
+            }
+            Payload::CodeSectionEntry(body) => {
+                let mut ops = body.get_operators_reader().map_err(|e| e.to_string())?;
+                // Innermost-first: does each open frame start a fuel region?
+                let mut frames: Vec<bool> = Vec::new();
+                let mut cost = StaticFuel::default();
+                while !ops.eof() {
+                    let op = ops.read().map_err(|e| e.to_string())?;
+                    let charged = !matches!(
+                        op,
+                        Operator::Nop
+                            | Operator::Drop
+                            | Operator::Block { .. }
+                            | Operator::Loop { .. }
+                            | Operator::Unreachable
+                            | Operator::Return
+                            | Operator::Else
+                            | Operator::End
+                    );
+                    if charged {
+                        cost.total += 1;
+                        if !frames.contains(&true) {
+                            cost.entry += 1;
+                        }
+                    }
+                    match op {
+                        Operator::Block { .. } => frames.push(false),
+                        Operator::Loop { .. } | Operator::If { .. } => frames.push(true),
+                        Operator::End => {
+                            frames.pop();
+                        }
+                        _ => {}
+                    }
+                }
+                bodies.push(cost);
+            }
+            Payload::CustomSection(section) => {
+                if let KnownCustom::Name(reader) = section.as_known() {
+                    for name in reader {
+                        if let Ok(Name::Function(map)) = name {
+                            for naming in map.into_iter().flatten() {
+                                names.push((naming.index, naming.name.to_owned()));
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(ENTRY_POINTS
+        .iter()
+        .map(|entry| {
+            let (index, _) = names.iter().find(|(_, n)| n.ends_with(entry))?;
+            bodies.get(index.checked_sub(imported)? as usize).copied()
+        })
+        .collect())
+}
+
+/// The value of the `__heap_base` global the linker exports (the first byte
+/// after static data and the stack), if `wasm` exports it as a constant.
+pub fn heap_base(wasm: &[u8]) -> Option<u32> {
+    use wasmparser::{ExternalKind, Operator, Payload};
+    let mut globals = Vec::new();
+    let mut exported = None;
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        match payload.ok()? {
+            Payload::GlobalSection(reader) => {
+                for global in reader {
+                    let mut ops = global.ok()?.init_expr.get_operators_reader();
+                    globals.push(match ops.read().ok()? {
+                        Operator::I32Const { value } => Some(value as u32),
+                        _ => None,
+                    });
+                }
+            }
+            Payload::ExportSection(reader) => {
+                for export in reader {
+                    let export = export.ok()?;
+                    if export.name == "__heap_base" && export.kind == ExternalKind::Global {
+                        exported = Some(export.index);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // Globals are only defined here (contracts import none).
+    globals.get(exported? as usize).copied().flatten()
+}
+
+/// First line of `program --version` (or why it failed).
+pub fn tool_version(program: &Path) -> String {
+    match Command::new(program).arg("--version").output() {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_owned(),
+        Ok(out) => format!(
+            "{} --version failed: {}",
+            program.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ),
+        Err(e) => format!("{} cannot run: {e}", program.display()),
+    }
+}
+
+/// The versions of `name` that `lockfile` pins, joined with `, `.
+pub fn locked_version(lockfile: &Path, name: &str) -> String {
+    let Ok(text) = std::fs::read_to_string(lockfile) else {
+        return "?".to_owned();
+    };
+    let mut versions = Vec::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == format!("name = \"{name}\"")
+            && let Some(v) = lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = "))
+        {
+            versions.push(v.trim_matches('"').to_owned());
+        }
+    }
+    if versions.is_empty() {
+        "?".to_owned()
+    } else {
+        versions.join(", ")
+    }
+}

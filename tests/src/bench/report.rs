@@ -1,0 +1,815 @@
+//! Renders `docs/src/benchmarks.md` from measurements, and judges capheap
+//! against its targets. Everything here is computed from the numbers passed
+//! in: the page holds no hand-written figure, and no timestamp, so the same
+//! measurements give the same bytes.
+
+use std::fmt::Write as _;
+
+use super::{CodeSize, ENTRY_POINTS, PerCall, StaticFuel, Variant, WorkloadRun};
+
+/// The environment the numbers were measured in.
+#[derive(Clone, Debug, Default)]
+pub struct Env {
+    /// The command that produced the page.
+    pub command: String,
+    /// `rustc --version` of the compiler that built the wasm.
+    pub rustc: String,
+    /// `cargo --version`.
+    pub cargo: String,
+    /// The wasmi version the simulator links.
+    pub wasmi: String,
+    /// The pipeline's route(s) that built the wasm.
+    pub route: String,
+    /// `(crate, version)` of each allocator crate (from `contracts/Cargo.lock`).
+    pub crates: Vec<(String, String)>,
+    /// The workloads' `n`.
+    pub n: u32,
+    /// Allocations in the small-object per-call sequence.
+    pub calls: u32,
+    /// Allocations in the large-buffer per-call sequence.
+    pub large_calls: u32,
+    /// Rounds of the `vec_push` replay.
+    pub growth_rounds: u32,
+}
+
+/// Everything measured of one variant.
+#[derive(Clone, Debug)]
+pub struct Measured {
+    /// Module sizes.
+    pub size: CodeSize,
+    /// Pages of linear memory a fresh instance starts with.
+    pub initial_pages: u64,
+    /// The linker's `__heap_base`, if exported.
+    pub heap_base: Option<u32>,
+    /// Static fuel of each of [`ENTRY_POINTS`] (`None`: inlined away).
+    pub entry: Vec<Option<StaticFuel>>,
+    /// Each workload's run (or why it failed), in [`super::workloads::WORKLOADS`] order.
+    pub workloads: Vec<Result<WorkloadRun, String>>,
+    /// The small-object per-call sequence (or why it failed): judged.
+    pub per_call: Result<PerCall, String>,
+    /// The large-buffer per-call sequence (or why it failed): diagnostic.
+    pub per_call_large: Result<PerCall, String>,
+    /// The `vec_push` replay with reallocs (or why it failed): diagnostic.
+    pub per_call_growth: Result<PerCall, String>,
+}
+
+/// One variant's outcome: measured, or why it did not build.
+#[derive(Clone, Debug)]
+pub struct VariantResult {
+    /// The variant.
+    pub variant: Variant,
+    /// Its measurements, or the build error.
+    pub measured: Result<Measured, String>,
+}
+
+/// The workloads' names, in order.
+fn workload_names() -> Vec<&'static str> {
+    super::workloads::WORKLOADS.iter().map(|w| w.0).collect()
+}
+
+/// `1234567` as `1,234,567`.
+pub fn thousands(v: u64) -> String {
+    let s = v.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn signed(v: i64) -> String {
+    if v < 0 {
+        format!("-{}", thousands(v.unsigned_abs()))
+    } else {
+        format!("+{}", thousands(v as u64))
+    }
+}
+
+/// Order statistics of a sample.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Lower median.
+    pub median: u64,
+    /// 99th percentile (nearest rank).
+    pub p99: u64,
+    /// Largest value.
+    pub max: u64,
+}
+
+impl Stats {
+    /// Stats of `values` (all zero when empty).
+    pub fn of(values: &[u64]) -> Stats {
+        if values.is_empty() {
+            return Stats::default();
+        }
+        let mut v = values.to_vec();
+        v.sort_unstable();
+        let rank = (v.len() * 99).div_ceil(100).max(1) - 1;
+        Stats {
+            median: v[(v.len() - 1) / 2],
+            p99: v[rank],
+            max: v[v.len() - 1],
+        }
+    }
+
+    /// `max / median` (infinite for a zero median).
+    pub fn spread(&self) -> f64 {
+        if self.median == 0 {
+            f64::INFINITY
+        } else {
+            self.max as f64 / self.median as f64
+        }
+    }
+}
+
+fn ratio(a: u64, b: u64) -> Option<f64> {
+    (b > 0).then(|| a as f64 / b as f64)
+}
+
+fn fmt_ratio(r: Option<f64>) -> String {
+    match r {
+        Some(r) if r.is_finite() => format!("{r:.2}x"),
+        _ => "n/a".to_owned(),
+    }
+}
+
+/// A short, single-line form of an error for a table cell.
+fn cell_error(e: &str) -> String {
+    let line = e
+        .lines()
+        .find(|l| l.contains("error"))
+        .or_else(|| e.lines().next())
+        .unwrap_or("")
+        .trim()
+        .replace('|', "\\|");
+    let mut short: String = line.chars().take(90).collect();
+    if short.len() < line.len() {
+        short.push('…');
+    }
+    format!("failed: {short}")
+}
+
+/// The per-call figures of a variant, if it has them.
+fn per_call(v: &VariantResult) -> Option<&PerCall> {
+    v.measured.as_ref().ok()?.per_call.as_ref().ok()
+}
+
+fn workload(v: &VariantResult, i: usize) -> Option<&WorkloadRun> {
+    v.measured.as_ref().ok()?.workloads.get(i)?.as_ref().ok()
+}
+
+/// Size buckets of the per-call breakdown: `(low, high)` inclusive.
+const SIZE_BUCKETS: [(u32, u32); 5] = [(8, 16), (17, 32), (33, 64), (65, 128), (129, 256)];
+/// New-size buckets of the realloc breakdown.
+const GROWTH_BUCKETS: [(u32, u32); 3] = [(32, 256), (512, 4096), (8192, 1 << 20)];
+/// Size buckets of the large per-call breakdown.
+const LARGE_BUCKETS: [(u32, u32); 4] = [
+    (1024, 8 * 1024),
+    (8 * 1024 + 1, 16 * 1024),
+    (16 * 1024 + 1, 32 * 1024),
+    (32 * 1024 + 1, 64 * 1024),
+];
+
+/// Renders the whole page. `expected` holds the host-computed checksum of
+/// each workload; a run that returns another is marked wrong.
+pub fn render(env: &Env, results: &[VariantResult], expected: &[u32]) -> String {
+    let mut md = String::new();
+    let names = workload_names();
+    let bump = results.iter().find(|r| r.variant.name == "bump");
+    let w = |md: &mut String, s: &str| {
+        md.push_str(s);
+        md.push('\n');
+    };
+
+    w(&mut md, "# Allocator benchmarks");
+    w(&mut md, "");
+    w(
+        &mut md,
+        "<!-- Generated by the alloc-bench runner from its measurements: do not edit by hand, re-run it. -->",
+    );
+    w(&mut md, "");
+    let _ = writeln!(
+        md,
+        "Generated by `{}`. Every figure below is measured by that command; re-running it on the same \
+         toolchain reproduces this page byte for byte (wasmi fuel is deterministic, and nothing here is a \
+         wall-clock time).",
+        env.command
+    );
+    w(&mut md, "");
+    w(
+        &mut md,
+        "One contract, `contracts/alloc-bench`, is built once per allocator: the same workload source, with \
+         its `#[global_allocator]` chosen by a cargo feature. `bump` is the 20-line allocator that never \
+         frees: the floor. Fuel is the simulator's total for the call: wasmi's execution fuel (one unit per \
+         operator, bulk memory operations one unit per 64 bytes) plus page growth, priced flat at \
+         1,024 fuel per 64 KiB page (the rate wasmi itself charges for `memory.grow`).",
+    );
+    w(&mut md, "");
+    w(&mut md, "## Setup");
+    w(&mut md, "");
+    let _ = writeln!(md, "- rustc: `{}`", env.rustc);
+    let _ = writeln!(md, "- cargo: `{}`", env.cargo);
+    let _ = writeln!(md, "- wasmi: {}", env.wasmi);
+    let _ = writeln!(md, "- wasm built with: {}", env.route);
+    let _ = writeln!(
+        md,
+        "- simulator: capheap-sim, growth priced `Flat {{ per_page: {} }}`, page cap {} (wasm32's maximum)",
+        super::GROWTH_FUEL_PER_PAGE,
+        capheap_sim::limits::WASM32_MAX_PAGES
+    );
+    w(
+        &mut md,
+        "- contract profile (forced by the build pipeline): opt-level `z`, LTO, 1 codegen unit, `panic = \"abort\"`",
+    );
+    let crates: Vec<String> = env.crates.iter().map(|(c, v)| format!("{c} {v}")).collect();
+    let _ = writeln!(md, "- allocator crates: {}", crates.join(", "));
+    let _ = writeln!(
+        md,
+        "- workload size: n = {}; per-call sequences: {} small and {} large allocations",
+        env.n, env.calls, env.large_calls
+    );
+    w(&mut md, "");
+
+    w(&mut md, "## Workloads");
+    w(&mut md, "");
+    w(
+        &mut md,
+        "Each workload is an export taking `n`, run once on a fresh instance; it returns a checksum that the \
+         runner compares with the same code run on the host.",
+    );
+    w(&mut md, "");
+    w(&mut md, "| workload | what it does with n |");
+    w(&mut md, "| --- | --- |");
+    for (name, what) in [
+        (
+            "alloc_free",
+            "n × allocate one 64-byte `Box`, read it, free it",
+        ),
+        (
+            "vec_push",
+            "n short `Vec<u32>`s pushed to 1..=64 elements each, plus one long `Vec<u32>` pushed to 8n",
+        ),
+        (
+            "churn",
+            "n small objects of 8..=256 B (fixed-seed PRNG) replacing a random one of 64 live slots",
+        ),
+        (
+            "btree",
+            "`BTreeMap<u32, [u8; 32]>`: n inserts of PRNG keys, then every other key removed",
+        ),
+        (
+            "strings",
+            "n `alloc::format!` of three fields; every 16th appended to one growing `String`",
+        ),
+        (
+            "large_buffers",
+            "n buffers of 1..=64 KiB, filled, replacing a random one of 4 live slots (freed out of order)",
+        ),
+    ] {
+        let _ = writeln!(md, "| `{name}` | {what} |");
+    }
+    w(&mut md, "");
+
+    // Fuel table.
+    let header = |md: &mut String, first: &str| {
+        let mut h = format!("| {first} |");
+        let mut sep = "| --- |".to_owned();
+        for r in results {
+            let _ = write!(h, " {} |", r.variant.name);
+            sep.push_str(" ---: |");
+        }
+        w(md, &h);
+        w(md, &sep);
+    };
+    w(&mut md, "### Fuel per workload (ratio to bump)");
+    w(&mut md, "");
+    header(&mut md, "workload");
+    for (i, name) in names.iter().enumerate() {
+        let floor = bump.and_then(|b| workload(b, i)).map(|r| r.fuel);
+        let mut row = format!("| `{name}` |");
+        for r in results {
+            let cell = match &r.measured {
+                Err(_) => "not built".to_owned(),
+                Ok(m) => match &m.workloads[i] {
+                    Err(e) => cell_error(e),
+                    Ok(run) if Some(&run.checksum) != expected.get(i) => {
+                        format!("WRONG CHECKSUM {:#x}", run.checksum)
+                    }
+                    Ok(run) => format!(
+                        "{} ({})",
+                        thousands(run.fuel),
+                        fmt_ratio(floor.and_then(|f| ratio(run.fuel, f)))
+                    ),
+                },
+            };
+            let _ = write!(row, " {cell} |");
+        }
+        w(&mut md, &row);
+    }
+    w(&mut md, "");
+
+    w(&mut md, "### Pages grown per workload");
+    w(&mut md, "");
+    header(&mut md, "workload");
+    for (i, name) in names.iter().enumerate() {
+        let mut row = format!("| `{name}` |");
+        for r in results {
+            let cell = match workload(r, i) {
+                Some(run) => run.pages_grown.to_string(),
+                None => "–".to_owned(),
+            };
+            let _ = write!(row, " {cell} |");
+        }
+        w(&mut md, &row);
+    }
+    w(&mut md, "");
+
+    // Code size.
+    w(&mut md, "## Code size");
+    w(&mut md, "");
+    w(
+        &mut md,
+        "Whole `.wasm` bytes (custom sections such as `name` included, as built) and code-section bytes \
+         (function bodies, measured with wasmparser); deltas are against `bump`. The last column is the \
+         part of the initial memory above the linker's `__heap_base`: capheap allocates from it before \
+         growing, while bump and these peers take fresh pages for their first allocation (each grows \
+         memory even in `alloc_free`, whose live data is 64 bytes): part of why capheap grows fewer \
+         pages on small workloads.",
+    );
+    w(&mut md, "");
+    w(
+        &mut md,
+        "| variant | .wasm bytes | Δ vs bump | code section bytes | Δ vs bump | initial memory pages | initial bytes above `__heap_base` |",
+    );
+    w(&mut md, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let bump_size = bump.and_then(|b| b.measured.as_ref().ok()).map(|m| m.size);
+    for r in results {
+        match &r.measured {
+            Ok(m) => {
+                let (dt, dc) = match bump_size {
+                    Some(b) => (
+                        signed(m.size.total as i64 - b.total as i64),
+                        signed(m.size.code as i64 - b.code as i64),
+                    ),
+                    None => ("n/a".to_owned(), "n/a".to_owned()),
+                };
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {dt} | {} | {dc} | {} | {} |",
+                    r.variant.name,
+                    thousands(m.size.total as u64),
+                    thousands(m.size.code as u64),
+                    m.initial_pages,
+                    m.heap_base.map_or("?".to_owned(), |b| thousands(
+                        (m.initial_pages * super::PAGE).saturating_sub(u64::from(b))
+                    )),
+                );
+            }
+            Err(e) => {
+                let _ = writeln!(md, "| {} | {} | | | | | |", r.variant.name, cell_error(e));
+            }
+        }
+    }
+    w(&mut md, "");
+
+    w(&mut md, "### Where the fuel of a call goes");
+    w(&mut md, "");
+    w(
+        &mut md,
+        "wasmi 2 charges fuel per region, not per executed operator: entering a function charges every \
+         operator of its body that is not inside a `loop`, `if` or `else` (each of those charges its own \
+         operators when entered), and `block`/`br_if` do not split a region. LLVM lowers most branches to \
+         `block`/`br_if`, so a call costs about the static size of the called function's straight-line \
+         body *whichever path runs*: a rarely taken path compiled into a hot function is paid on every \
+         call. The static fuel of the allocator's entry points, read from each `.wasm` (\"inlined\": LTO \
+         inlined that entry point into its callers, so no such function exists and its code is paid \
+         inside theirs):",
+    );
+    w(&mut md, "");
+    let mut h = "| variant |".to_owned();
+    let mut sep = "| --- |".to_owned();
+    for e in ENTRY_POINTS {
+        let _ = write!(h, " `{e}` entry fuel | `{e}` operators |");
+        sep.push_str(" ---: | ---: |");
+    }
+    w(&mut md, &h);
+    w(&mut md, &sep);
+    for r in results {
+        let Ok(m) = &r.measured else { continue };
+        let mut row = format!("| {} |", r.variant.name);
+        for cost in &m.entry {
+            match cost {
+                Some(c) => {
+                    let _ = write!(row, " {} | {} |", c.entry, c.total);
+                }
+                None => row.push_str(" inlined | – |"),
+            }
+        }
+        w(&mut md, &row);
+    }
+    w(&mut md, "");
+
+    // Per-call fuel.
+    w(&mut md, "## Fuel of one allocator call");
+    w(&mut md, "");
+    let _ = writeln!(
+        md,
+        "`one_alloc(size)` and `one_free(ptr, size)` (align 8) called one at a time from the host through a \
+         churn sequence on a fresh instance: {} allocations of 8..=256 B (fixed-seed PRNG) into 64 slots, a \
+         slot's block freed before the slot is reused, then every block left freed. Each call's fuel is net \
+         of the same export called with size 0 / a null pointer, which skips the allocator call, so it is \
+         the allocator's own cost (± a few fuel of argument passing). The first allocation pays the allocator's \
+         initialisation and every call that grows memory pays 1,024 fuel per page: the last two columns \
+         show the worst allocation among those that did not grow memory, and among all but the first.",
+        env.calls
+    );
+    w(&mut md, "");
+    render_per_call(&mut md, results, |m| &m.per_call, &SIZE_BUCKETS);
+    let _ = writeln!(
+        md,
+        "The same, for large buffers (a diagnostic, not judged): {} allocations of 1..=64 KiB into 4 \
+         slots, freed out of order, as in `large_buffers` but without filling them.",
+        env.large_calls
+    );
+    w(&mut md, "");
+    render_per_call(&mut md, results, |m| &m.per_call_large, &LARGE_BUCKETS);
+    let _ = writeln!(
+        md,
+        "`realloc` as `Vec` growth uses it (a diagnostic, not judged): the allocator calls of `vec_push` \
+         replayed one at a time for {} rounds: a `Vec<u32>` allocated at 16 B, doubled by `one_realloc` \
+         up to 1..=64 elements and freed, while one long `Vec<u32>` doubles as it gains 8 elements a round.",
+        env.growth_rounds
+    );
+    w(&mut md, "");
+    render_growth(&mut md, results);
+
+    render_targets(&mut md, results, expected);
+    md
+}
+
+/// One per-call table (stats and medians by size bucket) for every variant.
+fn render_per_call(
+    md: &mut String,
+    results: &[VariantResult],
+    select: impl Fn(&Measured) -> &Result<PerCall, String>,
+    buckets: &[(u32, u32)],
+) {
+    let _ = writeln!(
+        md,
+        "| variant | alloc median | alloc p99 | alloc max | alloc max/median | free median | free p99 | free max | free max/median | alloc max w/o growth | alloc max after 1st call |"
+    );
+    let _ = writeln!(
+        md,
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
+    for r in results {
+        match r.measured.as_ref().map(&select) {
+            Err(_) => {
+                let _ = writeln!(md, "| {} | not built | | | | | | | | | |", r.variant.name);
+            }
+            Ok(Err(e)) => {
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | | | | | | | | | |",
+                    r.variant.name,
+                    cell_error(e)
+                );
+            }
+            Ok(Ok(pc)) => {
+                let a = Stats::of(&pc.alloc);
+                let f = Stats::of(&pc.free);
+                let no_grow: Vec<u64> = pc
+                    .alloc
+                    .iter()
+                    .zip(&pc.alloc_grew)
+                    .filter(|(_, g)| !**g)
+                    .map(|(f, _)| *f)
+                    .collect();
+                let after_first = Stats::of(pc.alloc.get(1..).unwrap_or(&[])).max;
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    r.variant.name,
+                    thousands(a.median),
+                    thousands(a.p99),
+                    thousands(a.max),
+                    fmt_ratio(Some(a.spread())),
+                    thousands(f.median),
+                    thousands(f.p99),
+                    thousands(f.max),
+                    fmt_ratio(Some(f.spread())),
+                    thousands(Stats::of(&no_grow).max),
+                    thousands(after_first),
+                );
+            }
+        }
+    }
+    let _ = writeln!(md);
+    let _ = writeln!(md, "Median fuel of one allocation by requested size:");
+    let _ = writeln!(md);
+    let mut h = "| variant |".to_owned();
+    let mut sep = "| --- |".to_owned();
+    for (lo, hi) in buckets {
+        let _ = write!(h, " {} |", bucket_label(*lo, *hi));
+        sep.push_str(" ---: |");
+    }
+    let _ = writeln!(md, "{h}");
+    let _ = writeln!(md, "{sep}");
+    for r in results {
+        let Some(Ok(pc)) = r.measured.as_ref().ok().map(&select) else {
+            continue;
+        };
+        let mut row = format!("| {} |", r.variant.name);
+        for (lo, hi) in buckets {
+            let fuel: Vec<u64> = pc
+                .alloc
+                .iter()
+                .zip(&pc.alloc_sizes)
+                .filter(|(_, s)| (*lo..=*hi).contains(*s))
+                .map(|(f, _)| *f)
+                .collect();
+            let _ = write!(row, " {} |", thousands(Stats::of(&fuel).median));
+        }
+        let _ = writeln!(md, "{row}");
+    }
+    let _ = writeln!(md);
+}
+
+/// The realloc table of the `vec_push` replay.
+fn render_growth(md: &mut String, results: &[VariantResult]) {
+    let mut h =
+        "| variant | alloc median | free median | realloc median | realloc p99 | realloc max |"
+            .to_owned();
+    let mut sep = "| --- | ---: | ---: | ---: | ---: | ---: |".to_owned();
+    for (lo, hi) in GROWTH_BUCKETS {
+        let _ = write!(h, " realloc median to {} |", bucket_label(lo, hi));
+        sep.push_str(" ---: |");
+    }
+    let _ = writeln!(md, "{h}");
+    let _ = writeln!(md, "{sep}");
+    for r in results {
+        match r.measured.as_ref().map(|m| &m.per_call_growth) {
+            Err(_) => {
+                let _ = writeln!(md, "| {} | not built | | | | | | | |", r.variant.name);
+            }
+            Ok(Err(e)) => {
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | | | | | | | |",
+                    r.variant.name,
+                    cell_error(e)
+                );
+            }
+            Ok(Ok(pc)) => {
+                let re = Stats::of(&pc.realloc);
+                let mut row = format!(
+                    "| {} | {} | {} | {} | {} | {} |",
+                    r.variant.name,
+                    thousands(Stats::of(&pc.alloc).median),
+                    thousands(Stats::of(&pc.free).median),
+                    thousands(re.median),
+                    thousands(re.p99),
+                    thousands(re.max)
+                );
+                for (lo, hi) in GROWTH_BUCKETS {
+                    let fuel: Vec<u64> = pc
+                        .realloc
+                        .iter()
+                        .zip(&pc.realloc_sizes)
+                        .filter(|(_, s)| (lo..=hi).contains(*s))
+                        .map(|(f, _)| *f)
+                        .collect();
+                    let _ = write!(row, " {} |", thousands(Stats::of(&fuel).median));
+                }
+                let _ = writeln!(md, "{row}");
+            }
+        }
+    }
+    let _ = writeln!(md);
+}
+
+fn bucket_label(lo: u32, hi: u32) -> String {
+    if lo >= 1024 {
+        format!("{}–{} KiB", lo / 1024, hi / 1024)
+    } else {
+        format!("{lo}–{hi} B")
+    }
+}
+
+/// A verdict row.
+struct Verdict {
+    target: String,
+    measured: String,
+    met: Option<bool>,
+    gap: String,
+}
+
+fn render_targets(md: &mut String, results: &[VariantResult], expected: &[u32]) {
+    let names = workload_names();
+    let _ = writeln!(md, "## capheap against its targets");
+    let _ = writeln!(md);
+    let capheap = results.iter().find(|r| r.variant.name == "capheap");
+    let bump = results.iter().find(|r| r.variant.name == "bump");
+    let (Some(capheap), Some(bump)) = (capheap, bump) else {
+        let _ = writeln!(md, "Not judged: capheap or bump was not part of this run.");
+        return;
+    };
+    if let Err(e) = &capheap.measured {
+        let _ = writeln!(
+            md,
+            "Not judged: the capheap variant did not build on this toolchain:\n\n```text\n{}\n```",
+            e.trim()
+        );
+        return;
+    }
+    let peers: Vec<&VariantResult> = results
+        .iter()
+        .filter(|r| r.variant.frees && r.variant.name != "capheap")
+        .collect();
+    let idx = |name: &str| names.iter().position(|n| *n == name).unwrap_or(0);
+    fn good<'a>(r: &'a VariantResult, i: usize, expected: &[u32]) -> Option<&'a WorkloadRun> {
+        workload(r, i).filter(|run| Some(&run.checksum) == expected.get(i))
+    }
+    let mut verdicts = Vec::new();
+
+    for (name, limit) in [
+        ("alloc_free", 1.3),
+        ("churn", 1.3),
+        ("btree", 1.1),
+        ("strings", 1.1),
+        ("large_buffers", 0.95),
+    ] {
+        let i = idx(name);
+        let target = format!("`{name}` fuel ≤ {limit:.2}x bump");
+        let v = match (good(capheap, i, expected), good(bump, i, expected)) {
+            (Some(c), Some(b)) => {
+                let r = c.fuel as f64 / b.fuel as f64;
+                let allowed = (b.fuel as f64 * limit).floor() as u64;
+                let met = c.fuel <= allowed;
+                Verdict {
+                    target,
+                    measured: format!("{:.3}x ({} vs {})", r, thousands(c.fuel), thousands(b.fuel)),
+                    met: Some(met),
+                    gap: if met {
+                        format!("{} fuel of headroom", thousands(allowed - c.fuel))
+                    } else {
+                        format!(
+                            "over by {} fuel ({:.1}% above the {} allowed)",
+                            thousands(c.fuel - allowed),
+                            (c.fuel as f64 / allowed as f64 - 1.0) * 100.0,
+                            thousands(allowed)
+                        )
+                    },
+                }
+            }
+            _ => Verdict {
+                target,
+                measured: "no valid run".to_owned(),
+                met: None,
+                gap: String::new(),
+            },
+        };
+        verdicts.push(v);
+    }
+
+    // Cheaper than every freeing peer, and no more pages than the fewest.
+    let mut fuel_misses = Vec::new();
+    let mut page_misses = Vec::new();
+    let mut incomplete = false;
+    for (i, name) in names.iter().enumerate() {
+        let Some(c) = good(capheap, i, expected) else {
+            incomplete = true;
+            continue;
+        };
+        let runs: Vec<(&str, &WorkloadRun)> = peers
+            .iter()
+            .filter_map(|p| good(p, i, expected).map(|run| (p.variant.name, run)))
+            .collect();
+        if let Some((peer, best)) = runs.iter().min_by_key(|(_, run)| run.fuel)
+            && c.fuel >= best.fuel
+        {
+            fuel_misses.push(format!(
+                "`{name}`: {peer} {} vs capheap {} (+{:.1}%)",
+                thousands(best.fuel),
+                thousands(c.fuel),
+                (c.fuel as f64 / best.fuel as f64 - 1.0) * 100.0
+            ));
+        }
+        if let Some((peer, fewest)) = runs.iter().min_by_key(|(_, run)| run.pages_grown)
+            && c.pages_grown > fewest.pages_grown
+        {
+            page_misses.push(format!(
+                "`{name}`: {peer} {} vs capheap {} (+{})",
+                fewest.pages_grown,
+                c.pages_grown,
+                c.pages_grown - fewest.pages_grown
+            ));
+        }
+    }
+    let peer_names: Vec<&str> = peers.iter().map(|p| p.variant.name).collect();
+    verdicts.push(Verdict {
+        target: "fuel < every freeing peer on every workload".to_owned(),
+        measured: format!("peers measured: {}", peer_names.join(", ")),
+        met: (!incomplete).then_some(fuel_misses.is_empty()),
+        gap: if fuel_misses.is_empty() {
+            String::new()
+        } else {
+            format!("cheapest peer wins on {}", fuel_misses.join("; "))
+        },
+    });
+    let capheap_pages: Vec<String> = (0..names.len())
+        .map(|i| good(capheap, i, expected).map_or("–".to_owned(), |r| r.pages_grown.to_string()))
+        .collect();
+    verdicts.push(Verdict {
+        target: "pages grown ≤ the fewest of any freeing peer on every workload".to_owned(),
+        measured: format!("capheap: {} (workload order)", capheap_pages.join(", ")),
+        met: (!incomplete).then_some(page_misses.is_empty()),
+        gap: page_misses.join("; "),
+    });
+
+    // Code size.
+    if let (Ok(c), Ok(b)) = (&capheap.measured, &bump.measured) {
+        for (what, cv, bv) in [
+            (".wasm", c.size.total, b.size.total),
+            ("code section", c.size.code, b.size.code),
+        ] {
+            let delta = cv as i64 - bv as i64;
+            let met = delta <= 1000;
+            verdicts.push(Verdict {
+                target: format!("{what} size ≤ bump + 1,000 bytes"),
+                measured: format!("{} bytes ({} vs bump)", thousands(cv as u64), signed(delta)),
+                met: Some(met),
+                gap: if met {
+                    format!("{} bytes of headroom", thousands((1000 - delta) as u64))
+                } else {
+                    format!("over by {} bytes", thousands((delta - 1000) as u64))
+                },
+            });
+        }
+    }
+
+    // Per-call spread.
+    match per_call(capheap) {
+        Some(pc) => {
+            for (what, values) in [("alloc", &pc.alloc), ("free", &pc.free)] {
+                let s = Stats::of(values);
+                let limit = s.median.saturating_mul(3);
+                let met = s.max <= limit;
+                verdicts.push(Verdict {
+                    target: format!("max fuel of one {what} ≤ 3x its median"),
+                    measured: format!(
+                        "median {}, max {} ({})",
+                        thousands(s.median),
+                        thousands(s.max),
+                        fmt_ratio(Some(s.spread()))
+                    ),
+                    met: Some(met),
+                    gap: if met {
+                        String::new()
+                    } else {
+                        let over: Vec<usize> = values
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, v)| **v > limit)
+                            .map(|(i, _)| i)
+                            .collect();
+                        let rest = Stats::of(values.get(1..).unwrap_or(&[]));
+                        format!(
+                            "max over 3x median by {} fuel; {} of {} calls above 3x median (call #{} first); \
+                             without the first call: max {} ({})",
+                            thousands(s.max - limit),
+                            over.len(),
+                            values.len(),
+                            over.first().map_or(0, |i| i + 1),
+                            thousands(rest.max),
+                            fmt_ratio(Some(rest.max as f64 / s.median.max(1) as f64))
+                        )
+                    },
+                });
+            }
+        }
+        None => verdicts.push(Verdict {
+            target: "max fuel of one alloc/free ≤ 3x its median".to_owned(),
+            measured: "no valid per-call run".to_owned(),
+            met: None,
+            gap: String::new(),
+        }),
+    }
+
+    let _ = writeln!(md, "| target | measured | met? | gap |");
+    let _ = writeln!(md, "| --- | --- | --- | --- |");
+    for v in &verdicts {
+        let met = match v.met {
+            Some(true) => "yes",
+            Some(false) => "**no**",
+            None => "not measured",
+        };
+        let _ = writeln!(md, "| {} | {} | {met} | {} |", v.target, v.measured, v.gap);
+    }
+    let met = verdicts.iter().filter(|v| v.met == Some(true)).count();
+    let _ = writeln!(md);
+    let _ = writeln!(md, "{met} of {} targets met.", verdicts.len());
+}

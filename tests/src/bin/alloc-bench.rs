@@ -1,0 +1,213 @@
+//! `alloc-bench`: builds `contracts/alloc-bench` once per allocator, measures
+//! every variant in the simulator, and writes `docs/src/benchmarks.md`.
+//!
+//! ```text
+//! cargo run --release -p capheap-tests --bin alloc-bench [-- --n N] [--calls N] [--out PATH | --stdout]
+//! ```
+//!
+//! Exits non-zero (after writing the page) when a workload returns a wrong
+//! checksum or traps: the numbers of a broken allocator mean nothing.
+
+extern crate alloc;
+
+#[path = "../bench/mod.rs"]
+mod bench;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use bench::report::{Env, Measured, VariantResult, render};
+use bench::{
+    Sequence, VARIANTS, build_variant, code_size, entry_fuel, heap_base, locked_version, per_call,
+    per_call_growth, run_workload, simulator, tool_version,
+};
+use capheap_sim::BuildOptions;
+use capheap_tests::repo_root;
+
+/// Default workload size.
+const DEFAULT_N: u32 = 2000;
+/// Default allocations in the small-object per-call sequence.
+const DEFAULT_CALLS: u32 = 2000;
+/// Allocations in the large-buffer per-call sequence.
+const LARGE_CALLS: u32 = 500;
+/// Rounds of the `vec_push` replay.
+const GROWTH_ROUNDS: u32 = 500;
+
+struct Args {
+    n: u32,
+    calls: u32,
+    out: Option<PathBuf>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        n: DEFAULT_N,
+        calls: DEFAULT_CALLS,
+        out: Some(repo_root().join("docs").join("src").join("benchmarks.md")),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = |flag: &str| it.next().ok_or_else(|| format!("{flag} needs a value"));
+        match a.as_str() {
+            "--n" => args.n = value("--n")?.parse().map_err(|e| format!("--n: {e}"))?,
+            "--calls" => {
+                args.calls = value("--calls")?
+                    .parse()
+                    .map_err(|e| format!("--calls: {e}"))?;
+            }
+            "--out" => args.out = Some(PathBuf::from(value("--out")?)),
+            "--stdout" => args.out = None,
+            "-h" | "--help" => {
+                return Err(
+                    "usage: alloc-bench [--n N] [--calls N] [--out PATH | --stdout]".to_owned(),
+                );
+            }
+            other => return Err(format!("unknown argument {other:?} (try --help)")),
+        }
+    }
+    Ok(args)
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let expected: Vec<u32> = bench::workloads::WORKLOADS
+        .iter()
+        .map(|(_, f)| f(args.n))
+        .collect();
+
+    let sim = match simulator() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("alloc-bench: cannot configure the simulator: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut results = Vec::new();
+    let mut routes: Vec<String> = Vec::new();
+    let mut rustc = None;
+    let mut broken = false;
+    for variant in VARIANTS {
+        eprintln!("alloc-bench: building {}", variant.name);
+        let built = match build_variant(variant.name) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("alloc-bench: {} did not build:\n{e}", variant.name);
+                results.push(VariantResult {
+                    variant,
+                    measured: Err(e),
+                });
+                continue;
+            }
+        };
+        let route = built.toolchain.to_string();
+        if !routes.contains(&route) {
+            routes.push(route);
+        }
+        rustc.get_or_insert_with(|| tool_version(built.toolchain.rustc()));
+        let measured = (|| -> Result<Measured, String> {
+            let contract = sim.load(&built.wasm).map_err(|e| e.to_string())?;
+            let mut fresh = contract.instantiate().map_err(|e| e.to_string())?;
+            let initial_pages = u64::from(fresh.pages());
+            let id = fresh
+                .call("allocator_id", &[])
+                .map_err(|e| e.to_string())?
+                .returned;
+            if id != Some(i64::from(variant.id)) {
+                return Err(format!(
+                    "the `{}` build reports allocator_id {id:?}, not {}: the feature was not honoured",
+                    variant.name, variant.id
+                ));
+            }
+            eprintln!("alloc-bench: measuring {}", variant.name);
+            let workloads = bench::workloads::WORKLOADS
+                .iter()
+                .map(|(name, _)| run_workload(&contract, name, args.n))
+                .collect();
+            Ok(Measured {
+                size: code_size(&built.wasm)?,
+                initial_pages,
+                heap_base: heap_base(&built.wasm),
+                entry: entry_fuel(&built.wasm)?,
+                workloads,
+                per_call: per_call(&contract, Sequence::small(args.calls)),
+                per_call_large: per_call(&contract, Sequence::large(LARGE_CALLS)),
+                per_call_growth: per_call_growth(&contract, GROWTH_ROUNDS),
+            })
+        })();
+        if let Ok(m) = &measured {
+            for (i, run) in m.workloads.iter().enumerate() {
+                match run {
+                    Ok(r) if r.checksum == expected[i] => {}
+                    Ok(r) => {
+                        broken = true;
+                        eprintln!(
+                            "alloc-bench: {} {}: checksum {:#x}, expected {:#x}",
+                            variant.name,
+                            bench::workloads::WORKLOADS[i].0,
+                            r.checksum,
+                            expected[i]
+                        );
+                    }
+                    Err(e) => {
+                        broken = true;
+                        eprintln!("alloc-bench: {}: {e}", variant.name);
+                    }
+                }
+            }
+            for run in [&m.per_call, &m.per_call_large, &m.per_call_growth] {
+                if let Err(e) = run {
+                    broken = true;
+                    eprintln!("alloc-bench: {} per-call: {e}", variant.name);
+                }
+            }
+        }
+        results.push(VariantResult { variant, measured });
+    }
+
+    let contracts_lock = repo_root().join("contracts").join("Cargo.lock");
+    let mut command = "cargo run --release -p capheap-tests --bin alloc-bench".to_owned();
+    if args.n != DEFAULT_N || args.calls != DEFAULT_CALLS {
+        command.push_str(&format!(" -- --n {} --calls {}", args.n, args.calls));
+    }
+    let env = Env {
+        command,
+        rustc: rustc.unwrap_or_else(|| "? (no variant built)".to_owned()),
+        cargo: tool_version(&BuildOptions::default().cargo),
+        wasmi: locked_version(&repo_root().join("Cargo.lock"), "wasmi"),
+        route: if routes.is_empty() {
+            "? (no variant built)".to_owned()
+        } else {
+            routes.join("; ")
+        },
+        crates: ["dlmalloc", "talc", "rlsf", "lol_alloc", "wee_alloc"]
+            .iter()
+            .map(|c| (c.to_string(), locked_version(&contracts_lock, c)))
+            .collect(),
+        n: args.n,
+        calls: args.calls,
+        large_calls: LARGE_CALLS,
+        growth_rounds: GROWTH_ROUNDS,
+    };
+    let page = render(&env, &results, &expected);
+    match &args.out {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, &page) {
+                eprintln!("alloc-bench: writing {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+            eprintln!("alloc-bench: wrote {}", path.display());
+        }
+        None => print!("{page}"),
+    }
+    if broken {
+        eprintln!("alloc-bench: some runs were wrong or failed (see above)");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}

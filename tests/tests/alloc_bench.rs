@@ -1,0 +1,73 @@
+//! `contracts/alloc-bench` built with the capheap allocator and with the bump
+//! floor, every workload run in the simulator: real Rust collections
+//! (`Box`, `Vec`, `BTreeMap`, `String`) on top of the allocator in wasm must
+//! compute exactly what the same code computes on the host.
+//!
+//! No timing and no fuel threshold here: fuel is only compared across
+//! identical runs, which must replay exactly.
+
+extern crate alloc;
+
+#[path = "../../contracts/alloc-bench/src/workloads.rs"]
+mod workloads;
+
+use capheap_sim::{BuildOptions, Contract, build_contract};
+use capheap_tests::{contract_dir, repo_root};
+
+/// Builds `alloc-bench` with allocator feature `variant` only, into the same
+/// per-variant target directory the benchmark runner uses.
+fn build_variant(variant: &str) -> Contract {
+    let opts = BuildOptions {
+        target_dir: Some(
+            repo_root()
+                .join("contracts/target/alloc-bench")
+                .join(variant),
+        ),
+        no_default_features: true,
+        features: vec![variant.to_owned()],
+        ..BuildOptions::default()
+    };
+    let built = build_contract(&contract_dir("alloc-bench"), &opts)
+        .unwrap_or_else(|e| panic!("building alloc-bench with `{variant}`: {e}"));
+    Contract::from_bytes(&built.wasm).unwrap()
+}
+
+#[test]
+fn workloads_compute_the_host_checksums_under_capheap_and_bump() {
+    // Independent of the shared source: workload (1) sums 2 * (i mod 256).
+    let n = 300u32;
+    let closed_form = (0..n).fold(0u32, |s, i| s.wrapping_add(2 * (i % 256)));
+    assert_eq!(workloads::alloc_free(n), closed_form);
+
+    for (variant, id) in [("bump", 1), ("capheap", 2)] {
+        let contract = build_variant(variant);
+        let reported = contract
+            .instantiate()
+            .unwrap()
+            .call("allocator_id", &[])
+            .unwrap()
+            .returned;
+        assert_eq!(reported, Some(id), "{variant}: wrong allocator linked");
+        for n in [0u32, 1, n] {
+            for (name, workload) in workloads::WORKLOADS {
+                let expected = workload(n);
+                let input = n.to_le_bytes();
+                let first = contract
+                    .instantiate()
+                    .unwrap()
+                    .call(name, &input)
+                    .unwrap_or_else(|e| panic!("{variant} {name}({n}): {e}"));
+                assert_eq!(
+                    first.returned.map(|v| v as u32),
+                    Some(expected),
+                    "{variant} {name}({n}): wrong checksum"
+                );
+                let again = contract.instantiate().unwrap().call(name, &input).unwrap();
+                assert_eq!(
+                    first, again,
+                    "{variant} {name}({n}): a fresh instance must replay exactly"
+                );
+            }
+        }
+    }
+}
