@@ -150,23 +150,6 @@ pub struct ScenarioFile {
     pub calls: Vec<CallSpec>,
 }
 
-/// Parses `hex` (an optional `0x` prefix) into bytes.
-pub fn parse_hex(hex: &str) -> Result<Vec<u8>, String> {
-    let digits = hex.strip_prefix("0x").unwrap_or(hex);
-    if !digits.len().is_multiple_of(2) {
-        return Err(format!("`{hex}`: odd number of hex digits"));
-    }
-    (0..digits.len())
-        .step_by(2)
-        .map(|i| {
-            digits
-                .get(i..i + 2)
-                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-                .ok_or_else(|| format!("`{hex}`: not hex"))
-        })
-        .collect()
-}
-
 /// Parses a pricing spec: `free`, `flat:<per_page>`, `evm[:<word_gas>:<divisor>]`,
 /// `stylus[:<free_pages>:<page_gas>]`, `near[:<base>:<per_page>]`.
 pub fn parse_pricing(spec: &str) -> Result<PagePricing, String> {
@@ -234,6 +217,13 @@ pub fn parse_pricing(spec: &str) -> Result<PagePricing, String> {
 }
 
 impl ScenarioFile {
+    /// The library [`Scenario`](crate::Scenario) these calls make.
+    pub fn scenario(&self) -> crate::Scenario {
+        self.calls.iter().fold(crate::Scenario::new(), |scenario, call| {
+            scenario.call(crate::ScenarioCall::new(&*call.export, call.input.clone()).repeat(call.repeat))
+        })
+    }
+
     /// Reads and validates a scenario file. Relative paths in it are relative
     /// to the file's directory.
     pub fn load(path: &Path) -> Result<Self, ScenarioFileError> {
@@ -283,7 +273,7 @@ impl ScenarioFile {
                 (None, None, None) => Vec::new(),
                 (Some(text), None, None) => text.into_bytes(),
                 (None, Some(hex), None) => {
-                    parse_hex(&hex).map_err(|e| invalid(format!("{which}: input_hex {e}")))?
+                    crate::hex::decode(&hex).map_err(|e| invalid(format!("{which}: input_hex {e}")))?
                 }
                 (None, None, Some(file)) => {
                     let file = base.join(file);
@@ -304,7 +294,7 @@ impl ScenarioFile {
                         (None, None) => None,
                         (Some(text), None) => Some(text.into_bytes()),
                         (None, Some(hex)) => Some(
-                            parse_hex(&hex)
+                            crate::hex::decode(&hex)
                                 .map_err(|m| invalid(format!("{which}: expect.output_hex {m}")))?,
                         ),
                         _ => {
@@ -509,13 +499,5 @@ mod tests {
         ] {
             assert!(parse_pricing(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn hex() {
-        assert_eq!(parse_hex("0xCAfe"), Ok(vec![0xca, 0xfe]));
-        assert_eq!(parse_hex(""), Ok(vec![]));
-        assert!(parse_hex("abc").is_err());
-        assert!(parse_hex("zz").is_err());
     }
 }

@@ -59,8 +59,8 @@ fn echo_prints_output_fuel_and_pages() {
     let fuel: u64 = stdout
         .lines()
         .find_map(|l| l.strip_prefix("fuel:"))
+        .and_then(|rest| rest.split_whitespace().next())
         .unwrap()
-        .trim()
         .parse()
         .unwrap();
     assert!(fuel > 0);

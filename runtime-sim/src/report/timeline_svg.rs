@@ -47,12 +47,17 @@ fn nice_ceiling(max: u64) -> u64 {
     }
 }
 
-/// `12 KiB`, `3 MiB`, `512 B`.
+/// `512 B`, `195 KiB`, `1.5 MiB` (integer arithmetic, rounded down).
 fn human_bytes(bytes: u64) -> String {
-    match bytes {
-        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
-        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
-        b => format!("{b} B"),
+    const KIB: u64 = 1 << 10;
+    const MIB: u64 = 1 << 20;
+    if bytes >= MIB {
+        let tenths = bytes / (MIB / 10);
+        format!("{}.{} MiB", tenths / 10, tenths % 10)
+    } else if bytes >= KIB {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} B")
     }
 }
 
@@ -258,6 +263,14 @@ mod tests {
         assert_eq!(render("t", &points()), render("t", &points()));
         let empty = render("nothing", &[]);
         assert!(empty.contains("</svg>"));
+    }
+
+    #[test]
+    fn byte_labels() {
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(200_000), "195 KiB");
+        assert_eq!(human_bytes(3 << 20), "3.0 MiB");
+        assert_eq!(human_bytes((3 << 20) + (1 << 19)), "3.5 MiB");
     }
 
     #[test]

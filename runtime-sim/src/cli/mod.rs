@@ -1,0 +1,117 @@
+//! Command-line front end: argument parsing, dispatch and exit codes.
+//!
+//! Exit codes (also in `docs/src/cli.md`):
+//! - `0`: success.
+//! - `1`: the tool could not do its job (unreadable or invalid file, build
+//!   failure, invalid wasm, corrupt snapshot).
+//! - `2`: bad command-line arguments (clap's usage errors).
+//! - `3`: the job ran and found a problem: a replay diverged, an expectation
+//!   failed, a call failed unexpectedly, the gas snapshot changed, or `check`
+//!   found something at the `--deny` level.
+
+mod args;
+mod build;
+mod check;
+mod expect;
+mod load;
+mod progress;
+mod replay;
+mod report;
+mod run;
+mod snapshot;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use args::SimArgs;
+
+/// Exit code: the job ran and found a problem.
+pub const EXIT_FINDINGS: u8 = 3;
+
+/// Simulate capheap contracts: build them to wasm, run them under fuel
+/// metering with priced page growth, and check that replays are bit-identical.
+#[derive(Parser)]
+#[command(name = "capheap-sim", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build a contract crate to wasm32 and print the .wasm path.
+    Build(build::BuildArgs),
+    /// Call one export of a wasm contract.
+    Run(run::RunArgs),
+    /// Replay scenarios on fresh instances and from a snapshot; report any divergence.
+    Replay(replay::ReplayArgs),
+    /// Statically check a wasm module (floats, SIMD, threads, memory, imports, size).
+    Check(check::CheckArgs),
+    /// Gas and determinism report for scenarios: the main job.
+    Report(report::ReportArgs),
+    /// Write, check or diff a `.gas-snapshot` file of scenario fuel.
+    Snapshot(snapshot::SnapshotArgs),
+}
+
+/// Why a command did not succeed.
+#[derive(Debug)]
+pub enum Failure {
+    /// The tool could not do its job (exit 1).
+    Error(String),
+    /// The job ran and found problems (exit 3); the report is already printed.
+    Findings(String),
+}
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure::Error(e.to_string())
+    }
+}
+
+/// Command result.
+pub type CliResult = Result<(), Failure>;
+
+/// Where scenario files name their contract relative to.
+pub fn display(path: &std::path::Path) -> String {
+    path.display().to_string()
+}
+
+/// Paths given on the command line, checked to exist.
+pub fn existing(paths: &[PathBuf]) -> Result<(), Failure> {
+    for p in paths {
+        if !p.exists() {
+            return Err(Failure::Error(format!("{}: no such file", p.display())));
+        }
+    }
+    Ok(())
+}
+
+/// Runs the command line; the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Build(a) => build::run(a),
+        Command::Run(a) => run::run(a),
+        Command::Replay(a) => replay::run(a),
+        Command::Check(a) => check::run(a),
+        Command::Report(a) => report::run(a),
+        Command::Snapshot(a) => snapshot::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Error(message)) => {
+            let mut lines = message.lines();
+            eprintln!("error: {}", lines.next().unwrap_or_default());
+            for line in lines {
+                eprintln!("  {line}");
+            }
+            ExitCode::FAILURE
+        }
+        Err(Failure::Findings(summary)) => {
+            eprintln!("fail: {summary}");
+            ExitCode::from(EXIT_FINDINGS)
+        }
+    }
+}

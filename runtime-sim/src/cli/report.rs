@@ -1,0 +1,129 @@
+//! `capheap-sim report`: the main job. Per scenario: the gas report per
+//! export, the determinism verdict, expectation misses, and optionally the
+//! memory timeline as SVG.
+
+use std::path::PathBuf;
+
+use capheap_sim::report::gas_table::{self, GasRow, GasSample};
+use capheap_sim::report::timeline_svg::{self, TimelinePoint};
+use capheap_sim::{CallRecord, SnapshotPoint};
+use clap::Args;
+
+use super::replay::{ScenarioReplay, passed, replay_all, verdict};
+use super::{CliResult, Failure, SimArgs};
+
+/// Arguments of `report`.
+#[derive(Args)]
+pub struct ReportArgs {
+    /// Scenario files (TOML).
+    #[arg(required = true)]
+    scenarios: Vec<PathBuf>,
+    /// Fresh-instance runs per scenario (default: the file's `replays`).
+    #[arg(long)]
+    runs: Option<usize>,
+    /// Write `<name>.svg` memory timelines into this directory.
+    #[arg(long)]
+    svg_dir: Option<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    /// No progress display.
+    #[arg(long, short)]
+    quiet: bool,
+    #[command(flatten)]
+    sim: SimArgs,
+}
+
+/// Gas samples of a run's calls.
+pub fn samples(calls: &[CallRecord]) -> Vec<GasSample> {
+    calls
+        .iter()
+        .map(|c| GasSample {
+            export: c.outcome.export.clone(),
+            fuel: c.outcome.fuel.total,
+            growth_fuel: c.outcome.fuel.growth,
+            pages_grown: c.outcome.growth_pages(),
+            pages_after: u64::from(c.outcome.pages_after),
+        })
+        .collect()
+}
+
+/// The memory timeline of a run's calls.
+pub fn timeline(calls: &[CallRecord]) -> Vec<TimelinePoint> {
+    calls
+        .iter()
+        .map(|c| TimelinePoint {
+            label: format!("#{} {}", c.index, c.outcome.export),
+            pages: u64::from(c.outcome.pages_after),
+            live_bytes: c.outcome.stats.map(|s| s.live_bytes),
+        })
+        .collect()
+}
+
+#[derive(serde::Serialize)]
+struct ScenarioJson<'a> {
+    name: &'a str,
+    wasm_bytes: usize,
+    pricing: String,
+    gas: Vec<GasRow>,
+    replay: &'a ScenarioReplay,
+}
+
+/// Runs the report; exit 3 when any scenario diverges or misses an expectation.
+pub fn run(args: ReportArgs) -> CliResult {
+    let results = replay_all(
+        &args.scenarios,
+        &args.sim,
+        args.runs,
+        &[],
+        SnapshotPoint::Middle,
+        args.quiet || args.json,
+    )?;
+    if let Some(dir) = &args.svg_dir {
+        std::fs::create_dir_all(dir).map_err(|e| Failure::Error(format!("{}: {e}", dir.display())))?;
+        for (_, s) in &results {
+            let path = dir.join(format!("{}.svg", s.name));
+            let svg = timeline_svg::render(&format!("{}: memory after each call", s.name), &timeline(&s.report.calls));
+            std::fs::write(&path, svg).map_err(|e| Failure::Error(format!("{}: {e}", path.display())))?;
+        }
+    }
+    if args.json {
+        let json: Vec<ScenarioJson> = results
+            .iter()
+            .map(|(loaded, s)| ScenarioJson {
+                name: &s.name,
+                wasm_bytes: loaded.wasm.len(),
+                pricing: loaded.simulator.pricing_label(),
+                gas: gas_table::summarize(&samples(&s.report.calls)),
+                replay: s,
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&json)?);
+    } else {
+        for (i, (loaded, s)) in results.iter().enumerate() {
+            if i > 0 {
+                println!();
+            }
+            let title = format!(
+                "== {}: {} bytes of wasm, pricing {}, {} calls",
+                s.name,
+                loaded.wasm.len(),
+                loaded.simulator.pricing_label(),
+                s.report.calls.len()
+            );
+            print!("{}", gas_table::render(&title, &gas_table::summarize(&samples(&s.report.calls))));
+            for line in verdict(s) {
+                println!("{line}");
+            }
+            if let Some(dir) = &args.svg_dir {
+                println!("timeline: {}", dir.join(format!("{}.svg", s.name)).display());
+            }
+        }
+    }
+    let failed: Vec<&str> = results.iter().filter(|(_, s)| !passed(s)).map(|(_, s)| s.name.as_str()).collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Findings(format!("{} failed: {}", failed.len(), failed.join(", "))))
+    }
+}
