@@ -65,10 +65,22 @@ pub struct Trace {
 }
 
 struct Block {
+    /// Heap offset for non-empty blocks; the raw (dangling) address for
+    /// zero-size ones, which live outside the heap.
     offset: usize,
     size: usize,
     layout: Layout,
     tag: u8,
+}
+
+/// Where `p` is: its heap offset, or for a zero-size block its raw address.
+fn locate(p: *mut u8, size: usize, base: usize) -> usize {
+    if size == 0 { p as usize } else { (p as usize).wrapping_sub(base) }
+}
+
+/// The pointer of a block at `offset`.
+fn address(offset: usize, size: usize, base: usize) -> *mut u8 {
+    if size == 0 { offset as *mut u8 } else { (base + offset) as *mut u8 }
 }
 
 fn size_of(unit: u16, large: bool) -> usize {
@@ -99,8 +111,8 @@ pub fn run(input: &Input) -> Trace {
 
     let check_block = |live: &Block, i: usize| {
         // SAFETY: `live` is a block the heap handed out and has not freed; its
-        // `size` bytes are readable.
-        let bytes = unsafe { std::slice::from_raw_parts((base + live.offset) as *const u8, live.size) };
+        // `size` bytes are readable (none for a zero-size block).
+        let bytes = unsafe { std::slice::from_raw_parts(address(live.offset, live.size, base), live.size) };
         assert!(
             bytes.iter().all(|&b| b == live.tag),
             "op {i}: block at {:#x} lost its contents",
@@ -116,7 +128,7 @@ pub fn run(input: &Input) -> Trace {
                 let layout = Layout::from_size_align(size, 1 << (align_log2 % 17)).unwrap();
                 match heap.try_alloc(layout) {
                     Ok(p) => {
-                        let offset = (p.as_ptr() as usize) - base;
+                        let offset = locate(p.as_ptr(), size, base);
                         let tag = next_tag;
                         next_tag = next_tag.wrapping_add(1).max(1);
                         // SAFETY: a fresh block of `size` bytes.
@@ -134,7 +146,7 @@ pub fn run(input: &Input) -> Trace {
                     ranges.remove(&block.offset);
                 }
                 // SAFETY: freed once, with its allocation layout.
-                unsafe { heap.dealloc((base + block.offset) as *mut u8, block.layout) };
+                unsafe { heap.dealloc(address(block.offset, block.size, base), block.layout) };
                 Ok(0)
             }
             Op::Realloc { idx, size, large } if !live.is_empty() => {
@@ -144,7 +156,7 @@ pub fn run(input: &Input) -> Trace {
                 let block = &live[k];
                 // SAFETY: `block` is live and allocated with `block.layout`.
                 let r = unsafe {
-                    heap.try_realloc((base + block.offset) as *mut u8, block.layout, new_size)
+                    heap.try_realloc(address(block.offset, block.size, base), block.layout, new_size)
                 };
                 match r {
                     Ok(p) => {
@@ -152,7 +164,7 @@ pub fn run(input: &Input) -> Trace {
                         if old.size > 0 {
                             ranges.remove(&old.offset);
                         }
-                        let offset = (p.as_ptr() as usize) - base;
+                        let offset = locate(p.as_ptr(), new_size, base);
                         let kept = old.size.min(new_size);
                         // SAFETY: the new block has `new_size` bytes.
                         let bytes = unsafe { std::slice::from_raw_parts_mut(p.as_ptr(), new_size) };

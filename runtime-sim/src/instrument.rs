@@ -5,7 +5,7 @@
 //! as `memory.grow`). The host function prices the growth, charges fuel and
 //! enforces the caps before it grows memory (see `host.rs`). Because the
 //! import is appended after the module's own function imports, every defined
-//! function's index shifts by one; [`Rewriter::function_index`] remaps calls,
+//! function's index shifts by one; `Rewriter::function_index` remaps calls,
 //! exports, element segments, `ref.func` and the start function. Custom
 //! sections (names, producers, debug info) are dropped: they never affect
 //! execution, and the module's code hash is taken over the original bytes.
@@ -312,8 +312,10 @@ impl Reencode for Rewriter {
     type Error = Infallible;
 
     fn function_index(&mut self, func: u32) -> u32 {
+        // Validated modules have at most 1 000 000 functions (wasmparser's
+        // limit), so the shift cannot overflow.
         if func >= self.func_imports {
-            func + 1
+            func.saturating_add(1)
         } else {
             func
         }

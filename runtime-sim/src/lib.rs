@@ -12,7 +12,7 @@
 //! [`FuelBreakdown`] (execution, page growth, host), pages, the memory and
 //! storage roots, logs and the contract's allocator stats.
 //!
-//! Determinism tooling: [`replay`] runs a [`Scenario`] several times on fresh
+//! Determinism tooling: [`replay()`] runs a [`Scenario`] several times on fresh
 //! instances and once from a restored [`Snapshot`] and locates any divergence
 //! to a call, page and byte; [`Simulator::check`] is a static report on a
 //! module. The [`pipeline`] builds contract crates to wasm32.
@@ -51,6 +51,7 @@ pub mod check;
 mod contract;
 mod engine;
 pub mod error;
+pub mod fuzzing;
 pub mod hex;
 pub mod host;
 mod instance;

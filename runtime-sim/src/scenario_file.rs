@@ -219,9 +219,13 @@ pub fn parse_pricing(spec: &str) -> Result<PagePricing, String> {
 impl ScenarioFile {
     /// The library [`Scenario`](crate::Scenario) these calls make.
     pub fn scenario(&self) -> crate::Scenario {
-        self.calls.iter().fold(crate::Scenario::new(), |scenario, call| {
-            scenario.call(crate::ScenarioCall::new(&*call.export, call.input.clone()).repeat(call.repeat))
-        })
+        self.calls
+            .iter()
+            .fold(crate::Scenario::new(), |scenario, call| {
+                scenario.call(
+                    crate::ScenarioCall::new(&*call.export, call.input.clone()).repeat(call.repeat),
+                )
+            })
     }
 
     /// Reads and validates a scenario file. Relative paths in it are relative
@@ -272,9 +276,8 @@ impl ScenarioFile {
             let input = match (call.input, call.input_hex, call.input_file) {
                 (None, None, None) => Vec::new(),
                 (Some(text), None, None) => text.into_bytes(),
-                (None, Some(hex), None) => {
-                    crate::hex::decode(&hex).map_err(|e| invalid(format!("{which}: input_hex {e}")))?
-                }
+                (None, Some(hex), None) => crate::hex::decode(&hex)
+                    .map_err(|e| invalid(format!("{which}: input_hex {e}")))?,
                 (None, None, Some(file)) => {
                     let file = base.join(file);
                     std::fs::read(&file).map_err(|e| {

@@ -155,6 +155,7 @@ impl Snapshot {
 
     /// The file form: header, borsh body, SHA-256 checksum.
     pub fn to_bytes(&self) -> Vec<u8> {
+        // Serialising plain data into a Vec cannot fail.
         let body = borsh::to_vec(self).unwrap_or_default();
         let mut out = Vec::with_capacity(HEADER + body.len() + CHECKSUM);
         out.extend_from_slice(&SNAPSHOT_MAGIC);
@@ -345,10 +346,13 @@ impl Contract {
             let memory = instance.memory_mut()?;
             memory.fill(0);
             for page in &snapshot.memory {
-                let start = page.index as usize * PAGE;
-                if let Some(dst) = memory.get_mut(start..start + PAGE) {
-                    dst.copy_from_slice(&page.bytes);
-                }
+                let dst = (page.index as usize)
+                    .checked_mul(PAGE)
+                    .and_then(|start| memory.get_mut(start..start.checked_add(PAGE)?))
+                    .ok_or_else(|| {
+                        SnapshotError::Malformed(format!("page {} outside memory", page.index))
+                    })?;
+                dst.copy_from_slice(&page.bytes);
             }
         }
         let mutable = &self.inner.info.mutable_globals;

@@ -60,7 +60,11 @@ expect = { pages_after = 4 }
 
 /// Runs the CLI: (exit code, stdout, stderr).
 fn sim(args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("capheap-sim").unwrap().args(args).output().unwrap();
+    let out = Command::cargo_bin("capheap-sim")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8(out.stdout).unwrap(),
@@ -73,7 +77,10 @@ fn report_prints_gas_and_a_deterministic_verdict() {
     let f = Fixture::new();
     // `grow` runs 3 times: pages 1 -> 2 -> 3 -> 4, but the last call expects 4
     // after each repetition, so only the third repetition meets it.
-    let s = f.scenario("s.toml", &GROWING.replace("expect = { pages_after = 4 }", ""));
+    let s = f.scenario(
+        "s.toml",
+        &GROWING.replace("expect = { pages_after = 4 }", ""),
+    );
     let svg_dir = f.path("svg");
     let (code, out, err) = sim(&["report", &s, "--svg-dir", svg_dir.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}{err}");
@@ -85,7 +92,10 @@ fn report_prints_gas_and_a_deterministic_verdict() {
     assert_eq!(cells[6], "3000", "growth fuel: 3 pages at 1000: {grow_row}");
     assert_eq!(cells[7], "3", "pages grown: {grow_row}");
     assert_eq!(cells[8], "4", "max pages: {grow_row}");
-    assert!(out.contains("s: deterministic: 4 calls x 3 runs + replay from a"), "{out}");
+    assert!(
+        out.contains("s: deterministic: 4 calls x 3 runs + replay from a"),
+        "{out}"
+    );
     let svg = std::fs::read_to_string(svg_dir.join("s.svg")).unwrap();
     assert!(svg.contains("#3 grow: 4 pages"), "{svg}");
 }
@@ -93,7 +103,10 @@ fn report_prints_gas_and_a_deterministic_verdict() {
 #[test]
 fn report_json_is_machine_readable() {
     let f = Fixture::new();
-    let s = f.scenario("s.toml", &GROWING.replace("expect = { pages_after = 4 }", ""));
+    let s = f.scenario(
+        "s.toml",
+        &GROWING.replace("expect = { pages_after = 4 }", ""),
+    );
     let (code, out, _) = sim(&["report", &s, "--json"]);
     assert_eq!(code, 0);
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -111,9 +124,20 @@ fn a_failed_expectation_exits_3_and_names_the_call() {
     let s = f.scenario("s.toml", GROWING);
     let (code, out, err) = sim(&["report", "-q", &s]);
     assert_eq!(code, 3, "{out}{err}");
-    assert!(out.contains("expectation: call #1 (grow, step 2 rep 1): 2 pages after the call, expected 4"), "{out}");
-    assert!(out.contains("expectation: call #2 (grow, step 2 rep 2): 3 pages"), "{out}");
-    assert!(!out.contains("call #3 (grow"), "the third repetition meets it: {out}");
+    assert!(
+        out.contains(
+            "expectation: call #1 (grow, step 2 rep 1): 2 pages after the call, expected 4"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("expectation: call #2 (grow, step 2 rep 2): 3 pages"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("call #3 (grow"),
+        "the third repetition meets it: {out}"
+    );
     assert!(err.contains("fail: 1 failed: s"), "{err}");
 }
 
@@ -123,8 +147,14 @@ fn an_unexpected_trap_fails_and_an_expected_one_passes() {
     let bad = f.scenario("bad.toml", "[[call]]\nexport = \"boom\"\n");
     let (code, out, _) = sim(&["replay", &bad]);
     assert_eq!(code, 3);
-    assert!(out.contains("call #0 (boom, step 1 rep 1): failed: trap"), "{out}");
-    let good = f.scenario("good.toml", "[[call]]\nexport = \"boom\"\nexpect = { error = \"trap\" }\n");
+    assert!(
+        out.contains("call #0 (boom, step 1 rep 1): failed: trap"),
+        "{out}"
+    );
+    let good = f.scenario(
+        "good.toml",
+        "[[call]]\nexport = \"boom\"\nexpect = { error = \"trap\" }\n",
+    );
     let (code, out, err) = sim(&["replay", &good]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("good: deterministic"), "{out}");
@@ -133,21 +163,34 @@ fn an_unexpected_trap_fails_and_an_expected_one_passes() {
 #[test]
 fn pricing_and_caps_from_the_command_line_override_the_file() {
     let f = Fixture::new();
-    let s = f.scenario("s.toml", &GROWING.replace("expect = { pages_after = 4 }", ""));
+    let s = f.scenario(
+        "s.toml",
+        &GROWING.replace("expect = { pages_after = 4 }", ""),
+    );
     let (code, out, _) = sim(&["report", "-q", &s, "--pricing", "free"]);
     assert_eq!(code, 0);
-    assert!(out.lines().any(|l| l.starts_with("| grow") && l.contains("|           0 |")), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("| grow") && l.contains("|           0 |")),
+        "{out}"
+    );
     // A 2-page cap: the 2nd and 3rd growths fail (memory.grow returns -1).
     let (code, out, _) = sim(&["report", "-q", &s, "--max-pages", "2"]);
     assert_eq!(code, 0, "{out}");
     let grow_row = out.lines().find(|l| l.starts_with("| grow")).unwrap();
-    assert!(grow_row.ends_with("|           1 |         2 |"), "{grow_row}");
+    assert!(
+        grow_row.ends_with("|           1 |         2 |"),
+        "{grow_row}"
+    );
 }
 
 #[test]
 fn gas_snapshot_write_check_diff_and_tolerance() {
     let f = Fixture::new();
-    let s = f.scenario("s.toml", &GROWING.replace("expect = { pages_after = 4 }", ""));
+    let s = f.scenario(
+        "s.toml",
+        &GROWING.replace("expect = { pages_after = 4 }", ""),
+    );
     let snap = f.path(".gas-snapshot");
     let snap = snap.to_str().unwrap();
     let (code, _, err) = sim(&["snapshot", "-q", &s, "--file", snap, "--write"]);
@@ -160,15 +203,50 @@ fn gas_snapshot_write_check_diff_and_tolerance() {
     assert!(out.contains("2 entries match"), "{out}");
 
     // Pricing up from 1000 to 1100 per page: +300 fuel on the growth entry.
-    let (code, out, err) = sim(&["snapshot", "-q", &s, "--file", snap, "--check", "--pricing", "flat:1100"]);
+    let (code, out, err) = sim(&[
+        "snapshot",
+        "-q",
+        &s,
+        "--file",
+        snap,
+        "--check",
+        "--pricing",
+        "flat:1100",
+    ]);
     assert_eq!(code, 3, "{out}{err}");
     assert!(out.contains("s::1:grow: "), "{out}");
-    assert!(err.contains("1 of 2 entries changed beyond the tolerance of 0.00%"), "{err}");
-    let (code, _, _) = sim(&["snapshot", "-q", &s, "--file", snap, "--check", "--pricing", "flat:1100", "--tolerance", "50"]);
+    assert!(
+        err.contains("1 of 2 entries changed beyond the tolerance of 0.00%"),
+        "{err}"
+    );
+    let (code, _, _) = sim(&[
+        "snapshot",
+        "-q",
+        &s,
+        "--file",
+        snap,
+        "--check",
+        "--pricing",
+        "flat:1100",
+        "--tolerance",
+        "50",
+    ]);
     assert_eq!(code, 0, "a 50% tolerance absorbs it");
-    let (code, out, _) = sim(&["snapshot", "-q", &s, "--file", snap, "--diff", "--pricing", "flat:1100"]);
+    let (code, out, _) = sim(&[
+        "snapshot",
+        "-q",
+        &s,
+        "--file",
+        snap,
+        "--diff",
+        "--pricing",
+        "flat:1100",
+    ]);
     assert_eq!(code, 0);
-    assert!(out.contains("s::0:echo: ") && out.contains("(+0.00%)"), "{out}");
+    assert!(
+        out.contains("s::0:echo: ") && out.contains("(+0.00%)"),
+        "{out}"
+    );
     assert!(out.lines().any(|l| l.starts_with("total: ")), "{out}");
 }
 
@@ -178,9 +256,19 @@ fn a_corrupt_gas_snapshot_is_a_clear_error() {
     let s = f.scenario("s.toml", "[[call]]\nexport = \"grow\"\n");
     let snap = f.path("bad-snapshot");
     std::fs::write(&snap, "s::0:grow (fuel: lots)\n").unwrap();
-    let (code, _, err) = sim(&["snapshot", "-q", &s, "--file", snap.to_str().unwrap(), "--check"]);
+    let (code, _, err) = sim(&[
+        "snapshot",
+        "-q",
+        &s,
+        "--file",
+        snap.to_str().unwrap(),
+        "--check",
+    ]);
     assert_eq!(code, 1);
-    assert!(err.contains("line 1: expected `<name> (fuel: <n>)`"), "{err}");
+    assert!(
+        err.contains("line 1: expected `<name> (fuel: <n>)`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -201,7 +289,11 @@ fn bad_scenario_files_and_arguments() {
     assert_eq!(code, 2);
     assert!(err.contains("tolerance"), "{err}");
     let missing_wasm = f.path("missing.toml");
-    std::fs::write(&missing_wasm, "contract = \"nope.wasm\"\n[[call]]\nexport = \"f\"\n").unwrap();
+    std::fs::write(
+        &missing_wasm,
+        "contract = \"nope.wasm\"\n[[call]]\nexport = \"f\"\n",
+    )
+    .unwrap();
     let (code, _, err) = sim(&["report", missing_wasm.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(err.contains("nope.wasm"), "{err}");
@@ -226,7 +318,10 @@ fn check_reports_and_deny_levels() {
     assert!(out.contains("export:    echo func"), "{out}");
     assert!(out.contains("memory.grow 1"), "{out}");
     let (code, out, _) = sim(&["check", floats]);
-    assert_eq!(code, 0, "floats are a warning, below the default --deny error: {out}");
+    assert_eq!(
+        code, 0,
+        "floats are a warning, below the default --deny error: {out}"
+    );
     assert!(out.contains("warn"), "{out}");
     let (code, _, err) = sim(&["check", floats, "--deny", "warn"]);
     assert_eq!(code, 3);

@@ -78,7 +78,13 @@ pub fn host_alloc<A: GlobalAlloc>(heap: &A, len: i32) -> i32 {
 #[cfg(target_arch = "wasm32")]
 pub unsafe fn host_free<A: GlobalAlloc>(heap: &A, ptr: i32, len: i32) {
     // SAFETY: forwarded.
-    unsafe { host_free_ptr(heap, core::ptr::with_exposed_provenance_mut(ptr as u32 as usize), len) }
+    unsafe {
+        host_free_ptr(
+            heap,
+            core::ptr::with_exposed_provenance_mut(ptr as u32 as usize),
+            len,
+        )
+    }
 }
 
 /// Export the host allocation ABI for `$heap` (wasm32 only):

@@ -293,6 +293,7 @@ impl<B: PageSource> Arena<B> {
     }
 
     /// Move `value` into the arena. Its destructor will not run.
+    #[allow(clippy::mut_from_ref)] // bump allocation: each call returns fresh memory
     pub fn alloc_value<T>(&self, value: T) -> Result<&mut T, AllocError> {
         let p = self.try_alloc(Layout::new::<T>())?.cast::<T>();
         // SAFETY: `p` is fresh, aligned, sized for `T` and exclusively ours for
@@ -304,6 +305,7 @@ impl<B: PageSource> Arena<B> {
     }
 
     /// Copy a slice into the arena.
+    #[allow(clippy::mut_from_ref)] // bump allocation: each call returns fresh memory
     pub fn alloc_slice_copy<T: Copy>(&self, src: &[T]) -> Result<&mut [T], AllocError> {
         let layout = Layout::array::<T>(src.len()).map_err(|_| AllocError::LayoutTooLarge)?;
         let p = self.try_alloc(layout)?.cast::<T>();
@@ -315,6 +317,7 @@ impl<B: PageSource> Arena<B> {
     }
 
     /// Copy a string into the arena.
+    #[allow(clippy::mut_from_ref)] // bump allocation: each call returns fresh memory
     pub fn alloc_str(&self, s: &str) -> Result<&mut str, AllocError> {
         let b = self.alloc_slice_copy(s.as_bytes())?;
         // SAFETY: copied from a `str`, so valid UTF-8.
@@ -513,7 +516,12 @@ impl<B: PageSource> Inner<B> {
     }
 
     /// Where the allocation goes after growth: `(claim start, needed end)`.
-    fn placement(&self, mem: usize, size: usize, align: usize) -> Result<(usize, usize), AllocError> {
+    fn placement(
+        &self,
+        mem: usize,
+        size: usize,
+        align: usize,
+    ) -> Result<(usize, usize), AllocError> {
         let extend = self.cur != 0
             // SAFETY: `cur` is our chunk.
             && unsafe { next(self.cur) == 0 && chunk_end(self.cur) == mem };
@@ -528,8 +536,15 @@ impl<B: PageSource> Inner<B> {
         Ok((from, need_end))
     }
 
-    fn commit(&mut self, plan: &Plan, price: u64, size: usize, align: usize) -> Result<NonNull<u8>, AllocError> {
-        if self.meter != plan.meter || self.cur != plan.chunk || self.backend.end() != plan.mem_end {
+    fn commit(
+        &mut self,
+        plan: &Plan,
+        price: u64,
+        size: usize,
+        align: usize,
+    ) -> Result<NonNull<u8>, AllocError> {
+        if self.meter != plan.meter || self.cur != plan.chunk || self.backend.end() != plan.mem_end
+        {
             return Err(AllocError::Reentrant);
         }
         let mem = plan.mem_end;
@@ -608,7 +623,7 @@ unsafe impl<B: PageSource> allocator_api2::alloc::Allocator for &Arena<B> {
             if old.size() != 0
                 && a == i.last
                 && a + old.size() == i.ptr
-                && a % new.align() == 0
+                && a.is_multiple_of(new.align())
                 && new.size() - old.size() <= i.end - i.ptr
             {
                 i.ptr = a + new.size();

@@ -314,39 +314,15 @@ impl Core {
         if !self.ready {
             self.init(cfg, be);
         }
-        // Over-aligned: room for a leading gap that can stand alone.
-        let extra = if align > GRAN { align + MIN_BLOCK } else { 0 };
-        let mut b = 0;
-        if n + extra <= MAX_SPAN {
-            // SAFETY: lists are consistent.
-            b = unsafe { self.large.take(n + extra) };
-        }
-        if b != 0 {
-            // SAFETY: `b` is an unlinked free block of at least `n + extra`
-            // bytes; see `place` for why the aligned block fits.
-            b = unsafe { self.place(b, n, align) };
-        } else {
-            if let Err(e) = self.room(cfg, be, n, align) {
-                return self.fail(e);
+        // SAFETY: lists are consistent; the backend is ours.
+        let b = unsafe {
+            match self.take_fit(n, align) {
+                0 => self.carve(cfg, be, n, align),
+                b => b,
             }
-            b = self.top;
-            let p = align_up(b + HDR, align).unwrap_or(0);
-            let gap = p - HDR - b;
-            let mut pf = 0;
-            // SAFETY: `room` made `top..p-HDR+n` part of the memory and
-            // nothing there is in use; the block before the top is not free.
-            unsafe {
-                if gap >= MIN_BLOCK {
-                    self.large.make_free(b, gap, 0);
-                    pf = PREV_FREE;
-                } else if gap != 0 {
-                    set_hdr(b, gap); // dead gap, in use until reset
-                }
-                b = p - HDR;
-                set_hdr(b, n | pf);
-            }
-            self.top = b + n;
-            self.small_end = 0;
+        };
+        if b == 0 {
+            return core::ptr::null_mut();
         }
         // SAFETY: `b` is the in-use block just formed.
         let payload = (unsafe { hdr(b) } & SIZE_MASK) - HDR;
@@ -354,31 +330,99 @@ impl Core {
         ptr(b + HDR)
     }
 
-    /// Turn the unlinked free block `b` into an in-use `n`-byte block whose
-    /// payload is `align`-aligned; free what is left on either side.
+    /// Reuse a free block for an `n`-byte block at `align`; 0 if none fits.
     ///
     /// # Safety
-    /// `b` has a valid header, is on no list, and is at least `n` bytes (plus
-    /// `align + MIN_BLOCK` if `align > 8`).
+    /// Lists are consistent.
+    #[inline(never)]
+    unsafe fn take_fit(&mut self, n: usize, align: usize) -> usize {
+        // Over-aligned: room for a leading gap that can stand alone.
+        let want = n + if align > GRAN { align + MIN_BLOCK } else { 0 };
+        if want > MAX_SPAN {
+            return 0;
+        }
+        // SAFETY: lists are consistent.
+        let b = unsafe { self.large.take(want) };
+        if b == 0 {
+            return 0;
+        }
+        // SAFETY: `b` is an unlinked free block of at least `want` bytes;
+        // see `place` for why the aligned block fits.
+        unsafe {
+            if align > GRAN {
+                self.place(b, n, align)
+            } else {
+                self.split(b, n);
+                b
+            }
+        }
+    }
+
+    /// Carve an `n`-byte block at `align` from the top, growing if needed;
+    /// 0 (recorded) on failure.
+    #[inline(never)]
+    fn carve<B: PageSource>(&mut self, cfg: &Config, be: &mut B, n: usize, align: usize) -> usize {
+        if let Err(e) = self.room(cfg, be, n, align) {
+            self.fail(e);
+            return 0;
+        }
+        let mut b = self.top;
+        let mut pf = 0;
+        if align > GRAN {
+            (b, pf) = self.pad_top(align);
+        }
+        // SAFETY: `room` made `b..b+n` part of the memory; nothing is there.
+        unsafe { set_hdr(b, n | pf) };
+        self.top = b + n;
+        self.small_end = 0;
+        b
+    }
+
+    /// Pad the top so that `top + HDR` is `align`-aligned: the gap becomes a
+    /// free block (if it can stand alone) or a dead in-use block. Returns the
+    /// new block address and its `PREV_FREE` flag.
+    #[inline(never)]
+    fn pad_top(&mut self, align: usize) -> (usize, usize) {
+        let b = self.top;
+        let p = align_up(b + HDR, align).unwrap_or(0);
+        let gap = p - HDR - b;
+        // SAFETY: `room` made `top..p-HDR` part of the memory and nothing
+        // there is in use; the block before the top is never free.
+        unsafe {
+            if gap >= MIN_BLOCK {
+                self.large.make_free(b, gap, 0);
+                return (p - HDR, PREV_FREE);
+            } else if gap != 0 {
+                set_hdr(b, gap); // dead gap, in use until reset
+            }
+        }
+        (p - HDR, 0)
+    }
+
+    /// Turn the unlinked free block `b` into an in-use `n`-byte block whose
+    /// payload is `align`-aligned (`align > 8`); free what is left on either
+    /// side.
+    ///
+    /// # Safety
+    /// `b` has a valid header, is on no list, and is at least
+    /// `n + align + MIN_BLOCK` bytes.
+    #[inline(never)]
     unsafe fn place(&mut self, b: usize, n: usize, align: usize) -> usize {
         // SAFETY: `b` was a free block: its header is valid, its predecessor
         // is not free, and the word after it is a header.
         unsafe {
             let bsz = hdr(b) & SIZE_MASK;
-            let mut nb = b;
-            if align > GRAN {
-                let mut p = align_up(b + HDR, align).unwrap_or(0);
-                if p != b + HDR {
-                    // A leading gap must be able to stand alone as a free block.
-                    p = align_up(b + HDR + MIN_BLOCK, align).unwrap_or(0);
-                }
-                nb = p - HDR;
-                let lead = nb - b;
-                // lead < MIN_BLOCK + align, so lead + n fits in bsz.
-                if lead != 0 {
-                    self.large.make_free(b, lead, 0);
-                    set_hdr(nb, (bsz - lead) | PREV_FREE);
-                }
+            let mut p = align_up(b + HDR, align).unwrap_or(0);
+            if p != b + HDR {
+                // A leading gap must be able to stand alone as a free block.
+                p = align_up(b + HDR + MIN_BLOCK, align).unwrap_or(0);
+            }
+            let nb = p - HDR;
+            let lead = nb - b;
+            // lead < MIN_BLOCK + align, so lead + n fits in bsz.
+            if lead != 0 {
+                self.large.make_free(b, lead, 0);
+                set_hdr(nb, (bsz - lead) | PREV_FREE);
             }
             self.split(nb, n);
             nb
@@ -455,7 +499,12 @@ impl Core {
         }
     }
 
-    fn grow<B: PageSource>(&mut self, cfg: &Config, be: &mut B, want: usize) -> Result<(), AllocError> {
+    fn grow<B: PageSource>(
+        &mut self,
+        cfg: &Config,
+        be: &mut B,
+        want: usize,
+    ) -> Result<(), AllocError> {
         if want > self.cap_end {
             return Err(match cfg.max_heap_bytes {
                 Some(limit) => AllocError::CapExceeded {
@@ -679,7 +728,8 @@ impl Core {
             let Some(n) = block_size(new_size) else {
                 return false;
             };
-            if b + bsz == self.top
+            let at_top = b + bsz == self.top;
+            if at_top
                 && (n <= bsz || (self.room(cfg, be, n - bsz, GRAN).is_ok() && b + bsz == self.top))
             {
                 // At the top: move the top (grow or shrink).
@@ -754,7 +804,8 @@ impl Core {
     /// Reads list links only.
     #[cfg(feature = "debug-checks")]
     unsafe fn check_small(&self, a: usize, size: usize, c: usize) -> Result<(), AllocError> {
-        if !self.ready || a < self.start || a % GRAN != 0 || a + class_size(c) > self.top {
+        if !self.ready || a < self.start || !a.is_multiple_of(GRAN) || a + class_size(c) > self.top
+        {
             return Err(AllocError::InvalidPointer);
         }
         if size > self.live {
@@ -775,7 +826,7 @@ impl Core {
     /// Reads a header inside the heap after range checks.
     #[cfg(feature = "debug-checks")]
     unsafe fn check_large(&self, b: usize, size: usize) -> Result<(), AllocError> {
-        if !self.ready || b < self.start || b % GRAN != 0 || b + MIN_BLOCK > self.top {
+        if !self.ready || b < self.start || !b.is_multiple_of(GRAN) || b + MIN_BLOCK > self.top {
             return Err(AllocError::InvalidPointer);
         }
         // SAFETY: `b` is inside `start..top` and 8-aligned: a readable word.

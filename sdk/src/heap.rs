@@ -223,7 +223,14 @@ impl Heap {
             |c, b, cfg| {
                 // SAFETY: forwarded to the caller.
                 let p = unsafe {
-                    c.realloc(cfg, b, ptr.as_ptr(), layout.size(), layout.align(), new_size)
+                    c.realloc(
+                        cfg,
+                        b,
+                        ptr.as_ptr(),
+                        layout.size(),
+                        layout.align(),
+                        new_size,
+                    )
                 };
                 NonNull::new(p).ok_or_else(|| c.last_error().unwrap_or(AllocError::OutOfMemory))
             },
@@ -355,7 +362,10 @@ impl<B: PageSource> LocalHeap<B> {
     /// `ptr` was allocated by this heap with `layout` and is not used afterwards.
     pub unsafe fn dealloc(&mut self, ptr: *mut u8, layout: Layout) {
         // SAFETY: forwarded to the caller.
-        unsafe { self.core.dealloc(&self.cfg, ptr, layout.size(), layout.align()) }
+        unsafe {
+            self.core
+                .dealloc(&self.cfg, ptr, layout.size(), layout.align())
+        }
     }
 
     /// Free, reporting detected misuse (`debug-checks`).

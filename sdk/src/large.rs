@@ -17,7 +17,7 @@
 //! 64-bit mask; a head is only read when its mask bit is set, so clearing all
 //! lists is one store.
 
-use crate::util::{rd, wr};
+use crate::util::{rd, rd_at, wr, wr_at};
 
 /// Header bytes in front of every large block's payload.
 pub const HDR: usize = 8;
@@ -100,7 +100,7 @@ impl LargeLists {
         // header, both links and the footer are in bounds and aligned.
         unsafe {
             set_hdr(b, size | FREE | prev_free);
-            wr(b + size - W, b);
+            wr_at(b, size - W, b);
             self.link(b, size);
         }
     }
@@ -117,10 +117,10 @@ impl LargeLists {
         // SAFETY: `b` is free and at least MIN_BLOCK long (links in bounds);
         // `next`, if any, is a listed free block.
         unsafe {
-            wr(b + HDR, next);
-            wr(b + HDR + W, 0);
+            wr_at(b, HDR, next);
+            wr_at(b, HDR + W, 0);
             if next != 0 {
-                wr(next + HDR + W, b);
+                wr_at(next, HDR + W, b);
             }
         }
         *head = b;
@@ -136,10 +136,10 @@ impl LargeLists {
         // SAFETY: `b` is a listed free block, so its links are valid; so are
         // its neighbours' on the list.
         unsafe {
-            let next = rd(b + HDR);
-            let prev = rd(b + HDR + W);
+            let next = rd_at(b, HDR);
+            let prev = rd_at(b, HDR + W);
             if prev != 0 {
-                wr(prev + HDR, next);
+                wr_at(prev, HDR, next);
             } else {
                 *self.heads.get_unchecked_mut(i) = next;
                 if next == 0 {
@@ -147,7 +147,7 @@ impl LargeLists {
                 }
             }
             if next != 0 {
-                wr(next + HDR + W, prev);
+                wr_at(next, HDR + W, prev);
             }
         }
     }

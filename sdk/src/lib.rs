@@ -83,5 +83,7 @@ pub use util::PAGE_SIZE;
 pub mod layout {
     pub use crate::engine::RESERVE;
     pub use crate::large::{HDR as LARGE_HEADER, MIN_BLOCK};
-    pub use crate::small::{GRAN as SMALL_ALIGN, NUM_SMALL as NUM_CLASSES, SMALL_MAX, class_of, class_size};
+    pub use crate::small::{
+        GRAN as SMALL_ALIGN, NUM_SMALL as NUM_CLASSES, SMALL_MAX, class_of, class_size,
+    };
 }

@@ -167,7 +167,9 @@ impl PagePricing {
                 let expand = exp(new_ever)?.checked_sub(exp(ever)?)?;
                 linear.checked_add(expand)
             }
-            Self::Near { base, per_page } => mul(per_page, req.delta_pages as u64)?.checked_add(base),
+            Self::Near { base, per_page } => {
+                mul(per_page, req.delta_pages as u64)?.checked_add(base)
+            }
             Self::Custom(f) => f(req),
         }
     }
@@ -281,10 +283,10 @@ impl GrowthMeter {
                 });
             }
         };
-        if let Some(remaining) = self.remaining {
-            if price > remaining {
-                return Err(AllocError::BudgetExhausted { price, remaining });
-            }
+        if let Some(remaining) = self.remaining
+            && price > remaining
+        {
+            return Err(AllocError::BudgetExhausted { price, remaining });
         }
         if let Some(hook) = gas_hook {
             let gas_left = hook();
@@ -341,13 +343,13 @@ impl GrowthMeter {
         price: u64,
         delta: u32,
     ) -> Result<u32, AllocError> {
-        if let Some(r) = self.remaining {
-            if price > r {
-                return Err(AllocError::BudgetExhausted {
-                    price,
-                    remaining: r,
-                });
-            }
+        if let Some(r) = self.remaining
+            && price > r
+        {
+            return Err(AllocError::BudgetExhausted {
+                price,
+                remaining: r,
+            });
         }
         let prev = backend.grow(delta).ok_or(AllocError::OutOfMemory)?;
         if let Some(r) = &mut self.remaining {

@@ -14,9 +14,7 @@ pub const STATS_EXPORT: &str = "capheap_stats";
 /// Allocation statistics. All counters are cumulative since the allocator was
 /// created, except `live_bytes`, `heap_bytes` and `rounding_waste_bytes`,
 /// which describe the current state.
-#[derive(
-    BorshSerialize, BorshDeserialize, Clone, Copy, Debug, PartialEq, Eq, Default, Hash,
-)]
+#[derive(BorshSerialize, BorshDeserialize, Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
 pub struct Stats {
     /// Bytes currently allocated (sum of requested sizes).
     pub live_bytes: u64,
@@ -94,7 +92,11 @@ impl Stats {
 
     /// Total failed requests, all causes.
     pub fn failed(&self) -> u64 {
-        self.failed_cap + self.failed_budget + self.failed_gas_hook + self.failed_oom + self.failed_layout
+        self.failed_cap
+            + self.failed_budget
+            + self.failed_gas_hook
+            + self.failed_oom
+            + self.failed_layout
     }
 }
 
@@ -110,7 +112,8 @@ unsafe impl Sync for ExportBuffer {}
 
 #[doc(hidden)]
 #[cfg(target_arch = "wasm32")]
-pub static EXPORT_BUFFER: ExportBuffer = ExportBuffer(core::cell::UnsafeCell::new([0; Stats::ENCODED_LEN]));
+pub static EXPORT_BUFFER: ExportBuffer =
+    ExportBuffer(core::cell::UnsafeCell::new([0; Stats::ENCODED_LEN]));
 
 /// Encode `stats` into the static export buffer and return `(ptr << 32) | len`.
 /// Used by [`crate::export_stats!`]; wasm32 only. Not public API.

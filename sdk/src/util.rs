@@ -20,7 +20,7 @@ pub(crate) const fn align_up(x: usize, align: usize) -> Option<usize> {
 /// Number of whole pages needed to hold `bytes` (rounded up).
 #[inline(always)]
 pub(crate) const fn pages_for(bytes: usize) -> usize {
-    bytes / PAGE_SIZE + (bytes % PAGE_SIZE != 0) as usize
+    bytes / PAGE_SIZE + !bytes.is_multiple_of(PAGE_SIZE) as usize
 }
 
 /// Read a machine word at address `a`.
@@ -41,6 +41,37 @@ pub(crate) unsafe fn rd(a: usize) -> usize {
 pub(crate) unsafe fn wr(a: usize, v: usize) {
     // SAFETY: forwarded to the caller (aligned, writable, exposed provenance).
     unsafe { core::ptr::with_exposed_provenance_mut::<usize>(a).write(v) }
+}
+
+/// Read the word `off` bytes after address `a` (lets the compiler fold `off`
+/// into the load's immediate offset on wasm).
+///
+/// # Safety
+/// As for [`rd`], for `a + off`, which must lie in the same allocation as `a`.
+#[inline(always)]
+pub(crate) unsafe fn rd_at(a: usize, off: usize) -> usize {
+    // SAFETY: forwarded to the caller.
+    unsafe {
+        core::ptr::with_exposed_provenance::<u8>(a)
+            .add(off)
+            .cast::<usize>()
+            .read()
+    }
+}
+
+/// Write the word `off` bytes after address `a`.
+///
+/// # Safety
+/// As for [`wr`], for `a + off`, which must lie in the same allocation as `a`.
+#[inline(always)]
+pub(crate) unsafe fn wr_at(a: usize, off: usize, v: usize) {
+    // SAFETY: forwarded to the caller.
+    unsafe {
+        core::ptr::with_exposed_provenance_mut::<u8>(a)
+            .add(off)
+            .cast::<usize>()
+            .write(v)
+    }
 }
 
 /// Turn an address into a byte pointer.

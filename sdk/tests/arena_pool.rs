@@ -31,7 +31,10 @@ fn aop() -> impl Strategy<Value = AOp> {
 }
 
 fn cases(n: u32) -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(n)
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(n)
 }
 
 proptest! {
@@ -101,7 +104,7 @@ proptest! {
                     live_bytes = 0;
                 }
             }
-            if tag % 16 == 0 || tag as usize + 1 == ops.len() {
+            if tag.is_multiple_of(16) || tag as usize + 1 == ops.len() {
                 for &(p, s, t) in &live { check(p, s, t); }
             }
             let st = arena.stats();
@@ -180,8 +183,8 @@ proptest! {
             for op in &ops {
                 match *op {
                     AOp::Alloc(s, a) => {
-                        if let Ok(p) = arena.try_alloc(layout(s, a)) {
-                            if s != 0 { offs.push(p.as_ptr() as usize - base); }
+                        if let Ok(p) = arena.try_alloc(layout(s, a)) && s != 0 {
+                            offs.push(p.as_ptr() as usize - base);
                         }
                     }
                     AOp::Checkpoint => cps.push(arena.checkpoint()),
@@ -253,7 +256,10 @@ fn arena_chunks_survive_foreign_growth_and_reset() {
         live.push((p, s, i));
         if i % 7 == 3 {
             let prev = other.grow(1).unwrap() as usize;
-            ranges.insert(other.0.borrow().base() as usize + prev * PAGE_SIZE, PAGE_SIZE);
+            ranges.insert(
+                other.0.borrow().base() as usize + prev * PAGE_SIZE,
+                PAGE_SIZE,
+            );
         }
     }
     for &(p, s, t) in &live {
@@ -280,7 +286,13 @@ fn arena_growth_is_metered_and_capped() {
     arena.try_alloc(layout(2 * PAGE_SIZE - 64, 3)).unwrap();
     assert_eq!(arena.stats().growth_price_charged, 10);
     let e = arena.try_alloc(layout(PAGE_SIZE, 3)).unwrap_err();
-    assert_eq!(e, AllocError::BudgetExhausted { price: 5, remaining: 2 });
+    assert_eq!(
+        e,
+        AllocError::BudgetExhausted {
+            price: 5,
+            remaining: 2
+        }
+    );
     assert_eq!(arena.stats().failed_budget, 1);
     assert_eq!(arena.stats().pages_grown, 2);
     let _ = arena.checkpoint();
@@ -289,7 +301,10 @@ fn arena_growth_is_metered_and_capped() {
     other.try_alloc(layout(8, 3)).unwrap();
     let mut arena = arena;
     arena.try_alloc(layout(8, 3)).unwrap();
-    assert_eq!(arena.reset_to(other.checkpoint()), Err(AllocError::InvalidPointer));
+    assert_eq!(
+        arena.reset_to(other.checkpoint()),
+        Err(AllocError::InvalidPointer)
+    );
 }
 
 #[cfg(feature = "allocator-api2")]

@@ -38,7 +38,9 @@ fn large_double_free_is_detected() {
     let l = Layout::from_size_align(5000, 8).unwrap();
     let _keep = h.try_alloc(Layout::from_size_align(8, 8).unwrap()).unwrap();
     let p = h.try_alloc(l).unwrap().as_ptr();
-    let _after = h.try_alloc(Layout::from_size_align(5000, 8).unwrap()).unwrap();
+    let _after = h
+        .try_alloc(Layout::from_size_align(5000, 8).unwrap())
+        .unwrap();
     unsafe {
         assert_eq!(h.try_dealloc(p, l), Ok(()));
         assert!((64..4000).all(|i| *p.add(i) == 0xDE));

@@ -36,9 +36,16 @@ fn huge_alignments_up_to_64k_and_beyond() {
     let mut h = heap(1, Config::DEFAULT);
     let mut live = vec![];
     let mut r = Ranges::default();
-    for (i, (size, align)) in [(1, 65536), (100_000, 65536), (24, 16), (300, 4096), (5, 1 << 20), (70_000, 32)]
-        .into_iter()
-        .enumerate()
+    for (i, (size, align)) in [
+        (1, 65536),
+        (100_000, 65536),
+        (24, 16),
+        (300, 4096),
+        (5, 1 << 20),
+        (70_000, 32),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let p = h.try_alloc(l(size, align)).unwrap().as_ptr();
         assert_eq!(p as usize % align, 0, "align {align}");
@@ -60,7 +67,11 @@ fn huge_alignments_up_to_64k_and_beyond() {
     let pages = h.stats().pages_grown;
     let p = h.try_alloc(l(50_000, 65536)).unwrap();
     assert_eq!(p.as_ptr() as usize % 65536, 0);
-    assert_eq!(h.stats().pages_grown, pages, "aligned request should reuse the freed block");
+    assert_eq!(
+        h.stats().pages_grown,
+        pages,
+        "aligned request should reuse the freed block"
+    );
     let _ = (a, keep);
 }
 
@@ -178,7 +189,16 @@ fn growth_budget_exhaustion_fails_without_growing() {
 fn unpriceable_growth_fails() {
     let mut h = heap(127, Config::DEFAULT.pricing(PagePricing::STYLUS));
     let e = h.try_alloc(l(130 * PAGE_SIZE, 8)).unwrap_err();
-    assert!(matches!(e, AllocError::Unpriceable { current_pages: 127, .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            AllocError::Unpriceable {
+                current_pages: 127,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     assert_eq!(h.backend().pages(), 127);
     assert_eq!(h.stats().failed_budget, 1);
 }
@@ -238,7 +258,9 @@ fn alternating_large_buffers_stay_within_peak() {
     let mut r: u64 = 99;
     let mut peak = 0usize;
     for _ in 0..2000 {
-        r = r.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        r = r
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let kb = ((r >> 33) % 64 + 1) as usize;
         let k = ((r >> 20) % 4) as usize;
         if let Some((p, lay)) = live[k].take() {
@@ -249,7 +271,10 @@ fn alternating_large_buffers_stay_within_peak() {
         peak = peak.max(h.stats().live_bytes as usize);
     }
     let pages = h.stats().pages_grown as usize;
-    assert!(pages * PAGE_SIZE <= 3 * peak, "pages {pages} for peak {peak}");
+    assert!(
+        pages * PAGE_SIZE <= 3 * peak,
+        "pages {pages} for peak {peak}"
+    );
 }
 
 #[test]
@@ -261,21 +286,29 @@ fn realloc_in_place_at_top_and_within_class() {
     let mut size = 8;
     while size < 256 {
         fill(p, size, 1);
-        p = unsafe { h.try_realloc(p, l(size, 1), size * 2) }.unwrap().as_ptr();
+        p = unsafe { h.try_realloc(p, l(size, 1), size * 2) }
+            .unwrap()
+            .as_ptr();
         check(p, size, 1);
         size *= 2;
     }
     assert_eq!(p, first);
     // Same class: no move.
-    let q = unsafe { h.try_realloc(p, l(256, 1), 250) }.unwrap().as_ptr();
+    let q = unsafe { h.try_realloc(p, l(256, 1), 250) }
+        .unwrap()
+        .as_ptr();
     assert_eq!(q, p);
     // A large buffer at the top grows and shrinks in place.
     let big = h.try_alloc(l(10_000, 8)).unwrap().as_ptr();
     fill(big, 10_000, 2);
-    let big2 = unsafe { h.try_realloc(big, l(10_000, 8), 300_000) }.unwrap().as_ptr();
+    let big2 = unsafe { h.try_realloc(big, l(10_000, 8), 300_000) }
+        .unwrap()
+        .as_ptr();
     assert_eq!(big2, big);
     check(big2, 10_000, 2);
-    let big3 = unsafe { h.try_realloc(big2, l(300_000, 8), 1000) }.unwrap().as_ptr();
+    let big3 = unsafe { h.try_realloc(big2, l(300_000, 8), 1000) }
+        .unwrap()
+        .as_ptr();
     assert_eq!(big3, big);
     check(big3, 1000, 2);
     assert_eq!(h.stats().reallocs, 8);

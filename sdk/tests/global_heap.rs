@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 
 #[global_allocator]
 static HEAP: Heap = Heap::new(Config {
-    max_memory_pages: Some(512),
+    // The whole 64 MiB native region: panics with backtraces need room.
+    max_memory_pages: Some(1024),
     detailed_stats: true,
     ..Config::DEFAULT
 });
@@ -25,7 +26,7 @@ fn std_collections_and_threads_run_on_capheap() {
                 for i in 0..5000u64 {
                     m.insert(i * 7 + t, vec![i as u8; (i % 300) as usize]);
                     if i % 3 == 0 {
-                        m.remove(&(i * 7 + t - 21).max(t));
+                        m.remove(&(i * 7 + t).saturating_sub(21));
                     }
                     s.push_str(&format!("{i},"));
                 }
@@ -46,18 +47,33 @@ fn std_collections_and_threads_run_on_capheap() {
 
 #[test]
 fn try_alloc_reports_the_cap_instead_of_aborting() {
-    let big = Layout::from_size_align(40 << 20, 8).unwrap();
+    let big = Layout::from_size_align(80 << 20, 8).unwrap();
     let e = HEAP.try_alloc(big).unwrap_err();
-    assert!(matches!(e, AllocError::CapExceeded { cap: CapKind::MemoryPages, limit: 512, .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            AllocError::CapExceeded {
+                cap: CapKind::MemoryPages,
+                limit: 1024,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     assert!(HEAP.stats().failed_cap >= 1);
-    let ok = HEAP.try_alloc(Layout::from_size_align(1000, 64).unwrap()).unwrap();
+    let ok = HEAP
+        .try_alloc(Layout::from_size_align(1000, 64).unwrap())
+        .unwrap();
     assert_eq!(ok.as_ptr() as usize % 64, 0);
     unsafe {
-        let p = HEAP.try_realloc(ok, Layout::from_size_align(1000, 64).unwrap(), 3000).unwrap();
+        let p = HEAP
+            .try_realloc(ok, Layout::from_size_align(1000, 64).unwrap(), 3000)
+            .unwrap();
         assert_eq!(p.as_ptr() as usize % 64, 0);
-        HEAP.try_dealloc(p, Layout::from_size_align(3000, 64).unwrap()).unwrap();
+        HEAP.try_dealloc(p, Layout::from_size_align(3000, 64).unwrap())
+            .unwrap();
     }
-    assert_eq!(HEAP.config().max_memory_pages, Some(512));
+    assert_eq!(HEAP.config().max_memory_pages, Some(1024));
 }
 
 #[test]

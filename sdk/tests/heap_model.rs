@@ -59,12 +59,14 @@ fn setup() -> impl Strategy<Value = Setup> {
         prop::option::weighted(0.3, 2u32..64),
         prop::option::weighted(0.3, 1usize..3_000_000),
     )
-        .prop_map(|(initial_pages, heap_base, max_memory_pages, max_heap_bytes)| Setup {
-            initial_pages,
-            heap_base,
-            max_memory_pages,
-            max_heap_bytes,
-        })
+        .prop_map(
+            |(initial_pages, heap_base, max_memory_pages, max_heap_bytes)| Setup {
+                initial_pages,
+                heap_base,
+                max_memory_pages,
+                max_heap_bytes,
+            },
+        )
 }
 
 const MAX_PAGES: u32 = 300;
@@ -84,7 +86,11 @@ fn bump_cost(l: Layout) -> usize {
         class_size((l.size() - 1) / 8) + 8
     } else {
         let n = ((l.size() + LARGE_HEADER + 7) & !7).max(MIN_BLOCK);
-        n + if l.align() > 8 { l.align() + MIN_BLOCK } else { 0 }
+        n + if l.align() > 8 {
+            l.align() + MIN_BLOCK
+        } else {
+            0
+        }
     }
 }
 
@@ -157,14 +163,26 @@ impl Model {
 
     fn check_failure(&mut self, e: AllocError, before: Stats) {
         let after = self.heap.stats();
-        assert_eq!(after.pages_grown, before.pages_grown, "failure grew memory ({e:?})");
-        assert_eq!(after.heap_bytes, before.heap_bytes, "failure moved the top ({e:?})");
+        assert_eq!(
+            after.pages_grown, before.pages_grown,
+            "failure grew memory ({e:?})"
+        );
+        assert_eq!(
+            after.heap_bytes, before.heap_bytes,
+            "failure moved the top ({e:?})"
+        );
         assert_eq!(after.live_bytes, before.live_bytes);
         match e {
-            AllocError::CapExceeded { cap, limit, requested } => {
+            AllocError::CapExceeded {
+                cap,
+                limit,
+                requested,
+            } => {
                 assert!(requested > limit);
                 match cap {
-                    CapKind::MemoryPages => assert_eq!(Some(limit as u32), self.cfg.max_memory_pages),
+                    CapKind::MemoryPages => {
+                        assert_eq!(Some(limit as u32), self.cfg.max_memory_pages)
+                    }
                     CapKind::HeapBytes => assert_eq!(Some(limit as usize), self.cfg.max_heap_bytes),
                     other => panic!("unexpected cap {other:?}"),
                 }
@@ -217,15 +235,21 @@ impl Model {
                 let tag2 = self.next_tag;
                 self.next_tag += 1;
                 fill(q, new, tag2);
-                self.live[i] = Live { p: q, l: nl, tag: tag2 };
+                self.live[i] = Live {
+                    p: q,
+                    l: nl,
+                    tag: tag2,
+                };
                 if l.size() == 0 {
                     self.expect.reallocs += 1;
                 } else {
                     self.expect.reallocs += 1;
                     if q != p {
                         // Moved: both blocks were live for a moment.
-                        self.expect.peak_live_bytes =
-                            self.expect.peak_live_bytes.max((self.live_bytes + new) as u64);
+                        self.expect.peak_live_bytes = self
+                            .expect
+                            .peak_live_bytes
+                            .max((self.live_bytes + new) as u64);
                     }
                 }
                 self.live_bytes = self.live_bytes - l.size() + new;
@@ -276,10 +300,19 @@ impl Model {
         } else {
             0 // nothing was ever carved
         };
-        assert_eq!(s.pages_grown as usize, needed.div_ceil(PAGE_SIZE), "growth not exact");
+        assert_eq!(
+            s.pages_grown as usize,
+            needed.div_ceil(PAGE_SIZE),
+            "growth not exact"
+        );
         // Part 2 (never worse than bump with capheap's per-object overhead,
         // per reset epoch).
-        assert!(top - start <= self.epoch_bump, "top {} > bump bound {}", top - start, self.epoch_bump);
+        assert!(
+            top - start <= self.epoch_bump,
+            "top {} > bump bound {}",
+            top - start,
+            self.epoch_bump
+        );
     }
 
     fn run(&mut self, ops: &[Op]) {
@@ -309,7 +342,10 @@ impl Model {
 }
 
 fn cases(n: u32) -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(n)
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(n)
 }
 
 proptest! {
@@ -377,7 +413,12 @@ proptest! {
 
 #[test]
 fn free_all_resets_to_start() {
-    let mut m = Model::new(&Setup { initial_pages: 1, heap_base: 100, max_memory_pages: None, max_heap_bytes: None });
+    let mut m = Model::new(&Setup {
+        initial_pages: 1,
+        heap_base: 100,
+        max_memory_pages: None,
+        max_heap_bytes: None,
+    });
     for s in [8, 300, 5000, 64, 100_000, 17] {
         m.alloc(layout(s, 3));
     }

@@ -18,7 +18,10 @@ fn req(current: u32, high_water: u32, delta: u32) -> GrowthRequest {
 fn stylus_table_is_the_nitro_table() {
     assert_eq!(STYLUS_MEMORY_EXPONENTS.len(), 129);
     assert_eq!(STYLUS_MEMORY_EXPONENTS[0], 1);
-    assert_eq!(&STYLUS_MEMORY_EXPONENTS[..12], &[1, 1, 1, 1, 1, 1, 2, 2, 2, 3, 3, 4]);
+    assert_eq!(
+        &STYLUS_MEMORY_EXPONENTS[..12],
+        &[1, 1, 1, 1, 1, 1, 2, 2, 2, 3, 3, 4]
+    );
     assert_eq!(STYLUS_MEMORY_EXPONENTS[64], 5645);
     assert_eq!(STYLUS_MEMORY_EXPONENTS[128], 31_873_999);
     assert!(STYLUS_MEMORY_EXPONENTS.windows(2).all(|w| w[0] <= w[1]));
@@ -92,11 +95,20 @@ fn evm_worked_example_and_formula() {
     let cost = |w: u64| 3 * w + w * w / 512;
     let w = EVM_WORDS_PER_PAGE;
     assert_eq!(PagePricing::EVM.price(req(0, 0, 2)), Some(cost(2 * w)));
-    assert_eq!(PagePricing::EVM.price(req(1, 1, 1)), Some(cost(2 * w) - cost(w)));
-    assert_eq!(PagePricing::EVM.price(req(10, 10, 7)), Some(cost(17 * w) - cost(10 * w)));
+    assert_eq!(
+        PagePricing::EVM.price(req(1, 1, 1)),
+        Some(cost(2 * w) - cost(w))
+    );
+    assert_eq!(
+        PagePricing::EVM.price(req(10, 10, 7)),
+        Some(cost(17 * w) - cost(10 * w))
+    );
     // Below the high-water mark nothing is charged; above it, only the rest.
     assert_eq!(PagePricing::EVM.price(req(1, 5, 2)), Some(0));
-    assert_eq!(PagePricing::EVM.price(req(1, 5, 6)), Some(cost(7 * w) - cost(5 * w)));
+    assert_eq!(
+        PagePricing::EVM.price(req(1, 5, 6)),
+        Some(cost(7 * w) - cost(5 * w))
+    );
     // Divisor 0 and overflow: unpriceable.
     let bad = PagePricing::EvmQuadratic {
         word_gas: 3,
@@ -115,15 +127,37 @@ fn flat_near_free_custom() {
     assert_eq!(PagePricing::FREE.price(req(3, 9, 1000)), Some(0));
     let flat = PagePricing::Flat { per_page: 7 };
     assert_eq!(flat.price(req(3, 3, 5)), Some(35));
-    assert_eq!(PagePricing::Flat { per_page: u64::MAX }.price(req(0, 0, 2)), None);
+    assert_eq!(
+        PagePricing::Flat { per_page: u64::MAX }.price(req(0, 0, 2)),
+        None
+    );
     // NEAR preset: base + per_page * delta.
     assert_eq!(PagePricing::NEAR.price(req(0, 0, 1)), Some(822_756 * 2));
-    assert_eq!(PagePricing::NEAR.price(req(4, 4, 3)), Some(822_756 + 3 * 822_756));
-    let near = PagePricing::Near { base: 100, per_page: 5 };
+    assert_eq!(
+        PagePricing::NEAR.price(req(4, 4, 3)),
+        Some(822_756 + 3 * 822_756)
+    );
+    let near = PagePricing::Near {
+        base: 100,
+        per_page: 5,
+    };
     assert_eq!(near.price(req(0, 0, 4)), Some(120));
-    assert_eq!(PagePricing::Near { base: u64::MAX, per_page: 1 }.price(req(0, 0, 1)), None);
+    assert_eq!(
+        PagePricing::Near {
+            base: u64::MAX,
+            per_page: 1
+        }
+        .price(req(0, 0, 1)),
+        None
+    );
     // Zero-page growth is free under every preset.
-    for p in [PagePricing::FREE, PagePricing::EVM, PagePricing::STYLUS, PagePricing::NEAR, flat] {
+    for p in [
+        PagePricing::FREE,
+        PagePricing::EVM,
+        PagePricing::STYLUS,
+        PagePricing::NEAR,
+        flat,
+    ] {
         assert_eq!(p.price(req(50, 60, 0)), Some(0));
     }
     fn custom(r: GrowthRequest) -> Option<u64> {
@@ -142,9 +176,14 @@ fn meter_charges_exactly_and_refuses_without_growing() {
     let mut m = GrowthMeter::new(Some(30_000));
     // Stylus: 1 -> 3 pages = 1 linear page (1000) + exp(3) - exp(1) = 0.
     assert_eq!(m.grow(&mut be, &PagePricing::STYLUS, None, None, 2), Ok(1));
-    assert_eq!((be.pages(), m.charged(), m.remaining()), (3, 1000, Some(29_000)));
+    assert_eq!(
+        (be.pages(), m.charged(), m.remaining()),
+        (3, 1000, Some(29_000))
+    );
     // 3 -> 40: 37_000 > 29_000 left: refused, nothing changes.
-    let e = m.grow(&mut be, &PagePricing::STYLUS, None, None, 37).unwrap_err();
+    let e = m
+        .grow(&mut be, &PagePricing::STYLUS, None, None, 37)
+        .unwrap_err();
     assert_eq!(
         e,
         AllocError::BudgetExhausted {
@@ -154,7 +193,9 @@ fn meter_charges_exactly_and_refuses_without_growing() {
     );
     assert_eq!((be.pages(), m.charged(), m.pages_grown()), (3, 1000, 2));
     // Memory-pages cap.
-    let e = m.grow(&mut be, &PagePricing::FREE, Some(5), None, 3).unwrap_err();
+    let e = m
+        .grow(&mut be, &PagePricing::FREE, Some(5), None, 3)
+        .unwrap_err();
     assert_eq!(
         e,
         AllocError::CapExceeded {
@@ -165,14 +206,31 @@ fn meter_charges_exactly_and_refuses_without_growing() {
     );
     assert_eq!(be.pages(), 3);
     // Backend refusal (max 100 pages).
-    assert_eq!(m.grow(&mut be, &PagePricing::FREE, None, None, 98), Err(AllocError::OutOfMemory));
+    assert_eq!(
+        m.grow(&mut be, &PagePricing::FREE, None, None, 98),
+        Err(AllocError::OutOfMemory)
+    );
     assert_eq!(be.pages(), 3);
     // Gas hook.
     fn broke() -> i64 {
         -1
     }
-    let e = m.grow(&mut be, &PagePricing::Flat { per_page: 1 }, None, Some(broke), 1).unwrap_err();
-    assert_eq!(e, AllocError::GasHookRefused { price: 1, gas_left: -1 });
+    let e = m
+        .grow(
+            &mut be,
+            &PagePricing::Flat { per_page: 1 },
+            None,
+            Some(broke),
+            1,
+        )
+        .unwrap_err();
+    assert_eq!(
+        e,
+        AllocError::GasHookRefused {
+            price: 1,
+            gas_left: -1
+        }
+    );
     assert_eq!(be.pages(), 3);
     assert_eq!(m.high_water_pages(), 3);
 }

@@ -33,6 +33,11 @@ pub fn run(args: BuildArgs) -> CliResult {
     progress.finish_and_clear();
     let built = built?;
     println!("{}", built.wasm_path.display());
-    eprintln!("built {} ({} bytes) with {}", built.name, built.wasm.len(), built.toolchain);
+    eprintln!(
+        "built {} ({} bytes) with {}",
+        built.name,
+        built.wasm.len(),
+        built.toolchain
+    );
     Ok(())
 }

@@ -32,7 +32,8 @@ fn print(path: &str, r: &CheckReport) {
         Some(m) => println!(
             "memory:    {} pages initial, maximum {}, simulator cap {}{}{}{}",
             m.initial,
-            m.maximum.map_or_else(|| "none".to_owned(), |x| x.to_string()),
+            m.maximum
+                .map_or_else(|| "none".to_owned(), |x| x.to_string()),
             m.cap,
             if m.memory64 { ", memory64" } else { "" },
             if m.shared { ", shared" } else { "" },
@@ -78,7 +79,8 @@ pub fn run(args: CheckArgs) -> CliResult {
     let simulator = args.sim.simulator(None)?;
     let mut reports = Vec::new();
     for path in &args.wasm {
-        let wasm = std::fs::read(path).map_err(|e| Failure::Error(format!("{}: {e}", path.display())))?;
+        let wasm =
+            std::fs::read(path).map_err(|e| Failure::Error(format!("{}: {e}", path.display())))?;
         reports.push((super::display(path), simulator.check(&wasm)));
     }
     if args.json {
@@ -100,6 +102,10 @@ pub fn run(args: CheckArgs) -> CliResult {
     if denied.is_empty() {
         Ok(())
     } else {
-        Err(Failure::Findings(format!("findings at --deny {} in {}", args.deny, denied.join(", "))))
+        Err(Failure::Findings(format!(
+            "findings at --deny {} in {}",
+            args.deny,
+            denied.join(", ")
+        )))
     }
 }

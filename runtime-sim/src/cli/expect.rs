@@ -12,32 +12,54 @@ pub fn misses(file: &ScenarioFile, records: &[CallRecord]) -> Vec<String> {
             continue;
         };
         let o = &r.outcome;
-        let at = format!("call #{} ({}, step {} rep {})", r.index, o.export, r.step + 1, r.iteration + 1);
+        let at = format!(
+            "call #{} ({}, step {} rep {})",
+            r.index,
+            o.export,
+            r.step + 1,
+            r.iteration + 1
+        );
         let e = &spec.expect;
         match (&o.error, &e.error) {
             (Some(err), None) => out.push(format!("{at}: failed: {err}")),
-            (None, Some(want)) => out.push(format!("{at}: expected an error matching `{want}`, but it succeeded")),
+            (None, Some(want)) => out.push(format!(
+                "{at}: expected an error matching `{want}`, but it succeeded"
+            )),
             (Some(err), Some(want)) => {
                 if err.kind() != want && !err.to_string().contains(want.as_str()) {
-                    out.push(format!("{at}: expected an error matching `{want}`, got {}: {err}", err.kind()));
+                    out.push(format!(
+                        "{at}: expected an error matching `{want}`, got {}: {err}",
+                        err.kind()
+                    ));
                 }
             }
             (None, None) => {}
         }
-        if let Some(want) = &e.output {
-            if o.error.is_none() && &o.output != want {
-                out.push(format!("{at}: output {} differs from the expected {}", shown(&o.output), shown(want)));
-            }
+        if let Some(want) = &e.output
+            && o.error.is_none()
+            && &o.output != want
+        {
+            out.push(format!(
+                "{at}: output {} differs from the expected {}",
+                shown(&o.output),
+                shown(want)
+            ));
         }
-        if let Some(max) = e.max_fuel {
-            if o.fuel.total > max {
-                out.push(format!("{at}: {} fuel exceeds max_fuel {max}", o.fuel.total));
-            }
+        if let Some(max) = e.max_fuel
+            && o.fuel.total > max
+        {
+            out.push(format!(
+                "{at}: {} fuel exceeds max_fuel {max}",
+                o.fuel.total
+            ));
         }
-        if let Some(pages) = e.pages_after {
-            if u64::from(o.pages_after) != pages {
-                out.push(format!("{at}: {} pages after the call, expected {pages}", o.pages_after));
-            }
+        if let Some(pages) = e.pages_after
+            && u64::from(o.pages_after) != pages
+        {
+            out.push(format!(
+                "{at}: {} pages after the call, expected {pages}",
+                o.pages_after
+            ));
         }
     }
     out

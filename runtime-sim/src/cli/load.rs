@@ -25,8 +25,13 @@ pub struct Loaded {
 pub fn scenario(path: &Path, sim: &SimArgs, quiet: bool) -> Result<Loaded, Failure> {
     let file = ScenarioFile::load(path)?;
     let wasm = match &file.contract {
-        ContractSource::Wasm(wasm) => std::fs::read(wasm)
-            .map_err(|e| Failure::Error(format!("{}: contract {}: {e}", path.display(), wasm.display())))?,
+        ContractSource::Wasm(wasm) => std::fs::read(wasm).map_err(|e| {
+            Failure::Error(format!(
+                "{}: contract {}: {e}",
+                path.display(),
+                wasm.display()
+            ))
+        })?,
         ContractSource::Crate(dir) => build(dir, quiet)?,
     };
     let simulator = sim.simulator(Some(&file))?;

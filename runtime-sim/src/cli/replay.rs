@@ -41,7 +41,12 @@ pub struct ReplayArgs {
 }
 
 /// Replay options for `loaded`, from the file and the command line.
-pub fn options(loaded: &Loaded, runs: Option<usize>, seeds: &[u64], snapshot: SnapshotPoint) -> ReplayOptions {
+pub fn options(
+    loaded: &Loaded,
+    runs: Option<usize>,
+    seeds: &[u64],
+    snapshot: SnapshotPoint,
+) -> ReplayOptions {
     ReplayOptions {
         runs: runs.unwrap_or(loaded.file.replays as usize).max(1),
         seeds: seeds.to_vec(),
@@ -79,7 +84,14 @@ pub fn replay_all(
         let report = loaded.contract.replay(&loaded.file.scenario(), &opts)?;
         let misses = expect::misses(&loaded.file, &report.calls);
         let name = loaded.file.name.clone();
-        out.push((loaded, ScenarioReplay { name, report, misses }));
+        out.push((
+            loaded,
+            ScenarioReplay {
+                name,
+                report,
+                misses,
+            },
+        ));
         progress.inc(1);
     }
     progress.finish_and_clear();
@@ -90,9 +102,15 @@ pub fn replay_all(
 pub fn describe(d: &Divergence) -> Vec<String> {
     let source = match d.source {
         ReplaySource::Run { index, seed } => format!("run {index} (seed {seed})"),
-        ReplaySource::Snapshot { after_call } => format!("the replay from the snapshot after call #{after_call}"),
+        ReplaySource::Snapshot { after_call } => {
+            format!("the replay from the snapshot after call #{after_call}")
+        }
     };
-    let fields: Vec<String> = d.fields.iter().map(|f| format!("{f:?}").to_lowercase()).collect();
+    let fields: Vec<String> = d
+        .fields
+        .iter()
+        .map(|f| format!("{f:?}").to_lowercase())
+        .collect();
     let mut lines = vec![format!(
         "{source} diverged at call #{} ({}): {} differ",
         d.call_index,
@@ -119,8 +137,15 @@ pub fn describe(d: &Divergence) -> Vec<String> {
         }
     }
     if d.expected_error != d.actual_error {
-        let err = |e: &Option<capheap_sim::SimError>| e.as_ref().map_or_else(|| "ok".to_owned(), ToString::to_string);
-        lines.push(format!("  outcome: {} (reference) vs {}", err(&d.expected_error), err(&d.actual_error)));
+        let err = |e: &Option<capheap_sim::SimError>| {
+            e.as_ref()
+                .map_or_else(|| "ok".to_owned(), ToString::to_string)
+        };
+        lines.push(format!(
+            "  outcome: {} (reference) vs {}",
+            err(&d.expected_error),
+            err(&d.actual_error)
+        ));
     }
     lines
 }
@@ -129,7 +154,10 @@ pub fn describe(d: &Divergence) -> Vec<String> {
 pub fn verdict(s: &ScenarioReplay) -> Vec<String> {
     let r = &s.report;
     let snapshot = r.snapshot.as_ref().map_or_else(String::new, |snap| {
-        format!(" + replay from a {}-byte snapshot after call #{}", snap.bytes, snap.after_call)
+        format!(
+            " + replay from a {}-byte snapshot after call #{}",
+            snap.bytes, snap.after_call
+        )
     });
     let mut lines = Vec::new();
     if r.deterministic {
@@ -137,7 +165,9 @@ pub fn verdict(s: &ScenarioReplay) -> Vec<String> {
             .calls
             .last()
             .and_then(|c| c.outcome.memory_root)
-            .map_or_else(String::new, |d| format!(", final memory root {}", &d.to_hex()[..16]));
+            .map_or_else(String::new, |d| {
+                format!(", final memory root {}", &d.to_hex()[..16])
+            });
         lines.push(format!(
             "{}: deterministic: {} calls x {} runs{snapshot} agree on output, fuel, pages, memory and storage roots{root}",
             s.name,
@@ -145,8 +175,15 @@ pub fn verdict(s: &ScenarioReplay) -> Vec<String> {
             r.runs
         ));
     } else {
-        lines.push(format!("{}: NONDETERMINISTIC ({} runs{snapshot})", s.name, r.runs));
-        for d in r.divergences.iter().chain(r.snapshot.iter().filter_map(|s| s.divergence.as_ref())) {
+        lines.push(format!(
+            "{}: NONDETERMINISTIC ({} runs{snapshot})",
+            s.name, r.runs
+        ));
+        for d in r
+            .divergences
+            .iter()
+            .chain(r.snapshot.iter().filter_map(|s| s.divergence.as_ref()))
+        {
             lines.extend(describe(d).into_iter().map(|l| format!("  {l}")));
         }
     }
@@ -168,7 +205,14 @@ pub fn run(args: ReplayArgs) -> CliResult {
         (false, Some(n)) => SnapshotPoint::AfterCall(n),
         (false, None) => SnapshotPoint::Middle,
     };
-    let results = replay_all(&args.scenarios, &args.sim, args.runs, &args.seeds, snapshot, args.quiet || args.json)?;
+    let results = replay_all(
+        &args.scenarios,
+        &args.sim,
+        args.runs,
+        &args.seeds,
+        snapshot,
+        args.quiet || args.json,
+    )?;
     let replays: Vec<&ScenarioReplay> = results.iter().map(|(_, s)| s).collect();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&replays)?);
@@ -179,10 +223,18 @@ pub fn run(args: ReplayArgs) -> CliResult {
             }
         }
     }
-    let failed: Vec<&str> = replays.iter().filter(|s| !passed(s)).map(|s| s.name.as_str()).collect();
+    let failed: Vec<&str> = replays
+        .iter()
+        .filter(|s| !passed(s))
+        .map(|s| s.name.as_str())
+        .collect();
     if failed.is_empty() {
         Ok(())
     } else {
-        Err(Failure::Findings(format!("{} failed: {}", failed.len(), failed.join(", "))))
+        Err(Failure::Findings(format!(
+            "{} failed: {}",
+            failed.len(),
+            failed.join(", ")
+        )))
     }
 }

@@ -80,11 +80,16 @@ pub fn run(args: ReportArgs) -> CliResult {
         args.quiet || args.json,
     )?;
     if let Some(dir) = &args.svg_dir {
-        std::fs::create_dir_all(dir).map_err(|e| Failure::Error(format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Failure::Error(format!("{}: {e}", dir.display())))?;
         for (_, s) in &results {
             let path = dir.join(format!("{}.svg", s.name));
-            let svg = timeline_svg::render(&format!("{}: memory after each call", s.name), &timeline(&s.report.calls));
-            std::fs::write(&path, svg).map_err(|e| Failure::Error(format!("{}: {e}", path.display())))?;
+            let svg = timeline_svg::render(
+                &format!("{}: memory after each call", s.name),
+                &timeline(&s.report.calls),
+            );
+            std::fs::write(&path, svg)
+                .map_err(|e| Failure::Error(format!("{}: {e}", path.display())))?;
         }
     }
     if args.json {
@@ -111,19 +116,33 @@ pub fn run(args: ReportArgs) -> CliResult {
                 loaded.simulator.pricing_label(),
                 s.report.calls.len()
             );
-            print!("{}", gas_table::render(&title, &gas_table::summarize(&samples(&s.report.calls))));
+            print!(
+                "{}",
+                gas_table::render(&title, &gas_table::summarize(&samples(&s.report.calls)))
+            );
             for line in verdict(s) {
                 println!("{line}");
             }
             if let Some(dir) = &args.svg_dir {
-                println!("timeline: {}", dir.join(format!("{}.svg", s.name)).display());
+                println!(
+                    "timeline: {}",
+                    dir.join(format!("{}.svg", s.name)).display()
+                );
             }
         }
     }
-    let failed: Vec<&str> = results.iter().filter(|(_, s)| !passed(s)).map(|(_, s)| s.name.as_str()).collect();
+    let failed: Vec<&str> = results
+        .iter()
+        .filter(|(_, s)| !passed(s))
+        .map(|(_, s)| s.name.as_str())
+        .collect();
     if failed.is_empty() {
         Ok(())
     } else {
-        Err(Failure::Findings(format!("{} failed: {}", failed.len(), failed.join(", "))))
+        Err(Failure::Findings(format!(
+            "{} failed: {}",
+            failed.len(),
+            failed.join(", ")
+        )))
     }
 }

@@ -70,10 +70,11 @@ fn print_outcome(o: &CallOutcome) {
         None => {}
     }
     println!("output:   0x{}", capheap_sim::hex::encode(&o.output));
-    if let Ok(text) = std::str::from_utf8(&o.output) {
-        if !text.is_empty() && text.chars().all(|c| !c.is_control() || c == '\n') {
-            println!("text:     {}", text.escape_debug());
-        }
+    if let Ok(text) = std::str::from_utf8(&o.output)
+        && !text.is_empty()
+        && text.chars().all(|c| !c.is_control() || c == '\n')
+    {
+        println!("text:     {}", text.escape_debug());
     }
     println!(
         "fuel:     {} (execution {}, page growth {}, host {})",
@@ -89,7 +90,8 @@ fn print_outcome(o: &CallOutcome) {
             g.current_pages,
             g.delta_pages,
             g.result,
-            g.price.map_or_else(|| "unpriceable".to_owned(), |p| p.to_string())
+            g.price
+                .map_or_else(|| "unpriceable".to_owned(), |p| p.to_string())
         );
     }
     if let Some(root) = &o.memory_root {

@@ -5,7 +5,9 @@
 use std::path::PathBuf;
 
 use capheap_sim::SnapshotPoint;
-use capheap_sim::report::gas_snapshot::{GasChange, GasSnapshot, format_basis_points, parse_tolerance};
+use capheap_sim::report::gas_snapshot::{
+    GasChange, GasSnapshot, format_basis_points, parse_tolerance,
+};
 use clap::Args;
 
 use super::replay::{ScenarioReplay, replay_all};
@@ -54,7 +56,14 @@ pub fn entries(s: &ScenarioReplay, into: &mut GasSnapshot) {
 
 /// Writes, checks, diffs or prints the snapshot.
 pub fn run(args: SnapshotArgs) -> CliResult {
-    let results = replay_all(&args.scenarios, &args.sim, None, &[], SnapshotPoint::Off, args.quiet)?;
+    let results = replay_all(
+        &args.scenarios,
+        &args.sim,
+        None,
+        &[],
+        SnapshotPoint::Off,
+        args.quiet,
+    )?;
     let mut current = GasSnapshot::default();
     for (_, s) in &results {
         entries(s, &mut current);
@@ -64,23 +73,40 @@ pub fn run(args: SnapshotArgs) -> CliResult {
         return Ok(());
     }
     if args.write {
-        std::fs::write(&args.file, current.render()).map_err(|e| Failure::Error(format!("{}: {e}", args.file.display())))?;
-        eprintln!("wrote {} entries to {}", current.entries.len(), args.file.display());
+        std::fs::write(&args.file, current.render())
+            .map_err(|e| Failure::Error(format!("{}: {e}", args.file.display())))?;
+        eprintln!(
+            "wrote {} entries to {}",
+            current.entries.len(),
+            args.file.display()
+        );
         return Ok(());
     }
-    let text = std::fs::read_to_string(&args.file).map_err(|e| Failure::Error(format!("{}: {e}", args.file.display())))?;
-    let stored = GasSnapshot::parse(&text).map_err(|e| Failure::Error(format!("{}: {e}", args.file.display())))?;
+    let text = std::fs::read_to_string(&args.file)
+        .map_err(|e| Failure::Error(format!("{}: {e}", args.file.display())))?;
+    let stored = GasSnapshot::parse(&text)
+        .map_err(|e| Failure::Error(format!("{}: {e}", args.file.display())))?;
     let changes = stored.diff(&current);
     if args.diff {
         for c in &changes {
             println!("{}", c.describe());
         }
-        let (old, new) = (stored.entries.values().sum::<u64>(), current.entries.values().sum::<u64>());
-        let total = GasChange { name: "total".into(), old: Some(old), new: Some(new) };
+        let (old, new) = (
+            stored.entries.values().sum::<u64>(),
+            current.entries.values().sum::<u64>(),
+        );
+        let total = GasChange {
+            name: "total".into(),
+            old: Some(old),
+            new: Some(new),
+        };
         println!("{}", total.describe());
         return Ok(());
     }
-    let outside: Vec<&GasChange> = changes.iter().filter(|c| !c.within(args.tolerance)).collect();
+    let outside: Vec<&GasChange> = changes
+        .iter()
+        .filter(|c| !c.within(args.tolerance))
+        .collect();
     for c in &outside {
         println!("{}", c.describe());
     }

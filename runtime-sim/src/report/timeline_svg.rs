@@ -176,7 +176,7 @@ pub fn render(title: &str, points: &[TimelinePoint]) -> String {
     // X labels: every call when they fit, else about 12 of them.
     let every = (points.len() as u64).div_ceil(12).max(1);
     for (i, p) in points.iter().enumerate() {
-        if i as u64 % every != 0 {
+        if !(i as u64).is_multiple_of(every) {
             continue;
         }
         let x = LEFT + i as u64 * slot + slot / 2;

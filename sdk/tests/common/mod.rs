@@ -16,7 +16,10 @@ impl Ranges {
         }
         let end = a + len;
         if let Some((&s, &e)) = self.0.range(..end).next_back() {
-            assert!(e <= a || s >= end, "overlap: [{a:#x},{end:#x}) with [{s:#x},{e:#x})");
+            assert!(
+                e <= a || s >= end,
+                "overlap: [{a:#x},{end:#x}) with [{s:#x},{e:#x})"
+            );
         }
         assert!(self.0.insert(a, end).is_none());
     }
@@ -45,12 +48,19 @@ pub fn check(p: *const u8, len: usize, tag: u32) {
     for i in 0..len {
         // SAFETY (test): `p..p+len` is a live block we own.
         let b = unsafe { p.add(i).read() };
-        assert_eq!(b, pattern(tag, i), "content lost at byte {i} of block {tag}");
+        assert_eq!(
+            b,
+            pattern(tag, i),
+            "content lost at byte {i} of block {tag}"
+        );
     }
 }
 
 fn pattern(tag: u32, i: usize) -> u8 {
-    (tag as usize).wrapping_mul(31).wrapping_add(i.wrapping_mul(7)) as u8 ^ 0x5A
+    (tag as usize)
+        .wrapping_mul(31)
+        .wrapping_add(i.wrapping_mul(7)) as u8
+        ^ 0x5A
 }
 
 /// A layout from a size and an alignment exponent.
