@@ -3,9 +3,10 @@
 //! [`PageSource`] is the whole interface: "where may I start", "how big is the
 //! memory now" and "grow by `n` pages". Three implementations:
 //!
-//! * [`WasmMemory`] (wasm32 only): the contract's linear memory via
+//! * `WasmMemory` (wasm32 only): the contract's linear memory via
 //!   `memory.size`/`memory.grow`; the heap starts at the linker's `__heap_base`,
-//!   above the stack and static data.
+//!   above the stack and static data. `WasmFreshPages` (wasm32 only) owns
+//!   only pages it grows itself, for arenas next to the global heap.
 //! * [`StaticRegion`]: a fixed byte region that never grows.
 //! * [`NativePages`]: a host simulation of a linear memory (64 KiB pages, a
 //!   maximum, zero-filled growth) over a reserved buffer whose addresses never
@@ -51,29 +52,34 @@ pub(crate) const fn page_bytes(pages: u32) -> usize {
 // WasmMemory
 // ---------------------------------------------------------------------------
 
-/// The contract's own linear memory (memory index 0). wasm32 only.
-///
-/// `WasmMemory::new()` owns everything from `__heap_base` upward and is what
-/// [`crate::Heap`] uses. `WasmMemory::grown_only()` owns only pages it grows
-/// itself; use it for an [`crate::arena::Arena`] that shares linear memory with
-/// the global heap (the heap notices the foreign growth and continues above it).
+/// The contract's own linear memory (memory index 0), from `__heap_base`
+/// upward. wasm32 only. This is what [`crate::Heap`] uses.
 #[cfg(target_arch = "wasm32")]
 #[derive(Clone, Copy, Debug, Default)]
-pub struct WasmMemory {
-    grown_only: bool,
-}
+pub struct WasmMemory;
 
 #[cfg(target_arch = "wasm32")]
 impl WasmMemory {
     /// Linear memory from `__heap_base` upward.
     pub const fn new() -> Self {
-        Self { grown_only: false }
+        Self
     }
+}
 
-    /// Linear memory, but only pages grown after [`PageSource::heap_base`] is
-    /// first asked (the owner's start is the memory end at that moment).
-    pub const fn grown_only() -> Self {
-        Self { grown_only: true }
+/// The contract's linear memory, but owning only the pages it grows itself:
+/// its `heap_base` is the memory end at the moment it is asked. Use it for an
+/// [`crate::arena::Arena`] or [`crate::pool::Pool`] that shares linear memory
+/// with the global heap (the heap notices the foreign growth and continues
+/// above it). wasm32 only.
+#[cfg(target_arch = "wasm32")]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WasmFreshPages;
+
+#[cfg(target_arch = "wasm32")]
+impl WasmFreshPages {
+    /// Pages grown from now on.
+    pub const fn new() -> Self {
+        Self
     }
 }
 
@@ -87,9 +93,6 @@ unsafe extern "C" {
 impl PageSource for WasmMemory {
     #[inline]
     fn heap_base(&self) -> usize {
-        if self.grown_only {
-            return self.end();
-        }
         // Only the address of the linker symbol is taken; it is never read.
         (&raw const __heap_base).expose_provenance()
     }
@@ -112,6 +115,26 @@ impl PageSource for WasmMemory {
         } else {
             Some(prev as u32)
         }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+impl PageSource for WasmFreshPages {
+    #[inline]
+    fn heap_base(&self) -> usize {
+        WasmMemory.end()
+    }
+    #[inline]
+    fn pages(&self) -> u32 {
+        WasmMemory.pages()
+    }
+    #[inline]
+    fn end(&self) -> usize {
+        WasmMemory.end()
+    }
+    #[inline]
+    fn grow(&mut self, delta: u32) -> Option<u32> {
+        WasmMemory.grow(delta)
     }
 }
 

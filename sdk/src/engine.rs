@@ -4,9 +4,9 @@
 //!  start = seg_start (8-aligned __heap_base)                   top   end  mem_end
 //!  |                                                            |     |    |
 //!  v                                                            v     v    v
-//!  +-----+-----------------+-------+----------+-----+-----------+-----+----+
-//!  | RUN | small objects   | large | free blk | RUN | small ... |     |rsv |
-//!  +-----+-----------------+-------+----------+-----+-----------+-----+----+
+//!  +-----------------+-------+----------+-----+-----------+-----+----+
+//!  | small objects   | large | free blk | RUN | small ... |     |rsv |
+//!  +-----------------+-------+----------+-----+-----------+-----+----+
 //!  <---------------------- footprint (heap_bytes) ------------->
 //! ```
 //!
@@ -14,11 +14,12 @@
 //!   end minus an 8-byte reserve (room for a sentinel header if another owner
 //!   grows memory behind the heap's back), clamped by the heap-bytes cap.
 //! * Small objects (1..=256 bytes, align <= 8) have no header. They are carved
-//!   back to back in *runs*; a run starts with one 8-byte `RUN` header so that
-//!   a large block before it sees an in-use neighbour. While the run is at the
-//!   top, `small_end == end` and carving a small object is a bump; carving a
-//!   large block closes the run (`small_end = 0`). A freed small object goes
-//!   on its class list (see [`crate::small`]) until the heap resets.
+//!   back to back in *runs*; a run that follows a large block starts with one
+//!   8-byte `RUN` header so that the large block sees an in-use neighbour (a
+//!   run at a segment start needs none). While a run is open at the top,
+//!   `small_end == end` and carving a small object is a bump; carving a large
+//!   block closes the run (`small_end = 0`). A freed small object goes on its
+//!   class list (see [`crate::small`]) until the heap resets.
 //! * Large blocks (and small sizes with align > 8) carry a header and use
 //!   boundary-tag coalescing with O(1) segregated fits (see [`crate::large`]).
 //!   A large block freed next to the top merges into the top, so the top is
@@ -249,7 +250,8 @@ impl Core {
         unsafe { self.alloc_small_slow(cfg, be, size, cs) }
     }
 
-    /// Open a run at the top, or reuse a free large block, or grow.
+    /// The open run is full (or closed): open a run at the top if there is
+    /// room, else reuse a free large block or grow.
     ///
     /// # Safety
     /// As for [`Core::alloc`].
@@ -265,25 +267,50 @@ impl Core {
         if !self.ready {
             self.init(cfg, be);
         }
+        let need = cs + if self.small_end == 0 { HDR } else { 0 };
+        if self.top + need <= self.end {
+            return self.bump_run(cfg, size, cs);
+        }
+        // SAFETY: forwarded.
+        unsafe { self.alloc_small_grow(cfg, be, size, cs, need) }
+    }
+
+    /// Reuse a free large block for a small object, or grow and bump.
+    ///
+    /// # Safety
+    /// As for [`Core::alloc`].
+    #[inline(never)]
+    #[cold]
+    unsafe fn alloc_small_grow<B: PageSource>(
+        &mut self,
+        cfg: &Config,
+        be: &mut B,
+        size: usize,
+        cs: usize,
+        need: usize,
+    ) -> *mut u8 {
         let n = HDR + cs;
         let n = if n < MIN_BLOCK { MIN_BLOCK } else { n };
-        // Reuse a free large block before growing (but prefer room at the top).
-        if self.top + HDR + cs > self.end {
-            // SAFETY: lists are consistent.
-            let b = unsafe { self.large.take(n) };
-            if b != 0 {
-                // SAFETY: `b` is an unlinked free block of at least `n` bytes.
-                unsafe { self.split(b, n) };
-                self.note_alloc(cfg, size, cs);
-                return ptr(b + HDR);
-            }
+        // SAFETY: lists are consistent.
+        let b = unsafe { self.large.take(n) };
+        if b != 0 {
+            // SAFETY: `b` is an unlinked free block of at least `n` bytes.
+            unsafe { self.split(b, n) };
+            self.note_alloc(cfg, size, cs);
+            return ptr(b + HDR);
         }
-        if let Err(e) = self.room(cfg, be, HDR + cs, GRAN) {
+        if let Err(e) = self.room(cfg, be, need, GRAN) {
             return self.fail(e);
         }
+        self.bump_run(cfg, size, cs)
+    }
+
+    /// Carve a small object at the top, opening a run (header) if none is
+    /// open. The caller made room for it.
+    fn bump_run(&mut self, cfg: &Config, size: usize, cs: usize) -> *mut u8 {
         let mut p = self.top;
         if self.small_end == 0 {
-            // SAFETY: `room` made `top..top+HDR+cs` part of the memory.
+            // SAFETY: the caller made `top..top+HDR+cs` part of the memory.
             unsafe { set_hdr(p, RUN) };
             p += HDR;
         }

@@ -111,13 +111,13 @@ static GLOBAL: Global = Global {
 /// (two handles would share the state but apply different caps).
 ///
 /// * **wasm32**: the backend is the linear memory from `__heap_base` upward
-///   ([`crate::backend::WasmMemory`]). Contracts are single-threaded: without
+///   (`backend::WasmMemory`). Contracts are single-threaded: without
 ///   the `atomics` target feature the heap takes no lock at all (zero cost),
 ///   unless the config runs user code (a custom pricing function or a gas
 ///   hook), in which case a busy flag makes re-entry fail with
 ///   [`AllocError::Reentrant`].
 /// * **native**: the backend is a 64 MiB static buffer
-///   ([`NATIVE_HEAP_PAGES`] simulated pages, starting with 0 pages) and every
+///   (`NATIVE_HEAP_PAGES` simulated pages, starting with 0 pages) and every
 ///   call takes a spin lock, so `Heap` is sound as a process allocator in
 ///   multi-threaded host tests. A pricing function or gas hook that allocates
 ///   would deadlock there.

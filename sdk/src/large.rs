@@ -192,6 +192,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(target_pointer_width = "64")]
     fn classes_are_monotone_and_bounded() {
         let mut last = 0;
         let mut s = MIN_BLOCK;

@@ -388,3 +388,21 @@ fn try_dealloc_is_ok_without_debug_checks() {
     let p = h.try_alloc(l(10, 1)).unwrap();
     assert!(unsafe { h.try_dealloc(p.as_ptr(), l(10, 1)) }.is_ok());
 }
+
+#[test]
+fn growth_is_exact_at_every_page_boundary() {
+    // Bump small objects (and, once, a large block that closes the run) across
+    // several page boundaries: after every allocation the memory end is the
+    // first page boundary at or above `top + RESERVE`.
+    use capheap::layout::RESERVE;
+    let mut h = heap(0, Config::DEFAULT);
+    let base = h.backend().base() as usize;
+    for i in 0..40_000usize {
+        let size = if i == 9_000 { 3000 } else { 8 + (i % 3) * 8 };
+        h.try_alloc(l(size, 8)).unwrap();
+        let (_, top) = h.bounds();
+        let end = base + h.backend().pages() as usize * PAGE_SIZE;
+        assert!(top + RESERVE <= end);
+        assert!(top + RESERVE > end - PAGE_SIZE, "over-grown at {i}");
+    }
+}
