@@ -198,6 +198,24 @@ pub fn passed(s: &ScenarioReplay) -> bool {
     s.report.deterministic && s.misses.is_empty()
 }
 
+/// Success when every scenario passed, else findings naming the failures.
+pub fn outcome<'a>(replays: impl IntoIterator<Item = &'a ScenarioReplay>) -> CliResult {
+    let failed: Vec<&str> = replays
+        .into_iter()
+        .filter(|s| !passed(s))
+        .map(|s| s.name.as_str())
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Findings(format!(
+            "{} failed: {}",
+            failed.len(),
+            failed.join(", ")
+        )))
+    }
+}
+
 /// Replays; exit 3 when any scenario diverges or misses an expectation.
 pub fn run(args: ReplayArgs) -> CliResult {
     let snapshot = match (args.no_snapshot, args.snapshot_after) {
@@ -223,18 +241,5 @@ pub fn run(args: ReplayArgs) -> CliResult {
             }
         }
     }
-    let failed: Vec<&str> = replays
-        .iter()
-        .filter(|s| !passed(s))
-        .map(|s| s.name.as_str())
-        .collect();
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(Failure::Findings(format!(
-            "{} failed: {}",
-            failed.len(),
-            failed.join(", ")
-        )))
-    }
+    outcome(replays)
 }

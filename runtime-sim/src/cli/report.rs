@@ -9,7 +9,7 @@ use capheap_sim::report::timeline_svg::{self, TimelinePoint};
 use capheap_sim::{CallRecord, SnapshotPoint};
 use clap::Args;
 
-use super::replay::{ScenarioReplay, passed, replay_all, verdict};
+use super::replay::{ScenarioReplay, outcome, replay_all, verdict};
 use super::{CliResult, Failure, SimArgs};
 
 /// Arguments of `report`.
@@ -131,18 +131,5 @@ pub fn run(args: ReportArgs) -> CliResult {
             }
         }
     }
-    let failed: Vec<&str> = results
-        .iter()
-        .filter(|(_, s)| !passed(s))
-        .map(|(_, s)| s.name.as_str())
-        .collect();
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(Failure::Findings(format!(
-            "{} failed: {}",
-            failed.len(),
-            failed.join(", ")
-        )))
-    }
+    outcome(results.iter().map(|(_, s)| s))
 }
