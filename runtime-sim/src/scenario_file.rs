@@ -14,7 +14,7 @@
 //! export = "reverse"
 //! input = "capheap"               # UTF-8; or input_hex = "00ff", or input_file = "data.bin"
 //! repeat = 2                      # default 1
-//! expect = { output = "paehpac" } # optional: output, output_hex, error, max_fuel, pages_after
+//! expect = { output = "paehpac" } # optional: output, output_hex, error, max_fuel, pages_after, returned
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -93,6 +93,7 @@ struct RawExpect {
     error: Option<String>,
     max_fuel: Option<u64>,
     pages_after: Option<u64>,
+    returned: Option<i64>,
 }
 
 /// Where the contract comes from.
@@ -116,6 +117,8 @@ pub struct Expectation {
     pub max_fuel: Option<u64>,
     /// Pages after the call.
     pub pages_after: Option<u64>,
+    /// The export's raw return value.
+    pub returned: Option<i64>,
 }
 
 /// One call of a scenario, its input resolved to bytes.
@@ -316,6 +319,7 @@ impl ScenarioFile {
                         error: e.error,
                         max_fuel: e.max_fuel,
                         pages_after: e.pages_after,
+                        returned: e.returned,
                     }
                 }
             };
@@ -368,7 +372,7 @@ mod tests {
             [[call]]
             export = "checksum"
             input_hex = "0x00ff"
-            expect = { output_hex = "01020304", pages_after = 18 }
+            expect = { output_hex = "01020304", pages_after = 18, returned = -3 }
             [[call]]
             export = "boom"
             expect = { error = "out-of-fuel" }
@@ -392,6 +396,7 @@ mod tests {
             s.calls[1].expect.output.as_deref(),
             Some(&[1u8, 2, 3, 4][..])
         );
+        assert_eq!(s.calls[1].expect.returned, Some(-3));
         assert_eq!(s.calls[2].expect.error.as_deref(), Some("out-of-fuel"));
         assert!(s.calls[2].input.is_empty());
     }

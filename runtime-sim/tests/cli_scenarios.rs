@@ -353,3 +353,24 @@ fn run_state_files_continue_one_instance() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("snapshot"), "{err}");
 }
+
+#[test]
+fn returned_values_are_checked() {
+    let f = Fixture::new();
+    let ok = f.scenario(
+        "ok.toml",
+        "[[call]]\nexport = \"grow\"\nexpect = { returned = 1 }\n",
+    );
+    let (code, out, err) = sim(&["replay", "-q", &ok]);
+    assert_eq!(code, 0, "{out}{err}");
+    let bad = f.scenario(
+        "bad.toml",
+        "[[call]]\nexport = \"grow\"\nexpect = { returned = 7 }\n",
+    );
+    let (code, out, _) = sim(&["replay", "-q", &bad]);
+    assert_eq!(code, 3);
+    assert!(
+        out.contains("call #0 (grow, step 1 rep 1): returned 1, expected 7"),
+        "{out}"
+    );
+}

@@ -13,7 +13,7 @@
 //! * Everything is carved from one bump region `top..end`. `end` is the memory
 //!   end minus an 8-byte reserve (room for a sentinel header if another owner
 //!   grows memory behind the heap's back), clamped by the heap-bytes cap.
-//! * Small objects (1..=256 bytes, align <= 8) have no header. They are carved
+//! * Small objects (1..=512 bytes, align <= 8) have no header. They are carved
 //!   back to back in *runs*; a run that follows a large block starts with one
 //!   8-byte `RUN` header so that the large block sees an in-use neighbour (a
 //!   run at a segment start needs none). While a run is open at the top,
@@ -24,8 +24,11 @@
 //!   boundary-tag coalescing with O(1) segregated fits (see [`crate::large`]).
 //!   A large block freed next to the top merges into the top, so the top is
 //!   never adjacent to a free block.
-//! * When the last live byte is freed the heap resets in O(1): class lists and
-//!   the large-class mask are cleared and `top` returns to the segment start.
+//! * When the last live byte is freed and the segment's footprint exceeds
+//!   [`RESET_MIN`], the heap resets in O(1): class lists and the large-class
+//!   mask are cleared and `top` returns to the segment start. Below that the
+//!   free lists simply stay valid (a reset would only bound memory, and the
+//!   footprint is already small), which keeps a tight alloc/free loop cheap.
 //! * Growth happens only when no free list, no free large block and not the
 //!   top region can serve a request; it grows exactly the pages missing
 //!   between `top + need` and the memory end, through [`GrowthMeter::grow`].
@@ -41,6 +44,10 @@ use crate::util::{align_up, pages_for, ptr, rd, wr};
 
 /// Bytes the heap keeps unused at the end of memory (room for a sentinel header).
 pub const RESERVE: usize = 8;
+/// A heap whose live bytes drop to zero resets only if its top is more than
+/// this many bytes above the segment start; a smaller footprint is kept with
+/// its free lists (bounded by this many bytes, so no memory is lost).
+pub const RESET_MIN: usize = crate::util::PAGE_SIZE;
 /// Header of a run of small objects, of a dead gap or of a sentinel: in use,
 /// size unknown. Such blocks are never freed (only reset).
 const RUN: usize = 0;
@@ -70,6 +77,8 @@ pub(crate) struct Core {
     /// `end` while a small run is open at the top, else 0.
     small_end: usize,
     live: usize,
+    /// `seg_start + RESET_MIN` (saturating): reset when empty above this top.
+    reset_above: usize,
     // Detailed statistics (only maintained with `Config::detailed_stats`).
     allocs: usize,
     frees: usize,
@@ -101,6 +110,7 @@ impl Core {
             top: 0,
             small_end: 0,
             live: 0,
+            reset_above: 0,
             allocs: 0,
             frees: 0,
             reallocs: 0,
@@ -188,7 +198,7 @@ impl Core {
             self.frees += 1;
             self.waste -= class_size(c) - size;
         }
-        if self.live == 0 {
+        if self.live == 0 && self.top > self.reset_above {
             return self.reset(cfg);
         }
         // SAFETY: `c < NUM_SMALL`; `a` is a free object of class `c` (caller).
@@ -211,7 +221,7 @@ impl Core {
         }
     }
 
-    /// Forget everything: nothing is live. O(1): a fixed 32-word fill and a
+    /// Forget everything: nothing is live. O(1): a fixed 64-word fill and a
     /// few stores. The top returns to the segment start and a small run is
     /// open there (no run header is needed at a segment start: no block of
     /// ours precedes it).
@@ -563,6 +573,7 @@ impl Core {
         let start = align_up(be.heap_base(), GRAN).unwrap_or(usize::MAX & !(GRAN - 1));
         self.start = start;
         self.seg_start = start;
+        self.reset_above = start.saturating_add(RESET_MIN);
         self.top = start;
         self.mem_end = be.end();
         self.small_end = 1; // run open at the start (set to `end` below)
@@ -601,6 +612,7 @@ impl Core {
         }
         self.foreign += cur_end - self.mem_end;
         self.seg_start = cur_end;
+        self.reset_above = cur_end.saturating_add(RESET_MIN);
         self.top = cur_end;
         self.mem_end = cur_end;
         self.small_end = 1;
@@ -644,7 +656,7 @@ impl Core {
             // SAFETY: `b` is an in-use block of this heap (caller).
             self.waste -= (unsafe { hdr(b) } & SIZE_MASK) - HDR - size;
         }
-        if self.live == 0 {
+        if self.live == 0 && self.top > self.reset_above {
             return self.reset(cfg);
         }
         // SAFETY: `b` is an in-use block being freed.

@@ -81,7 +81,7 @@ pub use util::PAGE_SIZE;
 
 /// Size-class and block-layout constants (for tests, tools and the docs).
 pub mod layout {
-    pub use crate::engine::RESERVE;
+    pub use crate::engine::{RESERVE, RESET_MIN};
     pub use crate::large::{HDR as LARGE_HEADER, MIN_BLOCK};
     pub use crate::small::{
         GRAN as SMALL_ALIGN, NUM_SMALL as NUM_CLASSES, SMALL_MAX, class_of, class_size,

@@ -194,8 +194,8 @@ impl<T: core::fmt::Debug, B: PageSource> core::fmt::Debug for PoolBox<'_, T, B> 
     }
 }
 
-/// Size-class pools for small untyped allocations (1..=256 bytes, align <= 8),
-/// the same 32 classes as the heap, over an arena.
+/// Size-class pools for small untyped allocations (1..=512 bytes, align <= 8),
+/// the same 64 classes as the heap, over an arena.
 pub struct ClassPools<B: PageSource> {
     arena: Arena<B>,
     lists: UnsafeCell<SmallLists>,

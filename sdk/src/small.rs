@@ -1,22 +1,22 @@
-//! Small size classes: 32 classes of 8, 16, ..., 256 bytes.
+//! Small size classes: 64 classes of 8, 16, ..., 512 bytes.
 //!
 //! The class is derived from the `Layout` alone (`(size - 1) / 8`), so a small
 //! object needs no header: `dealloc` gets the same layout back. Each class has
 //! an intrusive LIFO free list whose link lives in the freed object's first
-//! word; an empty list has head 0. Clearing all lists is a fixed 32-word fill
+//! word; an empty list has head 0. Clearing all lists is a fixed 64-word fill
 //! (one `memory.fill` with bulk memory), which keeps the heap's
 //! reset-when-empty O(1).
 
 use crate::util::{rd, wr};
 
 /// Largest size served by a size class.
-pub const SMALL_MAX: usize = 256;
+pub const SMALL_MAX: usize = 512;
 /// Class granularity and the alignment every small object gets.
 pub const GRAN: usize = 8;
 /// Number of small classes.
 pub const NUM_SMALL: usize = SMALL_MAX / GRAN;
 
-/// The class serving `(size, align)`, if any (`size` in `1..=256`, `align <= 8`).
+/// The class serving `(size, align)`, if any (`size` in `1..=512`, `align <= 8`).
 #[inline(always)]
 pub const fn class_of(size: usize, align: usize) -> Option<usize> {
     if size.wrapping_sub(1) < SMALL_MAX && align <= GRAN {

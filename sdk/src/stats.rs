@@ -32,7 +32,8 @@ pub struct Stats {
     pub frees: u64,
     /// Successful reallocations.
     pub reallocs: u64,
-    /// Times the allocator reset itself because nothing was live.
+    /// Times the allocator reset itself because nothing was live (only done
+    /// when its footprint exceeded `layout::RESET_MIN`).
     pub resets: u64,
     /// Requests refused by a cap.
     pub failed_cap: u64,

@@ -149,7 +149,7 @@ proptest! {
     }
 
     #[test]
-    fn class_pools_match_model(ops in prop::collection::vec((any::<bool>(), 1usize..=256, any::<usize>()), 1..400)) {
+    fn class_pools_match_model(ops in prop::collection::vec((any::<bool>(), 1usize..=512, any::<usize>()), 1..400)) {
         let pools = ClassPools::new(NativePages::new(0, 16));
         let mut live: Vec<(*mut u8, usize, u32)> = vec![];
         let mut ranges = Ranges::default();
@@ -169,7 +169,7 @@ proptest! {
             let rounded: usize = live.iter().map(|x| (x.1 + 7) & !7).sum();
             prop_assert_eq!(pools.live_bytes(), rounded);
         }
-        prop_assert_eq!(pools.try_alloc(layout(257, 0)).unwrap_err(), AllocError::LayoutTooLarge);
+        prop_assert_eq!(pools.try_alloc(layout(513, 0)).unwrap_err(), AllocError::LayoutTooLarge);
         prop_assert_eq!(pools.try_alloc(layout(8, 4)).unwrap_err(), AllocError::LayoutTooLarge);
     }
 

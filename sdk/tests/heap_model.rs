@@ -8,7 +8,9 @@
 mod common;
 
 use capheap::backend::{NativePages, PageSource};
-use capheap::layout::{LARGE_HEADER, MIN_BLOCK, RESERVE, class_size};
+use capheap::layout::{
+    LARGE_HEADER, MIN_BLOCK, NUM_CLASSES, RESERVE, RESET_MIN, SMALL_MAX, class_size,
+};
 use capheap::{AllocError, CapKind, Config, LocalHeap, PAGE_SIZE, Stats};
 use common::{Ranges, check, fill, layout};
 use core::alloc::Layout;
@@ -82,7 +84,7 @@ struct Live {
 fn bump_cost(l: Layout) -> usize {
     if l.size() == 0 {
         0
-    } else if l.size() <= 256 && l.align() <= 8 {
+    } else if l.size() <= SMALL_MAX && l.align() <= 8 {
         class_size((l.size() - 1) / 8) + 8
     } else {
         let n = ((l.size() + LARGE_HEADER + 7) & !7).max(MIN_BLOCK);
@@ -201,14 +203,19 @@ impl Model {
         let Live { p, l, tag } = self.live.swap_remove(i % self.live.len());
         check(p, l.size(), tag);
         self.ranges.remove(p as usize, l.size());
+        let (_, top_before) = self.heap.bounds();
         // SAFETY (test): `p` is live with layout `l`.
         unsafe { self.heap.try_dealloc(p, l).unwrap() };
         if l.size() != 0 {
             self.expect.frees += 1;
             self.live_bytes -= l.size();
-            if self.live_bytes == 0 {
+            // Emptied: the heap resets (a new epoch) only above `RESET_MIN`.
+            if self.live_bytes == 0 && top_before - self.start > RESET_MIN {
                 self.expect.resets += 1;
                 self.epoch_bump = 0;
+                assert_eq!(self.heap.bounds().1, self.start, "reset rewinds the top");
+            }
+            if self.live_bytes == 0 {
                 self.ranges.clear();
                 assert!(self.live.iter().all(|x| x.l.size() == 0));
             }
@@ -377,13 +384,13 @@ proptest! {
     #[test]
     fn small_only_footprint_is_bounded_by_class_peaks(
         ops in prop::collection::vec(prop_oneof![
-            3 => (1usize..=256).prop_map(|s| Op::Alloc(s, 0)),
+            3 => (1usize..=SMALL_MAX).prop_map(|s| Op::Alloc(s, 0)),
             2 => any::<usize>().prop_map(Op::Free),
         ], 1..400)
     ) {
         let mut m = Model::new(&Setup { initial_pages: 0, heap_base: 0, max_memory_pages: None, max_heap_bytes: None });
-        let mut count = [0usize; 32];
-        let mut peak = [0usize; 32];
+        let mut count = [0usize; NUM_CLASSES];
+        let mut peak = [0usize; NUM_CLASSES];
         for op in &ops {
             match *op {
                 Op::Alloc(s, _) => {
@@ -397,14 +404,15 @@ proptest! {
                     let k = i % m.live.len();
                     let c = (m.live[k].l.size() - 1) / 8;
                     // Free exactly that one (same choice as `Model::free`).
+                    let resets = m.heap.stats().resets;
                     m.free(i);
                     count[c] -= 1;
-                    if m.live.is_empty() { count = [0; 32]; peak = [0; 32]; }
+                    if m.heap.stats().resets != resets { count = [0; NUM_CLASSES]; peak = [0; NUM_CLASSES]; }
                 }
                 _ => unreachable!(),
             }
             m.verify();
-            let bound: usize = (0..32).map(|c| peak[c] * class_size(c)).sum::<usize>() + 8;
+            let bound: usize = (0..NUM_CLASSES).map(|c| peak[c] * class_size(c)).sum::<usize>() + 8;
             let (start, top) = m.heap.bounds();
             prop_assert!(top - start <= bound, "footprint {} > class-peak bound {}", top - start, bound);
         }

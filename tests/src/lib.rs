@@ -31,3 +31,11 @@ pub fn load(name: &str) -> Contract {
     Contract::from_bytes(&built.wasm)
         .unwrap_or_else(|e| panic!("loading {}: {e}", built.wasm_path.display()))
 }
+
+/// Builds `contracts/<name>` and compiles it with `simulator`.
+pub fn load_with(name: &str, simulator: &capheap_sim::Simulator) -> Contract {
+    let built = build(name);
+    simulator
+        .load(&built.wasm)
+        .unwrap_or_else(|e| panic!("loading {}: {e}", built.wasm_path.display()))
+}

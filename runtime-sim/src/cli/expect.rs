@@ -53,6 +53,16 @@ pub fn misses(file: &ScenarioFile, records: &[CallRecord]) -> Vec<String> {
                 o.fuel.total
             ));
         }
+        if let Some(want) = e.returned
+            && o.error.is_none()
+            && o.returned != Some(want)
+        {
+            out.push(format!(
+                "{at}: returned {}, expected {want}",
+                o.returned
+                    .map_or_else(|| "nothing".to_owned(), |v| v.to_string())
+            ));
+        }
         if let Some(pages) = e.pages_after
             && u64::from(o.pages_after) != pages
         {
