@@ -52,6 +52,10 @@ pub const RESET_MIN: usize = crate::util::PAGE_SIZE;
 /// size unknown. Such blocks are never freed (only reset).
 const RUN: usize = 0;
 
+/// Largest size served by the large fast path (`Core::alloc_slow`); above it
+/// (near the address-space limit) `block_size` does the checked computation.
+const LARGE_FAST_MAX: usize = MAX_SPAN - 16;
+
 /// Block size for a large request: header + size rounded to 8, at least
 /// `MIN_BLOCK`. `None` if it cannot fit in the address space.
 #[inline]
@@ -330,12 +334,78 @@ impl Core {
         ptr(p)
     }
 
-    /// Zero-size, large and over-aligned requests.
+    /// Large requests (and zero-size and over-aligned ones, out of line).
+    ///
+    /// The common case (a large block at the default alignment) is kept
+    /// short: reuse a listed free block, else carve from the top.
     ///
     /// # Safety
     /// As for [`Core::alloc`].
     #[inline(never)]
     unsafe fn alloc_slow<B: PageSource>(
+        &mut self,
+        cfg: &Config,
+        be: &mut B,
+        size: usize,
+        align: usize,
+    ) -> *mut u8 {
+        if align > GRAN || size.wrapping_sub(1) >= LARGE_FAST_MAX {
+            // SAFETY: forwarded.
+            return unsafe { self.alloc_odd(cfg, be, size, align) };
+        }
+        // `SMALL_MAX < size <= LARGE_FAST_MAX`: no overflow, and
+        // `MIN_BLOCK <= n < MAX_SPAN` (the same value as `block_size`).
+        let n = (size + HDR + 7) & !7;
+        // SAFETY: lists are consistent (an uninitialised heap has none).
+        let b = unsafe { self.large.take(n) };
+        if b == 0 {
+            // SAFETY: forwarded.
+            return unsafe { self.alloc_large_top(cfg, be, size, n) };
+        }
+        // SAFETY: `b` is an unlinked free block of at least `n` bytes, not
+        // adjacent to the top (the top never borders a free block).
+        unsafe { self.split(b, n) };
+        if cfg.detailed_stats {
+            // SAFETY: `b` is the in-use block just formed.
+            let payload = (unsafe { hdr(b) } & SIZE_MASK) - HDR;
+            self.note_alloc(cfg, size, payload);
+        } else {
+            self.live += size;
+        }
+        ptr(b + HDR)
+    }
+
+    /// A large block at the default alignment that no free block can serve:
+    /// carve it from the top (initialising the heap or growing if needed).
+    ///
+    /// # Safety
+    /// As for [`Core::alloc`]; `n` is `block_size(size)`.
+    #[inline(never)]
+    unsafe fn alloc_large_top<B: PageSource>(
+        &mut self,
+        cfg: &Config,
+        be: &mut B,
+        size: usize,
+        n: usize,
+    ) -> *mut u8 {
+        if !self.ready {
+            self.init(cfg, be);
+        }
+        let b = self.carve(cfg, be, n, GRAN);
+        if b == 0 {
+            return core::ptr::null_mut();
+        }
+        self.note_alloc(cfg, size, n - HDR);
+        ptr(b + HDR)
+    }
+
+    /// Zero-size, over-aligned and huge requests.
+    ///
+    /// # Safety
+    /// As for [`Core::alloc`].
+    #[inline(never)]
+    #[cold]
+    unsafe fn alloc_odd<B: PageSource>(
         &mut self,
         cfg: &Config,
         be: &mut B,

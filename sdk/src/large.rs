@@ -153,35 +153,49 @@ impl LargeLists {
     }
 
     /// Find, unlink and return a free block of at least `n` bytes, or 0.
-    /// O(1): one head check in `n`'s own class, then the first non-empty
-    /// class whose blocks all fit.
+    /// O(1) good fit (as in TLSF): the head of the first non-empty class
+    /// whose every block is at least `n` bytes, found with one `ctz`; failing
+    /// that, the head of `n`'s own class if it happens to fit (out of line).
     ///
     /// # Safety
     /// The lists are consistent; `MIN_BLOCK <= n < 2^32`.
     #[inline]
     pub(crate) unsafe fn take(&mut self, n: usize) -> usize {
-        let i = idx(n);
-        if self.mask & (1u64 << i) != 0 {
-            // SAFETY: `i < NUM_LARGE`; the head of a non-empty list is a free block.
-            unsafe {
-                let b = *self.heads.get_unchecked(i);
-                let s = hdr(b) & SIZE_MASK;
-                if s >= n {
-                    self.unlink(b, s);
-                    return b;
-                }
-            }
-        }
-        let c = ceil_idx(n);
-        let m = if c < 64 { self.mask & (!0u64 << c) } else { 0 };
+        // `ceil_idx(n) <= NUM_LARGE < 64` for `n < 2^32`.
+        let m = self.mask & (!0u64 << (ceil_idx(n) & 63));
         if m == 0 {
-            return 0;
+            // SAFETY: forwarded.
+            return unsafe { self.take_own(n) };
         }
         let j = m.trailing_zeros() as usize;
         // SAFETY: bit `j` is set, so `j < NUM_LARGE` and its head is a free block.
         unsafe {
             let b = *self.heads.get_unchecked(j);
             self.unlink(b, hdr(b) & SIZE_MASK);
+            b
+        }
+    }
+}
+
+impl LargeLists {
+    /// The head of `n`'s own class if it is at least `n` bytes (unlinked), else 0.
+    ///
+    /// # Safety
+    /// As for [`LargeLists::take`].
+    #[inline(never)]
+    unsafe fn take_own(&mut self, n: usize) -> usize {
+        let i = idx(n);
+        if self.mask & (1u64 << i) == 0 {
+            return 0;
+        }
+        // SAFETY: `i < NUM_LARGE`; the head of a non-empty list is a free block.
+        unsafe {
+            let b = *self.heads.get_unchecked(i);
+            let s = hdr(b) & SIZE_MASK;
+            if s < n {
+                return 0;
+            }
+            self.unlink(b, s);
             b
         }
     }

@@ -406,3 +406,34 @@ fn growth_is_exact_at_every_page_boundary() {
         assert!(top + RESERVE > end - PAGE_SIZE, "over-grown at {i}");
     }
 }
+
+#[test]
+fn emptying_a_small_heap_keeps_free_lists_and_a_big_one_resets() {
+    use capheap::layout::RESET_MIN;
+    let mut h = heap(0, Config::DEFAULT);
+    // Small footprint: emptying it does not reset; the freed object is reused.
+    let p = h.try_alloc(l(64, 8)).unwrap().as_ptr();
+    unsafe { h.dealloc(p, l(64, 8)) };
+    let (start, top) = h.bounds();
+    assert!(top - start <= RESET_MIN);
+    assert_eq!(h.stats().resets, 0);
+    assert_eq!(h.stats().live_bytes, 0);
+    for _ in 0..1000 {
+        let q = h.try_alloc(l(64, 8)).unwrap().as_ptr();
+        assert_eq!(q, p);
+        unsafe { h.dealloc(q, l(64, 8)) };
+    }
+    assert_eq!(h.bounds(), (start, top), "a tight loop does not move the top");
+    // Above RESET_MIN, emptying the heap rewinds it to its start.
+    let big = h.try_alloc(l(RESET_MIN, 8)).unwrap().as_ptr();
+    let small = h.try_alloc(l(24, 8)).unwrap().as_ptr();
+    assert!(h.bounds().1 - start > RESET_MIN);
+    unsafe {
+        h.dealloc(big, l(RESET_MIN, 8));
+        h.dealloc(small, l(24, 8));
+    }
+    assert_eq!(h.stats().resets, 1);
+    assert_eq!(h.bounds(), (start, start));
+    let q = h.try_alloc(l(64, 8)).unwrap().as_ptr();
+    assert_eq!(q as usize, start, "after a reset the heap starts again");
+}

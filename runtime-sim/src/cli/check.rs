@@ -62,7 +62,11 @@ fn print(path: &str, r: &CheckReport) {
             e.name,
             e.kind,
             e.signature.as_deref().unwrap_or(""),
-            if e.callable { "" } else { " (not callable)" }
+            if e.callable {
+                ""
+            } else {
+                " (not a call-convention-v0 entry point)"
+            }
         );
     }
     if r.findings.is_empty() {
