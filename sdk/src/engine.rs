@@ -260,7 +260,33 @@ impl Core {
             self.note_alloc(cfg, size, cs);
             return ptr(t);
         }
+        if !self.ready {
+            return self.alloc_first(cfg, be, size, cs);
+        }
         // SAFETY: forwarded.
+        unsafe { self.alloc_small_slow(cfg, be, size, cs) }
+    }
+
+    /// The very first allocation (a small one): initialise the heap and bump
+    /// the object in one short function, so the first call costs little more
+    /// than any other.
+    #[inline(never)]
+    #[cold]
+    fn alloc_first<B: PageSource>(
+        &mut self,
+        cfg: &Config,
+        be: &mut B,
+        size: usize,
+        cs: usize,
+    ) -> *mut u8 {
+        self.init_inline(cfg, be);
+        let t = self.top;
+        if t + cs <= self.end {
+            self.top = t + cs;
+            self.note_alloc(cfg, size, cs);
+            return ptr(t);
+        }
+        // SAFETY: initialised; the backend is ours.
         unsafe { self.alloc_small_slow(cfg, be, size, cs) }
     }
 
@@ -639,28 +665,47 @@ impl Core {
     }
 
     #[cold]
+    #[inline(never)]
     fn init<B: PageSource>(&mut self, cfg: &Config, be: &mut B) {
+        self.init_inline(cfg, be);
+    }
+
+    /// Set up the heap at the backend's heap base with a run open at the
+    /// start (`foreign` is 0: nothing was sealed yet).
+    #[inline(always)]
+    fn init_inline<B: PageSource>(&mut self, cfg: &Config, be: &mut B) {
         let start = align_up(be.heap_base(), GRAN).unwrap_or(usize::MAX & !(GRAN - 1));
         self.start = start;
         self.seg_start = start;
         self.reset_above = start.saturating_add(RESET_MIN);
         self.top = start;
-        self.mem_end = be.end();
-        self.small_end = 1; // run open at the start (set to `end` below)
+        let mem_end = be.end();
+        self.mem_end = mem_end;
         if !self.budget_set {
             self.meter.set_budget(cfg.growth_budget);
         }
-        self.set_limits(cfg);
+        self.cap_end = start.saturating_add(Self::cap(cfg));
+        let end = mem_end.saturating_sub(RESERVE).min(self.cap_end);
+        self.end = end;
+        self.small_end = end;
         self.ready = true;
+    }
+
+    /// The heap-bytes cap as a span (`MAX_SPAN` when uncapped).
+    #[inline(always)]
+    fn cap(cfg: &Config) -> usize {
+        match cfg.max_heap_bytes {
+            Some(c) if c < MAX_SPAN => c,
+            _ => MAX_SPAN,
+        }
     }
 
     /// Recompute `cap_end` (after `start` or `foreign` changed) and `end`.
     fn set_limits(&mut self, cfg: &Config) {
-        let cap = match cfg.max_heap_bytes {
-            Some(c) if c < MAX_SPAN => c,
-            _ => MAX_SPAN,
-        };
-        self.cap_end = self.start.saturating_add(self.foreign).saturating_add(cap);
+        self.cap_end = self
+            .start
+            .saturating_add(self.foreign)
+            .saturating_add(Self::cap(cfg));
         self.set_end();
     }
 

@@ -423,7 +423,11 @@ fn emptying_a_small_heap_keeps_free_lists_and_a_big_one_resets() {
         assert_eq!(q, p);
         unsafe { h.dealloc(q, l(64, 8)) };
     }
-    assert_eq!(h.bounds(), (start, top), "a tight loop does not move the top");
+    assert_eq!(
+        h.bounds(),
+        (start, top),
+        "a tight loop does not move the top"
+    );
     // Above RESET_MIN, emptying the heap rewinds it to its start.
     let big = h.try_alloc(l(RESET_MIN, 8)).unwrap().as_ptr();
     let small = h.try_alloc(l(24, 8)).unwrap().as_ptr();
