@@ -75,12 +75,20 @@ struct Block {
 
 /// Where `p` is: its heap offset, or for a zero-size block its raw address.
 fn locate(p: *mut u8, size: usize, base: usize) -> usize {
-    if size == 0 { p as usize } else { (p as usize).wrapping_sub(base) }
+    if size == 0 {
+        p as usize
+    } else {
+        (p as usize).wrapping_sub(base)
+    }
 }
 
 /// The pointer of a block at `offset`.
 fn address(offset: usize, size: usize, base: usize) -> *mut u8 {
-    if size == 0 { offset as *mut u8 } else { (base + offset) as *mut u8 }
+    if size == 0 {
+        offset as *mut u8
+    } else {
+        (base + offset) as *mut u8
+    }
 }
 
 fn size_of(unit: u16, large: bool) -> usize {
@@ -112,7 +120,8 @@ pub fn run(input: &Input) -> Trace {
     let check_block = |live: &Block, i: usize| {
         // SAFETY: `live` is a block the heap handed out and has not freed; its
         // `size` bytes are readable (none for a zero-size block).
-        let bytes = unsafe { std::slice::from_raw_parts(address(live.offset, live.size, base), live.size) };
+        let bytes =
+            unsafe { std::slice::from_raw_parts(address(live.offset, live.size, base), live.size) };
         assert!(
             bytes.iter().all(|&b| b == live.tag),
             "op {i}: block at {:#x} lost its contents",
@@ -123,7 +132,11 @@ pub fn run(input: &Input) -> Trace {
     for (i, op) in input.ops.iter().enumerate() {
         let pages_before = heap.backend().pages();
         let outcome = match *op {
-            Op::Alloc { size, large, align_log2 } => {
+            Op::Alloc {
+                size,
+                large,
+                align_log2,
+            } => {
                 let size = size_of(size, large);
                 let layout = Layout::from_size_align(size, 1 << (align_log2 % 17)).unwrap();
                 match heap.try_alloc(layout) {
@@ -133,7 +146,12 @@ pub fn run(input: &Input) -> Trace {
                         next_tag = next_tag.wrapping_add(1).max(1);
                         // SAFETY: a fresh block of `size` bytes.
                         unsafe { p.as_ptr().write_bytes(tag, size) };
-                        live.push(Block { offset, size, layout, tag });
+                        live.push(Block {
+                            offset,
+                            size,
+                            layout,
+                            tag,
+                        });
                         Ok(offset)
                     }
                     Err(e) => Err(e.to_string()),
@@ -156,7 +174,11 @@ pub fn run(input: &Input) -> Trace {
                 let block = &live[k];
                 // SAFETY: `block` is live and allocated with `block.layout`.
                 let r = unsafe {
-                    heap.try_realloc(address(block.offset, block.size, base), block.layout, new_size)
+                    heap.try_realloc(
+                        address(block.offset, block.size, base),
+                        block.layout,
+                        new_size,
+                    )
                 };
                 match r {
                     Ok(p) => {
@@ -174,7 +196,12 @@ pub fn run(input: &Input) -> Trace {
                         );
                         bytes.fill(old.tag);
                         let layout = Layout::from_size_align(new_size, old.layout.align()).unwrap();
-                        live.push(Block { offset, size: new_size, layout, tag: old.tag });
+                        live.push(Block {
+                            offset,
+                            size: new_size,
+                            layout,
+                            tag: old.tag,
+                        });
                         Ok(offset)
                     }
                     Err(e) => Err(e.to_string()),
@@ -183,27 +210,42 @@ pub fn run(input: &Input) -> Trace {
             _ => Ok(0),
         };
         let pages = heap.backend().pages();
-        assert!(pages <= max_pages, "op {i}: {pages} pages crosses the cap of {max_pages}");
+        assert!(
+            pages <= max_pages,
+            "op {i}: {pages} pages crosses the cap of {max_pages}"
+        );
         if outcome.is_err() {
             assert_eq!(pages, pages_before, "op {i}: a failed request grew memory");
         }
-        if let Ok(offset) = outcome {
-            if let Some(block) = live.last().filter(|b| b.offset == offset && b.size > 0) {
-                if matches!(op, Op::Alloc { .. } | Op::Realloc { .. }) {
-                    assert_eq!(offset % block.layout.align(), 0, "op {i}: misaligned");
-                    let end = offset + block.size;
-                    assert!(end <= pages as usize * PAGE_SIZE, "op {i}: block past the end");
-                    assert!(offset >= 4096, "op {i}: block below the heap base");
-                    if let Some((&prev, &prev_end)) = ranges.range(..end).next_back() {
-                        assert!(prev_end <= offset, "op {i}: {offset:#x} overlaps block at {prev:#x}");
-                    }
-                    ranges.insert(offset, end);
+        let placed = matches!(op, Op::Alloc { .. } | Op::Realloc { .. });
+        if let Ok(offset) = outcome
+            && placed
+            && let Some(block) = live.last().filter(|b| b.offset == offset)
+        {
+            // Zero-size blocks are dangling addresses: only alignment applies.
+            assert_eq!(offset % block.layout.align(), 0, "op {i}: misaligned");
+            if block.size > 0 {
+                let end = offset + block.size;
+                assert!(
+                    end <= pages as usize * PAGE_SIZE,
+                    "op {i}: block past the end"
+                );
+                assert!(offset >= 4096, "op {i}: block below the heap base");
+                if let Some((&prev, &prev_end)) = ranges.range(..end).next_back() {
+                    assert!(
+                        prev_end <= offset,
+                        "op {i}: {offset:#x} overlaps block at {prev:#x}"
+                    );
                 }
+                ranges.insert(offset, end);
             }
         }
         let live_bytes: usize = live.iter().map(|b| b.size).sum();
         if let Some(cap) = heap_cap {
-            assert!(live_bytes <= cap, "op {i}: {live_bytes} live bytes cross the heap cap {cap}");
+            assert!(
+                live_bytes <= cap,
+                "op {i}: {live_bytes} live bytes cross the heap cap {cap}"
+            );
         }
         let stats = heap.stats();
         assert!(

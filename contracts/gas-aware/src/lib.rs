@@ -22,7 +22,9 @@ pub const PAGE_PRICE: u64 = 100_000;
 #[global_allocator]
 static HEAP: Heap = Heap::new(
     Config::DEFAULT
-        .pricing(PagePricing::Flat { per_page: PAGE_PRICE })
+        .pricing(PagePricing::Flat {
+            per_page: PAGE_PRICE,
+        })
         .host_gas_hook(),
 );
 

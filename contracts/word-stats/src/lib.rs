@@ -54,7 +54,10 @@ fn scratch() -> &'static mut Arena<WasmFreshPages> {
     // call and no other code touches `SCRATCH`.
     let slot = unsafe { &mut *SCRATCH.0.get() };
     slot.get_or_insert_with(|| {
-        Arena::with_config(WasmFreshPages::new(), ArenaConfig::DEFAULT.max_bytes(ARENA_CAP))
+        Arena::with_config(
+            WasmFreshPages::new(),
+            ArenaConfig::DEFAULT.max_bytes(ARENA_CAP),
+        )
     })
 }
 
@@ -81,7 +84,10 @@ pub extern "C" fn word_stats() {
     };
     let result = scratch().scope(|arena| {
         let mut words = ArenaVec::new_in(arena);
-        for word in text.split(|b| b.is_ascii_whitespace()).filter(|w| !w.is_empty()) {
+        for word in text
+            .split(|b| b.is_ascii_whitespace())
+            .filter(|w| !w.is_empty())
+        {
             words.try_reserve(1).map_err(|_| ())?;
             words.push(word);
         }
