@@ -92,7 +92,7 @@ fn the_memory_cap_holds_across_many_calls() {
 }
 
 #[test]
-fn hello_frees_everything_so_the_heap_resets_between_calls() {
+fn hello_frees_everything_and_reuses_memory_across_calls() {
     let contract = load("hello");
     let mut instance = contract.instantiate().unwrap();
     let out = instance.call("reverse", b"capheap").unwrap();
@@ -115,7 +115,11 @@ fn hello_frees_everything_so_the_heap_resets_between_calls() {
     // Freed memory is reused: the footprint never exceeds the size below which
     // an empty heap need not reset, plus one input.
     let bound = capheap::layout::RESET_MIN as u64 + 10_000 + 64;
-    assert!(later.heap_bytes <= bound, "footprint {} > {bound}", later.heap_bytes);
+    assert!(
+        later.heap_bytes <= bound,
+        "footprint {} > {bound}",
+        later.heap_bytes
+    );
     assert!(
         instance.pages() <= pages + 1,
         "repeated calls must reuse memory"
