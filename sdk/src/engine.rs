@@ -81,7 +81,8 @@ pub(crate) struct Core {
     /// `end` while a small run is open at the top, else 0.
     small_end: usize,
     live: usize,
-    /// `seg_start + RESET_MIN` (saturating): reset when empty above this top.
+    /// `seg_start + RESET_MIN` (wrapping, see `init`): reset when emptied
+    /// while the top is above this.
     reset_above: usize,
     // Detailed statistics (only maintained with `Config::detailed_stats`).
     allocs: usize,
@@ -279,7 +280,7 @@ impl Core {
         size: usize,
         cs: usize,
     ) -> *mut u8 {
-        self.init_inline(cfg, be);
+        self.init(cfg, be);
         let t = self.top;
         if t + cs <= self.end {
             self.top = t + cs;
@@ -304,9 +305,8 @@ impl Core {
         size: usize,
         cs: usize,
     ) -> *mut u8 {
-        if !self.ready {
-            self.init(cfg, be);
-        }
+        // `alloc_first` initialised the heap before anything reaches here.
+        debug_assert!(self.ready);
         let need = cs + if self.small_end == 0 { HDR } else { 0 };
         if self.top + need <= self.end {
             return self.bump_run(cfg, size, cs);
@@ -382,8 +382,9 @@ impl Core {
         // `SMALL_MAX < size <= LARGE_FAST_MAX`: no overflow, and
         // `MIN_BLOCK <= n < MAX_SPAN` (the same value as `block_size`).
         let n = (size + HDR + 7) & !7;
-        // SAFETY: lists are consistent (an uninitialised heap has none).
-        let b = unsafe { self.large.take(n) };
+        // SAFETY: lists are consistent (an uninitialised heap has none);
+        // `n > SMALL_MAX > MIN_BLOCK`.
+        let b = unsafe { self.large.take_above_min(n) };
         if b == 0 {
             // SAFETY: forwarded.
             return unsafe { self.alloc_large_top(cfg, be, size, n) };
@@ -417,6 +418,31 @@ impl Core {
         if !self.ready {
             self.init(cfg, be);
         }
+        let t = self.top;
+        let end = self.end;
+        // `top` is 8-aligned, so a default-aligned block needs no padding.
+        if t > end || end - t < n {
+            return self.alloc_large_grow(cfg, be, size, n);
+        }
+        // SAFETY: `t..t+n` lies in `top..end`, inside the memory and unused;
+        // the block before the top is never free (no `PREV_FREE`).
+        unsafe { set_hdr(t, n) };
+        self.top = t + n;
+        self.small_end = 0;
+        self.note_alloc(cfg, size, n - HDR);
+        ptr(t + HDR)
+    }
+
+    /// The top region has no room for an `n`-byte block: grow (or fail).
+    #[inline(never)]
+    #[cold]
+    fn alloc_large_grow<B: PageSource>(
+        &mut self,
+        cfg: &Config,
+        be: &mut B,
+        size: usize,
+        n: usize,
+    ) -> *mut u8 {
         let b = self.carve(cfg, be, n, GRAN);
         if b == 0 {
             return core::ptr::null_mut();
@@ -664,20 +690,17 @@ impl Core {
         Ok(())
     }
 
+    /// Set up the heap at the backend's heap base with a run open at the
+    /// start (`foreign` is 0: nothing was sealed yet).
     #[cold]
     #[inline(never)]
     fn init<B: PageSource>(&mut self, cfg: &Config, be: &mut B) {
-        self.init_inline(cfg, be);
-    }
-
-    /// Set up the heap at the backend's heap base with a run open at the
-    /// start (`foreign` is 0: nothing was sealed yet).
-    #[inline(always)]
-    fn init_inline<B: PageSource>(&mut self, cfg: &Config, be: &mut B) {
         let start = align_up(be.heap_base(), GRAN).unwrap_or(usize::MAX & !(GRAN - 1));
         self.start = start;
         self.seg_start = start;
-        self.reset_above = start.saturating_add(RESET_MIN);
+        // Wrapping: a heap within `RESET_MIN` of the address-space end gets a
+        // tiny `reset_above`, i.e. it resets every time it empties (safe).
+        self.reset_above = start.wrapping_add(RESET_MIN);
         self.top = start;
         let mem_end = be.end();
         self.mem_end = mem_end;
@@ -727,7 +750,7 @@ impl Core {
         }
         self.foreign += cur_end - self.mem_end;
         self.seg_start = cur_end;
-        self.reset_above = cur_end.saturating_add(RESET_MIN);
+        self.reset_above = cur_end.wrapping_add(RESET_MIN);
         self.top = cur_end;
         self.mem_end = cur_end;
         self.small_end = 1;
@@ -799,7 +822,7 @@ impl Core {
             if h & PREV_FREE != 0 {
                 let prev = rd(b - W);
                 let psz = hdr(prev) & SIZE_MASK;
-                self.large.unlink(prev, psz);
+                self.large.unlink(prev);
                 sz += psz;
                 b = prev;
             }
@@ -811,7 +834,7 @@ impl Core {
             let nh = hdr(next);
             if nh & FREE != 0 {
                 let nsz = nh & SIZE_MASK;
-                self.large.unlink(next, nsz);
+                self.large.unlink(next);
                 sz += nsz;
             } else {
                 set_hdr(next, nh | PREV_FREE);
@@ -837,13 +860,56 @@ impl Core {
     ) -> *mut u8 {
         // SAFETY: forwarded.
         unsafe {
-            if self.resize(cfg, be, p as usize, size, align, new_size) {
+            let done = if is_small(size, align) && is_small(new_size, align) {
+                self.resize_small(cfg, p as usize, size, new_size)
+            } else {
+                self.resize(cfg, be, p as usize, size, align, new_size)
+            };
+            if done {
                 return p;
             }
             self.realloc_move(cfg, be, p, size, align, new_size)
         }
     }
 
+    /// Resize a small object to another small size in place: same class, or
+    /// the object ends the open run (move the top). False if it must move.
+    #[inline(never)]
+    fn resize_small(&mut self, cfg: &Config, a: usize, size: usize, new_size: usize) -> bool {
+        let old_cap = (size + GRAN - 1) & !(GRAN - 1);
+        let new_cap = (new_size + GRAN - 1) & !(GRAN - 1);
+        if old_cap != new_cap {
+            if a + old_cap != self.top || a + new_cap > self.small_end {
+                return false;
+            }
+            self.top = a + new_cap;
+        }
+        self.note_resize(cfg, size, new_size, old_cap, new_cap);
+        true
+    }
+
+    #[inline(always)]
+    fn note_resize(
+        &mut self,
+        cfg: &Config,
+        size: usize,
+        new_size: usize,
+        old_cap: usize,
+        new_cap: usize,
+    ) {
+        self.live = self.live - size + new_size;
+        if cfg.detailed_stats {
+            self.reallocs += 1;
+            if self.live > self.peak {
+                self.peak = self.live;
+            }
+            self.waste = self.waste - (old_cap - size) + (new_cap - new_size);
+        }
+    }
+
+    /// Resize a large block in place: at the top (move the top, growing
+    /// exactly the missing pages) or shrinking (keep the block).
+    ///
     /// # Safety
     /// As for [`Core::realloc`].
     #[inline(never)]
@@ -856,53 +922,33 @@ impl Core {
         align: usize,
         new_size: usize,
     ) -> bool {
-        if size == 0 || new_size == 0 {
+        // Only a large block that stays large resizes here (small to small is
+        // `resize_small`; zero-size blocks and class changes move).
+        if size == 0 || new_size == 0 || is_small(size, align) || is_small(new_size, align) {
             return false;
         }
-        let small = is_small(size, align);
-        if small != is_small(new_size, align) {
+        let b = a - HDR;
+        // SAFETY: `b` is an in-use large block of this heap (caller).
+        let h = unsafe { hdr(b) };
+        let bsz = h & SIZE_MASK;
+        let old_cap = bsz - HDR;
+        let mut new_cap = old_cap;
+        let Some(n) = block_size(new_size) else {
+            return false;
+        };
+        let at_top = b + bsz == self.top;
+        if at_top
+            && (n <= bsz || (self.room(cfg, be, n - bsz, GRAN).is_ok() && b + bsz == self.top))
+        {
+            // At the top: move the top (grow or shrink).
+            // SAFETY: `b..b+n` is inside the memory (`room`).
+            unsafe { set_hdr(b, n | (h & PREV_FREE)) };
+            self.top = b + n;
+            new_cap = n - HDR;
+        } else if n > bsz {
             return false;
         }
-        let mut old_cap = (size + GRAN - 1) & !(GRAN - 1);
-        let mut new_cap = (new_size + GRAN - 1) & !(GRAN - 1);
-        if small {
-            if old_cap != new_cap {
-                if a + old_cap != self.top || a + new_cap > self.small_end {
-                    return false;
-                }
-                self.top = a + new_cap;
-            }
-        } else {
-            let b = a - HDR;
-            // SAFETY: `b` is an in-use large block of this heap (caller).
-            let h = unsafe { hdr(b) };
-            let bsz = h & SIZE_MASK;
-            old_cap = bsz - HDR;
-            new_cap = old_cap;
-            let Some(n) = block_size(new_size) else {
-                return false;
-            };
-            let at_top = b + bsz == self.top;
-            if at_top
-                && (n <= bsz || (self.room(cfg, be, n - bsz, GRAN).is_ok() && b + bsz == self.top))
-            {
-                // At the top: move the top (grow or shrink).
-                // SAFETY: `b..b+n` is inside the memory (`room`).
-                unsafe { set_hdr(b, n | (h & PREV_FREE)) };
-                self.top = b + n;
-                new_cap = n - HDR;
-            } else if n > bsz {
-                return false;
-            }
-        }
-        self.live = self.live - size + new_size;
-        if cfg.detailed_stats {
-            self.reallocs += 1;
-            if self.live > self.peak {
-                self.peak = self.live;
-            }
-            self.waste = self.waste - (old_cap - size) + (new_cap - new_size);
-        }
+        self.note_resize(cfg, size, new_size, old_cap, new_cap);
         true
     }
 

@@ -9,15 +9,16 @@
 //!  header = size | FREE(1) | PREV_FREE(2)      footer = block start address
 //! ```
 //!
-//! The header is 8 bytes (one word, padded to 8 on wasm32) so payloads are
-//! 8-aligned. A free block's address is written in its last word, and the next
+//! The header is 8 bytes so payloads are 8-aligned: a 32-bit `size | flags`
+//! word (sizes are below 2^32, see `MAX_SPAN`) and, in a free block, the
+//! 32-bit index of the class list it is on (so unlinking needs no class
+//! computation). A free block's address is written in its last word, and the next
 //! block's `PREV_FREE` bit says so; that is how a freed block finds and merges
 //! with its physical predecessor in O(1). Free block sizes fall in 54 classes
 //! (`[2^k, 1.5*2^k)` and `[1.5*2^k, 2^(k+1))` for k = 5..=31) tracked by a
-//! 64-bit mask; a head is only read when its mask bit is set, so clearing all
-//! lists is one store.
+//! 64-bit mask (searched with one `ctz`); an empty list has head 0.
 
-use crate::util::{rd, rd_at, wr, wr_at};
+use crate::util::{rd_at, wr_at};
 
 /// Header bytes in front of every large block's payload.
 pub const HDR: usize = 8;
@@ -54,8 +55,8 @@ fn ceil_idx(s: usize) -> usize {
 /// `b` is the 8-aligned start of a block (or a run/sentinel header) in owned memory.
 #[inline(always)]
 pub(crate) unsafe fn hdr(b: usize) -> usize {
-    // SAFETY: forwarded to the caller.
-    unsafe { rd(b) }
+    // SAFETY: forwarded to the caller (8-aligned, so 4-aligned).
+    unsafe { core::ptr::with_exposed_provenance::<u32>(b).read() as usize }
 }
 
 /// Write a block header.
@@ -64,9 +65,13 @@ pub(crate) unsafe fn hdr(b: usize) -> usize {
 /// As for [`hdr`], and the header word is writable.
 #[inline(always)]
 pub(crate) unsafe fn set_hdr(b: usize, v: usize) {
-    // SAFETY: forwarded to the caller.
-    unsafe { wr(b, v) }
+    debug_assert!(v <= u32::MAX as usize);
+    // SAFETY: forwarded to the caller (8-aligned, so 4-aligned).
+    unsafe { core::ptr::with_exposed_provenance_mut::<u32>(b).write(v as u32) }
 }
+
+/// Offset of a free block's class index (the second half of its header).
+const CLS: usize = 4;
 
 /// Free lists of the large classes.
 #[derive(Debug)]
@@ -83,10 +88,11 @@ impl LargeLists {
         }
     }
 
-    /// Empty every list in O(1).
+    /// Empty every list in O(1): a fixed 54-word fill.
     #[inline(always)]
     pub(crate) fn clear(&mut self) {
         self.mask = 0;
+        self.heads = [0; NUM_LARGE];
     }
 
     /// Turn `b..b+size` into a free block (header, footer) and list it.
@@ -110,10 +116,12 @@ impl LargeLists {
     #[inline]
     unsafe fn link(&mut self, b: usize, size: usize) {
         let i = idx(size);
+        // SAFETY: `b..b+HDR` is this free block's header (caller).
+        unsafe { core::ptr::with_exposed_provenance_mut::<u32>(b + CLS).write(i as u32) };
         let bit = 1u64 << i;
         // SAFETY: `i < NUM_LARGE` because sizes are below 2^32.
         let head = unsafe { self.heads.get_unchecked_mut(i) };
-        let next = if self.mask & bit != 0 { *head } else { 0 };
+        let next = *head;
         // SAFETY: `b` is free and at least MIN_BLOCK long (links in bounds);
         // `next`, if any, is a listed free block.
         unsafe {
@@ -127,15 +135,16 @@ impl LargeLists {
         self.mask |= bit;
     }
 
-    /// Remove the listed free block `b` of `size` bytes.
+    /// Remove the listed free block `b`.
     ///
     /// # Safety
-    /// `b` is on the list of its class.
-    pub(crate) unsafe fn unlink(&mut self, b: usize, size: usize) {
-        let i = idx(size);
-        // SAFETY: `b` is a listed free block, so its links are valid; so are
-        // its neighbours' on the list.
+    /// `b` is on the list of its class (so `link` recorded that class in its
+    /// header).
+    pub(crate) unsafe fn unlink(&mut self, b: usize) {
+        // SAFETY: `b` is a listed free block, so its class index and links are
+        // valid; so are its neighbours' on the list.
         unsafe {
+            let i = core::ptr::with_exposed_provenance::<u32>(b + CLS).read() as usize;
             let next = rd_at(b, HDR);
             let prev = rd_at(b, HDR + W);
             if prev != 0 {
@@ -159,10 +168,30 @@ impl LargeLists {
     ///
     /// # Safety
     /// The lists are consistent; `MIN_BLOCK <= n < 2^32`.
-    #[inline]
+    #[inline(always)]
     pub(crate) unsafe fn take(&mut self, n: usize) -> usize {
+        // SAFETY: forwarded.
+        unsafe { self.take_from(ceil_idx(n), n) }
+    }
+
+    /// [`LargeLists::take`] for `n > MIN_BLOCK`, where the first class whose
+    /// blocks all fit is simply the one after `n - 1`'s.
+    ///
+    /// # Safety
+    /// The lists are consistent; `MIN_BLOCK < n < 2^32`.
+    #[inline(always)]
+    pub(crate) unsafe fn take_above_min(&mut self, n: usize) -> usize {
+        debug_assert!(n > MIN_BLOCK);
+        // SAFETY: forwarded.
+        unsafe { self.take_from(idx(n - 1) + 1, n) }
+    }
+
+    /// # Safety
+    /// As for [`LargeLists::take`]; `c == ceil_idx(n)`.
+    #[inline(never)]
+    unsafe fn take_from(&mut self, c: usize, n: usize) -> usize {
         // `ceil_idx(n) <= NUM_LARGE < 64` for `n < 2^32`.
-        let m = self.mask & (!0u64 << (ceil_idx(n) & 63));
+        let m = self.mask & (!0u64 << (c & 63));
         if m == 0 {
             // SAFETY: forwarded.
             return unsafe { self.take_own(n) };
@@ -171,7 +200,7 @@ impl LargeLists {
         // SAFETY: bit `j` is set, so `j < NUM_LARGE` and its head is a free block.
         unsafe {
             let b = *self.heads.get_unchecked(j);
-            self.unlink(b, hdr(b) & SIZE_MASK);
+            self.unlink(b);
             b
         }
     }
@@ -195,7 +224,7 @@ impl LargeLists {
             if s < n {
                 return 0;
             }
-            self.unlink(b, s);
+            self.unlink(b);
             b
         }
     }
@@ -214,6 +243,10 @@ mod tests {
             let i = idx(s);
             assert!(i >= last && i < NUM_LARGE);
             assert!(ceil_idx(s) >= i && ceil_idx(s) <= i + 1);
+            if s > MIN_BLOCK {
+                assert_eq!(ceil_idx(s), idx(s - 1) + 1, "size {s}");
+                assert_eq!(ceil_idx(s + 1), idx(s) + 1, "size {}", s + 1);
+            }
             last = i;
             s += s / 7 + 8;
         }

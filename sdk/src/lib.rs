@@ -2,7 +2,8 @@
 //!
 //! * [`Heap`]: a `#[global_allocator]` with headerless size classes for small
 //!   objects, O(1) coalescing segregated fits for large blocks, in-place
-//!   realloc, an O(1) reset when nothing is live, hard caps, and metered
+//!   realloc, an O(1) reset when nothing is live (and the footprint exceeds
+//!   [`layout::RESET_MIN`]), hard caps, and metered
 //!   growth priced by [`PagePricing`] (EVM, Stylus, NEAR, flat, custom).
 //! * [`arena::Arena`] (bump regions with checkpoints and scopes),
 //!   [`pool::Pool`] (typed O(1) pools) and [`pool::ClassPools`].

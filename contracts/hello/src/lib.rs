@@ -1,6 +1,7 @@
 //! `hello`: the first capheap contract, and a well-behaved one: every call
-//! frees what it allocates, so capheap resets its heap between calls and the
-//! contract never grows memory after its first call.
+//! frees what it allocates, so capheap reuses the freed memory (and resets an
+//! emptied heap whose footprint passed 64 KiB) and the contract never grows
+//! memory after its first call.
 //!
 //! Exports (see `docs/src/host-abi.md`):
 //! - `reverse()`: outputs the call input reversed.
