@@ -90,10 +90,11 @@ pub unsafe fn host_free<A: GlobalAlloc>(heap: &A, ptr: i32, len: i32) {
 /// Export the host allocation ABI for `$heap` (wasm32 only):
 /// `capheap_alloc(len: i32) -> i32` and `capheap_free(ptr: i32, len: i32)`.
 ///
-/// ```ignore
+/// ```
 /// #[global_allocator]
 /// static HEAP: capheap::Heap = capheap::Heap::new(capheap::Config::DEFAULT);
 /// capheap::export_host_abi!(HEAP);
+/// # fn main() {}
 /// ```
 #[macro_export]
 macro_rules! export_host_abi {

@@ -101,9 +101,10 @@ static GLOBAL: Global = Global {
 
 /// The global allocator.
 ///
-/// ```ignore
+/// ```
 /// #[global_allocator]
 /// static HEAP: capheap::Heap = capheap::Heap::new(capheap::Config::DEFAULT);
+/// # fn main() {}
 /// ```
 ///
 /// `Heap` is a handle holding the [`Config`]; the heap state itself is one per

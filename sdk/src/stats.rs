@@ -134,10 +134,11 @@ pub fn export(stats: &Stats) -> i64 {
 /// allocation). The host reads `len` bytes at `ptr` and calls
 /// [`Stats::decode`].
 ///
-/// ```ignore
+/// ```
 /// #[global_allocator]
 /// static HEAP: capheap::Heap = capheap::Heap::new(capheap::Config::DEFAULT);
 /// capheap::export_stats!(HEAP);
+/// # fn main() {}
 /// ```
 #[macro_export]
 macro_rules! export_stats {
