@@ -6,7 +6,7 @@ use capheap::arena::{Arena, ArenaConfig};
 use capheap::backend::{NativePages, PageSource};
 use capheap::pool::{ClassPools, Pool};
 use capheap::{AllocError, CapKind, PAGE_SIZE, PagePricing};
-use common::{Ranges, check, fill, layout};
+use common::{Ranges, Shared, cases, check, fill, layout};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -28,13 +28,6 @@ fn aop() -> impl Strategy<Value = AOp> {
         2 => any::<usize>().prop_map(AOp::ResetTo),
         1 => Just(AOp::Reset),
     ]
-}
-
-fn cases(n: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(n)
 }
 
 proptest! {
@@ -227,22 +220,6 @@ fn arena_chunks_survive_foreign_growth_and_reset() {
     // growth with a backend the test also grows.
     use std::cell::RefCell;
     use std::rc::Rc;
-    #[derive(Clone)]
-    struct Shared(Rc<RefCell<NativePages>>);
-    impl PageSource for Shared {
-        fn heap_base(&self) -> usize {
-            self.0.borrow().heap_base()
-        }
-        fn pages(&self) -> u32 {
-            self.0.borrow().pages()
-        }
-        fn end(&self) -> usize {
-            self.0.borrow().end()
-        }
-        fn grow(&mut self, d: u32) -> Option<u32> {
-            self.0.borrow_mut().grow(d)
-        }
-    }
     let shared = Shared(Rc::new(RefCell::new(NativePages::new(0, 64))));
     let mut other = shared.clone();
     let mut arena = Arena::new(shared);

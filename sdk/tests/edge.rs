@@ -6,7 +6,7 @@ mod common;
 
 use capheap::backend::{NativePages, PageSource, StaticRegion};
 use capheap::{AllocError, CapKind, Config, LocalHeap, PAGE_SIZE, PagePricing, Stats};
-use common::{Ranges, check, fill};
+use common::{Ranges, Shared, check, fill};
 use core::alloc::Layout;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -313,26 +313,6 @@ fn realloc_in_place_at_top_and_within_class() {
     check(big3, 1000, 2);
     assert_eq!(h.stats().reallocs, 8);
     assert_eq!(h.stats().allocs, 2);
-}
-
-/// A backend shared with the test, so the test can grow memory behind the
-/// heap's back (as an arena or other code would in a contract).
-#[derive(Clone)]
-struct Shared(Rc<RefCell<NativePages>>);
-
-impl PageSource for Shared {
-    fn heap_base(&self) -> usize {
-        self.0.borrow().heap_base()
-    }
-    fn pages(&self) -> u32 {
-        self.0.borrow().pages()
-    }
-    fn end(&self) -> usize {
-        self.0.borrow().end()
-    }
-    fn grow(&mut self, delta: u32) -> Option<u32> {
-        self.0.borrow_mut().grow(delta)
-    }
 }
 
 #[test]

@@ -12,7 +12,7 @@ use capheap::layout::{
     LARGE_HEADER, MIN_BLOCK, NUM_CLASSES, RESERVE, RESET_MIN, SMALL_MAX, class_size,
 };
 use capheap::{AllocError, CapKind, Config, LocalHeap, PAGE_SIZE, Stats};
-use common::{Ranges, check, fill, layout};
+use common::{Ranges, cases, check, fill, layout};
 use core::alloc::Layout;
 use proptest::prelude::*;
 
@@ -346,13 +346,6 @@ impl Model {
             .map(|x| self.heap.backend().offset_of(x.p))
             .collect()
     }
-}
-
-fn cases(n: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(n)
 }
 
 proptest! {

@@ -67,3 +67,31 @@ fn pattern(tag: u32, i: usize) -> u8 {
 pub fn layout(size: usize, align_log2: u8) -> Layout {
     Layout::from_size_align(size, 1usize << align_log2).unwrap()
 }
+
+/// Proptest case count: `PROPTEST_CASES` from the environment, else `n`.
+pub fn cases(n: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(n)
+}
+
+/// A backend shared with the test, so the test can grow memory behind an
+/// allocator's back (as an arena or other code would in a contract).
+#[derive(Clone)]
+pub struct Shared(pub std::rc::Rc<std::cell::RefCell<capheap::backend::NativePages>>);
+
+impl capheap::backend::PageSource for Shared {
+    fn heap_base(&self) -> usize {
+        self.0.borrow().heap_base()
+    }
+    fn pages(&self) -> u32 {
+        self.0.borrow().pages()
+    }
+    fn end(&self) -> usize {
+        self.0.borrow().end()
+    }
+    fn grow(&mut self, delta: u32) -> Option<u32> {
+        self.0.borrow_mut().grow(delta)
+    }
+}
