@@ -13,7 +13,7 @@ use serde::Serialize;
 use wasmparser::{ExternalKind, FuncType, Operator, Parser, Payload};
 
 use crate::engine::{Simulator, UnknownImports};
-use crate::host::{ALLOC_EXPORT, HOST_ABI_VERSION, HOST_MODULE, abi_function};
+use crate::host::{ALLOC_EXPORT, Abi, HOST_ABI_VERSION, cosmwasm, stylus};
 use crate::instrument::{self, ModuleInfo, RESERVED_MODULE, RESERVED_PREFIX};
 use crate::memroot::Digest;
 use crate::stats::STATS_EXPORT;
@@ -68,8 +68,11 @@ pub struct Finding {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Provider {
-    /// The host ABI.
+    /// The host environment of the module's ABI.
     HostAbi,
+    /// The module's ABI declares it but the simulator does not model it:
+    /// calling it ends the call with `not-simulated`.
+    NotSimulated,
     /// A custom host function of the simulator.
     Custom,
     /// The simulator's reserved module (refused).
@@ -102,7 +105,8 @@ pub struct ExportSummary {
     pub kind: &'static str,
     /// Signature of a function export.
     pub signature: Option<String>,
-    /// Whether `Instance::call` can call it (call convention v0).
+    /// Whether the simulator can call it as an entry point of the module's
+    /// ABI (call convention v0, `user_entrypoint`, CosmWasm entry points).
     pub callable: bool,
 }
 
@@ -152,7 +156,11 @@ pub struct CheckReport {
     pub max_wasm_size: usize,
     /// SHA-256 of the module.
     pub code_hash: Digest,
-    /// The host ABI version imports were checked against.
+    /// The host ABI imports and exports were checked against.
+    pub abi: Abi,
+    /// Why that ABI (set explicitly, or what detected it).
+    pub abi_reason: String,
+    /// The version of capheap's host ABI (under [`Abi::Capheap`]).
     pub host_abi_version: u32,
     /// Defined functions.
     pub functions: u32,
@@ -220,6 +228,8 @@ pub(crate) fn check(sim: &Simulator, wasm: &[u8]) -> CheckReport {
         size: wasm.len(),
         max_wasm_size: limits.max_wasm_size,
         code_hash: Digest::of(wasm),
+        abi: sim.abi().unwrap_or_default(),
+        abi_reason: "set explicitly".to_owned(),
         host_abi_version: HOST_ABI_VERSION,
         functions: 0,
         memory: None,
@@ -266,9 +276,16 @@ pub(crate) fn check(sim: &Simulator, wasm: &[u8]) -> CheckReport {
         );
     }
     report.functions = (info.func_types.len() as u32).saturating_sub(info.func_imports);
+    if sim.abi().is_none() {
+        (report.abi, report.abi_reason) = Abi::detect(&info);
+    }
     check_memory(sim, &info, &mut report);
     check_imports(sim, &info, &mut report);
-    check_exports(&info, &mut report);
+    match report.abi {
+        Abi::Capheap => check_exports(&info, &mut report),
+        Abi::Stylus => check_stylus(&info, &mut report),
+        Abi::CosmWasm => check_cosmwasm(&info, &mut report),
+    }
     check_operators(sim, &info, &mut report);
     finish(report)
 }
@@ -346,11 +363,21 @@ fn check_memory(sim: &Simulator, info: &ModuleInfo, report: &mut CheckReport) {
 }
 
 fn check_imports(sim: &Simulator, info: &ModuleInfo, report: &mut CheckReport) {
+    let abi = report.abi;
+    let abi_name = match abi {
+        Abi::Capheap => format!("capheap host ABI v{HOST_ABI_VERSION}"),
+        other => format!("the {other} ABI"),
+    };
     for import in &info.imports {
+        let declared = abi.import(&import.module, &import.name);
         let provider = if import.module == RESERVED_MODULE {
             Provider::Reserved
-        } else if import.module == HOST_MODULE && abi_function(&import.name).is_some() {
-            Provider::HostAbi
+        } else if let Some(f) = declared {
+            if f.simulated {
+                Provider::HostAbi
+            } else {
+                Provider::NotSimulated
+            }
         } else if sim.has_host_func(&import.module, &import.name) {
             Provider::Custom
         } else {
@@ -371,18 +398,27 @@ fn check_imports(sim: &Simulator, info: &ModuleInfo, report: &mut CheckReport) {
                     import.kind
                 ),
             ),
-            Provider::HostAbi => {
-                let abi = abi_function(&import.name).map(|f| f.func_type());
+            Provider::HostAbi | Provider::NotSimulated => {
+                let ty = declared.map(|f| f.func_type());
                 let found = import.func.as_ref().map(signature);
-                let expected = abi.map(|t| crate::instance::signature(t.params(), t.results()));
+                let expected = ty.map(|t| crate::instance::signature(t.params(), t.results()));
                 if found != expected {
                     report.push(
                         Level::Error,
                         "import-signature",
                         format!(
-                            "{what} has signature {}; host ABI v{HOST_ABI_VERSION} provides {}",
+                            "{what} has signature {}; {abi_name} provides {}",
                             found.unwrap_or_default(),
                             expected.unwrap_or_default()
+                        ),
+                    );
+                } else if provider == Provider::NotSimulated {
+                    report.push(
+                        Level::Warn,
+                        "not-simulated",
+                        format!(
+                            "{what} is not simulated ({}): a call that reaches it ends with `not-simulated`",
+                            declared.map_or("", |f| f.summary)
                         ),
                     );
                 }
@@ -396,7 +432,7 @@ fn check_imports(sim: &Simulator, info: &ModuleInfo, report: &mut CheckReport) {
                 report.push(
                     level,
                     "unknown-import",
-                    format!("{what} is not in host ABI v{HOST_ABI_VERSION}: {effect}"),
+                    format!("{what} is not in {abi_name}: {effect}"),
                 );
             }
         }
@@ -476,6 +512,135 @@ fn check_exports(info: &ModuleInfo, report: &mut CheckReport) {
             Level::Warn,
             "missing-alloc",
             format!("exports take (ptr, len) input but there is no `{ALLOC_EXPORT}` to place it"),
+        );
+    }
+}
+
+/// A function export's signature, if `export` is a function.
+fn func_sig(info: &ModuleInfo, export: &instrument::ExportInfo) -> Option<String> {
+    (export.kind == ExternalKind::Func)
+        .then(|| info.func_type(export.index))
+        .flatten()
+        .map(signature)
+}
+
+/// Lists exports with `callable` decided by `entry`, and flags reserved names.
+fn summarise_exports(info: &ModuleInfo, report: &mut CheckReport, entry: impl Fn(&str, Option<&str>) -> bool) {
+    for export in &info.exports {
+        if export.name.starts_with(RESERVED_PREFIX) {
+            report.push(
+                Level::Error,
+                "reserved-export",
+                format!("`{}` uses the reserved prefix `{RESERVED_PREFIX}`", export.name),
+            );
+        }
+        let sig = func_sig(info, export);
+        report.exports.push(ExportSummary {
+            name: export.name.clone(),
+            kind: kind_name(export.kind),
+            callable: entry(&export.name, sig.as_deref()),
+            signature: sig,
+        });
+    }
+}
+
+/// Requires export `name` with signature `expected`.
+fn require_export(info: &ModuleInfo, report: &mut CheckReport, name: &str, expected: &[&str], code: &'static str) {
+    match info.exports.iter().find(|e| e.name == name) {
+        None => report.push(Level::Error, code, format!("no `{name}` export: the chain cannot call the contract")),
+        Some(export) => {
+            let sig = func_sig(info, export).unwrap_or_else(|| kind_name(export.kind).to_owned());
+            if !expected.contains(&sig.as_str()) {
+                report.push(
+                    Level::Error,
+                    code,
+                    format!("`{name}` must be {}, found {sig}", expected.join(" or ")),
+                );
+            }
+        }
+    }
+}
+
+/// Stylus: the entry point, and the activation rules that concern memory
+/// (initial pages within the page limit; `pay_for_memory_grow` imported
+/// where memory can grow).
+fn check_stylus(info: &ModuleInfo, report: &mut CheckReport) {
+    const ENTRY_SIG: &str = "(i32) -> (i32)";
+    summarise_exports(info, report, |name, sig| {
+        name == stylus::ENTRY_EXPORT && sig == Some(ENTRY_SIG)
+    });
+    require_export(info, report, stylus::ENTRY_EXPORT, &[ENTRY_SIG], "stylus-entrypoint");
+    if let Some(memory) = info.memories.first()
+        && memory.initial > u64::from(stylus::PAGE_LIMIT)
+    {
+        report.push(
+            Level::Error,
+            "stylus-page-limit",
+            format!(
+                "initial memory of {} pages exceeds Stylus's page limit of {}: activation fails",
+                memory.initial,
+                stylus::PAGE_LIMIT
+            ),
+        );
+    }
+    let pays = info
+        .imports
+        .iter()
+        .any(|i| i.module == stylus::MODULE && i.name == "pay_for_memory_grow");
+    if report.operators.memory_grow > 0 && !pays {
+        report.push(
+            Level::Error,
+            "stylus-pay-for-memory-grow",
+            format!(
+                "{} `memory.grow` sites but no `{}.pay_for_memory_grow` import: Stylus activation requires it where memory can grow",
+                report.operators.memory_grow,
+                stylus::MODULE
+            ),
+        );
+    }
+}
+
+/// CosmWasm 2.x: `interface_version_8`, `allocate`/`deallocate`, and the
+/// entry points' signatures.
+fn check_cosmwasm(info: &ModuleInfo, report: &mut CheckReport) {
+    let entry_sig = |name: &str| -> &'static [&'static str] {
+        if cosmwasm::ENTRY_POINTS_WITH_INFO.contains(&name) {
+            &["(i32, i32, i32) -> (i32)"]
+        } else if name == "migrate" {
+            &["(i32, i32) -> (i32)", "(i32, i32, i32) -> (i32)"]
+        } else {
+            &["(i32, i32) -> (i32)"]
+        }
+    };
+    summarise_exports(info, report, |name, sig| {
+        cosmwasm::ENTRY_POINTS.contains(&name) && sig.is_some_and(|s| entry_sig(name).contains(&s))
+    });
+    let versions: Vec<&str> = info
+        .exports
+        .iter()
+        .filter_map(|e| e.name.strip_prefix("interface_version_"))
+        .collect();
+    match versions.as_slice() {
+        ["8"] => {}
+        [] => report.push(Level::Error, "cosmwasm-interface", format!("no `{}` export", cosmwasm::INTERFACE_EXPORT)),
+        other => report.push(
+            Level::Error,
+            "cosmwasm-interface",
+            format!("interface version {} is not CosmWasm 2.x's 8", other.join(", ")),
+        ),
+    }
+    require_export(info, report, cosmwasm::ALLOCATE_EXPORT, &["(i32) -> (i32)"], "cosmwasm-allocate");
+    require_export(info, report, cosmwasm::DEALLOCATE_EXPORT, &["(i32) -> ()"], "cosmwasm-allocate");
+    for export in &info.exports {
+        if cosmwasm::ENTRY_POINTS.contains(&export.name.as_str()) {
+            require_export(info, report, &export.name, entry_sig(&export.name), "cosmwasm-entry-point");
+        }
+    }
+    if !info.exports.iter().any(|e| cosmwasm::ENTRY_POINTS.contains(&e.name.as_str())) {
+        report.push(
+            Level::Warn,
+            "cosmwasm-entry-point",
+            format!("no entry point ({})", cosmwasm::ENTRY_POINTS.join(", ")),
         );
     }
 }

@@ -8,7 +8,7 @@ use wasmi::{Linker, Module, Store};
 
 use crate::engine::Simulator;
 use crate::error::{Result, SimError};
-use crate::host::{CallState, HostState};
+use crate::host::{Abi, CallState, HostState};
 use crate::instance::Instance;
 use crate::instrument::{self, MEMORY_EXPORT, ModuleInfo};
 use crate::limits::Limit;
@@ -29,6 +29,8 @@ pub(crate) struct ContractInner {
     pub info: ModuleInfo,
     pub code_hash: Digest,
     pub size: usize,
+    pub abi: Abi,
+    pub abi_reason: String,
 }
 
 impl std::fmt::Debug for Contract {
@@ -79,7 +81,11 @@ impl Contract {
                 value: Some(memory.initial),
             });
         }
-        let linker = crate::host::linker(&sim.engine, &sim.config, &info)?;
+        let (abi, abi_reason) = match sim.config.abi {
+            Some(abi) => (abi, "set explicitly".to_owned()),
+            None => Abi::detect(&info),
+        };
+        let linker = crate::host::linker(&sim.engine, &sim.config, &info, abi)?;
         let rewritten = instrument::rewrite(wasm, &info)?;
         let module = Module::new(&sim.engine, &rewritten)
             .map_err(|e| SimError::Instrument(e.to_string()))?;
@@ -91,6 +97,8 @@ impl Contract {
                 info,
                 code_hash: Digest::of(wasm),
                 size: wasm.len(),
+                abi,
+                abi_reason,
             }),
         })
     }
@@ -98,6 +106,30 @@ impl Contract {
     /// SHA-256 of the original module bytes (snapshots record it).
     pub fn code_hash(&self) -> Digest {
         self.inner.code_hash
+    }
+
+    /// The host ABI the contract runs under: set on the simulator, or
+    /// detected from its imports and exports.
+    ///
+    /// ```
+    /// use capheap_sim::{Abi, Contract};
+    ///
+    /// let stylus = wat::parse_str(
+    ///     r#"(module (memory (export "memory") 1)
+    ///          (func (export "user_entrypoint") (param i32) (result i32) (i32.const 0)))"#,
+    /// )?;
+    /// let contract = Contract::from_bytes(&stylus)?;
+    /// assert_eq!(contract.abi(), Abi::Stylus);
+    /// assert_eq!(contract.abi_reason(), "exports `user_entrypoint`");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn abi(&self) -> Abi {
+        self.inner.abi
+    }
+
+    /// Why [`abi`](Self::abi) is what it is (`exports \`user_entrypoint\``, ...).
+    pub fn abi_reason(&self) -> &str {
+        &self.inner.abi_reason
     }
 
     /// Size of the original module in bytes.

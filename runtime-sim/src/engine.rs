@@ -11,7 +11,9 @@ use wasmi::{CompilationMode, Config, Engine, Val, ValType};
 use crate::check::CheckReport;
 use crate::contract::Contract;
 use crate::error::{Result, SimError};
-use crate::host::{HOST_MODULE, HostContext, HostCosts, HostFnError, HostFuncDef, abi_function};
+use crate::host::cosmwasm::CosmWasmEnv;
+use crate::host::stylus::StylusEnv;
+use crate::host::{Abi, HostContext, HostCosts, HostFnError, HostFuncDef};
 use crate::instrument::RESERVED_MODULE;
 use crate::limits::{Limit, Limits, MIN_STACK_HEIGHT, PageCapPolicy, WASM32_MAX_PAGES};
 
@@ -40,6 +42,9 @@ pub(crate) struct SimConfig {
     pub memory_roots: bool,
     pub read_stats: bool,
     pub floats: bool,
+    pub abi: Option<Abi>,
+    pub stylus: StylusEnv,
+    pub cosmwasm: CosmWasmEnv,
 }
 
 /// A configured simulator: wasmi engine, page pricing, caps, host functions.
@@ -145,6 +150,21 @@ impl Simulator {
         self.config.host_costs
     }
 
+    /// The ABI set with [`SimulatorBuilder::abi`] (`None`: detected per module).
+    pub fn abi(&self) -> Option<Abi> {
+        self.config.abi
+    }
+
+    /// The Stylus chain environment.
+    pub fn stylus_env(&self) -> &StylusEnv {
+        &self.config.stylus
+    }
+
+    /// The CosmWasm chain environment.
+    pub fn cosmwasm_env(&self) -> &CosmWasmEnv {
+        &self.config.cosmwasm
+    }
+
     /// The unknown-import policy.
     pub fn unknown_imports(&self) -> UnknownImports {
         self.config.unknown_imports
@@ -208,6 +228,9 @@ pub struct SimulatorBuilder {
     memory_roots: bool,
     read_stats: bool,
     floats: bool,
+    abi: Option<Abi>,
+    stylus: StylusEnv,
+    cosmwasm: CosmWasmEnv,
 }
 
 impl Default for SimulatorBuilder {
@@ -222,6 +245,9 @@ impl Default for SimulatorBuilder {
             memory_roots: true,
             read_stats: true,
             floats: true,
+            abi: None,
+            stylus: StylusEnv::default(),
+            cosmwasm: CosmWasmEnv::default(),
         }
     }
 }
@@ -370,6 +396,48 @@ impl SimulatorBuilder {
         self
     }
 
+    /// The host ABI of every contract this simulator loads (default: detected
+    /// per module from its imports and exports).
+    pub fn abi(mut self, abi: Abi) -> Self {
+        self.abi = Some(abi);
+        self
+    }
+
+    /// The chain's defaults for `abi`: for Stylus, the Stylus page pricing
+    /// ([`PagePricing::STYLUS`]) and its 128-page limit; capheap's ABI and
+    /// CosmWasm keep the builder's settings (CosmWasm does not price pages).
+    /// Call it before the settings it should not override.
+    ///
+    /// ```
+    /// use capheap::meter::PagePricing;
+    /// use capheap_sim::{Abi, Simulator};
+    ///
+    /// let sim = Simulator::builder().chain_defaults(Abi::Stylus).build()?;
+    /// assert_eq!(sim.pricing(), PagePricing::STYLUS);
+    /// assert_eq!(sim.limits().max_pages, 128);
+    /// # Ok::<(), capheap_sim::SimError>(())
+    /// ```
+    pub fn chain_defaults(mut self, abi: Abi) -> Self {
+        if abi == Abi::Stylus {
+            self.pricing = PagePricing::STYLUS;
+            self.limits.max_pages = crate::host::stylus::PAGE_LIMIT;
+        }
+        self
+    }
+
+    /// The Stylus chain environment (block, transaction, balances).
+    pub fn stylus_env(mut self, env: StylusEnv) -> Self {
+        self.stylus = env;
+        self
+    }
+
+    /// The CosmWasm chain environment (chain id, bech32 prefix, block, bank
+    /// balances, smart queries).
+    pub fn cosmwasm_env(mut self, env: CosmWasmEnv) -> Self {
+        self.cosmwasm = env;
+        self
+    }
+
     /// Checks the configuration and builds the simulator.
     pub fn build(self) -> Result<Simulator> {
         let limits = &self.limits;
@@ -401,7 +469,9 @@ impl SimulatorBuilder {
                     name: def.name.clone(),
                 });
             }
-            let shadows_abi = def.module == HOST_MODULE && abi_function(&def.name).is_some();
+            let shadows_abi = Abi::ALL
+                .iter()
+                .any(|abi| abi.import(&def.module, &def.name).is_some());
             let twice = self.host_funcs[..i]
                 .iter()
                 .any(|d| d.module == def.module && d.name == def.name);
@@ -430,6 +500,9 @@ impl SimulatorBuilder {
             memory_roots: self.memory_roots,
             read_stats: self.read_stats,
             floats: self.floats,
+            abi: self.abi,
+            stylus: self.stylus,
+            cosmwasm: self.cosmwasm,
         }
     }
 }

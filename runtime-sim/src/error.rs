@@ -200,6 +200,61 @@ pub enum SimError {
         /// Memory size in bytes.
         memory_len: usize,
     },
+    /// The contract called a host function the simulator does not model
+    /// (calls to other contracts, contract creation, BLS12-381, unsupported
+    /// chain queries): the call ends here rather than returning a made-up
+    /// answer.
+    #[error("not simulated: {function}")]
+    NotSimulated {
+        /// `module.name` of the host function (and what was asked of it).
+        function: String,
+    },
+    /// A CosmWasm Region pointer or Region the contract passed is invalid
+    /// (null, outside memory, offset 0, length over capacity, too long for
+    /// the import).
+    #[error("host function `{function}`: bad Region at {ptr:#x}: {reason}")]
+    BadRegion {
+        /// `module.name` of the host function, or the entry point.
+        function: String,
+        /// The Region pointer.
+        ptr: u32,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A CosmWasm entry point returned `{"error": ...}`: the contract
+    /// refused the message. State changes are rolled back.
+    #[error("`{export}` returned an error: {message}")]
+    ContractError {
+        /// The entry point.
+        export: String,
+        /// The contract's error message.
+        message: String,
+    },
+    /// A CosmWasm entry point returned something that is not a
+    /// `ContractResult`.
+    #[error("`{export}` returned an invalid ContractResult: {reason}")]
+    InvalidContractResult {
+        /// The entry point.
+        export: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A Stylus call reverted (`user_entrypoint` returned 1). State changes
+    /// are rolled back.
+    #[error("reverted{}", if .data.is_empty() { String::new() } else { format!(" with 0x{}", crate::hex::encode(.data)) })]
+    Reverted {
+        /// The revert data (`write_result`), e.g. an ABI-encoded Solidity error.
+        data: Vec<u8>,
+    },
+    /// A chain-specific input does not fit the call (calldata that does not
+    /// match its signature, a message that is not JSON, a bad address).
+    #[error("bad call input ({field}): {message}")]
+    BadCallInput {
+        /// The field at fault (`args`, `sig`, `msg`, `sender`, ...).
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A snapshot could not be read, written or restored.
     #[error(transparent)]
     Snapshot(#[from] SnapshotError),
@@ -235,6 +290,12 @@ impl SimError {
             SimError::InputAllocFailed { .. } => "input-alloc-failed",
             SimError::InputTooLarge { .. } => "input-too-large",
             SimError::RegionOutOfBounds { .. } => "region-out-of-bounds",
+            SimError::NotSimulated { .. } => "not-simulated",
+            SimError::BadRegion { .. } => "bad-region",
+            SimError::ContractError { .. } => "contract-error",
+            SimError::InvalidContractResult { .. } => "invalid-contract-result",
+            SimError::Reverted { .. } => "reverted",
+            SimError::BadCallInput { .. } => "bad-call-input",
             SimError::Snapshot(_) => "snapshot",
         }
     }

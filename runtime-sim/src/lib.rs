@@ -47,6 +47,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod calldata;
 pub mod check;
 mod contract;
 mod engine;
@@ -67,6 +68,7 @@ pub mod scenario_file;
 pub mod snapshot;
 pub mod stats;
 mod storage;
+mod swap;
 
 pub use capheap::meter::{GrowthRequest, PagePricing};
 pub use capheap::stats::Stats;
@@ -74,14 +76,21 @@ pub use check::{CheckReport, Finding, Level};
 pub use contract::Contract;
 pub use engine::{Simulator, SimulatorBuilder, UnknownImports, pricing_label};
 pub use error::{Result, SimError};
+pub use host::cosmwasm::{Coin, CosmWasmEnv};
+pub use host::stylus::StylusEnv;
 pub use host::{
-    ALLOC_EXPORT, HOST_ABI, HOST_ABI_VERSION, HOST_MODULE, HostContext, HostCosts, HostFnError,
+    ALLOC_EXPORT, Abi, CallEnv, HOST_ABI, HOST_ABI_VERSION, HOST_MODULE, HostContext, HostCosts,
+    HostFnError,
 };
 pub use instance::Instance;
 pub use limits::{DEFAULT_FUEL_LIMIT, Limit, Limits, PAGE_SIZE, PageCapPolicy};
 pub use memroot::{Digest, MemoryRoot};
-pub use outcome::{CallOutcome, FuelBreakdown, GrowthEvent, GrowthResult};
-pub use pipeline::{BuildError, BuildOptions, BuiltContract, Toolchain, build_contract};
+pub use outcome::{
+    CallOutcome, ChainOutcome, CosmResponse, EvmLog, FuelBreakdown, GrowthEvent, GrowthResult,
+};
+pub use pipeline::{
+    Allocator, BuildError, BuildOptions, BuiltContract, Toolchain, build_contract,
+};
 pub use replay::{Divergence, ReplayOptions, ReplayReport, SnapshotPoint, replay};
 pub use scenario::{CallRecord, Isolation, Scenario, ScenarioCall, ScenarioRun};
 pub use snapshot::{Snapshot, SnapshotError};

@@ -1,7 +1,9 @@
 //! What one call did: output, fuel breakdown, pages, roots, logs, stats.
 
 use capheap::stats::Stats;
+use alloy_primitives::B256;
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::error::{Result, SimError};
 use crate::memroot::Digest;
@@ -39,6 +41,12 @@ pub enum GrowthResult {
     OutOfFuel,
     /// The host could not allocate the memory: returned -1, price refunded.
     HostRefused,
+    /// Not a growth: the chain's charge, on entry, for the module's initial
+    /// pages (Stylus prices them as if grown from 0 at the start of each call).
+    EntryCharge,
+    /// Not a growth: pages paid for explicitly (Stylus's
+    /// `pay_for_memory_grow` with a non-zero count).
+    Paid,
 }
 
 /// One `memory.grow` executed by the contract (growth by 0 pages is a size
@@ -96,6 +104,9 @@ pub struct CallOutcome {
     /// `capheap_stats` (and the simulator reads them).
     #[serde(serialize_with = "crate::stats::serialize_opt")]
     pub stats: Option<Stats>,
+    /// What the chain ABI adds: Stylus status and EVM logs, or CosmWasm's
+    /// decoded `Response` (`None` under capheap's ABI).
+    pub chain: Option<ChainOutcome>,
     /// Why the call failed, if it did.
     pub error: Option<SimError>,
 }
@@ -122,4 +133,47 @@ impl CallOutcome {
             .map(|g| u64::from(g.delta_pages))
             .sum()
     }
+}
+
+/// One EVM log a Stylus call emitted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EvmLog {
+    /// Topics (at most 4), the first usually the event signature's hash.
+    pub topics: Vec<B256>,
+    /// The non-indexed data.
+    #[serde(with = "crate::hex::serde_bytes")]
+    pub data: Vec<u8>,
+}
+
+/// What a CosmWasm entry point returned, decoded from its `ContractResult`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CosmResponse {
+    /// `Response.data` (or a query's result), base64-decoded.
+    #[serde(with = "crate::hex::serde_bytes")]
+    pub data: Vec<u8>,
+    /// `Response.attributes` as `(key, value)`.
+    pub attributes: Vec<(String, String)>,
+    /// `Response.events`: type and attributes.
+    pub events: Vec<(String, Vec<(String, String)>)>,
+    /// `Response.messages` (sub-messages), as the contract wrote them.
+    pub messages: Vec<Value>,
+}
+
+/// What a chain ABI reports about a call, beyond output and fuel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "abi", rename_all = "lowercase")]
+pub enum ChainOutcome {
+    /// A Stylus call.
+    Stylus {
+        /// `user_entrypoint`'s status: 0 success, 1 revert.
+        status: i32,
+        /// EVM logs emitted (kept only when the call succeeded).
+        logs: Vec<EvmLog>,
+    },
+    /// A CosmWasm call.
+    #[serde(rename = "cosmwasm")]
+    CosmWasm {
+        /// The decoded `Response` (or query result).
+        response: CosmResponse,
+    },
 }

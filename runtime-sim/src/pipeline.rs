@@ -66,6 +66,16 @@ pub enum BuildError {
     /// cargo succeeded but produced no `.wasm` for the contract.
     #[error("cargo built {} but produced no .wasm: is it a `crate-type = [\"cdylib\"]` library?", .0.display())]
     NoArtifact(PathBuf),
+    /// The allocator swap cannot be set up.
+    #[error("cannot build {} with the {allocator} allocator: {reason}", .dir.display())]
+    AllocatorSwap {
+        /// The contract directory.
+        dir: PathBuf,
+        /// The allocator asked for.
+        allocator: Allocator,
+        /// Why.
+        reason: String,
+    },
     /// Reading a file failed.
     #[error("{}: {source}", .path.display())]
     Io {
@@ -131,6 +141,80 @@ pub struct BuildOptions {
     pub features: Vec<String>,
     /// Build without the crate's default features (`--no-default-features`).
     pub no_default_features: bool,
+    /// Build through a generated wrapper crate that sets the global
+    /// allocator (see [`Allocator`]); `None` builds the crate as it is.
+    pub allocator: Option<Allocator>,
+    /// The capheap SDK the [`Allocator::Capheap`] wrapper links (default:
+    /// the `sdk/` next to this crate's source, [`default_capheap_path`]).
+    pub capheap_path: Option<PathBuf>,
+}
+
+/// Which global allocator a contract is built with, through a wrapper crate
+/// generated next to the build (`<target>/capheap-swap/<crate>-<allocator>/`)
+/// so that the contract's own files are never edited.
+///
+/// The wrapper is a `cdylib` that depends on the contract crate (which must
+/// therefore also be an `rlib`: `crate-type = ["cdylib", "rlib"]`) and pins
+/// every dependency version with a copy of the contract workspace's
+/// `Cargo.lock`. Both allocators build through the same wrapper, so the two
+/// wasm files differ only in their allocator.
+///
+/// - [`Allocator::Default`]: the allocator the contract ships with (Rust's
+///   dlmalloc for CosmWasm; stylus-sdk's `mini-alloc` for Stylus).
+/// - [`Allocator::Capheap`]: `capheap::Heap` as `#[global_allocator]`. When
+///   the contract's dependency graph holds stylus-sdk's `mini-alloc` (whose
+///   `#[global_allocator]` stylus-sdk turns on by default, and which crates
+///   such as openzeppelin-stylus turn back on), the wrapper instead
+///   `[patch]`es `mini-alloc` with a generated crate of the same name whose
+///   `MiniAlloc` is a capheap heap: stylus-sdk's own global allocator then
+///   is capheap.
+///
+/// Entry points: cosmwasm-std's `#[entry_point]` only emits its exports when
+/// cargo builds the crate as the primary package (`CARGO_PRIMARY_PACKAGE`);
+/// wrapper builds set that variable so that the contract crate, now a
+/// dependency, still exports them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Allocator {
+    /// The allocator the contract ships with.
+    Default,
+    /// capheap's `Heap`.
+    Capheap,
+}
+
+impl Allocator {
+    /// `default` or `capheap`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Allocator::Default => "default",
+            Allocator::Capheap => "capheap",
+        }
+    }
+}
+
+impl std::str::FromStr for Allocator {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "default" => Ok(Allocator::Default),
+            "capheap" => Ok(Allocator::Capheap),
+            other => Err(format!("unknown allocator `{other}` (expected default or capheap)")),
+        }
+    }
+}
+
+impl fmt::Display for Allocator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The capheap SDK this simulator was built from, if its source is still
+/// there (`<capheap-sim source>/../sdk`).
+pub fn default_capheap_path() -> Option<PathBuf> {
+    let sdk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdk");
+    sdk.join("Cargo.toml").is_file().then(|| sdk.canonicalize().unwrap_or(sdk))
 }
 
 impl Default for BuildOptions {
@@ -149,6 +233,8 @@ impl Default for BuildOptions {
             verbose: false,
             features: Vec::new(),
             no_default_features: false,
+            allocator: None,
+            capheap_path: None,
         }
     }
 }
@@ -236,7 +322,7 @@ pub fn detect_toolchain(opts: &BuildOptions) -> Result<Toolchain, BuildError> {
 /// The flags every contract build gets, `\x1f`-separated for
 /// `CARGO_ENCODED_RUSTFLAGS`: source paths are remapped so the wasm does not
 /// depend on where the checkout or the cargo home lives.
-fn encoded_rustflags(workspace_root: &Path) -> OsString {
+fn encoded_rustflags(workspace_root: &Path, extra: &[(PathBuf, &str)]) -> OsString {
     let mut flags: Vec<OsString> = Vec::new();
     let mut remap = |from: &Path, to: &str| {
         let mut flag = OsString::from("--remap-path-prefix=");
@@ -249,6 +335,9 @@ fn encoded_rustflags(workspace_root: &Path) -> OsString {
         remap(&home, "/cargo");
     }
     remap(workspace_root, "/contract");
+    for (from, to) in extra {
+        remap(from, to);
+    }
     let mut out = OsString::new();
     for (i, f) in flags.iter().enumerate() {
         if i > 0 {
@@ -315,7 +404,8 @@ struct ArtifactTarget {
     name: String,
 }
 
-/// Builds the contract crate in `dir` to wasm32 and returns its bytes.
+/// Builds the contract crate in `dir` to wasm32 and returns its bytes; with
+/// [`BuildOptions::allocator`], through the allocator-swap wrapper.
 pub fn build_contract(dir: &Path, opts: &BuildOptions) -> Result<BuiltContract, BuildError> {
     let manifest = dir.join("Cargo.toml");
     if !manifest.is_file() {
@@ -331,7 +421,40 @@ pub fn build_contract(dir: &Path, opts: &BuildOptions) -> Result<BuiltContract, 
         .target_dir
         .clone()
         .unwrap_or_else(|| root.join("target").join("capheap-wasm"));
+    let Some(allocator) = opts.allocator else {
+        return cargo_build(dir, &manifest, &root, &target_dir, &[], opts, toolchain, false);
+    };
+    let swap = crate::swap::prepare(dir, &manifest, &root, &target_dir, allocator, opts)?;
+    let mut built = cargo_build(
+        dir,
+        &swap.manifest,
+        &root,
+        &target_dir.join(format!("swap-{allocator}")),
+        &swap.remaps,
+        &BuildOptions {
+            features: Vec::new(),
+            no_default_features: false,
+            ..opts.clone()
+        },
+        toolchain,
+        true,
+    )?;
+    built.name = swap.contract_name;
+    Ok(built)
+}
 
+/// Runs `cargo build` for `manifest` and reads the artifact.
+#[allow(clippy::too_many_arguments)]
+fn cargo_build(
+    dir: &Path,
+    manifest: &Path,
+    root: &Path,
+    target_dir: &Path,
+    remaps: &[(PathBuf, &str)],
+    opts: &BuildOptions,
+    toolchain: Toolchain,
+    primary_everywhere: bool,
+) -> Result<BuiltContract, BuildError> {
     let mut cmd = Command::new(&opts.cargo);
     cmd.args(["build", "--release", "--target", WASM_TARGET])
         .args(["--message-format", "json-render-diagnostics"])
@@ -363,13 +486,18 @@ pub fn build_contract(dir: &Path, opts: &BuildOptions) -> Result<BuiltContract, 
         cmd.env_remove(var);
     }
     cmd.env("RUSTC", toolchain.rustc())
-        .env("CARGO_ENCODED_RUSTFLAGS", encoded_rustflags(&root))
+        .env("CARGO_ENCODED_RUSTFLAGS", encoded_rustflags(root, remaps))
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "z")
         .env("CARGO_PROFILE_RELEASE_LTO", "true")
         .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1")
         .env("CARGO_PROFILE_RELEASE_PANIC", "abort")
         .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
         .env("CARGO_PROFILE_RELEASE_INCREMENTAL", "false");
+    if primary_everywhere {
+        // cosmwasm-std's `#[entry_point]` emits exports only for the primary
+        // package; in a wrapper build the contract is a dependency.
+        cmd.env("CARGO_PRIMARY_PACKAGE", "1");
+    }
     if let Toolchain::BuildStd { .. } = toolchain {
         cmd.env("RUSTC_BOOTSTRAP", "1")
             .arg("-Zbuild-std=core,alloc");
@@ -391,7 +519,7 @@ pub fn build_contract(dir: &Path, opts: &BuildOptions) -> Result<BuiltContract, 
     let (name, wasm_path) = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|line| serde_json::from_str::<ArtifactMessage>(line).ok())
-        .filter(|m| m.reason == "compiler-artifact" && m.manifest_path == manifest)
+        .filter(|m| m.reason == "compiler-artifact" && m.manifest_path == *manifest)
         .find_map(|m| {
             let wasm = m
                 .filenames

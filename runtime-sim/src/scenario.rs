@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::Contract;
 use crate::error::Result;
+use crate::host::CallEnv;
 use crate::instance::Instance;
 use crate::outcome::CallOutcome;
 
@@ -33,6 +34,9 @@ pub struct ScenarioCall {
     /// How many times to make the call (default 1; 0 skips it).
     #[serde(default = "one")]
     pub repeat: u32,
+    /// Who makes the call and what it sends (chain ABIs).
+    #[serde(default, skip_serializing_if = "CallEnv::is_empty")]
+    pub env: CallEnv,
 }
 
 fn one() -> u32 {
@@ -46,12 +50,19 @@ impl ScenarioCall {
             export: export.into(),
             input: input.into(),
             repeat: 1,
+            env: CallEnv::default(),
         }
     }
 
     /// Makes the call `times` times.
     pub fn repeat(mut self, times: u32) -> Self {
         self.repeat = times;
+        self
+    }
+
+    /// Sets who makes the call and what it sends (chain ABIs).
+    pub fn env(mut self, env: CallEnv) -> Self {
+        self.env = env;
         self
     }
 }
@@ -168,6 +179,7 @@ pub(crate) fn execute_step(
     if isolation == Isolation::FreshPerCall && !fresh {
         instance.reset()?;
     }
+    instance.set_call_env(step.call.env.clone());
     let outcome = instance.execute(&step.call.export, &step.call.input);
     Ok(CallRecord {
         index: step.index,

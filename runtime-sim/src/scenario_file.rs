@@ -14,13 +14,41 @@
 //! export = "reverse"
 //! input = "capheap"               # UTF-8; or input_hex = "00ff", or input_file = "data.bin"
 //! repeat = 2                      # default 1
-//! expect = { output = "paehpac" } # optional: output, output_hex, error, max_fuel, pages_after, returned
+//! expect = { output = "paehpac" } # optional: output, output_hex, error, max_fuel, pages_after,
+//!                                 #   returned, returns
+//! ```
+//!
+//! Chain ABIs (see `docs/src/stylus.md` and `docs/src/cosmwasm.md`):
+//!
+//! ```toml
+//! abi = "stylus"                  # capheap | stylus | cosmwasm (default: detected)
+//! allocator = "capheap"           # build the crate through the allocator swap
+//! [stylus]                        # or [cosmwasm]: the chain environment
+//! block_number = 100
+//!
+//! [[call]]                        # Stylus: a Solidity signature and arguments
+//! sig = "transfer(address,uint256)"
+//! args = ["0x00000000000000000000000000000000000000b0", "100"]
+//! returns = "bool"                # decode the return data
+//! sender = "0x00000000000000000000000000000000000000a1"
+//! expect = { returns = ["true"] }
+//!
+//! [[call]]                        # CosmWasm: an entry point and its message in TOML
+//! export = "execute"
+//! msg = { transfer = { recipient = "cosmwasm1...", amount = "100" } }
+//! sender = "cosmwasm1..."
+//! funds = [{ denom = "ucosm", amount = "5" }]
 //! ```
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use capheap::PagePricing;
 use serde::Deserialize;
+
+use crate::host::Abi;
+use crate::host::cosmwasm::CosmWasmEnv;
+use crate::host::stylus::StylusEnv;
 
 /// Errors reading a scenario file.
 #[derive(Debug, thiserror::Error)]
@@ -61,8 +89,53 @@ struct RawScenario {
     pricing: Option<String>,
     fuel_per_call: Option<u64>,
     max_pages: Option<u32>,
+    abi: Option<String>,
+    allocator: Option<String>,
+    stylus: Option<RawStylusEnv>,
+    cosmwasm: Option<RawCosmWasmEnv>,
     #[serde(default)]
     call: Vec<RawCall>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStylusEnv {
+    contract_address: Option<String>,
+    sender: Option<String>,
+    tx_origin: Option<String>,
+    chain_id: Option<u64>,
+    block_number: Option<u64>,
+    block_timestamp: Option<u64>,
+    basefee: Option<String>,
+    coinbase: Option<String>,
+    gas_limit: Option<u64>,
+    gas_price: Option<String>,
+    ink_price: Option<u32>,
+    #[serde(default)]
+    balances: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCosmWasmEnv {
+    chain_id: Option<String>,
+    bech32_prefix: Option<String>,
+    contract_address: Option<String>,
+    sender: Option<String>,
+    block_height: Option<u64>,
+    block_time_nanos: Option<u64>,
+    #[serde(default)]
+    balances: BTreeMap<String, Vec<crate::Coin>>,
+    #[serde(default)]
+    smart_query: Vec<RawSmartQuery>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSmartQuery {
+    contract: String,
+    msg: toml::Value,
+    response: toml::Value,
 }
 
 fn default_replays() -> u32 {
@@ -72,8 +145,17 @@ fn default_replays() -> u32 {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCall {
-    export: String,
+    export: Option<String>,
     input: Option<String>,
+    sig: Option<String>,
+    #[serde(default)]
+    args: Vec<toml::Value>,
+    returns: Option<String>,
+    msg: Option<toml::Value>,
+    sender: Option<String>,
+    value: Option<toml::Value>,
+    #[serde(default)]
+    funds: Vec<crate::Coin>,
     input_hex: Option<String>,
     input_file: Option<PathBuf>,
     #[serde(default = "default_repeat")]
@@ -94,6 +176,7 @@ struct RawExpect {
     max_fuel: Option<u64>,
     pages_after: Option<u64>,
     returned: Option<i64>,
+    returns: Option<Vec<toml::Value>>,
 }
 
 /// Where the contract comes from.
@@ -119,6 +202,9 @@ pub struct Expectation {
     pub pages_after: Option<u64>,
     /// The export's raw return value.
     pub returned: Option<i64>,
+    /// The Stylus return data decoded with the call's `returns` types, one
+    /// text value per type.
+    pub returns: Option<Vec<String>>,
 }
 
 /// One call of a scenario, its input resolved to bytes.
@@ -130,6 +216,10 @@ pub struct CallSpec {
     pub input: Vec<u8>,
     /// How many times in a row.
     pub repeat: u32,
+    /// Who makes it and what it sends (chain ABIs).
+    pub env: crate::CallEnv,
+    /// Solidity types of the return data (`returns`), to decode it.
+    pub returns: Option<String>,
     /// What it must produce.
     pub expect: Expectation,
 }
@@ -143,8 +233,16 @@ pub struct ScenarioFile {
     pub contract: ContractSource,
     /// Fresh-instance replays for the determinism check.
     pub replays: u32,
-    /// Page pricing.
-    pub pricing: PagePricing,
+    /// Page pricing (`None`: the chain's default, else free).
+    pub pricing: Option<PagePricing>,
+    /// The host ABI (`None`: detected from the module).
+    pub abi: Option<Abi>,
+    /// Build the contract crate through the allocator swap with this allocator.
+    pub allocator: Option<crate::Allocator>,
+    /// The Stylus chain environment, if the file sets one.
+    pub stylus: Option<StylusEnv>,
+    /// The CosmWasm chain environment, if the file sets one.
+    pub cosmwasm: Option<CosmWasmEnv>,
     /// Fuel limit per call.
     pub fuel_per_call: Option<u64>,
     /// Simulator page cap.
@@ -219,6 +317,102 @@ pub fn parse_pricing(spec: &str) -> Result<PagePricing, String> {
     }
 }
 
+/// A TOML value as call text: strings as they are, numbers and booleans
+/// printed, arrays as `[a, b]`.
+fn toml_text(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Array(items) => {
+            format!("[{}]", items.iter().map(toml_text).collect::<Vec<_>>().join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+fn stylus_env(raw: RawStylusEnv) -> Result<StylusEnv, String> {
+    use crate::instance::{parse_address, parse_u256};
+    let e = |err: crate::SimError| format!("[stylus] {err}");
+    let mut env = StylusEnv::default();
+    let address = |field: &str, v: &Option<String>| v.as_deref().map(|t| parse_address(field, t)).transpose();
+    let uint = |field: &str, v: &Option<String>| v.as_deref().map(|t| parse_u256(field, t)).transpose();
+    if let Some(a) = address("contract_address", &raw.contract_address).map_err(e)? {
+        env.contract_address = a;
+    }
+    if let Some(a) = address("sender", &raw.sender).map_err(e)? {
+        env.default_sender = a;
+    }
+    env.tx_origin = address("tx_origin", &raw.tx_origin).map_err(e)?;
+    if let Some(a) = address("coinbase", &raw.coinbase).map_err(e)? {
+        env.coinbase = a;
+    }
+    if let Some(v) = uint("basefee", &raw.basefee).map_err(e)? {
+        env.basefee = v;
+    }
+    if let Some(v) = uint("gas_price", &raw.gas_price).map_err(e)? {
+        env.gas_price = v;
+    }
+    env.chain_id = raw.chain_id.unwrap_or(env.chain_id);
+    env.block_number = raw.block_number.unwrap_or(env.block_number);
+    env.block_timestamp = raw.block_timestamp.unwrap_or(env.block_timestamp);
+    env.gas_limit = raw.gas_limit.unwrap_or(env.gas_limit);
+    env.ink_price = raw.ink_price.unwrap_or(env.ink_price);
+    for (account, balance) in &raw.balances {
+        let account = parse_address("balances", account).map_err(e)?;
+        env.balances.insert(account, parse_u256("balances", balance).map_err(e)?);
+    }
+    Ok(env)
+}
+
+fn cosmwasm_env(raw: RawCosmWasmEnv) -> Result<CosmWasmEnv, String> {
+    let mut env = CosmWasmEnv::default();
+    if let Some(prefix) = raw.bech32_prefix {
+        env.bech32_prefix = prefix;
+    }
+    env.address("check").map_err(|e| format!("[cosmwasm] {e}"))?;
+    let valid = |field: &str, address: &str| {
+        env.validate(address)
+            .map_err(|why| format!("[cosmwasm] {field} `{address}`: {why}"))
+    };
+    if let Some(a) = &raw.contract_address {
+        valid("contract_address", a)?;
+    }
+    if let Some(a) = &raw.sender {
+        valid("sender", a)?;
+    }
+    for (address, coins) in &raw.balances {
+        valid("balances", address)?;
+        for coin in coins {
+            coin.amount.parse::<u128>().map_err(|_| {
+                format!("[cosmwasm] balances of `{address}`: amount `{}` is not a Uint128", coin.amount)
+            })?;
+        }
+    }
+    let json = |v: &toml::Value| {
+        serde_json::to_value(v).map_err(|e| format!("[cosmwasm] smart_query: {e}"))
+    };
+    let smart_queries = raw
+        .smart_query
+        .iter()
+        .map(|q| {
+            Ok(crate::host::cosmwasm::SmartQuery {
+                contract: q.contract.clone(),
+                msg: json(&q.msg)?,
+                response: json(&q.response)?,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(CosmWasmEnv {
+        chain_id: raw.chain_id.unwrap_or(env.chain_id.clone()),
+        contract_address: raw.contract_address,
+        default_sender: raw.sender,
+        block_height: raw.block_height.unwrap_or(env.block_height),
+        block_time_nanos: raw.block_time_nanos.unwrap_or(env.block_time_nanos),
+        balances: raw.balances,
+        smart_queries,
+        bech32_prefix: env.bech32_prefix,
+    })
+}
+
 impl ScenarioFile {
     /// The library [`Scenario`](crate::Scenario) these calls make.
     pub fn scenario(&self) -> crate::Scenario {
@@ -226,7 +420,9 @@ impl ScenarioFile {
             .iter()
             .fold(crate::Scenario::new(), |scenario, call| {
                 scenario.call(
-                    crate::ScenarioCall::new(&*call.export, call.input.clone()).repeat(call.repeat),
+                    crate::ScenarioCall::new(&*call.export, call.input.clone())
+                        .repeat(call.repeat)
+                        .env(call.env.clone()),
                 )
             })
     }
@@ -267,17 +463,56 @@ impl ScenarioFile {
             ));
         }
         let pricing = match &raw.pricing {
-            Some(spec) => parse_pricing(spec).map_err(invalid)?,
-            None => PagePricing::FREE,
+            Some(spec) => Some(parse_pricing(spec).map_err(invalid)?),
+            None => None,
         };
+        let abi = raw
+            .abi
+            .as_deref()
+            .map(str::parse::<Abi>)
+            .transpose()
+            .map_err(|e| invalid(format!("abi: {e}")))?;
+        let allocator = raw
+            .allocator
+            .as_deref()
+            .map(str::parse::<crate::Allocator>)
+            .transpose()
+            .map_err(|e| invalid(format!("allocator: {e}")))?;
+        let stylus = raw.stylus.map(stylus_env).transpose().map_err(invalid)?;
+        let cosmwasm = raw.cosmwasm.map(cosmwasm_env).transpose().map_err(invalid)?;
         let mut calls = Vec::with_capacity(raw.call.len());
         for (i, call) in raw.call.into_iter().enumerate() {
-            let which = format!("call {} (`{}`)", i + 1, call.export);
+            let export = match (&call.export, &call.sig) {
+                (Some(export), _) => export.clone(),
+                (None, Some(_)) => crate::host::stylus::ENTRY_EXPORT.to_owned(),
+                (None, None) => {
+                    return Err(invalid(format!("call {}: missing `export` (or `sig` for a Stylus call)", i + 1)));
+                }
+            };
+            let which = format!("call {} (`{export}`)", i + 1);
             if call.repeat == 0 {
                 return Err(invalid(format!("{which}: repeat must be at least 1")));
             }
+            let given = [call.input.is_some(), call.input_hex.is_some(), call.input_file.is_some(), call.sig.is_some(), call.msg.is_some()];
+            if given.iter().filter(|g| **g).count() > 1 {
+                return Err(invalid(format!(
+                    "{which}: give at most one of input, input_hex, input_file, sig, msg"
+                )));
+            }
+            if call.sig.is_none() && !call.args.is_empty() {
+                return Err(invalid(format!("{which}: `args` needs a `sig`")));
+            }
             let input = match (call.input, call.input_hex, call.input_file) {
-                (None, None, None) => Vec::new(),
+                (None, None, None) => match (&call.sig, &call.msg) {
+                    (Some(sig), _) => {
+                        let args: Vec<String> = call.args.iter().map(toml_text).collect();
+                        crate::calldata::encode_call(sig, &args)
+                            .map_err(|e| invalid(format!("{which}: {e}")))?
+                    }
+                    (None, Some(msg)) => serde_json::to_vec(msg)
+                        .map_err(|e| invalid(format!("{which}: msg: {e}")))?,
+                    (None, None) => Vec::new(),
+                },
                 (Some(text), None, None) => text.into_bytes(),
                 (None, Some(hex), None) => crate::hex::decode(&hex)
                     .map_err(|e| invalid(format!("{which}: input_hex {e}")))?,
@@ -314,19 +549,31 @@ impl ScenarioFile {
                             "{which}: expect.output and expect.error exclude each other"
                         )));
                     }
+                    if e.returns.is_some() && call.returns.is_none() {
+                        return Err(invalid(format!(
+                            "{which}: expect.returns needs the call's `returns` types"
+                        )));
+                    }
                     Expectation {
                         output,
                         error: e.error,
                         max_fuel: e.max_fuel,
                         pages_after: e.pages_after,
                         returned: e.returned,
+                        returns: e.returns.map(|v| v.iter().map(toml_text).collect()),
                     }
                 }
             };
             calls.push(CallSpec {
-                export: call.export,
+                export,
                 input,
                 repeat: call.repeat,
+                env: crate::CallEnv {
+                    sender: call.sender,
+                    value: call.value.as_ref().map(toml_text),
+                    funds: call.funds,
+                },
+                returns: call.returns,
                 expect,
             });
         }
@@ -340,6 +587,10 @@ impl ScenarioFile {
             contract,
             replays: raw.replays,
             pricing,
+            abi,
+            allocator,
+            stylus,
+            cosmwasm,
             fuel_per_call: raw.fuel_per_call,
             max_pages: raw.max_pages,
             calls,

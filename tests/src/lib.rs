@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use capheap_sim::{BuildOptions, BuiltContract, Contract, build_contract};
 
+pub mod real;
+
 /// The repository root.
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use capheap_sim::{BuildOptions, build_contract};
+use capheap_sim::{Allocator, BuildOptions, build_contract};
 use clap::Args;
 
 use super::CliResult;
@@ -19,6 +19,15 @@ pub struct BuildArgs {
     /// Show cargo's output.
     #[arg(long, short)]
     verbose: bool,
+    /// Build through a generated wrapper with this global allocator:
+    /// `default` (the one the contract ships) or `capheap`. The contract's
+    /// files are not edited; it must be an rlib too.
+    #[arg(long)]
+    allocator: Option<Allocator>,
+    /// The capheap SDK to link with `--allocator capheap` (default: the one
+    /// this capheap-sim was built from).
+    #[arg(long)]
+    capheap_path: Option<PathBuf>,
 }
 
 /// Builds and prints the .wasm path (stdout) and a summary (stderr).
@@ -26,6 +35,8 @@ pub fn run(args: BuildArgs) -> CliResult {
     let opts = BuildOptions {
         target_dir: args.target_dir,
         verbose: args.verbose,
+        allocator: args.allocator,
+        capheap_path: args.capheap_path,
         ..BuildOptions::default()
     };
     let progress = spinner(format!("building {}", args.dir.display()), args.verbose);
@@ -34,8 +45,11 @@ pub fn run(args: BuildArgs) -> CliResult {
     let built = built?;
     println!("{}", built.wasm_path.display());
     eprintln!(
-        "built {} ({} bytes) with {}",
+        "built {}{} ({} bytes) with {}",
         built.name,
+        args.allocator
+            .map(|a| format!(" on the {a} allocator"))
+            .unwrap_or_default(),
         built.wasm.len(),
         built.toolchain
     );

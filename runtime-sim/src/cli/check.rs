@@ -25,6 +25,7 @@ pub struct CheckArgs {
 
 fn print(path: &str, r: &CheckReport) {
     println!("== {path}");
+    println!("abi:       {} ({})", r.abi, r.abi_reason);
     println!("size:      {} bytes (cap {})", r.size, r.max_wasm_size);
     println!("code hash: {}", r.code_hash.to_hex());
     println!("functions: {}", r.functions);
@@ -65,7 +66,7 @@ fn print(path: &str, r: &CheckReport) {
             if e.callable {
                 ""
             } else {
-                " (not a call-convention-v0 entry point)"
+                " (not an entry point)"
             }
         );
     }
@@ -80,12 +81,15 @@ fn print(path: &str, r: &CheckReport) {
 /// Checks each module; exit 3 when a finding reaches `--deny`.
 pub fn run(args: CheckArgs) -> CliResult {
     super::existing(&args.wasm)?;
-    let simulator = args.sim.simulator(None)?;
     let mut reports = Vec::new();
     for path in &args.wasm {
         let wasm =
             std::fs::read(path).map_err(|e| Failure::Error(format!("{}: {e}", path.display())))?;
-        reports.push((super::display(path), simulator.check(&wasm)));
+        let (_, reason) = args.sim.abi(None, &wasm)?;
+        let simulator = args.sim.simulator(None, &wasm)?;
+        let mut report = simulator.check(&wasm);
+        report.abi_reason = reason;
+        reports.push((super::display(path), report));
     }
     if args.json {
         let json: Vec<serde_json::Value> = reports

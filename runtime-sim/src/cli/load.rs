@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use capheap_sim::scenario_file::{ContractSource, ScenarioFile};
-use capheap_sim::{BuildOptions, Contract, Simulator, build_contract};
+use capheap_sim::{Allocator, BuildOptions, Contract, Simulator, build_contract};
 
 use super::progress::spinner;
 use super::{Failure, SimArgs};
@@ -32,9 +32,9 @@ pub fn scenario(path: &Path, sim: &SimArgs, quiet: bool) -> Result<Loaded, Failu
                 wasm.display()
             ))
         })?,
-        ContractSource::Crate(dir) => build(dir, quiet)?,
+        ContractSource::Crate(dir) => build(dir, file.allocator, quiet)?,
     };
-    let simulator = sim.simulator(Some(&file))?;
+    let simulator = sim.simulator(Some(&file), &wasm)?;
     let contract = simulator.load(&wasm)?;
     Ok(Loaded {
         file,
@@ -44,10 +44,19 @@ pub fn scenario(path: &Path, sim: &SimArgs, quiet: bool) -> Result<Loaded, Failu
     })
 }
 
-/// Builds the contract crate in `dir`, with a spinner on a terminal.
-pub fn build(dir: &Path, quiet: bool) -> Result<Vec<u8>, Failure> {
-    let progress = spinner(format!("building {}", dir.display()), quiet);
-    let built = build_contract(dir, &BuildOptions::default());
+/// Builds the contract crate in `dir` (through the allocator swap when
+/// `allocator` is given), with a spinner on a terminal.
+pub fn build(dir: &Path, allocator: Option<Allocator>, quiet: bool) -> Result<Vec<u8>, Failure> {
+    let what = match allocator {
+        Some(a) => format!("building {} on the {a} allocator", dir.display()),
+        None => format!("building {}", dir.display()),
+    };
+    let progress = spinner(what, quiet);
+    let opts = BuildOptions {
+        allocator,
+        ..BuildOptions::default()
+    };
+    let built = build_contract(dir, &opts);
     progress.finish_and_clear();
     Ok(built?.wasm)
 }

@@ -88,6 +88,11 @@ pub fn existing(paths: &[PathBuf]) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Reads a `.wasm` file given on the command line.
+pub fn read_wasm(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path).map_err(|e| Failure::Error(format!("{}: {e}", path.display())))
+}
+
 /// Runs the command line; the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use capheap_sim::{CallOutcome, Snapshot};
+use capheap_sim::{CallOutcome, ChainOutcome, Snapshot};
 use clap::Args;
 
-use super::args::parse_input;
+use super::args::ChainCallArgs;
 use super::{CliResult, Failure, SimArgs};
 
 /// Arguments of `run`.
@@ -13,9 +13,9 @@ use super::{CliResult, Failure, SimArgs};
 pub struct RunArgs {
     /// The .wasm file.
     wasm: PathBuf,
-    /// The export to call.
+    /// The export to call (Stylus: `user_entrypoint`, the default).
     #[arg(long)]
-    call: String,
+    call: Option<String>,
     /// Call input: hex bytes (`0x` optional) or `@file`.
     #[arg(long, default_value = "")]
     input: String,
@@ -27,19 +27,26 @@ pub struct RunArgs {
     #[arg(long)]
     json: bool,
     #[command(flatten)]
+    chain: ChainCallArgs,
+    #[command(flatten)]
     sim: SimArgs,
 }
 
 /// Calls the export; prints the outcome.
 pub fn run(args: RunArgs) -> CliResult {
-    let input = parse_input(&args.input)?;
-    let simulator = args.sim.simulator(None)?;
-    let contract = simulator.load_file(&args.wasm)?;
+    let wasm = super::read_wasm(&args.wasm)?;
+    let (abi, reason) = args.sim.abi(None, &wasm)?;
+    let input = args.chain.input(abi, &args.input)?;
+    let simulator = args.sim.simulator(None, &wasm)?;
+    let contract = simulator.load(&wasm)?;
+    eprintln!("abi: {abi} ({reason})");
     let mut instance = match &args.state {
         Some(path) if path.exists() => contract.restore(&Snapshot::load(path)?)?,
         _ => contract.instantiate()?,
     };
-    let outcome = instance.execute(&args.call, &input);
+    instance.set_call_env(args.chain.env());
+    let export = args.chain.export(abi, args.call.as_deref())?;
+    let outcome = instance.execute(&export, &input);
     if let (Some(path), None) = (&args.state, &outcome.error) {
         instance.snapshot()?.save(path)?;
     }
@@ -54,6 +61,10 @@ pub fn run(args: RunArgs) -> CliResult {
         return Err(Failure::Error(e.to_string()));
     }
     print_outcome(&outcome);
+    if let Some(types) = &args.chain.returns {
+        let values = capheap_sim::calldata::decode_returns(types, &outcome.output)?;
+        println!("returns:  {}", values.join(", "));
+    }
     Ok(())
 }
 
@@ -100,6 +111,32 @@ fn print_outcome(o: &CallOutcome) {
     println!("storage:  {}", o.storage_root.to_hex());
     for line in &o.logs {
         println!("log:      {line}");
+    }
+    match &o.chain {
+        Some(ChainOutcome::Stylus { status, logs }) => {
+            println!("status:   {status}");
+            for log in logs {
+                let topics: Vec<String> = log.topics.iter().map(|t| t.to_string()).collect();
+                println!(
+                    "evm log:  topics [{}] data 0x{}",
+                    topics.join(", "),
+                    capheap_sim::hex::encode(&log.data)
+                );
+            }
+        }
+        Some(ChainOutcome::CosmWasm { response }) => {
+            for (key, value) in &response.attributes {
+                println!("attr:     {key} = {value}");
+            }
+            for (ty, attributes) in &response.events {
+                let attrs: Vec<String> = attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                println!("event:    {ty} {}", attrs.join(" "));
+            }
+            for message in &response.messages {
+                println!("submsg:   {message}");
+            }
+        }
+        None => {}
     }
     if let Some(s) = &o.stats {
         println!(

@@ -1,12 +1,24 @@
-//! The host side: the `capheap` host ABI, the growth hook, custom host
+//! The host side: one module per chain ABI, the growth hook, custom host
 //! functions and the per-instance state they share.
 //!
-//! See `docs/src/host-abi.md` for the contract-facing description.
+//! - [`capheap`]: capheap's own host ABI (module `capheap`, call convention v0).
+//! - [`stylus`]: Arbitrum Stylus (`vm_hooks`, `user_entrypoint`).
+//! - [`cosmwasm`]: CosmWasm 2.x (`env`, `interface_version_8`, Regions).
+//!
+//! Each environment is a set of typed Rust functions registered with wasmi's
+//! [`Linker::func_wrap`] (one function per import, as cosmwasm-vm's
+//! `imports.rs`), plus a table ([`AbiFunction`]) that `check` and the docs
+//! read. Which environment a module gets is its [`Abi`], detected from its
+//! imports and exports or set explicitly. See `docs/src/host-abi.md`.
+
+pub mod capheap;
+pub mod cosmwasm;
+pub mod stylus;
 
 use std::sync::Arc;
 
-use capheap::meter::GrowthRequest;
-use serde::Serialize;
+use ::capheap::meter::GrowthRequest;
+use serde::{Deserialize, Serialize};
 use wasmi::{Caller, Extern, Func, FuncType, Linker, Memory, Val, ValType};
 
 use crate::engine::{SimConfig, UnknownImports};
@@ -16,17 +28,118 @@ use crate::limits::{Limit, PageCapPolicy, WASM32_MAX_PAGES};
 use crate::outcome::{GrowthEvent, GrowthResult};
 use crate::storage::Storage;
 
-/// Version of the host ABI below. Bumped on any incompatible change.
-pub const HOST_ABI_VERSION: u32 = 1;
+pub use self::capheap::{ALLOC_EXPORT, HOST_ABI, HOST_ABI_VERSION, HOST_MODULE, abi_function};
 
-/// Module name of the host ABI imports.
-pub const HOST_MODULE: &str = "capheap";
+/// The host ABI a contract is written against: which imports it gets and how
+/// its entry points are called.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Abi {
+    /// capheap's host ABI (module `capheap`), exports under call convention v0.
+    #[default]
+    Capheap,
+    /// Arbitrum Stylus: module `vm_hooks`, entry point `user_entrypoint`.
+    Stylus,
+    /// CosmWasm 2.x: module `env`, `interface_version_8`, `instantiate`,
+    /// `execute`, `query`, `migrate`.
+    CosmWasm,
+}
 
-/// Export through which the host places data in contract memory:
-/// `capheap_alloc(len: i32) -> ptr: i32`.
-pub const ALLOC_EXPORT: &str = "capheap_alloc";
+impl Abi {
+    /// All ABIs, in a fixed order.
+    pub const ALL: [Abi; 3] = [Abi::Capheap, Abi::Stylus, Abi::CosmWasm];
 
-/// A value type of the host ABI.
+    /// The name used on the command line and in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Abi::Capheap => "capheap",
+            Abi::Stylus => "stylus",
+            Abi::CosmWasm => "cosmwasm",
+        }
+    }
+
+    /// The import table of this ABI.
+    pub fn imports(self) -> &'static [AbiFunction] {
+        match self {
+            Abi::Capheap => HOST_ABI,
+            Abi::Stylus => stylus::IMPORTS,
+            Abi::CosmWasm => cosmwasm::IMPORTS,
+        }
+    }
+
+    /// The import table entry `module.name` of this ABI.
+    pub fn import(self, module: &str, name: &str) -> Option<&'static AbiFunction> {
+        self.imports()
+            .iter()
+            .find(|f| f.module == module && f.name == name)
+    }
+
+    /// Detects the ABI of a wasm module (see [`Abi::detect`]'s rules), with
+    /// the reason; a module that does not parse is an error.
+    ///
+    /// ```
+    /// use capheap_sim::Abi;
+    ///
+    /// let cosmwasm = wat::parse_str(
+    ///     r#"(module (import "env" "db_read" (func (param i32) (result i32)))
+    ///          (memory (export "memory") 1))"#,
+    /// )?;
+    /// assert_eq!(Abi::detect_wasm(&cosmwasm)?.0, Abi::CosmWasm);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn detect_wasm(wasm: &[u8]) -> Result<(Abi, String)> {
+        if wasm.get(..4) != Some(b"\0asm") {
+            return Err(SimError::NotWasm("missing the `\\0asm` magic number".to_owned()));
+        }
+        let info = crate::instrument::scan(wasm).map_err(SimError::InvalidWasm)?;
+        Ok(Abi::detect(&info))
+    }
+
+    /// Detects the ABI from a module's imports and exports:
+    /// `user_entrypoint` or a `vm_hooks` import means Stylus; an
+    /// `interface_version_*` export or an `env` import of CosmWasm's means
+    /// CosmWasm; anything else is capheap's ABI. The reason is returned for
+    /// reports.
+    pub(crate) fn detect(info: &ModuleInfo) -> (Abi, String) {
+        let exports = || info.exports.iter().map(|e| e.name.as_str());
+        if exports().any(|e| e == stylus::ENTRY_EXPORT) {
+            return (Abi::Stylus, format!("exports `{}`", stylus::ENTRY_EXPORT));
+        }
+        if let Some(i) = info.imports.iter().find(|i| i.module == stylus::MODULE) {
+            return (Abi::Stylus, format!("imports `{}.{}`", i.module, i.name));
+        }
+        if let Some(e) = exports().find(|e| e.starts_with("interface_version_")) {
+            return (Abi::CosmWasm, format!("exports `{e}`"));
+        }
+        if let Some(i) = info
+            .imports
+            .iter()
+            .find(|i| Abi::CosmWasm.import(&i.module, &i.name).is_some())
+        {
+            return (Abi::CosmWasm, format!("imports `{}.{}`", i.module, i.name));
+        }
+        (Abi::Capheap, "no Stylus or CosmWasm imports or exports".to_owned())
+    }
+}
+
+impl std::fmt::Display for Abi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Abi {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        Abi::ALL
+            .into_iter()
+            .find(|a| a.name() == s)
+            .ok_or_else(|| format!("unknown ABI `{s}` (expected capheap, stylus or cosmwasm)"))
+    }
+}
+
+/// A value type of a host import.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AbiType {
@@ -34,6 +147,10 @@ pub enum AbiType {
     I32,
     /// `i64`.
     I64,
+    /// `f32`.
+    F32,
+    /// `f64`.
+    F64,
 }
 
 impl AbiType {
@@ -41,21 +158,28 @@ impl AbiType {
         match self {
             AbiType::I32 => ValType::I32,
             AbiType::I64 => ValType::I64,
+            AbiType::F32 => ValType::F32,
+            AbiType::F64 => ValType::F64,
         }
     }
 }
 
-/// One function of the host ABI.
+/// One import of a host environment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct AbiFunction {
-    /// Import name (module [`HOST_MODULE`]).
+    /// Import module.
+    pub module: &'static str,
+    /// Import name.
     pub name: &'static str,
     /// Parameter types.
     pub params: &'static [AbiType],
     /// Result types.
     pub results: &'static [AbiType],
-    /// What it does.
+    /// What it does (and, for an import that is not simulated, why).
     pub summary: &'static str,
+    /// Whether the simulator runs it; calling one that is not ends the call
+    /// with [`SimError::NotSimulated`].
+    pub simulated: bool,
 }
 
 impl AbiFunction {
@@ -66,72 +190,6 @@ impl AbiFunction {
             self.results.iter().map(|t| t.val_type()),
         )
     }
-}
-
-use AbiType::{I32, I64};
-
-/// The host ABI, version [`HOST_ABI_VERSION`]: every function a contract may
-/// import from module [`HOST_MODULE`].
-pub const HOST_ABI: &[AbiFunction] = &[
-    AbiFunction {
-        name: "input",
-        params: &[],
-        results: &[I64],
-        summary: "places the call input in memory through `capheap_alloc` and returns its region `(ptr << 32) | len` (0 when empty)",
-    },
-    AbiFunction {
-        name: "input_len",
-        params: &[],
-        results: &[I32],
-        summary: "length of the call input",
-    },
-    AbiFunction {
-        name: "output",
-        params: &[I32, I32],
-        results: &[],
-        summary: "sets the call output to the bytes at `(ptr, len)` (overrides a returned region)",
-    },
-    AbiFunction {
-        name: "storage_read",
-        params: &[I32, I32],
-        results: &[I64],
-        summary: "value under key `(ptr, len)`, placed through `capheap_alloc`: region, or -1 when absent",
-    },
-    AbiFunction {
-        name: "storage_write",
-        params: &[I32, I32, I32, I32],
-        results: &[I32],
-        summary: "sets key `(kptr, klen)` to value `(vptr, vlen)`; 1 if it replaced a value, else 0",
-    },
-    AbiFunction {
-        name: "storage_remove",
-        params: &[I32, I32],
-        results: &[I32],
-        summary: "removes key `(ptr, len)`; 1 if it was present, else 0",
-    },
-    AbiFunction {
-        name: "log",
-        params: &[I32, I32],
-        results: &[],
-        summary: "appends the bytes at `(ptr, len)` (lossy UTF-8) to the call's logs",
-    },
-    AbiFunction {
-        name: "abort",
-        params: &[I32, I32, I32],
-        results: &[],
-        summary: "`abort(code, msg_ptr, msg_len)`: ends the call with `SimError::Abort`",
-    },
-    AbiFunction {
-        name: "gas_left",
-        params: &[],
-        results: &[I64],
-        summary: "fuel left in the call after this import's own cost",
-    },
-];
-
-/// Looks up a host ABI function by name.
-pub fn abi_function(name: &str) -> Option<&'static AbiFunction> {
-    HOST_ABI.iter().find(|f| f.name == name)
 }
 
 /// Fuel the host ABI charges, on top of wasm execution.
@@ -259,6 +317,31 @@ pub(crate) struct CallState {
     pub host_fuel: u64,
     pub growth: Vec<GrowthEvent>,
     pub fuel_limit: u64,
+    pub stylus: stylus::StylusCall,
+    pub cosmwasm: cosmwasm::CosmCall,
+}
+
+/// Who makes a call and what it sends: the per-call context of the chain
+/// ABIs (capheap's ABI ignores it).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallEnv {
+    /// The caller: a `0x` address (Stylus `msg_sender`) or a bech32 address
+    /// (CosmWasm `info.sender`). Default: the chain environment's sender.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<String>,
+    /// Stylus `msg_value` in wei (decimal, or `0x` hex). Default 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// CosmWasm `info.funds`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub funds: Vec<cosmwasm::Coin>,
+}
+
+impl CallEnv {
+    /// Whether nothing is set.
+    pub fn is_empty(&self) -> bool {
+        *self == CallEnv::default()
+    }
 }
 
 /// The store data of an instance.
@@ -283,11 +366,15 @@ impl std::fmt::Display for HostTrap {
 
 impl wasmi::errors::HostError for HostTrap {}
 
-fn trap(e: SimError) -> wasmi::Error {
+pub(crate) fn trap(e: SimError) -> wasmi::Error {
     wasmi::Error::host(HostTrap(e))
 }
 
-fn memory_of(caller: &Caller<'_, HostState>) -> Result<Memory> {
+pub(crate) fn link_err(e: wasmi::errors::LinkerError) -> SimError {
+    SimError::Instrument(e.to_string())
+}
+
+pub(crate) fn memory_of(caller: &Caller<'_, HostState>) -> Result<Memory> {
     if let Some(memory) = caller.data().memory {
         return Ok(memory);
     }
@@ -297,7 +384,7 @@ fn memory_of(caller: &Caller<'_, HostState>) -> Result<Memory> {
         .ok_or(SimError::NoMemory)
 }
 
-fn charge(caller: &mut Caller<'_, HostState>, fuel: u64) -> Result<()> {
+pub(crate) fn charge(caller: &mut Caller<'_, HostState>, fuel: u64) -> Result<()> {
     let left = caller.get_fuel().unwrap_or(0);
     let limit = caller.data().call.fuel_limit;
     let rest = left
@@ -312,7 +399,7 @@ fn charge(caller: &mut Caller<'_, HostState>, fuel: u64) -> Result<()> {
 }
 
 /// Charges an ABI call moving `bytes` bytes.
-fn charge_abi(caller: &mut Caller<'_, HostState>, bytes: usize) -> Result<()> {
+pub(crate) fn charge_abi(caller: &mut Caller<'_, HostState>, bytes: usize) -> Result<()> {
     let costs = caller.data().config.host_costs;
     let fuel = costs
         .per_byte
@@ -321,7 +408,7 @@ fn charge_abi(caller: &mut Caller<'_, HostState>, bytes: usize) -> Result<()> {
     charge(caller, fuel)
 }
 
-fn read(caller: &Caller<'_, HostState>, function: &str, ptr: u32, len: u32) -> Result<Vec<u8>> {
+pub(crate) fn read(caller: &Caller<'_, HostState>, function: &str, ptr: u32, len: u32) -> Result<Vec<u8>> {
     let memory = memory_of(caller)?;
     let data = memory.data(caller);
     let start = ptr as usize;
@@ -340,7 +427,7 @@ fn read(caller: &Caller<'_, HostState>, function: &str, ptr: u32, len: u32) -> R
         })
 }
 
-fn write(caller: &mut Caller<'_, HostState>, function: &str, ptr: u32, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write(caller: &mut Caller<'_, HostState>, function: &str, ptr: u32, bytes: &[u8]) -> Result<()> {
     let memory = memory_of(caller)?;
     let data = memory.data_mut(caller);
     let memory_len = data.len();
@@ -361,142 +448,51 @@ fn write(caller: &mut Caller<'_, HostState>, function: &str, ptr: u32, bytes: &[
     Ok(())
 }
 
-/// Packs a region as the ABI returns it.
+/// Packs a region as capheap's ABI returns it: `(ptr << 32) | len`.
 pub(crate) fn region(ptr: u32, len: u32) -> i64 {
     ((u64::from(ptr) << 32) | u64::from(len)) as i64
 }
 
-/// Places `bytes` in contract memory through its `capheap_alloc` export and
-/// returns the pointer. Fuel of the nested call is execution fuel.
-fn place(
+/// Calls the contract's allocation export `alloc(len) -> ptr` (capheap's
+/// `capheap_alloc`, CosmWasm's `allocate`) from inside a host function, for
+/// `function`. Fuel of the nested call is execution fuel. A missing export, a
+/// wrong signature or a null pointer is a typed error naming `function`.
+pub(crate) fn call_alloc(
     caller: &mut Caller<'_, HostState>,
+    alloc: &str,
     function: &str,
-    bytes: &[u8],
+    len: usize,
 ) -> Result<u32, wasmi::Error> {
-    let len = i32::try_from(bytes.len())
-        .map_err(|_| trap(SimError::InputTooLarge { len: bytes.len() }))?;
-    let alloc = caller
-        .get_export(crate::host::ALLOC_EXPORT)
+    let len = i32::try_from(len).map_err(|_| trap(SimError::InputTooLarge { len }))?;
+    let func = caller
+        .get_export(alloc)
         .and_then(Extern::into_func)
-        .ok_or_else(|| {
-            trap(SimError::host(
-                function,
-                "the contract exports no `capheap_alloc`",
-            ))
-        })?;
-    let mut out = [Val::I32(0)];
-    alloc.call(&mut *caller, &[Val::I32(len)], &mut out)?;
-    let ptr = out[0].i32().unwrap_or(0) as u32;
+        .ok_or_else(|| trap(SimError::host(function, format!("the contract exports no `{alloc}`"))))?;
+    let typed = func
+        .typed::<i32, i32>(&*caller)
+        .map_err(|_| trap(SimError::host(function, format!("`{alloc}` is not (i32) -> (i32)"))))?;
+    let ptr = typed.call(&mut *caller, len)? as u32;
     if ptr == 0 {
         return Err(trap(SimError::host(
             function,
-            format!("`capheap_alloc({len})` returned 0"),
+            format!("`{alloc}({len})` returned 0"),
         )));
     }
-    write(caller, function, ptr, bytes).map_err(trap)?;
     Ok(ptr)
 }
 
-fn arg_u32(args: &[Val], i: usize) -> u32 {
-    args.get(i).and_then(Val::i32).unwrap_or(0) as u32
-}
-
-/// Runs the ABI function `name`.
-fn abi_call(
+/// Places `bytes` in contract memory through the allocation export `alloc`
+/// and returns the pointer.
+pub(crate) fn place(
     caller: &mut Caller<'_, HostState>,
-    name: &str,
-    args: &[Val],
-    results: &mut [Val],
-) -> Result<(), wasmi::Error> {
-    let function = format!("{HOST_MODULE}.{name}");
-    let f = function.as_str();
-    let ret = |results: &mut [Val], v: Val| {
-        if let Some(slot) = results.first_mut() {
-            *slot = v;
-        }
-    };
-    match name {
-        "input" => {
-            let input = std::mem::take(&mut caller.data_mut().call.input);
-            let outcome = charge_abi(caller, input.len())
-                .map_err(trap)
-                .and_then(|()| {
-                    if input.is_empty() {
-                        Ok(0)
-                    } else {
-                        let len = input.len() as u32;
-                        place(caller, f, &input).map(|ptr| region(ptr, len))
-                    }
-                });
-            caller.data_mut().call.input = input;
-            ret(results, Val::I64(outcome?));
-        }
-        "input_len" => {
-            charge_abi(caller, 0).map_err(trap)?;
-            let len = caller.data().call.input.len() as i32;
-            ret(results, Val::I32(len));
-        }
-        "output" => {
-            let len = arg_u32(args, 1);
-            charge_abi(caller, len as usize).map_err(trap)?;
-            let bytes = read(caller, f, arg_u32(args, 0), len).map_err(trap)?;
-            caller.data_mut().call.output = Some(bytes);
-        }
-        "storage_read" => {
-            let key = read(caller, f, arg_u32(args, 0), arg_u32(args, 1)).map_err(trap)?;
-            let value = caller.data().storage.get(&key).map(<[u8]>::to_vec);
-            let moved = key.len() + value.as_ref().map_or(0, Vec::len);
-            charge_abi(caller, moved).map_err(trap)?;
-            let packed = match value {
-                None => -1,
-                Some(v) if v.is_empty() => 0,
-                Some(v) => region(place(caller, f, &v)?, v.len() as u32),
-            };
-            ret(results, Val::I64(packed));
-        }
-        "storage_write" => {
-            let (klen, vlen) = (arg_u32(args, 1), arg_u32(args, 3));
-            charge_abi(caller, (klen as usize).saturating_add(vlen as usize)).map_err(trap)?;
-            let key = read(caller, f, arg_u32(args, 0), klen).map_err(trap)?;
-            let value = read(caller, f, arg_u32(args, 2), vlen).map_err(trap)?;
-            let replaced = caller.data_mut().storage.insert(key, value).is_some();
-            ret(results, Val::I32(i32::from(replaced)));
-        }
-        "storage_remove" => {
-            let len = arg_u32(args, 1);
-            charge_abi(caller, len as usize).map_err(trap)?;
-            let key = read(caller, f, arg_u32(args, 0), len).map_err(trap)?;
-            let removed = caller.data_mut().storage.remove(&key).is_some();
-            ret(results, Val::I32(i32::from(removed)));
-        }
-        "log" => {
-            let len = arg_u32(args, 1);
-            charge_abi(caller, len as usize).map_err(trap)?;
-            let bytes = read(caller, f, arg_u32(args, 0), len).map_err(trap)?;
-            let line = String::from_utf8_lossy(&bytes).into_owned();
-            caller.data_mut().call.logs.push(line);
-        }
-        "abort" => {
-            let code = args.first().and_then(Val::i32).unwrap_or(0);
-            let bytes = read(caller, f, arg_u32(args, 1), arg_u32(args, 2)).map_err(trap)?;
-            let message = String::from_utf8_lossy(&bytes).into_owned();
-            return Err(trap(SimError::Abort { code, message }));
-        }
-        "gas_left" => {
-            charge_abi(caller, 0).map_err(trap)?;
-            let left = caller.get_fuel().unwrap_or(0);
-            ret(results, Val::I64(i64::try_from(left).unwrap_or(i64::MAX)));
-        }
-        other => {
-            return Err(trap(SimError::host(
-                f,
-                format!("no host ABI function `{other}`"),
-            )));
-        }
-    }
-    Ok(())
+    alloc: &str,
+    function: &str,
+    bytes: &[u8],
+) -> Result<u32, wasmi::Error> {
+    let ptr = call_alloc(caller, alloc, function, bytes.len())?;
+    write(caller, function, ptr, bytes).map_err(trap)?;
+    Ok(ptr)
 }
-
 /// The growth hook every `memory.grow` is rewritten to call.
 fn memory_grow(caller: &mut Caller<'_, HostState>, delta: i32) -> Result<i32, wasmi::Error> {
     let Ok(memory) = memory_of(caller) else {
@@ -593,14 +589,16 @@ fn wasmparser_to_wasmi(ty: &wasmparser::FuncType) -> Option<FuncType> {
     Some(FuncType::new(params?, results?))
 }
 
-/// Builds the linker of one module: the growth hook, the host ABI, custom
-/// host functions and, under [`UnknownImports::Trap`], trapping stubs.
+/// Builds the linker of one module: the growth hook, the host environment
+/// of `abi`, custom host functions and, under [`UnknownImports::Trap`],
+/// trapping stubs. Every import is checked against the environment's table
+/// first, so a mismatch is a typed error naming the import.
 pub(crate) fn linker(
     engine: &wasmi::Engine,
     config: &SimConfig,
     info: &ModuleInfo,
+    abi: Abi,
 ) -> Result<Linker<HostState>> {
-    let link_err = |e: wasmi::errors::LinkerError| SimError::Instrument(e.to_string());
     let mut linker = Linker::<HostState>::new(engine);
     linker
         .func_wrap(
@@ -616,11 +614,8 @@ pub(crate) fn linker(
             .host_funcs
             .iter()
             .find(|h| h.module == import.module && h.name == import.name);
-        let abi = (import.module == HOST_MODULE)
-            .then(|| abi_function(&import.name))
-            .flatten();
-        let expected = match (abi, custom) {
-            (Some(abi), _) => Some(abi.func_type()),
+        let expected = match (abi.import(&import.module, &import.name), custom) {
+            (Some(f), _) => Some(f.func_type()),
             (None, Some(custom)) => Some(custom.ty.clone()),
             (None, None) => None,
         };
@@ -665,16 +660,10 @@ pub(crate) fn linker(
             }
         }
     }
-    for abi in HOST_ABI {
-        let name = abi.name;
-        linker
-            .func_new(
-                HOST_MODULE,
-                name,
-                abi.func_type(),
-                move |mut caller, args, results| abi_call(&mut caller, name, args, results),
-            )
-            .map_err(link_err)?;
+    match abi {
+        Abi::Capheap => capheap::link(&mut linker)?,
+        Abi::Stylus => stylus::link(&mut linker)?,
+        Abi::CosmWasm => cosmwasm::link(&mut linker)?,
     }
     for def in &config.host_funcs {
         let func = Arc::clone(&def.func);

@@ -1,15 +1,22 @@
-//! [`Instance`]: a live contract instance; calls exports under call
-//! convention v0.
+//! [`Instance`]: a live contract instance; calls its entry points under its
+//! ABI's call convention (capheap's call convention v0 here, Stylus and
+//! CosmWasm in the submodules, as cosmwasm-vm keeps its `calls.rs` apart
+//! from its imports).
+
+mod cosmwasm;
+mod stylus;
+
+pub(crate) use stylus::{parse_address, parse_u256};
 
 use capheap::stats::Stats;
 use wasmi::{Func, Store, TrapCode, Val, ValType};
 
 use crate::contract::Contract;
 use crate::error::{Result, SimError};
-use crate::host::{ALLOC_EXPORT, CallState, HostState, HostTrap, export_func};
+use crate::host::{ALLOC_EXPORT, Abi, CallEnv, CallState, HostState, HostTrap, export_func};
 use crate::limits::Limit;
 use crate::memroot::{Digest, MemoryRoot, PageCache};
-use crate::outcome::{CallOutcome, FuelBreakdown};
+use crate::outcome::{CallOutcome, ChainOutcome, FuelBreakdown};
 use crate::stats::{STATS_EXPORT, STATS_FUEL};
 use crate::storage::Storage;
 
@@ -21,6 +28,10 @@ pub struct Instance {
     instance: wasmi::Instance,
     fuel_limit: u64,
     roots: PageCache,
+    call_env: CallEnv,
+    /// Whether an entry point ran since instantiation (chain ABIs start each
+    /// call on a fresh instance).
+    used: bool,
 }
 
 impl std::fmt::Debug for Instance {
@@ -49,6 +60,12 @@ enum Returned {
     Nothing,
     Value(i32),
     Region(i64),
+    /// A chain ABI's call: its return value, output and report.
+    Chain {
+        value: Option<i64>,
+        output: Vec<u8>,
+        chain: ChainOutcome,
+    },
 }
 
 impl Instance {
@@ -64,6 +81,8 @@ impl Instance {
             instance,
             fuel_limit,
             roots: PageCache::new(),
+            call_env: CallEnv::default(),
+            used: false,
         }
     }
 
@@ -90,6 +109,17 @@ impl Instance {
     /// The fuel limit of each call.
     pub fn fuel_limit(&self) -> u64 {
         self.fuel_limit
+    }
+
+    /// Sets who makes the following calls and what they send (the chain
+    /// ABIs' `msg_sender`/`msg_value`, `info.sender`/`info.funds`).
+    pub fn set_call_env(&mut self, env: CallEnv) {
+        self.call_env = env;
+    }
+
+    /// The current call context.
+    pub fn call_env(&self) -> &CallEnv {
+        &self.call_env
     }
 
     /// The seed custom host functions see.
@@ -235,6 +265,17 @@ impl Instance {
     /// [`CallOutcome::error`] set when the call failed (fuel, pages, roots
     /// and logs describe the state it left).
     pub fn execute(&mut self, export: &str, input: &[u8]) -> CallOutcome {
+        let abi = self.contract.abi();
+        let chain_abi = abi != Abi::Capheap;
+        // Chains run each call on a fresh instance over persistent storage.
+        let fresh = if chain_abi && self.used {
+            self.reset()
+        } else {
+            Ok(())
+        };
+        self.used = true;
+        // A failed chain call is reverted: storage as it was.
+        let saved_storage = chain_abi.then(|| self.storage().clone());
         let pages_before = self.pages();
         let limit = self.fuel_limit;
         self.store.data_mut().call = CallState {
@@ -242,9 +283,14 @@ impl Instance {
             fuel_limit: limit,
             ..CallState::default()
         };
-        let result = match self.store.set_fuel(limit) {
-            Ok(()) => self.run_export(export, input),
-            Err(e) => Err(SimError::host("fuel", e.to_string())),
+        let result = match (fresh, self.store.set_fuel(limit)) {
+            (Err(e), _) => Err(e),
+            (Ok(()), Ok(())) => match abi {
+                Abi::Capheap => self.run_export(export, input),
+                Abi::Stylus => self.run_stylus(export, input),
+                Abi::CosmWasm => self.run_cosmwasm(export, input),
+            },
+            (Ok(()), Err(e)) => Err(SimError::host("fuel", e.to_string())),
         };
         let left = self.store.get_fuel().unwrap_or(0);
         let call = std::mem::take(&mut self.store.data_mut().call);
@@ -258,13 +304,23 @@ impl Instance {
             host: call.host_fuel,
             limit,
         };
+        let mut chain = None;
         let (returned, output, error) = match result {
             Err(e) => (None, Vec::new(), Some(e)),
+            Ok(Returned::Chain {
+                value,
+                output,
+                chain: report,
+            }) => {
+                chain = Some(report);
+                (value, output, None)
+            }
             Ok(returned) => {
                 let value = match returned {
                     Returned::Nothing => None,
                     Returned::Value(v) => Some(i64::from(v)),
                     Returned::Region(v) => Some(v),
+                    Returned::Chain { value, .. } => value,
                 };
                 match (call.output, returned) {
                     (Some(output), _) => (value, output, None),
@@ -279,6 +335,9 @@ impl Instance {
                 }
             }
         };
+        if let (Some(_), Some(saved)) = (&error, saved_storage) {
+            self.store.data_mut().storage = saved;
+        }
         let stats = if self.contract.inner.sim.config.read_stats {
             self.stats().ok().flatten()
         } else {
@@ -310,6 +369,7 @@ impl Instance {
             storage_root: self.storage_root(),
             logs: call.logs,
             stats,
+            chain,
             error,
         }
     }

@@ -1,0 +1,543 @@
+//! Arbitrum Stylus: the `vm_hooks` imports of stylus-sdk 0.9 and 0.10 (and
+//! its `console` debug imports), the entry point `user_entrypoint(len) ->
+//! status`, 32-byte storage slots with the SDK's cache-then-flush semantics,
+//! EVM logs, and memory priced with the Stylus model.
+//!
+//! Each import is a typed Rust function registered with
+//! [`Linker::func_wrap`]. Calls to other contracts and contract creation are
+//! not simulated: they end the call with [`SimError::NotSimulated`] naming the
+//! import (the table [`IMPORTS`] says which). See `docs/src/stylus.md`.
+
+use std::collections::BTreeMap;
+
+use alloy_primitives::{Address, B256, U256, keccak256};
+use serde::Serialize;
+use wasmi::{Caller, Linker};
+
+use super::{AbiFunction, AbiType, HostState, charge, charge_abi, read, trap, write};
+use crate::error::{Result, SimError};
+use crate::outcome::{EvmLog, GrowthResult};
+
+/// Import module of the Stylus host functions.
+pub const MODULE: &str = "vm_hooks";
+/// Import module of Stylus's debug printing (`console`).
+pub const CONSOLE_MODULE: &str = "console";
+/// The Stylus entry point: `user_entrypoint(args_len: i32) -> status: i32`.
+pub const ENTRY_EXPORT: &str = "user_entrypoint";
+/// Most pages a Stylus program may have (nitro's default page limit).
+pub const PAGE_LIMIT: u32 = 128;
+/// Most topics an EVM log may have.
+pub const MAX_TOPICS: u32 = 4;
+
+use AbiType::{F32, F64, I32, I64};
+
+macro_rules! imports {
+    ($( $module:ident $name:literal ( $($p:ident),* ) -> ( $($r:ident),* ) $sim:literal $summary:literal ;)*) => {
+        /// Every import stylus-sdk 0.9/0.10 declares, and whether it is simulated.
+        pub const IMPORTS: &[AbiFunction] = &[
+            $(AbiFunction {
+                module: $module,
+                name: $name,
+                params: &[$($p),*],
+                results: &[$($r),*],
+                summary: $summary,
+                simulated: $sim,
+            },)*
+        ];
+    };
+}
+
+imports! {
+    MODULE "read_args" (I32) -> () true "copies the calldata to `dest`";
+    MODULE "write_result" (I32, I32) -> () true "sets the call's return data (or revert data)";
+    MODULE "msg_sender" (I32) -> () true "the caller's 20-byte address (the scenario call's `sender`)";
+    MODULE "msg_value" (I32) -> () true "the call's value, 32 bytes big-endian (the scenario call's `value`)";
+    MODULE "msg_reentrant" () -> (I32) true "always 0: the simulator makes no nested calls";
+    MODULE "contract_address" (I32) -> () true "the program's address (`[stylus] contract_address`)";
+    MODULE "tx_origin" (I32) -> () true "the transaction origin (`[stylus] tx_origin`, default the sender)";
+    MODULE "tx_gas_price" (I32) -> () true "`[stylus] gas_price`, 32 bytes big-endian";
+    MODULE "tx_ink_price" () -> (I32) true "`[stylus] ink_price`";
+    MODULE "block_basefee" (I32) -> () true "`[stylus] basefee`, 32 bytes big-endian";
+    MODULE "block_coinbase" (I32) -> () true "`[stylus] coinbase`";
+    MODULE "block_gas_limit" () -> (I64) true "`[stylus] gas_limit`";
+    MODULE "block_number" () -> (I64) true "`[stylus] block_number`";
+    MODULE "block_timestamp" () -> (I64) true "`[stylus] block_timestamp`";
+    MODULE "chainid" () -> (I64) true "`[stylus] chain_id`";
+    MODULE "evm_gas_left" () -> (I64) true "fuel left in the call";
+    MODULE "evm_ink_left" () -> (I64) true "fuel left in the call";
+    MODULE "account_balance" (I32, I32) -> () true "`[stylus.balances]`, 0 for any other account";
+    MODULE "storage_load_bytes32" (I32, I32) -> () true "the slot's value: the call's cache, else storage, else zero";
+    MODULE "storage_cache_bytes32" (I32, I32) -> () true "writes a slot to the call's cache";
+    MODULE "storage_flush_cache" (I32) -> () true "persists the cache to storage (a zero value deletes the slot)";
+    MODULE "emit_log" (I32, I32, I32) -> () true "an EVM log: the first 32·topics bytes are topics (at most 4)";
+    MODULE "native_keccak256" (I32, I32, I32) -> () true "Keccak-256";
+    MODULE "pay_for_memory_grow" (I32) -> () true "0 pages: the import check stylus-sdk makes; n pages: charged as growth by n (the simulator charges real growth at `memory.grow`)";
+    MODULE "return_data_size" () -> (I32) true "0: no call has returned data";
+    MODULE "read_return_data" (I32, I32, I32) -> (I32) true "0 bytes: no call has returned data";
+    MODULE "call_contract" (I32, I32, I32, I32, I64, I32) -> (I32) false "not simulated: calls to other contracts";
+    MODULE "delegate_call_contract" (I32, I32, I32, I64, I32) -> (I32) false "not simulated: calls to other contracts";
+    MODULE "static_call_contract" (I32, I32, I32, I64, I32) -> (I32) false "not simulated: calls to other contracts";
+    MODULE "create1" (I32, I32, I32, I32, I32) -> () false "not simulated: contract creation";
+    MODULE "create2" (I32, I32, I32, I32, I32, I32) -> () false "not simulated: contract creation";
+    MODULE "account_code" (I32, I32, I32, I32) -> (I32) false "not simulated: other accounts' code";
+    MODULE "account_code_size" (I32) -> (I32) false "not simulated: other accounts' code";
+    MODULE "account_codehash" (I32, I32) -> () false "not simulated: other accounts' code";
+    CONSOLE_MODULE "log_txt" (I32, I32) -> () true "appends the text to the call's logs";
+    CONSOLE_MODULE "log_i32" (I32) -> () true "appends the number to the call's logs";
+    CONSOLE_MODULE "log_i64" (I64) -> () true "appends the number to the call's logs";
+    CONSOLE_MODULE "log_f32" (F32) -> () true "appends the number to the call's logs";
+    CONSOLE_MODULE "log_f64" (F64) -> () true "appends the number to the call's logs";
+}
+
+/// The chain a Stylus program runs on: the values its getters return. Every
+/// field is configurable (`[stylus]` in a scenario file).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StylusEnv {
+    /// The program's own address.
+    pub contract_address: Address,
+    /// The sender of calls that name none.
+    pub default_sender: Address,
+    /// `tx_origin` (default: the call's sender).
+    pub tx_origin: Option<Address>,
+    /// `chainid` (default 412346, nitro's dev chain).
+    pub chain_id: u64,
+    /// `block_number`.
+    pub block_number: u64,
+    /// `block_timestamp` (seconds).
+    pub block_timestamp: u64,
+    /// `block_basefee` (wei).
+    pub basefee: U256,
+    /// `block_coinbase`.
+    pub coinbase: Address,
+    /// `block_gas_limit`.
+    pub gas_limit: u64,
+    /// `tx_gas_price` (wei).
+    pub gas_price: U256,
+    /// `tx_ink_price` (ink per gas).
+    pub ink_price: u32,
+    /// Balances `account_balance` reports (wei); others are 0.
+    pub balances: BTreeMap<Address, U256>,
+}
+
+impl Default for StylusEnv {
+    fn default() -> Self {
+        StylusEnv {
+            contract_address: Address::repeat_byte(0xc0),
+            default_sender: Address::repeat_byte(0xa1),
+            tx_origin: None,
+            chain_id: 412_346,
+            block_number: 1,
+            block_timestamp: 1_700_000_000,
+            basefee: U256::from(100_000_000u64),
+            coinbase: Address::ZERO,
+            gas_limit: 32_000_000,
+            gas_price: U256::from(100_000_000u64),
+            ink_price: 10_000,
+            balances: BTreeMap::new(),
+        }
+    }
+}
+
+/// Stylus state of the call in progress.
+#[derive(Debug, Default)]
+pub(crate) struct StylusCall {
+    pub sender: Address,
+    pub value: U256,
+    /// Return (or revert) data set by `write_result`.
+    pub result: Vec<u8>,
+    pub logs: Vec<EvmLog>,
+    /// Slots written with `storage_cache_bytes32` and not yet flushed.
+    pub cache: BTreeMap<B256, B256>,
+}
+
+type Ctx<'a> = Caller<'a, HostState>;
+type HostResult<T> = std::result::Result<T, wasmi::Error>;
+
+fn f(name: &str) -> String {
+    format!("{MODULE}.{name}")
+}
+
+fn env<'a>(caller: &'a Ctx<'_>) -> &'a StylusEnv {
+    &caller.data().config.stylus
+}
+
+fn read_array<const N: usize>(caller: &Ctx<'_>, function: &str, ptr: u32) -> HostResult<[u8; N]> {
+    let bytes = read(caller, function, ptr, N as u32).map_err(trap)?;
+    let mut out = [0u8; N];
+    out.copy_from_slice(&bytes);
+    Ok(out)
+}
+
+/// Charges the base cost, then writes `bytes` at `ptr`.
+fn put(mut caller: Ctx<'_>, name: &str, ptr: u32, bytes: &[u8]) -> HostResult<()> {
+    charge_abi(&mut caller, bytes.len()).map_err(trap)?;
+    write(&mut caller, &f(name), ptr, bytes).map_err(trap)
+}
+
+fn getter<T>(mut caller: Ctx<'_>, value: impl FnOnce(&Ctx<'_>) -> T) -> HostResult<T> {
+    charge_abi(&mut caller, 0).map_err(trap)?;
+    Ok(value(&caller))
+}
+
+fn as_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn read_args(mut caller: Ctx<'_>, dest: u32) -> HostResult<()> {
+    let args = std::mem::take(&mut caller.data_mut().call.input);
+    let done = charge_abi(&mut caller, args.len())
+        .and_then(|()| write(&mut caller, &f("read_args"), dest, &args));
+    caller.data_mut().call.input = args;
+    done.map_err(trap)
+}
+
+fn write_result(mut caller: Ctx<'_>, ptr: u32, len: u32) -> HostResult<()> {
+    charge_abi(&mut caller, len as usize).map_err(trap)?;
+    let data = read(&caller, &f("write_result"), ptr, len).map_err(trap)?;
+    caller.data_mut().call.stylus.result = data;
+    Ok(())
+}
+
+fn storage_load_bytes32(mut caller: Ctx<'_>, key: u32, dest: u32) -> HostResult<()> {
+    let name = f("storage_load_bytes32");
+    charge_abi(&mut caller, 64).map_err(trap)?;
+    let key = B256::from(read_array::<32>(&caller, &name, key)?);
+    let state = caller.data();
+    let value = match state.call.stylus.cache.get(&key) {
+        Some(v) => *v,
+        None => state
+            .storage
+            .get(key.as_slice())
+            .and_then(|v| B256::try_from(v).ok())
+            .unwrap_or(B256::ZERO),
+    };
+    write(&mut caller, &name, dest, value.as_slice()).map_err(trap)
+}
+
+fn storage_cache_bytes32(mut caller: Ctx<'_>, key: u32, value: u32) -> HostResult<()> {
+    let name = f("storage_cache_bytes32");
+    charge_abi(&mut caller, 64).map_err(trap)?;
+    let key = B256::from(read_array::<32>(&caller, &name, key)?);
+    let value = B256::from(read_array::<32>(&caller, &name, value)?);
+    caller.data_mut().call.stylus.cache.insert(key, value);
+    Ok(())
+}
+
+/// Moves the call's cached slots to storage (a zero slot is deleted, as the
+/// EVM stores it).
+pub(crate) fn flush(state: &mut HostState) {
+    for (key, value) in std::mem::take(&mut state.call.stylus.cache) {
+        if value == B256::ZERO {
+            state.storage.remove(key.as_slice());
+        } else {
+            state.storage.insert(key.to_vec(), value.to_vec());
+        }
+    }
+}
+
+fn storage_flush_cache(mut caller: Ctx<'_>, _clear: i32) -> HostResult<()> {
+    let slots = caller.data().call.stylus.cache.len();
+    charge_abi(&mut caller, slots.saturating_mul(64)).map_err(trap)?;
+    flush(caller.data_mut());
+    Ok(())
+}
+
+fn emit_log(mut caller: Ctx<'_>, ptr: u32, len: u32, topics: u32) -> HostResult<()> {
+    let name = f("emit_log");
+    charge_abi(&mut caller, len as usize).map_err(trap)?;
+    if topics > MAX_TOPICS {
+        return Err(trap(SimError::host(
+            &name,
+            format!("{topics} topics (an EVM log has at most {MAX_TOPICS})"),
+        )));
+    }
+    let bytes = read(&caller, &name, ptr, len).map_err(trap)?;
+    let topic_bytes = (topics as usize) * 32;
+    if bytes.len() < topic_bytes {
+        return Err(trap(SimError::host(
+            &name,
+            format!("{len} bytes cannot hold {topics} topics of 32 bytes"),
+        )));
+    }
+    let (head, data) = bytes.split_at(topic_bytes);
+    let log = EvmLog {
+        topics: head.chunks_exact(32).map(B256::from_slice).collect(),
+        data: data.to_vec(),
+    };
+    caller.data_mut().call.stylus.logs.push(log);
+    Ok(())
+}
+
+fn native_keccak256(mut caller: Ctx<'_>, ptr: u32, len: u32, out: u32) -> HostResult<()> {
+    let name = f("native_keccak256");
+    charge_abi(&mut caller, len as usize).map_err(trap)?;
+    let bytes = read(&caller, &name, ptr, len).map_err(trap)?;
+    write(&mut caller, &name, out, keccak256(&bytes).as_slice()).map_err(trap)
+}
+
+fn account_balance(mut caller: Ctx<'_>, address: u32, dest: u32) -> HostResult<()> {
+    let name = f("account_balance");
+    charge_abi(&mut caller, 52).map_err(trap)?;
+    let address = Address::from(read_array::<20>(&caller, &name, address)?);
+    let balance = env(&caller)
+        .balances
+        .get(&address)
+        .copied()
+        .unwrap_or(U256::ZERO);
+    write(&mut caller, &name, dest, &balance.to_be_bytes::<32>()).map_err(trap)
+}
+
+/// `pay_for_memory_grow(pages)`: stylus-sdk calls it with 0 so that the
+/// import exists (Stylus activation requires it where memory can grow). The
+/// simulator charges real growth where it happens (every `memory.grow` goes
+/// through its growth hook), so a call with n > 0 pages charges as a growth
+/// by n pages from the current size would, without growing, as Stylus charges
+/// a voluntary call.
+fn pay_for_memory_grow(mut caller: Ctx<'_>, pages: i32) -> HostResult<()> {
+    charge_abi(&mut caller, 0).map_err(trap)?;
+    let pages = (pages as u32) & 0xffff;
+    if pages == 0 {
+        return Ok(());
+    }
+    let state = caller.data();
+    let current = state
+        .memory
+        .map(|m| u32::try_from(m.size(&caller)).unwrap_or(u32::MAX))
+        .unwrap_or(0);
+    let request = ::capheap::meter::GrowthRequest {
+        current_pages: current,
+        high_water_pages: state.high_water_pages.max(current),
+        delta_pages: pages,
+    };
+    let price = state.config.pricing.price(request).ok_or_else(|| {
+        trap(SimError::host(
+            &f("pay_for_memory_grow"),
+            format!("{pages} pages from {current} cannot be priced"),
+        ))
+    })?;
+    charge(&mut caller, price).map_err(trap)?;
+    let call = &mut caller.data_mut().call;
+    call.host_fuel = call.host_fuel.saturating_sub(price);
+    call.growth_fuel = call.growth_fuel.saturating_add(price);
+    call.growth.push(crate::outcome::GrowthEvent {
+        current_pages: current,
+        delta_pages: pages,
+        high_water_pages: request.high_water_pages,
+        price: Some(price),
+        result: GrowthResult::Paid,
+    });
+    Ok(())
+}
+
+fn console_line(mut caller: Ctx<'_>, line: String) -> HostResult<()> {
+    charge_abi(&mut caller, line.len()).map_err(trap)?;
+    caller.data_mut().call.logs.push(line);
+    Ok(())
+}
+
+fn not_simulated(name: &'static str) -> wasmi::Error {
+    trap(SimError::NotSimulated {
+        function: f(name),
+    })
+}
+
+/// Registers every import of [`IMPORTS`].
+pub(crate) fn link(linker: &mut Linker<HostState>) -> Result<()> {
+    let e = super::link_err;
+    let m = MODULE;
+    linker.func_wrap(m, "read_args", read_args).map_err(e)?;
+    linker.func_wrap(m, "write_result", write_result).map_err(e)?;
+    linker
+        .func_wrap(m, "msg_sender", |c: Ctx<'_>, dest: u32| {
+            let sender = c.data().call.stylus.sender;
+            put(c, "msg_sender", dest, sender.as_slice())
+        })
+        .map_err(e)?;
+    linker
+        .func_wrap(m, "msg_value", |c: Ctx<'_>, dest: u32| {
+            let value = c.data().call.stylus.value.to_be_bytes::<32>();
+            put(c, "msg_value", dest, &value)
+        })
+        .map_err(e)?;
+    linker
+        .func_wrap(m, "msg_reentrant", |c: Ctx<'_>| getter(c, |_| 0i32))
+        .map_err(e)?;
+    linker
+        .func_wrap(m, "contract_address", |c: Ctx<'_>, dest: u32| {
+            let address = env(&c).contract_address;
+            put(c, "contract_address", dest, address.as_slice())
+        })
+        .map_err(e)?;
+    linker
+        .func_wrap(m, "tx_origin", |c: Ctx<'_>, dest: u32| {
+            let origin = env(&c).tx_origin.unwrap_or(c.data().call.stylus.sender);
+            put(c, "tx_origin", dest, origin.as_slice())
+        })
+        .map_err(e)?;
+    linker
+        .func_wrap(m, "tx_gas_price", |c: Ctx<'_>, dest: u32| {
+            let price = env(&c).gas_price.to_be_bytes::<32>();
+            put(c, "tx_gas_price", dest, &price)
+        })
+        .map_err(e)?;
+    linker
+        .func_wrap(m, "tx_ink_price", |c: Ctx<'_>| {
+            getter(c, |c| env(c).ink_price as i32)
+        })
+        .map_err(e)?;
+    linker
+        .func_wrap(m, "block_basefee", |c: Ctx<'_>, dest: u32| {
+            let fee = env(&c).basefee.to_be_bytes::<32>();
+            put(c, "block_basefee", dest, &fee)
+        })
+        .map_err(e)?;
+    linker
+        .func_wrap(m, "block_coinbase", |c: Ctx<'_>, dest: u32| {
+            let coinbase = env(&c).coinbase;
+            put(c, "block_coinbase", dest, coinbase.as_slice())
+        })
+        .map_err(e)?;
+    linker
+        .func_wrap(m, "block_gas_limit", |c: Ctx<'_>| {
+            getter(c, |c| as_i64(env(c).gas_limit))
+        })
+        .map_err(e)?;
+    linker
+        .func_wrap(m, "block_number", |c: Ctx<'_>| {
+            getter(c, |c| as_i64(env(c).block_number))
+        })
+        .map_err(e)?;
+    linker
+        .func_wrap(m, "block_timestamp", |c: Ctx<'_>| {
+            getter(c, |c| as_i64(env(c).block_timestamp))
+        })
+        .map_err(e)?;
+    linker
+        .func_wrap(m, "chainid", |c: Ctx<'_>| getter(c, |c| as_i64(env(c).chain_id)))
+        .map_err(e)?;
+    for name in ["evm_gas_left", "evm_ink_left"] {
+        linker
+            .func_wrap(m, name, |c: Ctx<'_>| {
+                getter(c, |c| as_i64(c.get_fuel().unwrap_or(0)))
+            })
+            .map_err(e)?;
+    }
+    linker
+        .func_wrap(m, "account_balance", account_balance)
+        .map_err(e)?;
+    linker
+        .func_wrap(m, "storage_load_bytes32", storage_load_bytes32)
+        .map_err(e)?;
+    linker
+        .func_wrap(m, "storage_cache_bytes32", storage_cache_bytes32)
+        .map_err(e)?;
+    linker
+        .func_wrap(m, "storage_flush_cache", storage_flush_cache)
+        .map_err(e)?;
+    linker.func_wrap(m, "emit_log", emit_log).map_err(e)?;
+    linker
+        .func_wrap(m, "native_keccak256", native_keccak256)
+        .map_err(e)?;
+    linker
+        .func_wrap(m, "pay_for_memory_grow", pay_for_memory_grow)
+        .map_err(e)?;
+    linker
+        .func_wrap(m, "return_data_size", |c: Ctx<'_>| getter(c, |_| 0i32))
+        .map_err(e)?;
+    linker
+        .func_wrap(
+            m,
+            "read_return_data",
+            |c: Ctx<'_>, _dest: u32, _offset: u32, _size: u32| getter(c, |_| 0i32),
+        )
+        .map_err(e)?;
+    linker
+        .func_wrap(
+            m,
+            "call_contract",
+            |_: Ctx<'_>, _: u32, _: u32, _: u32, _: u32, _: u64, _: u32| -> HostResult<i32> {
+                Err(not_simulated("call_contract"))
+            },
+        )
+        .map_err(e)?;
+    for name in ["delegate_call_contract", "static_call_contract"] {
+        linker
+            .func_wrap(
+                m,
+                name,
+                move |_: Ctx<'_>, _: u32, _: u32, _: u32, _: u64, _: u32| -> HostResult<i32> {
+                    Err(not_simulated(name))
+                },
+            )
+            .map_err(e)?;
+    }
+    linker
+        .func_wrap(
+            m,
+            "create1",
+            |_: Ctx<'_>, _: u32, _: u32, _: u32, _: u32, _: u32| -> HostResult<()> {
+                Err(not_simulated("create1"))
+            },
+        )
+        .map_err(e)?;
+    linker
+        .func_wrap(
+            m,
+            "create2",
+            |_: Ctx<'_>, _: u32, _: u32, _: u32, _: u32, _: u32, _: u32| -> HostResult<()> {
+                Err(not_simulated("create2"))
+            },
+        )
+        .map_err(e)?;
+    linker
+        .func_wrap(
+            m,
+            "account_code",
+            |_: Ctx<'_>, _: u32, _: u32, _: u32, _: u32| -> HostResult<i32> {
+                Err(not_simulated("account_code"))
+            },
+        )
+        .map_err(e)?;
+    linker
+        .func_wrap(m, "account_code_size", |_: Ctx<'_>, _: u32| -> HostResult<i32> {
+            Err(not_simulated("account_code_size"))
+        })
+        .map_err(e)?;
+    linker
+        .func_wrap(
+            m,
+            "account_codehash",
+            |_: Ctx<'_>, _: u32, _: u32| -> HostResult<()> {
+                Err(not_simulated("account_codehash"))
+            },
+        )
+        .map_err(e)?;
+    let c = CONSOLE_MODULE;
+    linker
+        .func_wrap(c, "log_txt", |caller: Ctx<'_>, ptr: u32, len: u32| {
+            let text = read(&caller, "console.log_txt", ptr, len).map_err(trap)?;
+            console_line(caller, String::from_utf8_lossy(&text).into_owned())
+        })
+        .map_err(e)?;
+    linker
+        .func_wrap(c, "log_i32", |caller: Ctx<'_>, v: i32| {
+            console_line(caller, v.to_string())
+        })
+        .map_err(e)?;
+    linker
+        .func_wrap(c, "log_i64", |caller: Ctx<'_>, v: i64| {
+            console_line(caller, v.to_string())
+        })
+        .map_err(e)?;
+    linker
+        .func_wrap(c, "log_f32", |caller: Ctx<'_>, v: f32| {
+            console_line(caller, format!("{:#010x}", v.to_bits()))
+        })
+        .map_err(e)?;
+    linker
+        .func_wrap(c, "log_f64", |caller: Ctx<'_>, v: f64| {
+            console_line(caller, format!("{:#018x}", v.to_bits()))
+        })
+        .map_err(e)?;
+    Ok(())
+}

@@ -1,0 +1,271 @@
+//! The allocator swap: a wrapper crate generated next to a build, so that a
+//! contract crate nobody here wrote is built with capheap (or, through the
+//! same wrapper, with its own allocator) without editing it. See
+//! [`Allocator`](crate::pipeline::Allocator) for the scheme.
+
+use std::path::{Path, PathBuf};
+
+use crate::pipeline::{Allocator, BuildError, BuildOptions, default_capheap_path};
+
+/// The package stylus-sdk takes its `#[global_allocator]` from.
+pub const MINI_ALLOC: &str = "mini-alloc";
+
+/// A prepared wrapper.
+pub(crate) struct Swap {
+    /// The wrapper's manifest.
+    pub manifest: PathBuf,
+    /// The contract crate's package name.
+    pub contract_name: String,
+    /// Paths to remap in the wasm (so it does not depend on where they live).
+    pub remaps: Vec<(PathBuf, &'static str)>,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BuildError + '_ {
+    move |source| BuildError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Writes `text` to `path` unless it already holds exactly that (so cargo's
+/// fingerprints stay fresh and a second build does nothing).
+fn write_if_changed(path: &Path, text: &str) -> Result<(), BuildError> {
+    if std::fs::read(path).is_ok_and(|old| old == text.as_bytes()) {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    std::fs::write(path, text).map_err(io(path))
+}
+
+/// A TOML string literal.
+fn quoted(text: &str) -> String {
+    toml::Value::String(text.to_owned()).to_string()
+}
+
+/// The version of `package` in a `Cargo.lock`, if it is there.
+fn locked_version(lock: &str, package: &str) -> Option<String> {
+    let lock: toml::Table = lock.parse().ok()?;
+    lock.get("package")?
+        .as_array()?
+        .iter()
+        .filter_map(toml::Value::as_table)
+        .find(|p| p.get("name").and_then(toml::Value::as_str) == Some(package))?
+        .get("version")?
+        .as_str()
+        .map(str::to_owned)
+}
+
+/// Whether `package` is in the wasm32 dependency graph of the crate `name`
+/// (`cargo tree`; a workspace lock also lists its other members' packages).
+fn in_graph(opts: &BuildOptions, manifest: &Path, name: &str, package: &str) -> Result<bool, BuildError> {
+    let out = std::process::Command::new(&opts.cargo)
+        .args(["tree", "--target", crate::pipeline::WASM_TARGET, "-e", "normal"])
+        .args(["--prefix", "none", "--format", "{p}", "-p", name, "--manifest-path"])
+        .arg(manifest)
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .map_err(|source| BuildError::Spawn {
+            program: opts.cargo.display().to_string(),
+            source,
+        })?;
+    if !out.status.success() {
+        return Err(BuildError::CargoFailed {
+            dir: manifest.to_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        });
+    }
+    let prefix = format!("{package} v");
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .any(|l| l.starts_with(&prefix)))
+}
+
+/// Generates the wrapper for the contract at `dir` and returns where it is.
+pub(crate) fn prepare(
+    dir: &Path,
+    manifest: &Path,
+    root: &Path,
+    target_dir: &Path,
+    allocator: Allocator,
+    opts: &BuildOptions,
+) -> Result<Swap, BuildError> {
+    let refuse = |reason: String| BuildError::AllocatorSwap {
+        dir: dir.to_owned(),
+        allocator,
+        reason,
+    };
+    let text = std::fs::read_to_string(manifest).map_err(io(manifest))?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e| refuse(format!("{}: {e}", manifest.display())))?;
+    let name = table
+        .get("package")
+        .and_then(|p| p.get("name"))
+        .and_then(toml::Value::as_str)
+        .ok_or_else(|| refuse("its Cargo.toml has no [package] name".to_owned()))?
+        .to_owned();
+    let crate_types: Vec<&str> = table
+        .get("lib")
+        .and_then(|l| l.get("crate-type"))
+        .and_then(toml::Value::as_array)
+        .map(|a| a.iter().filter_map(toml::Value::as_str).collect())
+        .unwrap_or_default();
+    if !crate_types.is_empty() && !crate_types.iter().any(|t| matches!(*t, "rlib" | "lib")) {
+        return Err(refuse(format!(
+            "the wrapper links the contract as a library: add \"rlib\" to `crate-type` in {} \
+             (e.g. crate-type = [\"cdylib\", \"rlib\"], as CosmWasm contracts have)",
+            manifest.display()
+        )));
+    }
+    let capheap = match allocator {
+        Allocator::Default => None,
+        Allocator::Capheap => Some(
+            opts.capheap_path
+                .clone()
+                .or_else(default_capheap_path)
+                .ok_or_else(|| {
+                    refuse(
+                        "the capheap SDK source is not where this capheap-sim was built from: \
+                         give its path (--capheap-path <repo>/sdk)"
+                            .to_owned(),
+                    )
+                })?,
+        ),
+    };
+    let swap_root = target_dir.join("capheap-swap");
+    let wrapper = swap_root.join(format!("{name}-{allocator}"));
+    let source_lock_path = root.join("Cargo.lock");
+    let source_lock = std::fs::read_to_string(&source_lock_path).unwrap_or_default();
+    let mini_alloc = if in_graph(opts, manifest, &name, MINI_ALLOC)? {
+        locked_version(&source_lock, MINI_ALLOC)
+    } else {
+        None
+    };
+
+    let mut remaps = vec![(swap_root.clone(), "/capheap-swap")];
+    let mut deps = format!(
+        "contract = {{ package = {}, path = {}, default-features = {}, features = [{}] }}\n",
+        quoted(&name),
+        quoted(&dir.canonicalize().map_err(io(dir))?.to_string_lossy()),
+        !opts.no_default_features,
+        opts.features.iter().map(|f| quoted(f)).collect::<Vec<_>>().join(", "),
+    );
+    let mut patch = String::new();
+    let mut global = String::new();
+    if let Some(sdk) = &capheap {
+        let sdk = sdk.canonicalize().map_err(io(sdk))?;
+        remaps.push((sdk.clone(), "/capheap"));
+        let sdk = quoted(&sdk.to_string_lossy());
+        match &mini_alloc {
+            Some(version) => {
+                let shim = swap_root.join(format!("{MINI_ALLOC}-{version}-capheap"));
+                write_shim(&shim, version, &sdk)?;
+                patch = format!(
+                    "\n[patch.crates-io]\nmini-alloc = {{ path = {} }}\n",
+                    quoted(&shim.to_string_lossy())
+                );
+            }
+            None => {
+                deps.push_str(&format!("capheap = {{ path = {sdk} }}\n"));
+                global = "\n/// capheap as the global allocator.\n#[global_allocator]\n\
+                          static CAPHEAP: capheap::Heap = capheap::Heap::new(capheap::Config::DEFAULT);\n"
+                    .to_owned();
+            }
+        }
+    }
+    write_if_changed(
+        &wrapper.join("Cargo.toml"),
+        &format!(
+            "# Generated by capheap-sim: {name} with the {allocator} allocator. Do not edit.\n\
+             [package]\nname = {}\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
+             [lib]\npath = \"lib.rs\"\ncrate-type = [\"cdylib\"]\n\n\
+             [dependencies]\n{deps}{patch}\n[workspace]\n",
+            quoted(&format!("{name}-{allocator}-wrapper")),
+        ),
+    )?;
+    write_if_changed(
+        &wrapper.join("lib.rs"),
+        &format!(
+            "//! Generated by capheap-sim: {name} with the {allocator} allocator.\n\
+             #![no_std]\n\nextern crate contract;\n{global}"
+        ),
+    )?;
+    // Pin every version the contract's workspace pins: start from its lock,
+    // and start again whenever that lock changes.
+    let seen = wrapper.join("Cargo.lock.source");
+    if !source_lock.is_empty() && std::fs::read_to_string(&seen).ok().as_deref() != Some(&source_lock) {
+        std::fs::write(wrapper.join("Cargo.lock"), &source_lock).map_err(io(&wrapper))?;
+        std::fs::write(&seen, &source_lock).map_err(io(&seen))?;
+    }
+    Ok(Swap {
+        manifest: wrapper.join("Cargo.toml"),
+        contract_name: name,
+        remaps,
+    })
+}
+
+/// A crate named `mini-alloc` (same version as the one it replaces) whose
+/// `MiniAlloc` is a capheap heap, so that stylus-sdk's own
+/// `#[global_allocator] static ALLOC: mini_alloc::MiniAlloc =
+/// mini_alloc::MiniAlloc::INIT;` becomes capheap.
+fn write_shim(dir: &Path, version: &str, sdk: &str) -> Result<(), BuildError> {
+    write_if_changed(
+        &dir.join("Cargo.toml"),
+        &format!(
+            "# Generated by capheap-sim: stylus-sdk's allocator, replaced by capheap.\n\
+             [package]\nname = \"mini-alloc\"\nversion = {}\nedition = \"2021\"\npublish = false\n\n\
+             [lib]\npath = \"lib.rs\"\n\n[dependencies]\ncapheap = {{ path = {sdk} }}\n",
+            quoted(version)
+        ),
+    )?;
+    write_if_changed(
+        &dir.join("lib.rs"),
+        "//! Generated by capheap-sim: stylus-sdk's `MiniAlloc`, as a capheap heap.\n\
+         #![no_std]\n\n\
+         use core::alloc::{GlobalAlloc, Layout};\n\n\
+         /// stylus-sdk's global allocator type, backed by `capheap::Heap`.\n\
+         pub struct MiniAlloc(capheap::Heap);\n\n\
+         impl MiniAlloc {\n    \
+             /// The allocator stylus-sdk installs.\n    \
+             pub const INIT: Self = MiniAlloc(capheap::Heap::new(capheap::Config::DEFAULT));\n    \
+             /// The wasm page size.\n    \
+             pub const PAGE_SIZE: usize = 1 << 16;\n\
+         }\n\n\
+         // SAFETY: every method forwards to `capheap::Heap`'s `GlobalAlloc`, whose\n\
+         // contract is the same; the arguments are the caller's, unchanged.\n\
+         unsafe impl GlobalAlloc for MiniAlloc {\n    \
+             unsafe fn alloc(&self, layout: Layout) -> *mut u8 {\n        \
+                 // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract.\n        \
+                 unsafe { self.0.alloc(layout) }\n    \
+             }\n\n    \
+             unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {\n        \
+                 // SAFETY: the caller upholds `GlobalAlloc::alloc_zeroed`'s contract.\n        \
+                 unsafe { self.0.alloc_zeroed(layout) }\n    \
+             }\n\n    \
+             unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {\n        \
+                 // SAFETY: `ptr` came from this allocator with `layout` (caller's contract).\n        \
+                 unsafe { self.0.dealloc(ptr, layout) }\n    \
+             }\n\n    \
+             unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {\n        \
+                 // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract.\n        \
+                 unsafe { self.0.realloc(ptr, layout, new_size) }\n    \
+             }\n\
+         }\n",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_locked_versions() {
+        let lock = "version = 4\n\n[[package]]\nname = \"cfg-if\"\nversion = \"1.0.0\"\n\n\
+                    [[package]]\nname = \"mini-alloc\"\nversion = \"0.9.2\"\n";
+        assert_eq!(locked_version(lock, MINI_ALLOC).as_deref(), Some("0.9.2"));
+        assert_eq!(locked_version(lock, "stylus-sdk"), None);
+        assert_eq!(locked_version("not toml [", MINI_ALLOC), None);
+    }
+}
