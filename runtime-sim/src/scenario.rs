@@ -37,6 +37,11 @@ pub struct ScenarioCall {
     /// Who makes the call and what it sends (chain ABIs).
     #[serde(default, skip_serializing_if = "CallEnv::is_empty")]
     pub env: CallEnv,
+    /// What reports call it (default: the export). Chain calls all enter
+    /// through one export, so scenario files name them by function
+    /// (`transfer`) or by message (`execute:transfer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 fn one() -> u32 {
@@ -51,6 +56,7 @@ impl ScenarioCall {
             input: input.into(),
             repeat: 1,
             env: CallEnv::default(),
+            label: None,
         }
     }
 
@@ -64,6 +70,23 @@ impl ScenarioCall {
     pub fn env(mut self, env: CallEnv) -> Self {
         self.env = env;
         self
+    }
+
+    /// Sets the name reports give the call.
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// Sets or clears the name reports give the call.
+    pub fn with_label(mut self, label: Option<String>) -> Self {
+        self.label = label;
+        self
+    }
+
+    /// The name reports give the call: its label, else the export.
+    pub fn name(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.export)
     }
 }
 
@@ -148,6 +171,8 @@ pub struct CallRecord {
     pub step: usize,
     /// Which repetition of that call, from 0.
     pub iteration: u32,
+    /// What reports call it ([`ScenarioCall::name`]).
+    pub label: String,
     /// What the call did.
     pub outcome: CallOutcome,
 }
@@ -185,6 +210,7 @@ pub(crate) fn execute_step(
         index: step.index,
         step: step.step,
         iteration: step.iteration,
+        label: step.call.name().to_owned(),
         outcome,
     })
 }

@@ -220,6 +220,9 @@ pub struct CallSpec {
     pub env: crate::CallEnv,
     /// Solidity types of the return data (`returns`), to decode it.
     pub returns: Option<String>,
+    /// What reports call it: the Solidity function (`transfer`), the
+    /// CosmWasm message (`execute:transfer`), else the export.
+    pub label: Option<String>,
     /// What it must produce.
     pub expect: Expectation,
 }
@@ -422,7 +425,8 @@ impl ScenarioFile {
                 scenario.call(
                     crate::ScenarioCall::new(&*call.export, call.input.clone())
                         .repeat(call.repeat)
-                        .env(call.env.clone()),
+                        .env(call.env.clone())
+                        .with_label(call.label.clone()),
                 )
             })
     }
@@ -564,7 +568,16 @@ impl ScenarioFile {
                     }
                 }
             };
+            let label = match (&call.sig, &call.msg) {
+                (Some(sig), _) => sig.split('(').next().map(str::to_owned),
+                // An enum-style message, `{ transfer = { ... } }`, names itself.
+                (None, Some(toml::Value::Table(t))) if t.len() == 1 => {
+                    t.keys().next().map(|k| format!("{export}:{k}"))
+                }
+                _ => None,
+            };
             calls.push(CallSpec {
+                label,
                 export,
                 input,
                 repeat: call.repeat,
@@ -635,7 +648,7 @@ mod tests {
             s.contract,
             ContractSource::Crate("/work/scenarios/../contracts/hello".into())
         );
-        assert_eq!((s.replays, s.pricing), (5, PagePricing::STYLUS));
+        assert_eq!((s.replays, s.pricing), (5, Some(PagePricing::STYLUS)));
         assert_eq!((s.fuel_per_call, s.max_pages), (Some(1_000_000), Some(64)));
         assert_eq!(s.calls.len(), 3);
         assert_eq!(s.calls[0].input, b"abc");
@@ -662,7 +675,7 @@ mod tests {
         );
         assert_eq!(
             (s.replays, s.pricing, s.calls[0].repeat),
-            (3, PagePricing::FREE, 1)
+            (3, None, 1)
         );
     }
 

@@ -400,6 +400,9 @@ impl Contract {
         // snapshot's state wins.
         *instance.storage_mut() = snapshot.storage.iter().cloned().collect();
         instance.set_high_water_pages(snapshot.high_water_pages.max(snapshot.pages));
+        // Restored memory is not the module's initial memory: under a chain
+        // ABI the next call starts on a fresh instance, as the original did.
+        instance.mark_used();
         Ok(instance)
     }
 }

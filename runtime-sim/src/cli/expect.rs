@@ -15,7 +15,7 @@ pub fn misses(file: &ScenarioFile, records: &[CallRecord]) -> Vec<String> {
         let at = format!(
             "call #{} ({}, step {} rep {})",
             r.index,
-            o.export,
+            r.label,
             r.step + 1,
             r.iteration + 1
         );
@@ -44,6 +44,19 @@ pub fn misses(file: &ScenarioFile, records: &[CallRecord]) -> Vec<String> {
                 shown(&o.output),
                 shown(want)
             ));
+        }
+        if let (Some(want), Some(types)) = (&e.returns, &spec.returns)
+            && o.error.is_none()
+        {
+            match capheap_sim::calldata::decode_returns(types, &o.output) {
+                Ok(got) if &got == want => {}
+                Ok(got) => out.push(format!(
+                    "{at}: returned ({}) but ({}) was expected",
+                    got.join(", "),
+                    want.join(", ")
+                )),
+                Err(err) => out.push(format!("{at}: {err}")),
+            }
         }
         if let Some(max) = e.max_fuel
             && o.fuel.total > max

@@ -12,6 +12,7 @@
 mod args;
 mod build;
 mod check;
+mod compare;
 mod expect;
 mod load;
 mod progress;
@@ -53,6 +54,9 @@ enum Command {
     Report(report::ReportArgs),
     /// Write, check or diff a `.gas-snapshot` file of scenario fuel.
     Snapshot(snapshot::SnapshotArgs),
+    /// Run one scenario on two builds of a contract (e.g. its default
+    /// allocator and capheap) and print them side by side.
+    Compare(compare::CompareArgs),
 }
 
 /// Why a command did not succeed.
@@ -103,6 +107,7 @@ pub fn main() -> ExitCode {
         Command::Check(a) => check::run(a),
         Command::Report(a) => report::run(a),
         Command::Snapshot(a) => snapshot::run(a),
+        Command::Compare(a) => compare::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

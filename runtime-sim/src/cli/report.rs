@@ -39,7 +39,7 @@ pub fn samples(calls: &[CallRecord]) -> Vec<GasSample> {
     calls
         .iter()
         .map(|c| GasSample {
-            export: c.outcome.export.clone(),
+            export: c.label.clone(),
             fuel: c.outcome.fuel.total,
             growth_fuel: c.outcome.fuel.growth,
             pages_grown: c.outcome.growth_pages(),
@@ -53,7 +53,7 @@ pub fn timeline(calls: &[CallRecord]) -> Vec<TimelinePoint> {
     calls
         .iter()
         .map(|c| TimelinePoint {
-            label: format!("#{} {}", c.index, c.outcome.export),
+            label: format!("#{} {}", c.index, c.label),
             pages: u64::from(c.outcome.pages_after),
             live_bytes: c.outcome.stats.map(|s| s.live_bytes),
         })

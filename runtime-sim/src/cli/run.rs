@@ -39,7 +39,6 @@ pub fn run(args: RunArgs) -> CliResult {
     let input = args.chain.input(abi, &args.input)?;
     let simulator = args.sim.simulator(None, &wasm)?;
     let contract = simulator.load(&wasm)?;
-    eprintln!("abi: {abi} ({reason})");
     let mut instance = match &args.state {
         Some(path) if path.exists() => contract.restore(&Snapshot::load(path)?)?,
         _ => contract.instantiate()?,
@@ -60,6 +59,7 @@ pub fn run(args: RunArgs) -> CliResult {
     if let Some(e) = outcome.error {
         return Err(Failure::Error(e.to_string()));
     }
+    println!("abi:      {abi} ({reason})");
     print_outcome(&outcome);
     if let Some(types) = &args.chain.returns {
         let values = capheap_sim::calldata::decode_returns(types, &outcome.output)?;

@@ -48,7 +48,7 @@ fn parse_tolerance_arg(text: &str) -> Result<u64, String> {
 /// The entries of one scenario's reference run.
 pub fn entries(s: &ScenarioReplay, into: &mut GasSnapshot) {
     for record in &s.report.calls {
-        let name = format!("{}::{}:{}", s.name, record.step, record.outcome.export);
+        let name = format!("{}::{}:{}", s.name, record.step, record.label);
         let fuel = into.entries.entry(name).or_insert(0);
         *fuel = fuel.saturating_add(record.outcome.fuel.total);
     }

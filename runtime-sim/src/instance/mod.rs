@@ -117,6 +117,12 @@ impl Instance {
         self.call_env = env;
     }
 
+    /// Records that memory is no longer the module's initial memory (chain
+    /// ABIs then start the next call on a fresh instance).
+    pub(crate) fn mark_used(&mut self) {
+        self.used = true;
+    }
+
     /// The current call context.
     pub fn call_env(&self) -> &CallEnv {
         &self.call_env

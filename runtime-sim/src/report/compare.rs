@@ -1,0 +1,224 @@
+//! Two builds of one contract side by side (typically its default allocator
+//! and capheap) on the same scenario: per call and in total, fuel, growth
+//! fuel and pages, plus wasm bytes raw and gzipped, with ratios.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+
+use serde::Serialize;
+
+use crate::contract::Contract;
+use crate::error::Result;
+use crate::scenario::{Scenario, ScenarioRun};
+
+/// `b / a` in thousandths, for display (`None` when `a` is 0). Integer
+/// arithmetic: ratios never feed a figure that is compared or hashed.
+pub fn ratio_permille(a: u64, b: u64) -> Option<u64> {
+    if a == 0 {
+        return None;
+    }
+    let scaled = u128::from(b) * 1000 + u128::from(a) / 2;
+    u64::try_from(scaled / u128::from(a)).ok()
+}
+
+/// A ratio in thousandths as `0.766`, or `-`.
+pub fn show_ratio(permille: Option<u64>) -> String {
+    permille.map_or_else(|| "-".to_owned(), |r| format!("{}.{:03}", r / 1000, r % 1000))
+}
+
+/// Size of `wasm` gzipped at the highest level (deterministic).
+pub fn gzip_size(wasm: &[u8]) -> usize {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(wasm);
+    encoder.finish().map_or(0, |v| v.len())
+}
+
+/// One build's totals.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SideSummary {
+    /// Its label (`default`, `capheap`, or the file name).
+    pub label: String,
+    /// Module size in bytes.
+    pub wasm_bytes: usize,
+    /// Module size gzipped.
+    pub gzip_bytes: usize,
+    /// Fuel of all calls.
+    pub fuel: u64,
+    /// Of which page growth (and the chain's entry charge for pages).
+    pub growth_fuel: u64,
+    /// Pages after the last call.
+    pub final_pages: u32,
+    /// Most pages after any call.
+    pub peak_pages: u32,
+    /// Calls that failed.
+    pub failed_calls: usize,
+}
+
+/// One call on both builds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CallComparison {
+    /// Position in the run (repeats expanded).
+    pub index: usize,
+    /// The call's name (its label, else the export).
+    pub export: String,
+    /// Fuel on `a` and `b`.
+    pub fuel: (u64, u64),
+    /// Growth fuel on `a` and `b`.
+    pub growth_fuel: (u64, u64),
+    /// Pages after the call on `a` and `b`.
+    pub pages: (u32, u32),
+    /// Whether each call succeeded.
+    pub ok: (bool, bool),
+    /// Whether both produced the same output (a difference means the
+    /// builds are not the same contract).
+    pub same_output: bool,
+}
+
+/// The side-by-side report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Comparison {
+    /// Build `a`.
+    pub a: SideSummary,
+    /// Build `b`.
+    pub b: SideSummary,
+    /// Every call.
+    pub calls: Vec<CallComparison>,
+}
+
+fn summary(label: &str, wasm: &[u8], run: &ScenarioRun) -> SideSummary {
+    let outcomes = || run.calls.iter().map(|c| &c.outcome);
+    SideSummary {
+        label: label.to_owned(),
+        wasm_bytes: wasm.len(),
+        gzip_bytes: gzip_size(wasm),
+        fuel: outcomes().map(|o| o.fuel.total).sum(),
+        growth_fuel: outcomes().map(|o| o.fuel.growth).sum(),
+        final_pages: outcomes().last().map_or(0, |o| o.pages_after),
+        peak_pages: outcomes().map(|o| o.pages_after).max().unwrap_or(0),
+        failed_calls: outcomes().filter(|o| !o.is_ok()).count(),
+    }
+}
+
+/// Runs `scenario` on both builds (each a `(label, contract, wasm)`) and
+/// lines the results up.
+///
+/// ```
+/// use capheap_sim::report::compare::compare;
+/// use capheap_sim::{Scenario, ScenarioCall, Simulator};
+///
+/// let grows = |pages: u32| wat::parse_str(format!(
+///     r#"(module (memory (export "memory") 1)
+///          (func (export "go") (drop (memory.grow (i32.const {pages})))))"#
+/// ));
+/// let (a, b) = (grows(2)?, grows(1)?);
+/// let sim = Simulator::new();
+/// let scenario = Scenario::new().call(ScenarioCall::new("go", []));
+/// let report = compare(&scenario, ("two", &sim.load(&a)?, &a), ("one", &sim.load(&b)?, &b))?;
+/// assert_eq!(report.calls[0].pages, (3, 2));
+/// assert_eq!((report.a.final_pages, report.b.final_pages), (3, 2));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn compare(
+    scenario: &Scenario,
+    a: (&str, &Contract, &[u8]),
+    b: (&str, &Contract, &[u8]),
+) -> Result<Comparison> {
+    let run_a = a.1.run_scenario(scenario, 0)?;
+    let run_b = b.1.run_scenario(scenario, 0)?;
+    let calls = run_a
+        .calls
+        .iter()
+        .zip(&run_b.calls)
+        .map(|(x, y)| {
+            let label = x.label.clone();
+            let (x, y) = (&x.outcome, &y.outcome);
+            CallComparison {
+                index: 0,
+                export: label,
+                fuel: (x.fuel.total, y.fuel.total),
+                growth_fuel: (x.fuel.growth, y.fuel.growth),
+                pages: (x.pages_after, y.pages_after),
+                ok: (x.is_ok(), y.is_ok()),
+                same_output: x.output == y.output && x.is_ok() == y.is_ok(),
+            }
+        })
+        .enumerate()
+        .map(|(index, c)| CallComparison { index, ..c })
+        .collect();
+    Ok(Comparison {
+        a: summary(a.0, a.2, &run_a),
+        b: summary(b.0, b.2, &run_b),
+        calls,
+    })
+}
+
+impl Comparison {
+    /// The report as a text table.
+    pub fn to_text(&self) -> String {
+        let (a, b) = (&self.a, &self.b);
+        let mut out = String::new();
+        let r = |x: u64, y: u64| show_ratio(ratio_permille(x, y));
+        let _ = writeln!(out, "{:<24} {:>14} {:>14} {:>7}", "", format!("a: {}", a.label), format!("b: {}", b.label), "b/a");
+        let mut row = |name: &str, x: u64, y: u64| {
+            let _ = writeln!(out, "{name:<24} {x:>14} {y:>14} {:>7}", r(x, y));
+        };
+        row("wasm bytes", a.wasm_bytes as u64, b.wasm_bytes as u64);
+        row("wasm bytes (gzip -9)", a.gzip_bytes as u64, b.gzip_bytes as u64);
+        row("fuel, all calls", a.fuel, b.fuel);
+        row("growth fuel, all calls", a.growth_fuel, b.growth_fuel);
+        row("pages at the end", u64::from(a.final_pages), u64::from(b.final_pages));
+        row("failed calls", a.failed_calls as u64, b.failed_calls as u64);
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "{:<4} {:<16} {:>10} {:>10} {:>7} {:>9} {:>9} {:>5} {:>5}",
+            "#", "export", "fuel a", "fuel b", "b/a", "growth a", "growth b", "pg a", "pg b"
+        );
+        for c in &self.calls {
+            let mark = match (c.ok, c.same_output) {
+                ((true, true), true) => "",
+                ((false, false), _) => "  both failed",
+                (_, true) => "",
+                ((true, true), false) => "  outputs differ",
+                ((false, _), _) => "  a failed",
+                (_, _) => "  b failed",
+            };
+            let _ = writeln!(
+                out,
+                "{:<4} {:<16} {:>10} {:>10} {:>7} {:>9} {:>9} {:>5} {:>5}{mark}",
+                c.index,
+                c.export,
+                c.fuel.0,
+                c.fuel.1,
+                r(c.fuel.0, c.fuel.1),
+                c.growth_fuel.0,
+                c.growth_fuel.1,
+                c.pages.0,
+                c.pages.1,
+            );
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ratios_round_to_thousandths_without_floats() {
+        assert_eq!(ratio_permille(3, 2), Some(667));
+        assert_eq!(show_ratio(ratio_permille(221_564, 169_718)), "0.766");
+        assert_eq!(show_ratio(ratio_permille(0, 5)), "-");
+        assert_eq!(ratio_permille(1, u64::MAX), None, "too large for u64 thousandths");
+        assert_eq!(show_ratio(ratio_permille(4, 4)), "1.000");
+    }
+
+    #[test]
+    fn gzip_is_deterministic_and_compresses_repetition() {
+        let data = vec![7u8; 10_000];
+        assert_eq!(gzip_size(&data), gzip_size(&data));
+        assert!(gzip_size(&data) < 100);
+    }
+}
