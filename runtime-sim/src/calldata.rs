@@ -24,8 +24,8 @@ fn parse_signature(sig: &str) -> Result<(String, DynSolType)> {
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         return Err(bad("sig", format!("`{name}` is not a function name")));
     }
-    let params = DynSolType::parse(&sig[open..])
-        .map_err(|e| bad("sig", format!("`{sig}`: {e}")))?;
+    let params =
+        DynSolType::parse(&sig[open..]).map_err(|e| bad("sig", format!("`{sig}`: {e}")))?;
     Ok((name.to_owned(), params))
 }
 
@@ -52,7 +52,11 @@ pub fn encode_call(sig: &str, args: &[impl AsRef<str>]) -> Result<Vec<u8>> {
     if types.len() != args.len() {
         return Err(bad(
             "args",
-            format!("`{sig}` takes {} arguments, {} given", types.len(), args.len()),
+            format!(
+                "`{sig}` takes {} arguments, {} given",
+                types.len(),
+                args.len()
+            ),
         ));
     }
     let values = types
@@ -60,13 +64,21 @@ pub fn encode_call(sig: &str, args: &[impl AsRef<str>]) -> Result<Vec<u8>> {
         .zip(args)
         .enumerate()
         .map(|(i, (ty, arg))| {
-            ty.coerce_str(arg.as_ref())
-                .map_err(|e| bad("args", format!("argument {} (`{}`) is not a {ty}: {e}", i + 1, arg.as_ref())))
+            ty.coerce_str(arg.as_ref()).map_err(|e| {
+                bad(
+                    "args",
+                    format!("argument {} (`{}`) is not a {ty}: {e}", i + 1, arg.as_ref()),
+                )
+            })
         })
         .collect::<Result<Vec<_>>>()?;
     let canonical = format!(
         "{name}({})",
-        types.iter().map(|t| t.sol_type_name().into_owned()).collect::<Vec<_>>().join(",")
+        types
+            .iter()
+            .map(|t| t.sol_type_name().into_owned())
+            .collect::<Vec<_>>()
+            .join(",")
     );
     let mut out = keccak256(canonical.as_bytes())[..4].to_vec();
     out.extend(DynSolValue::Tuple(values).abi_encode_params());
@@ -90,9 +102,12 @@ pub fn decode_returns(returns: &str, data: &[u8]) -> Result<Vec<String>> {
         format!("({text})")
     };
     let ty = DynSolType::parse(&tuple).map_err(|e| bad("returns", format!("`{returns}`: {e}")))?;
-    let value = ty
-        .abi_decode_params(data)
-        .map_err(|e| bad("returns", format!("0x{} is not ({returns}): {e}", crate::hex::encode(data))))?;
+    let value = ty.abi_decode_params(data).map_err(|e| {
+        bad(
+            "returns",
+            format!("0x{} is not ({returns}): {e}", crate::hex::encode(data)),
+        )
+    })?;
     let values = match value {
         DynSolValue::Tuple(values) => values,
         other => vec![other],
@@ -129,26 +144,49 @@ mod tests {
     #[test]
     fn bad_calls_name_the_field() {
         let e = encode_call("transfer(address,uint256)", &["0x12", "1"]).unwrap_err();
-        assert!(matches!(&e, SimError::BadCallInput { field, .. } if field == "args"), "{e}");
+        assert!(
+            matches!(&e, SimError::BadCallInput { field, .. } if field == "args"),
+            "{e}"
+        );
         let e = encode_call("transfer(address,uint256)", &["1"]).unwrap_err();
         assert!(e.to_string().contains("takes 2 arguments, 1 given"), "{e}");
         let e = encode_call("transfer address", &["1"]).unwrap_err();
-        assert!(matches!(&e, SimError::BadCallInput { field, .. } if field == "sig"), "{e}");
+        assert!(
+            matches!(&e, SimError::BadCallInput { field, .. } if field == "sig"),
+            "{e}"
+        );
         let e = encode_call("f(uint257)", &["1"]).unwrap_err();
-        assert!(matches!(&e, SimError::BadCallInput { field, .. } if field == "sig"), "{e}");
+        assert!(
+            matches!(&e, SimError::BadCallInput { field, .. } if field == "sig"),
+            "{e}"
+        );
         let e = decode_returns("uint256", &[1, 2, 3]).unwrap_err();
-        assert!(matches!(&e, SimError::BadCallInput { field, .. } if field == "returns"), "{e}");
+        assert!(
+            matches!(&e, SimError::BadCallInput { field, .. } if field == "returns"),
+            "{e}"
+        );
     }
 
     #[test]
     fn selectors_match_solidity() {
         // balanceOf(address) = 0x70a08231, totalSupply() = 0x18160ddd.
-        let call = encode_call("balanceOf(address)", &["0x00000000000000000000000000000000000000a1"]).unwrap();
+        let call = encode_call(
+            "balanceOf(address)",
+            &["0x00000000000000000000000000000000000000a1"],
+        )
+        .unwrap();
         assert_eq!(&call[..4], &[0x70, 0xa0, 0x82, 0x31]);
         let none: [&str; 0] = [];
-        assert_eq!(encode_call("totalSupply()", &none).unwrap(), [0x18, 0x16, 0x0d, 0xdd]);
         assert_eq!(
-            decode_returns("(bool,uint8)", &[[0u8; 31].as_slice(), &[1], &[0u8; 31], &[9]].concat()).unwrap(),
+            encode_call("totalSupply()", &none).unwrap(),
+            [0x18, 0x16, 0x0d, 0xdd]
+        );
+        assert_eq!(
+            decode_returns(
+                "(bool,uint8)",
+                &[[0u8; 31].as_slice(), &[1], &[0u8; 31], &[9]].concat()
+            )
+            .unwrap(),
             ["true", "9"]
         );
     }

@@ -222,7 +222,15 @@ fn callable(ty: &FuncType) -> bool {
     matches!(ty.params(), [] | [I32, I32]) && matches!(ty.results(), [] | [I32] | [I64])
 }
 
-pub(crate) fn check(sim: &Simulator, wasm: &[u8]) -> CheckReport {
+impl Simulator {
+    /// Static report on `wasm` against this simulator's configuration
+    /// (never fails: a broken module is an error-level finding).
+    pub fn check(&self, wasm: &[u8]) -> CheckReport {
+        check(self, wasm)
+    }
+}
+
+fn check(sim: &Simulator, wasm: &[u8]) -> CheckReport {
     let limits = sim.limits();
     let mut report = CheckReport {
         size: wasm.len(),
@@ -401,7 +409,7 @@ fn check_imports(sim: &Simulator, info: &ModuleInfo, report: &mut CheckReport) {
             Provider::HostAbi | Provider::NotSimulated => {
                 let ty = declared.map(|f| f.func_type());
                 let found = import.func.as_ref().map(signature);
-                let expected = ty.map(|t| crate::instance::signature(t.params(), t.results()));
+                let expected = ty.map(|t| crate::error::signature(t.params(), t.results()));
                 if found != expected {
                     report.push(
                         Level::Error,
@@ -525,13 +533,20 @@ fn func_sig(info: &ModuleInfo, export: &instrument::ExportInfo) -> Option<String
 }
 
 /// Lists exports with `callable` decided by `entry`, and flags reserved names.
-fn summarise_exports(info: &ModuleInfo, report: &mut CheckReport, entry: impl Fn(&str, Option<&str>) -> bool) {
+fn summarise_exports(
+    info: &ModuleInfo,
+    report: &mut CheckReport,
+    entry: impl Fn(&str, Option<&str>) -> bool,
+) {
     for export in &info.exports {
         if export.name.starts_with(RESERVED_PREFIX) {
             report.push(
                 Level::Error,
                 "reserved-export",
-                format!("`{}` uses the reserved prefix `{RESERVED_PREFIX}`", export.name),
+                format!(
+                    "`{}` uses the reserved prefix `{RESERVED_PREFIX}`",
+                    export.name
+                ),
             );
         }
         let sig = func_sig(info, export);
@@ -545,9 +560,19 @@ fn summarise_exports(info: &ModuleInfo, report: &mut CheckReport, entry: impl Fn
 }
 
 /// Requires export `name` with signature `expected`.
-fn require_export(info: &ModuleInfo, report: &mut CheckReport, name: &str, expected: &[&str], code: &'static str) {
+fn require_export(
+    info: &ModuleInfo,
+    report: &mut CheckReport,
+    name: &str,
+    expected: &[&str],
+    code: &'static str,
+) {
     match info.exports.iter().find(|e| e.name == name) {
-        None => report.push(Level::Error, code, format!("no `{name}` export: the chain cannot call the contract")),
+        None => report.push(
+            Level::Error,
+            code,
+            format!("no `{name}` export: the chain cannot call the contract"),
+        ),
         Some(export) => {
             let sig = func_sig(info, export).unwrap_or_else(|| kind_name(export.kind).to_owned());
             if !expected.contains(&sig.as_str()) {
@@ -569,7 +594,13 @@ fn check_stylus(info: &ModuleInfo, report: &mut CheckReport) {
     summarise_exports(info, report, |name, sig| {
         name == stylus::ENTRY_EXPORT && sig == Some(ENTRY_SIG)
     });
-    require_export(info, report, stylus::ENTRY_EXPORT, &[ENTRY_SIG], "stylus-entrypoint");
+    require_export(
+        info,
+        report,
+        stylus::ENTRY_EXPORT,
+        &[ENTRY_SIG],
+        "stylus-entrypoint",
+    );
     if let Some(memory) = info.memories.first()
         && memory.initial > u64::from(stylus::PAGE_LIMIT)
     {
@@ -622,21 +653,50 @@ fn check_cosmwasm(info: &ModuleInfo, report: &mut CheckReport) {
         .collect();
     match versions.as_slice() {
         ["8"] => {}
-        [] => report.push(Level::Error, "cosmwasm-interface", format!("no `{}` export", cosmwasm::INTERFACE_EXPORT)),
+        [] => report.push(
+            Level::Error,
+            "cosmwasm-interface",
+            format!("no `{}` export", cosmwasm::INTERFACE_EXPORT),
+        ),
         other => report.push(
             Level::Error,
             "cosmwasm-interface",
-            format!("interface version {} is not CosmWasm 2.x's 8", other.join(", ")),
+            format!(
+                "interface version {} is not CosmWasm 2.x's 8",
+                other.join(", ")
+            ),
         ),
     }
-    require_export(info, report, cosmwasm::ALLOCATE_EXPORT, &["(i32) -> (i32)"], "cosmwasm-allocate");
-    require_export(info, report, cosmwasm::DEALLOCATE_EXPORT, &["(i32) -> ()"], "cosmwasm-allocate");
+    require_export(
+        info,
+        report,
+        cosmwasm::ALLOCATE_EXPORT,
+        &["(i32) -> (i32)"],
+        "cosmwasm-allocate",
+    );
+    require_export(
+        info,
+        report,
+        cosmwasm::DEALLOCATE_EXPORT,
+        &["(i32) -> ()"],
+        "cosmwasm-allocate",
+    );
     for export in &info.exports {
         if cosmwasm::ENTRY_POINTS.contains(&export.name.as_str()) {
-            require_export(info, report, &export.name, entry_sig(&export.name), "cosmwasm-entry-point");
+            require_export(
+                info,
+                report,
+                &export.name,
+                entry_sig(&export.name),
+                "cosmwasm-entry-point",
+            );
         }
     }
-    if !info.exports.iter().any(|e| cosmwasm::ENTRY_POINTS.contains(&e.name.as_str())) {
+    if !info
+        .exports
+        .iter()
+        .any(|e| cosmwasm::ENTRY_POINTS.contains(&e.name.as_str()))
+    {
         report.push(
             Level::Warn,
             "cosmwasm-entry-point",

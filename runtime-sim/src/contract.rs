@@ -4,16 +4,14 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use wasmi::{Linker, Module, Store};
+use wasmi::{Linker, Module};
 
 use crate::engine::Simulator;
 use crate::error::{Result, SimError};
-use crate::host::{Abi, CallState, HostState};
-use crate::instance::Instance;
-use crate::instrument::{self, MEMORY_EXPORT, ModuleInfo};
+use crate::host::{Abi, HostState};
+use crate::instrument::{self, ModuleInfo};
 use crate::limits::Limit;
 use crate::memroot::Digest;
-use crate::storage::Storage;
 
 /// A validated, instrumented, compiled contract; instantiate it as often as
 /// needed. Cheap to clone.
@@ -40,6 +38,22 @@ impl std::fmt::Debug for Contract {
             .field("size", &self.inner.size)
             .field("grow_sites", &self.inner.info.grow_sites)
             .finish_non_exhaustive()
+    }
+}
+
+impl Simulator {
+    /// Validates, instruments and compiles `wasm`.
+    pub fn load(&self, wasm: &[u8]) -> Result<Contract> {
+        Contract::load(self, wasm)
+    }
+
+    /// Reads and loads a `.wasm` file.
+    pub fn load_file(&self, path: &Path) -> Result<Contract> {
+        let wasm = std::fs::read(path).map_err(|e| SimError::Io {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        self.load(&wasm)
     }
 }
 
@@ -145,69 +159,5 @@ impl Contract {
     /// The simulator that loaded it.
     pub fn simulator(&self) -> &Simulator {
         &self.inner.sim
-    }
-
-    /// A fresh instance with its own memory and empty storage (seed 0).
-    pub fn instantiate(&self) -> Result<Instance> {
-        self.instantiate_seeded(0)
-    }
-
-    /// A fresh instance whose custom host functions see `seed`
-    /// ([`HostContext::seed`](crate::HostContext::seed)).
-    pub fn instantiate_seeded(&self, seed: u64) -> Result<Instance> {
-        self.instantiate_with(Storage::new(), 0, seed)
-    }
-
-    /// A fresh instance with the given storage, pricing high-water mark and
-    /// seed. The start function (if any) runs with the per-call fuel cap as
-    /// its budget; its fuel is not reported.
-    pub(crate) fn instantiate_with(
-        &self,
-        storage: Storage,
-        high_water_pages: u32,
-        seed: u64,
-    ) -> Result<Instance> {
-        let (store, instance) = self.new_store(storage, high_water_pages, seed)?;
-        Ok(Instance::new(self.clone(), store, instance))
-    }
-
-    pub(crate) fn new_store(
-        &self,
-        storage: Storage,
-        high_water_pages: u32,
-        seed: u64,
-    ) -> Result<(Store<HostState>, wasmi::Instance)> {
-        let sim = &self.inner.sim;
-        let budget = sim.config.limits.max_fuel_per_call;
-        let state = HostState {
-            config: Arc::clone(&sim.config),
-            memory: None,
-            storage,
-            high_water_pages,
-            seed,
-            call: CallState {
-                fuel_limit: budget,
-                ..CallState::default()
-            },
-        };
-        let mut store = Store::new(&sim.engine, state);
-        store
-            .set_fuel(budget)
-            .map_err(|e| SimError::Instantiate(e.to_string()))?;
-        let instance = self
-            .inner
-            .linker
-            .instantiate_and_start(&mut store, &self.inner.module)
-            .map_err(|e| match e.downcast_ref::<crate::host::HostTrap>() {
-                Some(trap) => SimError::Instantiate(trap.0.to_string()),
-                None => SimError::Instantiate(e.to_string()),
-            })?;
-        let memory = instance.get_memory(&store, MEMORY_EXPORT);
-        let pages = memory.map_or(0, |m| u32::try_from(m.size(&store)).unwrap_or(u32::MAX));
-        let state = store.data_mut();
-        state.memory = memory;
-        state.high_water_pages = state.high_water_pages.max(pages);
-        state.call = CallState::default();
-        Ok((store, instance))
     }
 }

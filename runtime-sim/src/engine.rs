@@ -1,51 +1,18 @@
 //! [`Simulator`]: the configured engine (pricing, caps, host functions) that
 //! loads contracts.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use capheap::meter::PagePricing;
-use serde::Serialize;
 use wasmi::{CompilationMode, Config, Engine, Val, ValType};
 
-use crate::check::CheckReport;
-use crate::contract::Contract;
 use crate::error::{Result, SimError};
+pub use crate::host::UnknownImports;
 use crate::host::cosmwasm::CosmWasmEnv;
 use crate::host::stylus::StylusEnv;
-use crate::host::{Abi, HostContext, HostCosts, HostFnError, HostFuncDef};
+use crate::host::{Abi, HostContext, HostCosts, HostFnError, HostFuncDef, SimConfig};
 use crate::instrument::RESERVED_MODULE;
 use crate::limits::{Limit, Limits, MIN_STACK_HEIGHT, PageCapPolicy, WASM32_MAX_PAGES};
-
-/// What to do with an import that neither the host ABI nor a custom host
-/// function provides.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum UnknownImports {
-    /// Refuse the module at load with [`SimError::UnknownImport`].
-    #[default]
-    Reject,
-    /// Load it; calling the import traps with
-    /// [`SimError::UnknownImportCalled`]. Non-function imports are always
-    /// refused.
-    Trap,
-}
-
-/// Everything a [`Simulator`] was configured with.
-pub(crate) struct SimConfig {
-    pub pricing: PagePricing,
-    pub limits: Limits,
-    pub host_costs: HostCosts,
-    pub unknown_imports: UnknownImports,
-    pub host_funcs: Vec<HostFuncDef>,
-    pub fuel_limit: u64,
-    pub memory_roots: bool,
-    pub read_stats: bool,
-    pub floats: bool,
-    pub abi: Option<Abi>,
-    pub stylus: StylusEnv,
-    pub cosmwasm: CosmWasmEnv,
-}
 
 /// A configured simulator: wasmi engine, page pricing, caps, host functions.
 /// Cheap to clone; contracts loaded by it share its engine.
@@ -103,26 +70,6 @@ impl Simulator {
     /// Starts configuring a simulator.
     pub fn builder() -> SimulatorBuilder {
         SimulatorBuilder::default()
-    }
-
-    /// Validates, instruments and compiles `wasm`.
-    pub fn load(&self, wasm: &[u8]) -> Result<Contract> {
-        Contract::load(self, wasm)
-    }
-
-    /// Reads and loads a `.wasm` file.
-    pub fn load_file(&self, path: &Path) -> Result<Contract> {
-        let wasm = std::fs::read(path).map_err(|e| SimError::Io {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })?;
-        self.load(&wasm)
-    }
-
-    /// Static report on `wasm` against this simulator's configuration
-    /// (never fails: a broken module is an error-level finding).
-    pub fn check(&self, wasm: &[u8]) -> CheckReport {
-        crate::check::check(self, wasm)
     }
 
     /// The page pricing schedule.

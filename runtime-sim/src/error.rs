@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::limits::Limit;
-use crate::snapshot::SnapshotError;
+use crate::memroot::Digest;
 
 /// Everything that can go wrong loading or running a contract.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -314,6 +314,66 @@ impl SimError {
             message: message.into(),
         }
     }
+}
+
+/// Why a snapshot could not be read, taken or restored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "type", content = "detail", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum SnapshotError {
+    /// The file ends early.
+    #[error("snapshot truncated: {len} bytes, expected {expected}")]
+    Truncated {
+        /// Bytes present.
+        len: u64,
+        /// Bytes the header promises (or the minimum).
+        expected: u64,
+    },
+    /// The file is not a capheap snapshot.
+    #[error("not a capheap snapshot (no `CAPHSNAP` magic)")]
+    Foreign,
+    /// A snapshot of another format version.
+    #[error(
+        "snapshot format version {found} is not supported (this simulator reads version {supported})"
+    )]
+    UnsupportedVersion {
+        /// The file's version.
+        found: u32,
+        /// The version this simulator reads.
+        supported: u32,
+    },
+    /// The checksum does not match: the file is corrupt.
+    #[error("snapshot checksum mismatch: the file is corrupt")]
+    ChecksumMismatch,
+    /// The checksum matches but the content is inconsistent.
+    #[error("malformed snapshot: {0}")]
+    Malformed(String),
+    /// The snapshot was taken of another contract.
+    #[error("snapshot is of contract {found}, not {expected}")]
+    WrongContract {
+        /// The contract being restored into.
+        expected: Digest,
+        /// The contract the snapshot was taken of.
+        found: Digest,
+    },
+    /// The snapshot does not fit the contract (memory smaller than its
+    /// initial memory, a global that is not there, ...).
+    #[error("cannot restore snapshot: {0}")]
+    Incompatible(String),
+    /// The instance holds state snapshots cannot express.
+    #[error("cannot snapshot: {0}")]
+    Unsupported(String),
+}
+
+/// `(i32, i64) -> (i32)` style rendering of a signature, for messages.
+pub(crate) fn signature(params: &[wasmi::ValType], results: &[wasmi::ValType]) -> String {
+    let list = |tys: &[wasmi::ValType]| {
+        tys.iter()
+            .map(|t| format!("{t:?}").to_lowercase())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!("({}) -> ({})", list(params), list(results))
 }
 
 /// Shorthand for results of the simulator.

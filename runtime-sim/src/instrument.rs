@@ -87,13 +87,6 @@ pub(crate) struct ModuleInfo {
 }
 
 impl ModuleInfo {
-    /// Whether the module can read call input through the host ABI.
-    pub fn imports_input(&self) -> bool {
-        self.imports.iter().any(|i| {
-            i.module == crate::host::HOST_MODULE && (i.name == "input" || i.name == "input_len")
-        })
-    }
-
     /// The signature of function `index`.
     pub fn func_type(&self, index: u32) -> Option<&FuncType> {
         let ty = *self.func_types.get(index as usize)?;

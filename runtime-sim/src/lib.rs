@@ -68,7 +68,6 @@ pub mod scenario_file;
 pub mod snapshot;
 pub mod stats;
 mod storage;
-mod swap;
 
 pub use capheap::meter::{GrowthRequest, PagePricing};
 pub use capheap::stats::Stats;
@@ -88,9 +87,7 @@ pub use memroot::{Digest, MemoryRoot};
 pub use outcome::{
     CallOutcome, ChainOutcome, CosmResponse, EvmLog, FuelBreakdown, GrowthEvent, GrowthResult,
 };
-pub use pipeline::{
-    Allocator, BuildError, BuildOptions, BuiltContract, Toolchain, build_contract,
-};
+pub use pipeline::{Allocator, BuildError, BuildOptions, BuiltContract, Toolchain, build_contract};
 pub use replay::{Divergence, ReplayOptions, ReplayReport, SnapshotPoint, replay};
 pub use scenario::{CallRecord, Isolation, Scenario, ScenarioCall, ScenarioRun};
 pub use snapshot::{Snapshot, SnapshotError};

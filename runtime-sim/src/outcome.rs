@@ -1,7 +1,7 @@
 //! What one call did: output, fuel breakdown, pages, roots, logs, stats.
 
-use capheap::stats::Stats;
 use alloy_primitives::B256;
+use capheap::stats::Stats;
 use serde::Serialize;
 use serde_json::Value;
 

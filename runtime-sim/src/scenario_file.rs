@@ -326,7 +326,10 @@ fn toml_text(value: &toml::Value) -> String {
     match value {
         toml::Value::String(s) => s.clone(),
         toml::Value::Array(items) => {
-            format!("[{}]", items.iter().map(toml_text).collect::<Vec<_>>().join(", "))
+            format!(
+                "[{}]",
+                items.iter().map(toml_text).collect::<Vec<_>>().join(", ")
+            )
         }
         other => other.to_string(),
     }
@@ -336,8 +339,10 @@ fn stylus_env(raw: RawStylusEnv) -> Result<StylusEnv, String> {
     use crate::instance::{parse_address, parse_u256};
     let e = |err: crate::SimError| format!("[stylus] {err}");
     let mut env = StylusEnv::default();
-    let address = |field: &str, v: &Option<String>| v.as_deref().map(|t| parse_address(field, t)).transpose();
-    let uint = |field: &str, v: &Option<String>| v.as_deref().map(|t| parse_u256(field, t)).transpose();
+    let address =
+        |field: &str, v: &Option<String>| v.as_deref().map(|t| parse_address(field, t)).transpose();
+    let uint =
+        |field: &str, v: &Option<String>| v.as_deref().map(|t| parse_u256(field, t)).transpose();
     if let Some(a) = address("contract_address", &raw.contract_address).map_err(e)? {
         env.contract_address = a;
     }
@@ -361,7 +366,8 @@ fn stylus_env(raw: RawStylusEnv) -> Result<StylusEnv, String> {
     env.ink_price = raw.ink_price.unwrap_or(env.ink_price);
     for (account, balance) in &raw.balances {
         let account = parse_address("balances", account).map_err(e)?;
-        env.balances.insert(account, parse_u256("balances", balance).map_err(e)?);
+        env.balances
+            .insert(account, parse_u256("balances", balance).map_err(e)?);
     }
     Ok(env)
 }
@@ -371,7 +377,8 @@ fn cosmwasm_env(raw: RawCosmWasmEnv) -> Result<CosmWasmEnv, String> {
     if let Some(prefix) = raw.bech32_prefix {
         env.bech32_prefix = prefix;
     }
-    env.address("check").map_err(|e| format!("[cosmwasm] {e}"))?;
+    env.address("check")
+        .map_err(|e| format!("[cosmwasm] {e}"))?;
     let valid = |field: &str, address: &str| {
         env.validate(address)
             .map_err(|why| format!("[cosmwasm] {field} `{address}`: {why}"))
@@ -386,7 +393,10 @@ fn cosmwasm_env(raw: RawCosmWasmEnv) -> Result<CosmWasmEnv, String> {
         valid("balances", address)?;
         for coin in coins {
             coin.amount.parse::<u128>().map_err(|_| {
-                format!("[cosmwasm] balances of `{address}`: amount `{}` is not a Uint128", coin.amount)
+                format!(
+                    "[cosmwasm] balances of `{address}`: amount `{}` is not a Uint128",
+                    coin.amount
+                )
             })?;
         }
     }
@@ -483,21 +493,34 @@ impl ScenarioFile {
             .transpose()
             .map_err(|e| invalid(format!("allocator: {e}")))?;
         let stylus = raw.stylus.map(stylus_env).transpose().map_err(invalid)?;
-        let cosmwasm = raw.cosmwasm.map(cosmwasm_env).transpose().map_err(invalid)?;
+        let cosmwasm = raw
+            .cosmwasm
+            .map(cosmwasm_env)
+            .transpose()
+            .map_err(invalid)?;
         let mut calls = Vec::with_capacity(raw.call.len());
         for (i, call) in raw.call.into_iter().enumerate() {
             let export = match (&call.export, &call.sig) {
                 (Some(export), _) => export.clone(),
                 (None, Some(_)) => crate::host::stylus::ENTRY_EXPORT.to_owned(),
                 (None, None) => {
-                    return Err(invalid(format!("call {}: missing `export` (or `sig` for a Stylus call)", i + 1)));
+                    return Err(invalid(format!(
+                        "call {}: missing `export` (or `sig` for a Stylus call)",
+                        i + 1
+                    )));
                 }
             };
             let which = format!("call {} (`{export}`)", i + 1);
             if call.repeat == 0 {
                 return Err(invalid(format!("{which}: repeat must be at least 1")));
             }
-            let given = [call.input.is_some(), call.input_hex.is_some(), call.input_file.is_some(), call.sig.is_some(), call.msg.is_some()];
+            let given = [
+                call.input.is_some(),
+                call.input_hex.is_some(),
+                call.input_file.is_some(),
+                call.sig.is_some(),
+                call.msg.is_some(),
+            ];
             if given.iter().filter(|g| **g).count() > 1 {
                 return Err(invalid(format!(
                     "{which}: give at most one of input, input_hex, input_file, sig, msg"
@@ -673,10 +696,7 @@ mod tests {
             s.contract,
             ContractSource::Wasm("/work/scenarios/a.wasm".into())
         );
-        assert_eq!(
-            (s.replays, s.pricing, s.calls[0].repeat),
-            (3, None, 1)
-        );
+        assert_eq!((s.replays, s.pricing, s.calls[0].repeat), (3, None, 1));
     }
 
     #[test]

@@ -21,11 +21,11 @@
 use std::path::Path;
 
 use borsh::{BorshDeserialize, BorshSerialize};
-use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 use wasmi::Val;
 
 use crate::contract::Contract;
+pub use crate::error::SnapshotError;
 use crate::error::{Result, SimError};
 use crate::instance::Instance;
 use crate::instrument::global_export;
@@ -41,55 +41,6 @@ pub const SNAPSHOT_VERSION: u32 = 1;
 const HEADER: usize = 8 + 4 + 8;
 const CHECKSUM: usize = 32;
 const PAGE: usize = PAGE_SIZE as usize;
-
-/// Why a snapshot could not be read, taken or restored.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
-#[serde(tag = "type", content = "detail", rename_all = "kebab-case")]
-#[non_exhaustive]
-pub enum SnapshotError {
-    /// The file ends early.
-    #[error("snapshot truncated: {len} bytes, expected {expected}")]
-    Truncated {
-        /// Bytes present.
-        len: u64,
-        /// Bytes the header promises (or the minimum).
-        expected: u64,
-    },
-    /// The file is not a capheap snapshot.
-    #[error("not a capheap snapshot (no `CAPHSNAP` magic)")]
-    Foreign,
-    /// A snapshot of another format version.
-    #[error(
-        "snapshot format version {found} is not supported (this simulator reads version {supported})"
-    )]
-    UnsupportedVersion {
-        /// The file's version.
-        found: u32,
-        /// The version this simulator reads.
-        supported: u32,
-    },
-    /// The checksum does not match: the file is corrupt.
-    #[error("snapshot checksum mismatch: the file is corrupt")]
-    ChecksumMismatch,
-    /// The checksum matches but the content is inconsistent.
-    #[error("malformed snapshot: {0}")]
-    Malformed(String),
-    /// The snapshot was taken of another contract.
-    #[error("snapshot is of contract {found}, not {expected}")]
-    WrongContract {
-        /// The contract being restored into.
-        expected: Digest,
-        /// The contract the snapshot was taken of.
-        found: Digest,
-    },
-    /// The snapshot does not fit the contract (memory smaller than its
-    /// initial memory, a global that is not there, ...).
-    #[error("cannot restore snapshot: {0}")]
-    Incompatible(String),
-    /// The instance holds state snapshots cannot express.
-    #[error("cannot snapshot: {0}")]
-    Unsupported(String),
-}
 
 /// The value of a mutable global (floats as their bits).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]

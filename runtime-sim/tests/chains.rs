@@ -51,7 +51,8 @@ fn cosmwasm(execute: &str, query: &str, fail_at: i32, out: &str) -> Vec<u8> {
     .expect("valid wat")
 }
 
-const OK: &str = r#"{"ok":{"messages":[],"attributes":[{"key":"k","value":"v"}],"events":[],"data":null}}"#;
+const OK: &str =
+    r#"{"ok":{"messages":[],"attributes":[{"key":"k","value":"v"}],"events":[],"data":null}}"#;
 
 fn cosmwasm_sim() -> Simulator {
     Simulator::builder().build().unwrap()
@@ -79,7 +80,12 @@ fn cosmwasm_execute_writes_and_reports_its_response() {
 
 #[test]
 fn a_region_outside_memory_names_the_import() {
-    let wasm = cosmwasm("(drop (call $db_read (i32.const 0x1fff0))) (i32.const 2048)", "(i32.const 2048)", -1, OK);
+    let wasm = cosmwasm(
+        "(drop (call $db_read (i32.const 0x1fff0))) (i32.const 2048)",
+        "(i32.const 2048)",
+        -1,
+        OK,
+    );
     let mut instance = cosmwasm_sim().load(&wasm).unwrap().instantiate().unwrap();
     let err = instance.execute("execute", b"{}").error.unwrap();
     assert!(
@@ -97,9 +103,16 @@ fn allocate_returning_zero_is_a_typed_error() {
     assert_eq!(err.kind(), "input-alloc-failed", "{err}");
     // Inside an import: env, info and msg take three allocations, db_read's
     // value the fourth.
-    let wasm = cosmwasm("(drop (call $db_read (i32.const 2060))) (i32.const 2048)", "(i32.const 2048)", 4, OK);
+    let wasm = cosmwasm(
+        "(drop (call $db_read (i32.const 2060))) (i32.const 2048)",
+        "(i32.const 2048)",
+        4,
+        OK,
+    );
     let mut instance = cosmwasm_sim().load(&wasm).unwrap().instantiate().unwrap();
-    instance.storage_mut().insert(b"key".to_vec(), b"value".to_vec());
+    instance
+        .storage_mut()
+        .insert(b"key".to_vec(), b"value".to_vec());
     let err = instance.execute("execute", b"{}").error.unwrap();
     assert!(
         matches!(&err, SimError::Host { function, message } if function == "env.db_read" && message.contains("`allocate(5)` returned 0")),
@@ -112,7 +125,10 @@ fn invalid_json_from_the_contract_is_a_typed_error() {
     let wasm = cosmwasm("(i32.const 2048)", "(i32.const 2048)", -1, "not json");
     let mut instance = cosmwasm_sim().load(&wasm).unwrap().instantiate().unwrap();
     let err = instance.execute("execute", b"{}").error.unwrap();
-    assert!(matches!(&err, SimError::InvalidContractResult { export, .. } if export == "execute"), "{err}");
+    assert!(
+        matches!(&err, SimError::InvalidContractResult { export, .. } if export == "execute"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -128,7 +144,10 @@ fn a_refused_message_rolls_storage_back() {
     let before = instance.storage_root();
     let outcome = instance.execute("execute", b"{}");
     let err = outcome.error.unwrap();
-    assert!(matches!(&err, SimError::ContractError { message, .. } if message == "insufficient funds"), "{err}");
+    assert!(
+        matches!(&err, SimError::ContractError { message, .. } if message == "insufficient funds"),
+        "{err}"
+    );
     assert!(instance.storage().is_empty(), "the write was kept");
     assert_eq!(outcome.storage_root, before);
 }
@@ -148,13 +167,19 @@ fn queries_may_not_write_and_messages_must_be_json() {
         "{err}"
     );
     let err = instance.execute("execute", b"{not json").error.unwrap();
-    assert!(matches!(&err, SimError::BadCallInput { field, .. } if field == "msg"), "{err}");
+    assert!(
+        matches!(&err, SimError::BadCallInput { field, .. } if field == "msg"),
+        "{err}"
+    );
     instance.set_call_env(CallEnv {
         sender: Some("cosmos1notours".to_owned()),
         ..CallEnv::default()
     });
     let err = instance.execute("execute", b"{}").error.unwrap();
-    assert!(matches!(&err, SimError::BadCallInput { field, .. } if field == "sender"), "{err}");
+    assert!(
+        matches!(&err, SimError::BadCallInput { field, .. } if field == "sender"),
+        "{err}"
+    );
 }
 
 /// A Stylus module: `user_entrypoint` runs `body`; imports the hooks it uses.
@@ -176,7 +201,10 @@ fn stylus(pages: u32, body: &str) -> Vec<u8> {
 }
 
 fn stylus_sim() -> Simulator {
-    Simulator::builder().chain_defaults(Abi::Stylus).build().unwrap()
+    Simulator::builder()
+        .chain_defaults(Abi::Stylus)
+        .build()
+        .unwrap()
 }
 
 #[test]
@@ -190,10 +218,18 @@ fn stylus_charges_initial_pages_then_growth_exactly() {
         let outcome = instance.execute("user_entrypoint", &[]);
         assert_eq!(outcome.error, None);
         let entry = PagePricing::STYLUS
-            .price(GrowthRequest { current_pages: 0, high_water_pages: 0, delta_pages: 20 })
+            .price(GrowthRequest {
+                current_pages: 0,
+                high_water_pages: 0,
+                delta_pages: 20,
+            })
             .unwrap();
         let grow = PagePricing::STYLUS
-            .price(GrowthRequest { current_pages: 20, high_water_pages: 20, delta_pages: 3 })
+            .price(GrowthRequest {
+                current_pages: 20,
+                high_water_pages: 20,
+                delta_pages: 3,
+            })
             .unwrap();
         // Nitro's model by hand: 2 free pages, 1000 gas a page, plus the
         // exponent table's difference (exp(0) = 1, exp(20) = 14, exp(23) = 22):
@@ -215,7 +251,10 @@ fn stylus_growth_past_the_page_limit_fails() {
     assert_eq!(outcome.growth.last().unwrap().result, GrowthResult::PageCap);
     assert_eq!(outcome.error.unwrap().kind(), "reverted");
     let too_big = stylus(129, "(i32.const 0)");
-    assert_eq!(stylus_sim().load(&too_big).unwrap_err().kind(), "limit-exceeded");
+    assert_eq!(
+        stylus_sim().load(&too_big).unwrap_err().kind(),
+        "limit-exceeded"
+    );
 }
 
 #[test]
@@ -243,7 +282,12 @@ fn a_stylus_revert_rolls_back_storage_and_drops_logs() {
     // Status 1: reverted with the result as revert data; the write is undone.
     let mut fresh = stylus_sim().load(&wasm).unwrap().instantiate().unwrap();
     let reverted = fresh.execute("user_entrypoint", &[1]);
-    assert_eq!(reverted.error, Some(SimError::Reverted { data: vec![1, 2, 3, 4] }));
+    assert_eq!(
+        reverted.error,
+        Some(SimError::Reverted {
+            data: vec![1, 2, 3, 4]
+        })
+    );
     assert!(fresh.storage().is_empty());
     assert_eq!(reverted.chain, None);
     assert_ne!(reverted.storage_root, root);
@@ -251,28 +295,48 @@ fn a_stylus_revert_rolls_back_storage_and_drops_logs() {
 
 #[test]
 fn unsimulated_hooks_and_bad_log_topics_are_named() {
-    let wasm = stylus(1, "(drop (call $call (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i64.const 0) (i32.const 0))) (i32.const 0)");
+    let wasm = stylus(
+        1,
+        "(drop (call $call (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i64.const 0) (i32.const 0))) (i32.const 0)",
+    );
     let mut instance = stylus_sim().load(&wasm).unwrap().instantiate().unwrap();
     let err = instance.execute("user_entrypoint", &[]).error.unwrap();
-    assert_eq!(err, SimError::NotSimulated { function: "vm_hooks.call_contract".to_owned() });
+    assert_eq!(
+        err,
+        SimError::NotSimulated {
+            function: "vm_hooks.call_contract".to_owned()
+        }
+    );
     assert_eq!(err.to_string(), "not simulated: vm_hooks.call_contract");
-    let wasm = stylus(1, "(call $emit_log (i32.const 0) (i32.const 200) (i32.const 5)) (i32.const 0)");
+    let wasm = stylus(
+        1,
+        "(call $emit_log (i32.const 0) (i32.const 200) (i32.const 5)) (i32.const 0)",
+    );
     let mut instance = stylus_sim().load(&wasm).unwrap().instantiate().unwrap();
     let err = instance.execute("user_entrypoint", &[]).error.unwrap();
-    assert!(matches!(&err, SimError::Host { function, .. } if function == "vm_hooks.emit_log"), "{err}");
+    assert!(
+        matches!(&err, SimError::Host { function, .. } if function == "vm_hooks.emit_log"),
+        "{err}"
+    );
 }
 
 #[test]
 fn stylus_calls_need_the_entry_point_and_valid_senders() {
     let wasm = stylus(1, "(i32.const 0)");
     let mut instance = stylus_sim().load(&wasm).unwrap().instantiate().unwrap();
-    assert_eq!(instance.execute("other", &[]).error.unwrap().kind(), "wrong-signature");
+    assert_eq!(
+        instance.execute("other", &[]).error.unwrap().kind(),
+        "wrong-signature"
+    );
     instance.set_call_env(CallEnv {
         sender: Some("0x12".to_owned()),
         ..CallEnv::default()
     });
     let err = instance.execute("user_entrypoint", &[]).error.unwrap();
-    assert!(matches!(&err, SimError::BadCallInput { field, .. } if field == "sender"), "{err}");
+    assert!(
+        matches!(&err, SimError::BadCallInput { field, .. } if field == "sender"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -286,7 +350,10 @@ fn calldata_that_does_not_match_its_signature_names_the_call() {
     let err = ScenarioFile::parse(text, std::path::Path::new("s.toml")).unwrap_err();
     let message = err.to_string();
     assert!(message.contains("call 1 (`user_entrypoint`)"), "{message}");
-    assert!(message.contains("argument 2 (`not a number`) is not a uint256"), "{message}");
+    assert!(
+        message.contains("argument 2 (`not a number`) is not a uint256"),
+        "{message}"
+    );
     let ok = calldata::encode_call(
         "transfer(address,uint256)",
         &["0x00000000000000000000000000000000000000b0", "7"],

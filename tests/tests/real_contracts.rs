@@ -46,7 +46,11 @@ fn cw20_scenario(sim: &Simulator) -> (Scenario, String, String) {
             )
             .env(as_alice.clone()),
         )
-        .call(ScenarioCall::new("execute", transfer.into_bytes()).env(as_alice).repeat(10))
+        .call(
+            ScenarioCall::new("execute", transfer.into_bytes())
+                .env(as_alice)
+                .repeat(10),
+        )
         .call(ScenarioCall::new(
             "query",
             format!(r#"{{"balance":{{"address":"{bob}"}}}}"#).into_bytes(),
@@ -58,7 +62,8 @@ fn cw20_scenario(sim: &Simulator) -> (Scenario, String, String) {
         .call(
             ScenarioCall::new(
                 "execute",
-                format!(r#"{{"transfer":{{"recipient":"{alice}","amount":"999999"}}}}"#).into_bytes(),
+                format!(r#"{{"transfer":{{"recipient":"{alice}","amount":"999999"}}}}"#)
+                    .into_bytes(),
             )
             .env(CallEnv {
                 sender: Some(bob.clone()),
@@ -97,15 +102,33 @@ fn cw20_base_transfers_on_both_allocators() {
         );
         // Bob's overdraft is refused and leaves no trace.
         let refused = &run.calls[14].outcome;
-        assert_eq!(refused.error.as_ref().map(|e| e.kind()), Some("contract-error"));
-        assert!(refused.error.as_ref().unwrap().to_string().contains("Overflow"), "{:?}", refused.error);
+        assert_eq!(
+            refused.error.as_ref().map(|e| e.kind()),
+            Some("contract-error")
+        );
+        assert!(
+            refused
+                .error
+                .as_ref()
+                .unwrap()
+                .to_string()
+                .contains("Overflow"),
+            "{:?}",
+            refused.error
+        );
         assert_eq!(refused.storage_root, run.calls[13].outcome.storage_root);
         assert_eq!(
             out(15),
             r#"{"name":"Capheap Token","symbol":"CAPH","decimals":6,"total_supply":"1000500"}"#
         );
-        let report = contract.replay(&scenario, &ReplayOptions::default()).unwrap();
-        assert!(report.deterministic, "{allocator}: {:?}", report.divergences);
+        let report = contract
+            .replay(&scenario, &ReplayOptions::default())
+            .unwrap();
+        assert!(
+            report.deterministic,
+            "{allocator}: {:?}",
+            report.divergences
+        );
     }
 }
 
@@ -115,14 +138,38 @@ fn cw20_base_costs_less_on_capheap() {
     let (scenario, _, _) = cw20_scenario(&sim);
     let (wasm_a, a) = load("cw20-base", Allocator::Default, &sim);
     let (wasm_b, b) = load("cw20-base", Allocator::Capheap, &sim);
-    let report = compare(&scenario, ("default", &a, &wasm_a), ("capheap", &b, &wasm_b)).unwrap();
-    assert!(report.calls.iter().all(|c| c.same_output), "the builds disagree");
+    let report = compare(
+        &scenario,
+        ("default", &a, &wasm_a),
+        ("capheap", &b, &wasm_b),
+    )
+    .unwrap();
+    assert!(
+        report.calls.iter().all(|c| c.same_output),
+        "the builds disagree"
+    );
     // Every successful call: less fuel on capheap, and never more pages.
     for c in report.calls.iter().filter(|c| c.ok.0) {
-        assert!(c.fuel.1 < c.fuel.0, "call {} ({}): {:?}", c.index, c.export, c.fuel);
-        assert!(c.pages.1 <= c.pages.0, "call {}: pages {:?}", c.index, c.pages);
+        assert!(
+            c.fuel.1 < c.fuel.0,
+            "call {} ({}): {:?}",
+            c.index,
+            c.export,
+            c.fuel
+        );
+        assert!(
+            c.pages.1 <= c.pages.0,
+            "call {}: pages {:?}",
+            c.index,
+            c.pages
+        );
     }
-    assert!(report.b.peak_pages < report.a.peak_pages, "{:?} vs {:?}", report.a, report.b);
+    assert!(
+        report.b.peak_pages < report.a.peak_pages,
+        "{:?} vs {:?}",
+        report.a,
+        report.b
+    );
 }
 
 // ---- Stylus: OpenZeppelin's ERC-20 ----
@@ -143,24 +190,35 @@ fn erc20_scenario() -> Scenario {
         .call(call("transfer(address,uint256)", &[BOB, "100"], Some(ALICE)).repeat(10))
         .call(call("balanceOf(address)", &[BOB], None))
         .call(call("balanceOf(address)", &[ALICE], None))
-        .call(call("transfer(address,uint256)", &[ALICE, "5000"], Some(BOB)))
+        .call(call(
+            "transfer(address,uint256)",
+            &[ALICE, "5000"],
+            Some(BOB),
+        ))
         .call(call("totalSupply()", &[], None))
 }
 
 #[test]
 fn oz_erc20_transfers_on_both_allocators() {
-    let sim = Simulator::builder().chain_defaults(Abi::Stylus).build().unwrap();
+    let sim = Simulator::builder()
+        .chain_defaults(Abi::Stylus)
+        .build()
+        .unwrap();
     let transfer_topic = capheap_sim::hex::decode(TRANSFER_TOPIC).unwrap();
     for allocator in ALLOCATORS {
         let (_, contract) = load("oz-erc20", allocator, &sim);
         assert_eq!(contract.abi(), Abi::Stylus);
         let scenario = erc20_scenario();
         let run = contract.run_scenario(&scenario, 0).unwrap();
-        let value = |i: usize| calldata::decode_returns("uint256", &run.calls[i].outcome.output).unwrap();
+        let value =
+            |i: usize| calldata::decode_returns("uint256", &run.calls[i].outcome.output).unwrap();
         for (i, c) in run.calls.iter().enumerate().take(13) {
             assert_eq!(c.outcome.error, None, "{allocator}: call {i}");
         }
-        assert_eq!(calldata::decode_returns("bool", &run.calls[1].outcome.output).unwrap(), ["true"]);
+        assert_eq!(
+            calldata::decode_returns("bool", &run.calls[1].outcome.output).unwrap(),
+            ["true"]
+        );
         assert_eq!(value(11), ["1000"], "{allocator}: bob");
         assert_eq!(value(12), ["999000"], "{allocator}: alice");
         let Some(ChainOutcome::Stylus { status: 0, logs }) = &run.calls[1].outcome.chain else {
@@ -173,8 +231,14 @@ fn oz_erc20_transfers_on_both_allocators() {
         assert_eq!(reverted.error.as_ref().map(|e| e.kind()), Some("reverted"));
         assert_eq!(reverted.storage_root, run.calls[12].outcome.storage_root);
         assert_eq!(value(14), ["1000000"]);
-        let report = contract.replay(&scenario, &ReplayOptions::default()).unwrap();
-        assert!(report.deterministic, "{allocator}: {:?}", report.divergences);
+        let report = contract
+            .replay(&scenario, &ReplayOptions::default())
+            .unwrap();
+        assert!(
+            report.deterministic,
+            "{allocator}: {:?}",
+            report.divergences
+        );
     }
 }
 
@@ -184,7 +248,10 @@ const TRANSFER_TOPIC: &str = "ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628
 
 #[test]
 fn oz_erc20_memory_is_priced_with_the_stylus_model_exactly() {
-    let sim = Simulator::builder().chain_defaults(Abi::Stylus).build().unwrap();
+    let sim = Simulator::builder()
+        .chain_defaults(Abi::Stylus)
+        .build()
+        .unwrap();
     for allocator in ALLOCATORS {
         let (_, contract) = load("oz-erc20", allocator, &sim);
         let mut instance = contract.instantiate().unwrap();
@@ -208,11 +275,19 @@ fn oz_erc20_memory_is_priced_with_the_stylus_model_exactly() {
             assert_eq!(g.price, Some(price), "{allocator}: {g:?}");
             expected += price;
         }
-        assert!(outcome.growth_pages() >= 4, "{allocator}: {:?}", outcome.growth);
+        assert!(
+            outcome.growth_pages() >= 4,
+            "{allocator}: {:?}",
+            outcome.growth
+        );
         assert_eq!(outcome.fuel.growth, expected, "{allocator}");
         // The high-water mark starts at the initial pages each call: the
         // first growth is priced from there.
-        let first = outcome.growth.iter().find(|g| g.result == GrowthResult::Grown).unwrap();
+        let first = outcome
+            .growth
+            .iter()
+            .find(|g| g.result == GrowthResult::Grown)
+            .unwrap();
         assert_eq!(first.current_pages, initial);
     }
 }

@@ -130,11 +130,15 @@ impl ChainCallArgs {
     pub fn input(&self, abi: Abi, input: &str) -> Result<Vec<u8>, Failure> {
         let given = [self.sig.is_some(), self.msg.is_some(), !input.is_empty()];
         if given.iter().filter(|g| **g).count() > 1 {
-            return Err(Failure::Error("give one of --input, --sig, --msg".to_owned()));
+            return Err(Failure::Error(
+                "give one of --input, --sig, --msg".to_owned(),
+            ));
         }
         if let Some(sig) = &self.sig {
             if abi != Abi::Stylus {
-                return Err(Failure::Error(format!("--sig is for Stylus contracts; this one is {abi}")));
+                return Err(Failure::Error(format!(
+                    "--sig is for Stylus contracts; this one is {abi}"
+                )));
             }
             return Ok(capheap_sim::calldata::encode_call(sig, &self.args)?);
         }

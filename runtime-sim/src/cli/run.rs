@@ -129,7 +129,8 @@ fn print_outcome(o: &CallOutcome) {
                 println!("attr:     {key} = {value}");
             }
             for (ty, attributes) in &response.events {
-                let attrs: Vec<String> = attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                let attrs: Vec<String> =
+                    attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 println!("event:    {ty} {}", attrs.join(" "));
             }
             for message in &response.messages {

@@ -150,13 +150,20 @@ fn storage_read(mut caller: Ctx<'_>, ptr: u32, len: u32) -> HostResult<i64> {
         None => -1,
         Some(v) if v.is_empty() => 0,
         Some(v) => {
-            let len = u32::try_from(v.len()).map_err(|_| trap(SimError::host(&f, "value larger than wasm32 can address")))?;
+            let len = u32::try_from(v.len())
+                .map_err(|_| trap(SimError::host(&f, "value larger than wasm32 can address")))?;
             region(place(&mut caller, ALLOC_EXPORT, &f, &v)?, len)
         }
     })
 }
 
-fn storage_write(mut caller: Ctx<'_>, kptr: u32, klen: u32, vptr: u32, vlen: u32) -> HostResult<i32> {
+fn storage_write(
+    mut caller: Ctx<'_>,
+    kptr: u32,
+    klen: u32,
+    vptr: u32,
+    vlen: u32,
+) -> HostResult<i32> {
     let f = name("storage_write");
     charge_abi(&mut caller, (klen as usize).saturating_add(vlen as usize)).map_err(trap)?;
     let key = read(&caller, &f, kptr, klen).map_err(trap)?;
@@ -192,6 +199,14 @@ fn gas_left(mut caller: Ctx<'_>) -> HostResult<i64> {
     Ok(i64::try_from(left).unwrap_or(i64::MAX))
 }
 
+/// Whether the module can read call input through this ABI's `input` or
+/// `input_len`.
+pub(crate) fn imports_input(info: &crate::instrument::ModuleInfo) -> bool {
+    info.imports
+        .iter()
+        .any(|i| i.module == HOST_MODULE && (i.name == "input" || i.name == "input_len"))
+}
+
 /// Registers every function of [`HOST_ABI`] under [`HOST_MODULE`].
 pub(crate) fn link(linker: &mut Linker<HostState>) -> Result<()> {
     let m = HOST_MODULE;
@@ -199,9 +214,15 @@ pub(crate) fn link(linker: &mut Linker<HostState>) -> Result<()> {
     linker.func_wrap(m, "input", input).map_err(e)?;
     linker.func_wrap(m, "input_len", input_len).map_err(e)?;
     linker.func_wrap(m, "output", output).map_err(e)?;
-    linker.func_wrap(m, "storage_read", storage_read).map_err(e)?;
-    linker.func_wrap(m, "storage_write", storage_write).map_err(e)?;
-    linker.func_wrap(m, "storage_remove", storage_remove).map_err(e)?;
+    linker
+        .func_wrap(m, "storage_read", storage_read)
+        .map_err(e)?;
+    linker
+        .func_wrap(m, "storage_write", storage_write)
+        .map_err(e)?;
+    linker
+        .func_wrap(m, "storage_remove", storage_remove)
+        .map_err(e)?;
     linker.func_wrap(m, "log", log).map_err(e)?;
     linker.func_wrap(m, "abort", abort).map_err(e)?;
     linker.func_wrap(m, "gas_left", gas_left).map_err(e)?;

@@ -33,7 +33,14 @@ pub const INTERFACE_EXPORT: &str = "interface_version_8";
 /// `(env, msg)`.
 pub const ENTRY_POINTS_WITH_INFO: &[&str] = &["instantiate", "execute"];
 /// Every entry point the simulator calls (the ones cw-plus contracts export).
-pub const ENTRY_POINTS: &[&str] = &["instantiate", "execute", "query", "migrate", "sudo", "reply"];
+pub const ENTRY_POINTS: &[&str] = &[
+    "instantiate",
+    "execute",
+    "query",
+    "migrate",
+    "sudo",
+    "reply",
+];
 
 /// Largest storage key (cosmwasm-vm's `MAX_LENGTH_DB_KEY`).
 pub const MAX_LENGTH_DB_KEY: u32 = 64 * 1024;
@@ -159,8 +166,9 @@ impl CosmWasmEnv {
     /// A valid address under this chain's prefix, derived from `seed`: the
     /// bech32 of `SHA-256(seed)` (32 bytes, as contract addresses are).
     pub fn address(&self, seed: &str) -> Result<String> {
-        let hrp = Hrp::parse(&self.bech32_prefix)
-            .map_err(|e| SimError::Config(format!("bech32 prefix `{}`: {e}", self.bech32_prefix)))?;
+        let hrp = Hrp::parse(&self.bech32_prefix).map_err(|e| {
+            SimError::Config(format!("bech32 prefix `{}`: {e}", self.bech32_prefix))
+        })?;
         let data = Sha256::digest(seed.as_bytes());
         bech32::encode::<Bech32>(hrp, &data)
             .map_err(|e| SimError::Config(format!("bech32 address: {e}")))
@@ -203,7 +211,8 @@ impl CosmWasmEnv {
         if human.is_empty() {
             return Err("Input is empty".to_owned());
         }
-        let (hrp, data) = bech32::decode(human).map_err(|e| format!("Error decoding bech32: {e}"))?;
+        let (hrp, data) =
+            bech32::decode(human).map_err(|e| format!("Error decoding bech32: {e}"))?;
         if hrp.to_lowercase() != self.bech32_prefix {
             return Err("Wrong bech32 prefix".to_owned());
         }
@@ -282,7 +291,12 @@ pub(crate) fn get_region(memory: &[u8], function: &str, ptr: u32) -> Result<Regi
     let raw = start
         .checked_add(12)
         .and_then(|end| memory.get(start..end))
-        .ok_or_else(|| bad(format!("the Region struct is outside memory ({} bytes)", memory.len())))?;
+        .ok_or_else(|| {
+            bad(format!(
+                "the Region struct is outside memory ({} bytes)",
+                memory.len()
+            ))
+        })?;
     let word = |i: usize| u32::from_le_bytes([raw[i], raw[i + 1], raw[i + 2], raw[i + 3]]);
     let region = Region {
         offset: word(0),
@@ -324,7 +338,10 @@ fn read_region(caller: &mut Ctx<'_>, name: &str, ptr: u32, max: u32) -> HostResu
         return Err(trap(SimError::BadRegion {
             function,
             ptr,
-            reason: format!("length {} exceeds this import's limit of {max}", region.length),
+            reason: format!(
+                "length {} exceeds this import's limit of {max}",
+                region.length
+            ),
         }));
     }
     charge_abi(caller, region.length as usize).map_err(trap)?;
@@ -332,7 +349,12 @@ fn read_region(caller: &mut Ctx<'_>, name: &str, ptr: u32, max: u32) -> HostResu
 }
 
 /// `ptr == 0` means "none" (for `db_scan`'s bounds).
-fn maybe_read_region(caller: &mut Ctx<'_>, name: &str, ptr: u32, max: u32) -> HostResult<Option<Vec<u8>>> {
+fn maybe_read_region(
+    caller: &mut Ctx<'_>,
+    name: &str,
+    ptr: u32,
+    max: u32,
+) -> HostResult<Option<Vec<u8>>> {
     if ptr == 0 {
         Ok(None)
     } else {
@@ -342,7 +364,12 @@ fn maybe_read_region(caller: &mut Ctx<'_>, name: &str, ptr: u32, max: u32) -> Ho
 
 /// Writes `data` into the Region at `ptr`, which must be large enough, and
 /// sets its length.
-pub(crate) fn write_region(caller: &mut Ctx<'_>, function: &str, ptr: u32, data: &[u8]) -> Result<()> {
+pub(crate) fn write_region(
+    caller: &mut Ctx<'_>,
+    function: &str,
+    ptr: u32,
+    data: &[u8],
+) -> Result<()> {
     let region = get_region(memory(caller)?, function, ptr)?;
     let len = u32::try_from(data.len()).map_err(|_| SimError::InputTooLarge { len: data.len() })?;
     if len > region.capacity {
@@ -358,7 +385,11 @@ pub(crate) fn write_region(caller: &mut Ctx<'_>, function: &str, ptr: u32, data:
 
 /// Allocates a Region through the contract's `allocate`, fills it with
 /// `data` and returns its pointer (cosmwasm-vm's `write_to_contract`).
-pub(crate) fn write_to_contract(caller: &mut Ctx<'_>, function: &str, data: &[u8]) -> HostResult<u32> {
+pub(crate) fn write_to_contract(
+    caller: &mut Ctx<'_>,
+    function: &str,
+    data: &[u8],
+) -> HostResult<u32> {
     charge_abi(caller, data.len()).map_err(trap)?;
     let ptr = call_alloc(caller, ALLOCATE_EXPORT, function, data.len())?;
     write_region(caller, function, ptr, data).map_err(trap)?;
@@ -430,7 +461,12 @@ fn next_entry(caller: &mut Ctx<'_>, name: &str, id: u32) -> HostResult<Option<(V
     let index = (id as usize).checked_sub(1);
     let iterator = index
         .and_then(|i| caller.data_mut().call.cosmwasm.iterators.get_mut(i))
-        .ok_or_else(|| trap(SimError::host(&f(name), format!("no iterator with id {id}"))))?;
+        .ok_or_else(|| {
+            trap(SimError::host(
+                &f(name),
+                format!("no iterator with id {id}"),
+            ))
+        })?;
     let entry = iterator.entries.get(iterator.next).cloned();
     if entry.is_some() {
         iterator.next += 1;
@@ -466,7 +502,11 @@ fn decode_sections(data: &[u8]) -> Option<Vec<Vec<u8>>> {
 
 fn db_next(mut caller: Ctx<'_>, id: u32) -> HostResult<u32> {
     let (key, value) = next_entry(&mut caller, "db_next", id)?.unwrap_or_default();
-    write_to_contract(&mut caller, &f("db_next"), &encode_sections(&[&key, &value]))
+    write_to_contract(
+        &mut caller,
+        &f("db_next"),
+        &encode_sections(&[&key, &value]),
+    )
 }
 
 fn db_next_key(mut caller: Ctx<'_>, id: u32) -> HostResult<u32> {
@@ -483,7 +523,11 @@ fn db_next_value(mut caller: Ctx<'_>, id: u32) -> HostResult<u32> {
     }
 }
 
-fn human_input(caller: &mut Ctx<'_>, name: &str, ptr: u32) -> HostResult<std::result::Result<String, &'static str>> {
+fn human_input(
+    caller: &mut Ctx<'_>,
+    name: &str,
+    ptr: u32,
+) -> HostResult<std::result::Result<String, &'static str>> {
     let bytes = read_region(caller, name, ptr, MAX_LENGTH_HUMAN_ADDRESS)?;
     if bytes.is_empty() {
         return Ok(Err("Input is empty"));
@@ -520,7 +564,12 @@ fn addr_canonicalize(mut caller: Ctx<'_>, src: u32, dest: u32) -> HostResult<u32
 
 fn addr_humanize(mut caller: Ctx<'_>, src: u32, dest: u32) -> HostResult<u32> {
     let name = f("addr_humanize");
-    let canonical = read_region(&mut caller, "addr_humanize", src, MAX_LENGTH_CANONICAL_ADDRESS)?;
+    let canonical = read_region(
+        &mut caller,
+        "addr_humanize",
+        src,
+        MAX_LENGTH_CANONICAL_ADDRESS,
+    )?;
     match env(&caller).humanize(&canonical) {
         Ok(human) => {
             write_region(&mut caller, &name, dest, human.as_bytes()).map_err(trap)?;
@@ -542,7 +591,13 @@ fn verify_code(result: cosmwasm_crypto::CryptoResult<bool>) -> u32 {
 
 type Verify = fn(&[u8], &[u8], &[u8]) -> cosmwasm_crypto::CryptoResult<bool>;
 
-fn verify(caller: &mut Ctx<'_>, name: &str, ptrs: [u32; 3], max: [u32; 3], check: Verify) -> HostResult<u32> {
+fn verify(
+    caller: &mut Ctx<'_>,
+    name: &str,
+    ptrs: [u32; 3],
+    max: [u32; 3],
+    check: Verify,
+) -> HostResult<u32> {
     let a = read_region(caller, name, ptrs[0], max[0])?;
     let b = read_region(caller, name, ptrs[1], max[1])?;
     let c = read_region(caller, name, ptrs[2], max[2])?;
@@ -551,14 +606,35 @@ fn verify(caller: &mut Ctx<'_>, name: &str, ptrs: [u32; 3], max: [u32; 3], check
 
 type Recover = fn(&[u8], &[u8], u8) -> std::result::Result<Vec<u8>, cosmwasm_crypto::CryptoError>;
 
-fn recover(mut caller: Ctx<'_>, name: &str, hash: u32, sig: u32, param: u32, recover: Recover) -> HostResult<u64> {
-    let hash = read_region(&mut caller, name, hash, cosmwasm_crypto::MESSAGE_HASH_MAX_LEN as u32)?;
-    let sig = read_region(&mut caller, name, sig, cosmwasm_crypto::ECDSA_SIGNATURE_LEN as u32)?;
+fn recover(
+    mut caller: Ctx<'_>,
+    name: &str,
+    hash: u32,
+    sig: u32,
+    param: u32,
+    recover: Recover,
+) -> HostResult<u64> {
+    let hash = read_region(
+        &mut caller,
+        name,
+        hash,
+        cosmwasm_crypto::MESSAGE_HASH_MAX_LEN as u32,
+    )?;
+    let sig = read_region(
+        &mut caller,
+        name,
+        sig,
+        cosmwasm_crypto::ECDSA_SIGNATURE_LEN as u32,
+    )?;
     let Ok(param) = u8::try_from(param) else {
         return Ok(u64::from(cosmwasm_crypto::CryptoError::invalid_recovery_param().code()) << 32);
     };
     match recover(&hash, &sig, param) {
-        Ok(pubkey) => Ok(u64::from(write_to_contract(&mut caller, &f(name), &pubkey)?)),
+        Ok(pubkey) => Ok(u64::from(write_to_contract(
+            &mut caller,
+            &f(name),
+            &pubkey,
+        )?)),
         Err(e) => Ok(u64::from(e.code()) << 32),
     }
 }
@@ -566,7 +642,11 @@ fn recover(mut caller: Ctx<'_>, name: &str, hash: u32, sig: u32, param: u32, rec
 /// Batch verification as cosmwasm-crypto defines its shapes (n messages, n
 /// signatures and n keys; or one message; or one key), one signature at a
 /// time so that the verdict needs no randomness.
-fn ed25519_batch(messages: &[Vec<u8>], signatures: &[Vec<u8>], keys: &[Vec<u8>]) -> cosmwasm_crypto::CryptoResult<bool> {
+fn ed25519_batch(
+    messages: &[Vec<u8>],
+    signatures: &[Vec<u8>],
+    keys: &[Vec<u8>],
+) -> cosmwasm_crypto::CryptoResult<bool> {
     let n = signatures.len();
     let pick = |list: &[Vec<u8>], i: usize| -> Option<Vec<u8>> {
         match list.len() {
@@ -591,14 +671,29 @@ fn ed25519_batch(messages: &[Vec<u8>], signatures: &[Vec<u8>], keys: &[Vec<u8>])
     Ok(true)
 }
 
-fn ed25519_batch_verify(mut caller: Ctx<'_>, messages: u32, signatures: u32, keys: u32) -> HostResult<u32> {
+fn ed25519_batch_verify(
+    mut caller: Ctx<'_>,
+    messages: u32,
+    signatures: u32,
+    keys: u32,
+) -> HostResult<u32> {
     let name = "ed25519_batch_verify";
     let per = |item: u32| (item + 4).saturating_mul(MAX_COUNT_ED25519_BATCH);
     let messages = read_region(&mut caller, name, messages, per(MAX_LENGTH_ED25519_MESSAGE))?;
     let signatures = read_region(&mut caller, name, signatures, per(64))?;
-    let keys = read_region(&mut caller, name, keys, per(cosmwasm_crypto::EDDSA_PUBKEY_LEN as u32))?;
+    let keys = read_region(
+        &mut caller,
+        name,
+        keys,
+        per(cosmwasm_crypto::EDDSA_PUBKEY_LEN as u32),
+    )?;
     let decode = |data: &[u8], what: &str| {
-        decode_sections(data).ok_or_else(|| trap(SimError::host(&f(name), format!("malformed {what} sections"))))
+        decode_sections(data).ok_or_else(|| {
+            trap(SimError::host(
+                &f(name),
+                format!("malformed {what} sections"),
+            ))
+        })
     };
     let (messages, signatures, keys) = (
         decode(&messages, "message")?,
@@ -610,7 +705,12 @@ fn ed25519_batch_verify(mut caller: Ctx<'_>, messages: u32, signatures: u32, key
 
 fn query_chain(mut caller: Ctx<'_>, request: u32) -> HostResult<u32> {
     let name = f("query_chain");
-    let bytes = read_region(&mut caller, "query_chain", request, MAX_LENGTH_QUERY_CHAIN_REQUEST)?;
+    let bytes = read_region(
+        &mut caller,
+        "query_chain",
+        request,
+        MAX_LENGTH_QUERY_CHAIN_REQUEST,
+    )?;
     let request: Value = serde_json::from_slice(&bytes)
         .map_err(|e| trap(SimError::host(&name, format!("request is not JSON: {e}"))))?;
     let answer = answer_query(env(&caller), &request).map_err(|what| {
@@ -639,7 +739,9 @@ fn answer_query(env: &CosmWasmEnv, request: &Value) -> std::result::Result<Value
                 .into_iter()
                 .find(|c| c.denom == denom)
                 .map_or_else(|| "0".to_owned(), |c| c.amount);
-            return Ok(ok_binary(&json!({ "amount": { "denom": denom, "amount": amount } })));
+            return Ok(ok_binary(
+                &json!({ "amount": { "denom": denom, "amount": amount } }),
+            ));
         }
         if let Some(q) = bank.get("all_balances") {
             let address = q.get("address").and_then(Value::as_str).unwrap_or_default();
@@ -648,7 +750,10 @@ fn answer_query(env: &CosmWasmEnv, request: &Value) -> std::result::Result<Value
         return Err("bank query other than balance or all_balances".to_owned());
     }
     if let Some(smart) = request.get("wasm").and_then(|w| w.get("smart")) {
-        let contract = smart.get("contract_addr").and_then(Value::as_str).unwrap_or_default();
+        let contract = smart
+            .get("contract_addr")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let msg = smart
             .get("msg")
             .and_then(Value::as_str)
@@ -686,65 +791,144 @@ pub(crate) fn link(linker: &mut Linker<HostState>) -> Result<()> {
     linker.func_wrap(m, "db_scan", db_scan).map_err(e)?;
     linker.func_wrap(m, "db_next", db_next).map_err(e)?;
     linker.func_wrap(m, "db_next_key", db_next_key).map_err(e)?;
-    linker.func_wrap(m, "db_next_value", db_next_value).map_err(e)?;
-    linker.func_wrap(m, "addr_validate", addr_validate).map_err(e)?;
-    linker.func_wrap(m, "addr_canonicalize", addr_canonicalize).map_err(e)?;
-    linker.func_wrap(m, "addr_humanize", addr_humanize).map_err(e)?;
+    linker
+        .func_wrap(m, "db_next_value", db_next_value)
+        .map_err(e)?;
+    linker
+        .func_wrap(m, "addr_validate", addr_validate)
+        .map_err(e)?;
+    linker
+        .func_wrap(m, "addr_canonicalize", addr_canonicalize)
+        .map_err(e)?;
+    linker
+        .func_wrap(m, "addr_humanize", addr_humanize)
+        .map_err(e)?;
     let ecdsa = [
         cc::MESSAGE_HASH_MAX_LEN as u32,
         cc::ECDSA_SIGNATURE_LEN as u32,
         cc::ECDSA_PUBKEY_MAX_LEN as u32,
     ];
     linker
-        .func_wrap(m, "secp256k1_verify", move |mut c: Ctx<'_>, h: u32, s: u32, k: u32| {
-            verify(&mut c, "secp256k1_verify", [h, s, k], ecdsa, cc::secp256k1_verify)
-        })
+        .func_wrap(
+            m,
+            "secp256k1_verify",
+            move |mut c: Ctx<'_>, h: u32, s: u32, k: u32| {
+                verify(
+                    &mut c,
+                    "secp256k1_verify",
+                    [h, s, k],
+                    ecdsa,
+                    cc::secp256k1_verify,
+                )
+            },
+        )
         .map_err(e)?;
     linker
-        .func_wrap(m, "secp256r1_verify", move |mut c: Ctx<'_>, h: u32, s: u32, k: u32| {
-            verify(&mut c, "secp256r1_verify", [h, s, k], ecdsa, cc::secp256r1_verify)
-        })
+        .func_wrap(
+            m,
+            "secp256r1_verify",
+            move |mut c: Ctx<'_>, h: u32, s: u32, k: u32| {
+                verify(
+                    &mut c,
+                    "secp256r1_verify",
+                    [h, s, k],
+                    ecdsa,
+                    cc::secp256r1_verify,
+                )
+            },
+        )
         .map_err(e)?;
     linker
-        .func_wrap(m, "secp256k1_recover_pubkey", |c: Ctx<'_>, h: u32, s: u32, p: u32| {
-            recover(c, "secp256k1_recover_pubkey", h, s, p, cc::secp256k1_recover_pubkey)
-        })
+        .func_wrap(
+            m,
+            "secp256k1_recover_pubkey",
+            |c: Ctx<'_>, h: u32, s: u32, p: u32| {
+                recover(
+                    c,
+                    "secp256k1_recover_pubkey",
+                    h,
+                    s,
+                    p,
+                    cc::secp256k1_recover_pubkey,
+                )
+            },
+        )
         .map_err(e)?;
     linker
-        .func_wrap(m, "secp256r1_recover_pubkey", |c: Ctx<'_>, h: u32, s: u32, p: u32| {
-            recover(c, "secp256r1_recover_pubkey", h, s, p, cc::secp256r1_recover_pubkey)
-        })
+        .func_wrap(
+            m,
+            "secp256r1_recover_pubkey",
+            |c: Ctx<'_>, h: u32, s: u32, p: u32| {
+                recover(
+                    c,
+                    "secp256r1_recover_pubkey",
+                    h,
+                    s,
+                    p,
+                    cc::secp256r1_recover_pubkey,
+                )
+            },
+        )
         .map_err(e)?;
     let eddsa = [MAX_LENGTH_ED25519_MESSAGE, 64, cc::EDDSA_PUBKEY_LEN as u32];
     linker
-        .func_wrap(m, "ed25519_verify", move |mut c: Ctx<'_>, msg: u32, s: u32, k: u32| {
-            verify(&mut c, "ed25519_verify", [msg, s, k], eddsa, cc::ed25519_verify)
-        })
+        .func_wrap(
+            m,
+            "ed25519_verify",
+            move |mut c: Ctx<'_>, msg: u32, s: u32, k: u32| {
+                verify(
+                    &mut c,
+                    "ed25519_verify",
+                    [msg, s, k],
+                    eddsa,
+                    cc::ed25519_verify,
+                )
+            },
+        )
         .map_err(e)?;
     linker
         .func_wrap(m, "ed25519_batch_verify", ed25519_batch_verify)
         .map_err(e)?;
     linker
-        .func_wrap(m, "bls12_381_aggregate_g1", |_: Ctx<'_>, _: u32, _: u32| -> HostResult<u32> {
-            Err(not_simulated("bls12_381_aggregate_g1"))
-        })
+        .func_wrap(
+            m,
+            "bls12_381_aggregate_g1",
+            |_: Ctx<'_>, _: u32, _: u32| -> HostResult<u32> {
+                Err(not_simulated("bls12_381_aggregate_g1"))
+            },
+        )
         .map_err(e)?;
     linker
-        .func_wrap(m, "bls12_381_aggregate_g2", |_: Ctx<'_>, _: u32, _: u32| -> HostResult<u32> {
-            Err(not_simulated("bls12_381_aggregate_g2"))
-        })
+        .func_wrap(
+            m,
+            "bls12_381_aggregate_g2",
+            |_: Ctx<'_>, _: u32, _: u32| -> HostResult<u32> {
+                Err(not_simulated("bls12_381_aggregate_g2"))
+            },
+        )
         .map_err(e)?;
-    for name in ["bls12_381_pairing_equality", "bls12_381_hash_to_g1", "bls12_381_hash_to_g2"] {
+    for name in [
+        "bls12_381_pairing_equality",
+        "bls12_381_hash_to_g1",
+        "bls12_381_hash_to_g2",
+    ] {
         linker
-            .func_wrap(m, name, move |_: Ctx<'_>, _: u32, _: u32, _: u32, _: u32| -> HostResult<u32> {
-                Err(not_simulated(name))
-            })
+            .func_wrap(
+                m,
+                name,
+                move |_: Ctx<'_>, _: u32, _: u32, _: u32, _: u32| -> HostResult<u32> {
+                    Err(not_simulated(name))
+                },
+            )
             .map_err(e)?;
     }
     linker
         .func_wrap(m, "debug", |mut c: Ctx<'_>, ptr: u32| {
             let bytes = read_region(&mut c, "debug", ptr, MAX_LENGTH_DEBUG)?;
-            c.data_mut().call.logs.push(String::from_utf8_lossy(&bytes).into_owned());
+            c.data_mut()
+                .call
+                .logs
+                .push(String::from_utf8_lossy(&bytes).into_owned());
             Ok(())
         })
         .map_err(e)?;
@@ -769,11 +953,14 @@ pub(crate) fn decode_result(export: &str, bytes: &[u8]) -> Result<CosmResponse> 
         export: export.to_owned(),
         reason: why,
     };
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| invalid(format!("not JSON: {e}")))?;
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|e| invalid(format!("not JSON: {e}")))?;
     if let Some(message) = value.get("error") {
         return Err(SimError::ContractError {
             export: export.to_owned(),
-            message: message.as_str().map_or_else(|| message.to_string(), str::to_owned),
+            message: message
+                .as_str()
+                .map_or_else(|| message.to_string(), str::to_owned),
         });
     }
     let ok = value
@@ -799,7 +986,12 @@ pub(crate) fn decode_result(export: &str, bytes: &[u8]) -> Result<CosmResponse> 
             .map(|list| {
                 list.iter()
                     .map(|a| {
-                        let s = |k| a.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+                        let s = |k| {
+                            a.get(k)
+                                .and_then(Value::as_str)
+                                .unwrap_or_default()
+                                .to_owned()
+                        };
                         (s("key"), s("value"))
                     })
                     .collect()
@@ -848,7 +1040,12 @@ mod tests {
     #[test]
     fn regions_are_validated_as_cosmwasm_vm_does() {
         let mut memory = vec![0u8; 64];
-        for (at, r) in [(0, [32u32, 16, 8]), (12, [0, 4, 0]), (24, [40, 4, 8]), (36, [60, 8, 0])] {
+        for (at, r) in [
+            (0, [32u32, 16, 8]),
+            (12, [0, 4, 0]),
+            (24, [40, 4, 8]),
+            (36, [60, 8, 0]),
+        ] {
             for (i, w) in r.iter().enumerate() {
                 memory[at + 4 * i..at + 4 * i + 4].copy_from_slice(&w.to_le_bytes());
             }
@@ -868,7 +1065,11 @@ mod tests {
         memory.copy_within(0..12, 48);
         assert_eq!(
             get_region(&memory, f, 48).unwrap(),
-            Region { offset: 32, capacity: 16, length: 8 }
+            Region {
+                offset: 32,
+                capacity: 16,
+                length: 8
+            }
         );
     }
 
@@ -881,12 +1082,18 @@ mod tests {
         let canonical = env.canonicalize(&alice).unwrap();
         assert_eq!(canonical.len(), 32);
         assert_eq!(env.humanize(&canonical).unwrap(), alice);
-        assert_eq!(env.validate(&alice.to_uppercase()), Err("Invalid address: not normalized".to_owned()));
+        assert_eq!(
+            env.validate(&alice.to_uppercase()),
+            Err("Invalid address: not normalized".to_owned())
+        );
         let other = CosmWasmEnv {
             bech32_prefix: "juno".to_owned(),
             ..CosmWasmEnv::default()
         };
-        assert_eq!(other.validate(&alice), Err("Wrong bech32 prefix".to_owned()));
+        assert_eq!(
+            other.validate(&alice),
+            Err("Wrong bech32 prefix".to_owned())
+        );
         assert_eq!(env.validate(""), Err("Input is empty".to_owned()));
         assert!(env.validate("cosmwasm1notbech32").is_err());
     }
@@ -896,16 +1103,29 @@ mod tests {
         let mut env = CosmWasmEnv::default();
         env.balances.insert(
             "addr".to_owned(),
-            vec![Coin { denom: "ucosm".to_owned(), amount: "77".to_owned() }],
+            vec![Coin {
+                denom: "ucosm".to_owned(),
+                amount: "77".to_owned(),
+            }],
         );
-        let answer = answer_query(&env, &json!({"bank": {"balance": {"address": "addr", "denom": "ucosm"}}})).unwrap();
+        let answer = answer_query(
+            &env,
+            &json!({"bank": {"balance": {"address": "addr", "denom": "ucosm"}}}),
+        )
+        .unwrap();
         let inner = answer["ok"]["ok"].as_str().unwrap();
-        let decoded = base64::engine::general_purpose::STANDARD.decode(inner).unwrap();
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(inner)
+            .unwrap();
         assert_eq!(
             serde_json::from_slice::<Value>(&decoded).unwrap(),
             json!({"amount": {"denom": "ucosm", "amount": "77"}})
         );
-        let none = answer_query(&env, &json!({"wasm": {"smart": {"contract_addr": "x", "msg": "e30="}}})).unwrap();
+        let none = answer_query(
+            &env,
+            &json!({"wasm": {"smart": {"contract_addr": "x", "msg": "e30="}}}),
+        )
+        .unwrap();
         assert_eq!(none, json!({"error": {"no_such_contract": {"addr": "x"}}}));
         assert_eq!(
             answer_query(&env, &json!({"staking": {"all_validators": {}}})),
@@ -921,12 +1141,18 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.data, b"hi");
-        assert_eq!(r.attributes, vec![("action".to_owned(), "transfer".to_owned())]);
+        assert_eq!(
+            r.attributes,
+            vec![("action".to_owned(), "transfer".to_owned())]
+        );
         let e = decode_result("execute", br#"{"error":"Cannot Sub with 0 and 5"}"#).unwrap_err();
         assert_eq!(e.kind(), "contract-error");
         assert!(e.to_string().contains("Cannot Sub"));
         let bad = decode_result("query", b"{not json").unwrap_err();
         assert_eq!(bad.kind(), "invalid-contract-result");
-        assert_eq!(decode_result("query", br#"{"ok":"e30="}"#).unwrap().data, b"{}");
+        assert_eq!(
+            decode_result("query", br#"{"ok":"e30="}"#).unwrap().data,
+            b"{}"
+        );
     }
 }

@@ -17,18 +17,19 @@ pub mod stylus;
 
 use std::sync::Arc;
 
-use ::capheap::meter::GrowthRequest;
+use ::capheap::meter::{GrowthRequest, PagePricing};
 use serde::{Deserialize, Serialize};
 use wasmi::{Caller, Extern, Func, FuncType, Linker, Memory, Val, ValType};
 
-use crate::engine::{SimConfig, UnknownImports};
 use crate::error::{Result, SimError};
 use crate::instrument::{GROW_IMPORT, MEMORY_EXPORT, ModuleInfo, RESERVED_MODULE};
-use crate::limits::{Limit, PageCapPolicy, WASM32_MAX_PAGES};
+use crate::limits::{Limit, Limits, PageCapPolicy, WASM32_MAX_PAGES};
 use crate::outcome::{GrowthEvent, GrowthResult};
 use crate::storage::Storage;
 
 pub use self::capheap::{ALLOC_EXPORT, HOST_ABI, HOST_ABI_VERSION, HOST_MODULE, abi_function};
+use self::cosmwasm::CosmWasmEnv;
+use self::stylus::StylusEnv;
 
 /// The host ABI a contract is written against: which imports it gets and how
 /// its entry points are called.
@@ -89,7 +90,9 @@ impl Abi {
     /// ```
     pub fn detect_wasm(wasm: &[u8]) -> Result<(Abi, String)> {
         if wasm.get(..4) != Some(b"\0asm") {
-            return Err(SimError::NotWasm("missing the `\\0asm` magic number".to_owned()));
+            return Err(SimError::NotWasm(
+                "missing the `\\0asm` magic number".to_owned(),
+            ));
         }
         let info = crate::instrument::scan(wasm).map_err(SimError::InvalidWasm)?;
         Ok(Abi::detect(&info))
@@ -118,7 +121,10 @@ impl Abi {
         {
             return (Abi::CosmWasm, format!("imports `{}.{}`", i.module, i.name));
         }
-        (Abi::Capheap, "no Stylus or CosmWasm imports or exports".to_owned())
+        (
+            Abi::Capheap,
+            "no Stylus or CosmWasm imports or exports".to_owned(),
+        )
     }
 }
 
@@ -190,6 +196,36 @@ impl AbiFunction {
             self.results.iter().map(|t| t.val_type()),
         )
     }
+}
+
+/// What to do with an import that neither the host ABI nor a custom host
+/// function provides.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnknownImports {
+    /// Refuse the module at load with [`SimError::UnknownImport`].
+    #[default]
+    Reject,
+    /// Load it; calling the import traps with
+    /// [`SimError::UnknownImportCalled`]. Non-function imports are always
+    /// refused.
+    Trap,
+}
+
+/// Everything a [`Simulator`] was configured with.
+pub(crate) struct SimConfig {
+    pub pricing: PagePricing,
+    pub limits: Limits,
+    pub host_costs: HostCosts,
+    pub unknown_imports: UnknownImports,
+    pub host_funcs: Vec<HostFuncDef>,
+    pub fuel_limit: u64,
+    pub memory_roots: bool,
+    pub read_stats: bool,
+    pub floats: bool,
+    pub abi: Option<Abi>,
+    pub stylus: StylusEnv,
+    pub cosmwasm: CosmWasmEnv,
 }
 
 /// Fuel the host ABI charges, on top of wasm execution.
@@ -408,7 +444,12 @@ pub(crate) fn charge_abi(caller: &mut Caller<'_, HostState>, bytes: usize) -> Re
     charge(caller, fuel)
 }
 
-pub(crate) fn read(caller: &Caller<'_, HostState>, function: &str, ptr: u32, len: u32) -> Result<Vec<u8>> {
+pub(crate) fn read(
+    caller: &Caller<'_, HostState>,
+    function: &str,
+    ptr: u32,
+    len: u32,
+) -> Result<Vec<u8>> {
     let memory = memory_of(caller)?;
     let data = memory.data(caller);
     let start = ptr as usize;
@@ -427,7 +468,12 @@ pub(crate) fn read(caller: &Caller<'_, HostState>, function: &str, ptr: u32, len
         })
 }
 
-pub(crate) fn write(caller: &mut Caller<'_, HostState>, function: &str, ptr: u32, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write(
+    caller: &mut Caller<'_, HostState>,
+    function: &str,
+    ptr: u32,
+    bytes: &[u8],
+) -> Result<()> {
     let memory = memory_of(caller)?;
     let data = memory.data_mut(caller);
     let memory_len = data.len();
@@ -467,10 +513,18 @@ pub(crate) fn call_alloc(
     let func = caller
         .get_export(alloc)
         .and_then(Extern::into_func)
-        .ok_or_else(|| trap(SimError::host(function, format!("the contract exports no `{alloc}`"))))?;
-    let typed = func
-        .typed::<i32, i32>(&*caller)
-        .map_err(|_| trap(SimError::host(function, format!("`{alloc}` is not (i32) -> (i32)"))))?;
+        .ok_or_else(|| {
+            trap(SimError::host(
+                function,
+                format!("the contract exports no `{alloc}`"),
+            ))
+        })?;
+    let typed = func.typed::<i32, i32>(&*caller).map_err(|_| {
+        trap(SimError::host(
+            function,
+            format!("`{alloc}` is not (i32) -> (i32)"),
+        ))
+    })?;
     let ptr = typed.call(&mut *caller, len)? as u32;
     if ptr == 0 {
         return Err(trap(SimError::host(
@@ -571,7 +625,7 @@ fn memory_grow(caller: &mut Caller<'_, HostState>, delta: i32) -> Result<i32, wa
 }
 
 fn signature_of(ty: &FuncType) -> String {
-    crate::instance::signature(ty.params(), ty.results())
+    crate::error::signature(ty.params(), ty.results())
 }
 
 fn wasmparser_to_wasmi(ty: &wasmparser::FuncType) -> Option<FuncType> {

@@ -336,9 +336,7 @@ fn console_line(mut caller: Ctx<'_>, line: String) -> HostResult<()> {
 }
 
 fn not_simulated(name: &'static str) -> wasmi::Error {
-    trap(SimError::NotSimulated {
-        function: f(name),
-    })
+    trap(SimError::NotSimulated { function: f(name) })
 }
 
 /// Registers every import of [`IMPORTS`].
@@ -346,7 +344,9 @@ pub(crate) fn link(linker: &mut Linker<HostState>) -> Result<()> {
     let e = super::link_err;
     let m = MODULE;
     linker.func_wrap(m, "read_args", read_args).map_err(e)?;
-    linker.func_wrap(m, "write_result", write_result).map_err(e)?;
+    linker
+        .func_wrap(m, "write_result", write_result)
+        .map_err(e)?;
     linker
         .func_wrap(m, "msg_sender", |c: Ctx<'_>, dest: u32| {
             let sender = c.data().call.stylus.sender;
@@ -413,7 +413,9 @@ pub(crate) fn link(linker: &mut Linker<HostState>) -> Result<()> {
         })
         .map_err(e)?;
     linker
-        .func_wrap(m, "chainid", |c: Ctx<'_>| getter(c, |c| as_i64(env(c).chain_id)))
+        .func_wrap(m, "chainid", |c: Ctx<'_>| {
+            getter(c, |c| as_i64(env(c).chain_id))
+        })
         .map_err(e)?;
     for name in ["evm_gas_left", "evm_ink_left"] {
         linker
@@ -499,9 +501,11 @@ pub(crate) fn link(linker: &mut Linker<HostState>) -> Result<()> {
         )
         .map_err(e)?;
     linker
-        .func_wrap(m, "account_code_size", |_: Ctx<'_>, _: u32| -> HostResult<i32> {
-            Err(not_simulated("account_code_size"))
-        })
+        .func_wrap(
+            m,
+            "account_code_size",
+            |_: Ctx<'_>, _: u32| -> HostResult<i32> { Err(not_simulated("account_code_size")) },
+        )
         .map_err(e)?;
     linker
         .func_wrap(

@@ -52,7 +52,9 @@ impl Instance {
                 None => chain.sender()?,
             };
             let info = json!({ "sender": sender, "funds": self.call_env.funds });
-            args.push(Val::I32(self.place_region(info.to_string().as_bytes())? as i32));
+            args.push(Val::I32(
+                self.place_region(info.to_string().as_bytes())? as i32
+            ));
         }
         args.push(Val::I32(self.place_region(msg)? as i32));
         self.store.data_mut().call.cosmwasm.read_only = export == "query";
@@ -72,7 +74,8 @@ impl Instance {
     /// Places `data` in a Region from the contract's `allocate` (as
     /// cosmwasm-vm's `write_to_contract`), returning the Region pointer.
     fn place_region(&mut self, data: &[u8]) -> Result<u32> {
-        let len = i32::try_from(data.len()).map_err(|_| SimError::InputTooLarge { len: data.len() })?;
+        let len =
+            i32::try_from(data.len()).map_err(|_| SimError::InputTooLarge { len: data.len() })?;
         let alloc = export_func(&self.instance, &self.store, ALLOCATE_EXPORT)?;
         let ty = alloc.ty(&self.store);
         if ty.params() != [ValType::I32] || ty.results() != [ValType::I32] {
@@ -93,7 +96,10 @@ impl Instance {
             return Err(SimError::BadRegion {
                 function: ALLOCATE_EXPORT.to_owned(),
                 ptr,
-                reason: format!("capacity {} is less than the {len} bytes asked for", region.capacity),
+                reason: format!(
+                    "capacity {} is less than the {len} bytes asked for",
+                    region.capacity
+                ),
             });
         }
         self.write(u64::from(region.offset), data)?;

@@ -9,11 +9,14 @@ mod stylus;
 pub(crate) use stylus::{parse_address, parse_u256};
 
 use capheap::stats::Stats;
+use std::sync::Arc;
+
 use wasmi::{Func, Store, TrapCode, Val, ValType};
 
 use crate::contract::Contract;
 use crate::error::{Result, SimError};
 use crate::host::{ALLOC_EXPORT, Abi, CallEnv, CallState, HostState, HostTrap, export_func};
+use crate::instrument::MEMORY_EXPORT;
 use crate::limits::Limit;
 use crate::memroot::{Digest, MemoryRoot, PageCache};
 use crate::outcome::{CallOutcome, ChainOutcome, FuelBreakdown};
@@ -44,16 +47,7 @@ impl std::fmt::Debug for Instance {
     }
 }
 
-/// `(i32, i64) -> (i32)` style rendering of a signature.
-pub(crate) fn signature(params: &[ValType], results: &[ValType]) -> String {
-    let list = |tys: &[ValType]| {
-        tys.iter()
-            .map(|t| format!("{t:?}").to_lowercase())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    format!("({}) -> ({})", list(params), list(results))
-}
+pub(crate) use crate::error::signature;
 
 /// What the export returned, before output is resolved.
 enum Returned {
@@ -399,7 +393,10 @@ impl Instance {
             [ValType::I64] => vec![Val::I64(0)],
             _ => return Err(bad_signature()),
         };
-        if !takes_input && !input.is_empty() && !self.contract.inner.info.imports_input() {
+        if !takes_input
+            && !input.is_empty()
+            && !crate::host::capheap::imports_input(&self.contract.inner.info)
+        {
             return Err(SimError::WrongSignature {
                 export: export.to_owned(),
                 found: signature(ty.params(), ty.results()),
@@ -500,5 +497,71 @@ impl Instance {
             export: STATS_EXPORT.to_owned(),
             message: format!("undecodable stats: {e}"),
         })
+    }
+}
+
+impl Contract {
+    /// A fresh instance with its own memory and empty storage (seed 0).
+    pub fn instantiate(&self) -> Result<Instance> {
+        self.instantiate_seeded(0)
+    }
+
+    /// A fresh instance whose custom host functions see `seed`
+    /// ([`HostContext::seed`](crate::HostContext::seed)).
+    pub fn instantiate_seeded(&self, seed: u64) -> Result<Instance> {
+        self.instantiate_with(Storage::new(), 0, seed)
+    }
+
+    /// A fresh instance with the given storage, pricing high-water mark and
+    /// seed. The start function (if any) runs with the per-call fuel cap as
+    /// its budget; its fuel is not reported.
+    pub(crate) fn instantiate_with(
+        &self,
+        storage: Storage,
+        high_water_pages: u32,
+        seed: u64,
+    ) -> Result<Instance> {
+        let (store, instance) = self.new_store(storage, high_water_pages, seed)?;
+        Ok(Instance::new(self.clone(), store, instance))
+    }
+
+    pub(crate) fn new_store(
+        &self,
+        storage: Storage,
+        high_water_pages: u32,
+        seed: u64,
+    ) -> Result<(Store<HostState>, wasmi::Instance)> {
+        let sim = &self.inner.sim;
+        let budget = sim.config.limits.max_fuel_per_call;
+        let state = HostState {
+            config: Arc::clone(&sim.config),
+            memory: None,
+            storage,
+            high_water_pages,
+            seed,
+            call: CallState {
+                fuel_limit: budget,
+                ..CallState::default()
+            },
+        };
+        let mut store = Store::new(&sim.engine, state);
+        store
+            .set_fuel(budget)
+            .map_err(|e| SimError::Instantiate(e.to_string()))?;
+        let instance = self
+            .inner
+            .linker
+            .instantiate_and_start(&mut store, &self.inner.module)
+            .map_err(|e| match e.downcast_ref::<crate::host::HostTrap>() {
+                Some(trap) => SimError::Instantiate(trap.0.to_string()),
+                None => SimError::Instantiate(e.to_string()),
+            })?;
+        let memory = instance.get_memory(&store, MEMORY_EXPORT);
+        let pages = memory.map_or(0, |m| u32::try_from(m.size(&store)).unwrap_or(u32::MAX));
+        let state = store.data_mut();
+        state.memory = memory;
+        state.high_water_pages = state.high_water_pages.max(pages);
+        state.call = CallState::default();
+        Ok((store, instance))
     }
 }

@@ -23,7 +23,10 @@ pub fn ratio_permille(a: u64, b: u64) -> Option<u64> {
 
 /// A ratio in thousandths as `0.766`, or `-`.
 pub fn show_ratio(permille: Option<u64>) -> String {
-    permille.map_or_else(|| "-".to_owned(), |r| format!("{}.{:03}", r / 1000, r % 1000))
+    permille.map_or_else(
+        || "-".to_owned(),
+        |r| format!("{}.{:03}", r / 1000, r % 1000),
+    )
 }
 
 /// Size of `wasm` gzipped at the highest level (deterministic).
@@ -159,15 +162,30 @@ impl Comparison {
         let (a, b) = (&self.a, &self.b);
         let mut out = String::new();
         let r = |x: u64, y: u64| show_ratio(ratio_permille(x, y));
-        let _ = writeln!(out, "{:<24} {:>14} {:>14} {:>7}", "", format!("a: {}", a.label), format!("b: {}", b.label), "b/a");
+        let _ = writeln!(
+            out,
+            "{:<24} {:>14} {:>14} {:>7}",
+            "",
+            format!("a: {}", a.label),
+            format!("b: {}", b.label),
+            "b/a"
+        );
         let mut row = |name: &str, x: u64, y: u64| {
             let _ = writeln!(out, "{name:<24} {x:>14} {y:>14} {:>7}", r(x, y));
         };
         row("wasm bytes", a.wasm_bytes as u64, b.wasm_bytes as u64);
-        row("wasm bytes (gzip -9)", a.gzip_bytes as u64, b.gzip_bytes as u64);
+        row(
+            "wasm bytes (gzip -9)",
+            a.gzip_bytes as u64,
+            b.gzip_bytes as u64,
+        );
         row("fuel, all calls", a.fuel, b.fuel);
         row("growth fuel, all calls", a.growth_fuel, b.growth_fuel);
-        row("pages at the end", u64::from(a.final_pages), u64::from(b.final_pages));
+        row(
+            "pages at the end",
+            u64::from(a.final_pages),
+            u64::from(b.final_pages),
+        );
         row("failed calls", a.failed_calls as u64, b.failed_calls as u64);
         let _ = writeln!(out);
         let _ = writeln!(
@@ -211,7 +229,11 @@ mod tests {
         assert_eq!(ratio_permille(3, 2), Some(667));
         assert_eq!(show_ratio(ratio_permille(221_564, 169_718)), "0.766");
         assert_eq!(show_ratio(ratio_permille(0, 5)), "-");
-        assert_eq!(ratio_permille(1, u64::MAX), None, "too large for u64 thousandths");
+        assert_eq!(
+            ratio_permille(1, u64::MAX),
+            None,
+            "too large for u64 thousandths"
+        );
         assert_eq!(show_ratio(ratio_permille(4, 4)), "1.000");
     }
 

@@ -59,10 +59,29 @@ fn locked_version(lock: &str, package: &str) -> Option<String> {
 
 /// Whether `package` is in the wasm32 dependency graph of the crate `name`
 /// (`cargo tree`; a workspace lock also lists its other members' packages).
-fn in_graph(opts: &BuildOptions, manifest: &Path, name: &str, package: &str) -> Result<bool, BuildError> {
+fn in_graph(
+    opts: &BuildOptions,
+    manifest: &Path,
+    name: &str,
+    package: &str,
+) -> Result<bool, BuildError> {
     let out = std::process::Command::new(&opts.cargo)
-        .args(["tree", "--target", crate::pipeline::WASM_TARGET, "-e", "normal"])
-        .args(["--prefix", "none", "--format", "{p}", "-p", name, "--manifest-path"])
+        .args([
+            "tree",
+            "--target",
+            crate::pipeline::WASM_TARGET,
+            "-e",
+            "normal",
+        ])
+        .args([
+            "--prefix",
+            "none",
+            "--format",
+            "{p}",
+            "-p",
+            name,
+            "--manifest-path",
+        ])
         .arg(manifest)
         .env_remove("CARGO_TARGET_DIR")
         .output()
@@ -150,7 +169,11 @@ pub(crate) fn prepare(
         quoted(&name),
         quoted(&dir.canonicalize().map_err(io(dir))?.to_string_lossy()),
         !opts.no_default_features,
-        opts.features.iter().map(|f| quoted(f)).collect::<Vec<_>>().join(", "),
+        opts.features
+            .iter()
+            .map(|f| quoted(f))
+            .collect::<Vec<_>>()
+            .join(", "),
     );
     let mut patch = String::new();
     let mut global = String::new();
@@ -195,7 +218,9 @@ pub(crate) fn prepare(
     // Pin every version the contract's workspace pins: start from its lock,
     // and start again whenever that lock changes.
     let seen = wrapper.join("Cargo.lock.source");
-    if !source_lock.is_empty() && std::fs::read_to_string(&seen).ok().as_deref() != Some(&source_lock) {
+    if !source_lock.is_empty()
+        && std::fs::read_to_string(&seen).ok().as_deref() != Some(&source_lock)
+    {
         std::fs::write(wrapper.join("Cargo.lock"), &source_lock).map_err(io(&wrapper))?;
         std::fs::write(&seen, &source_lock).map_err(io(&seen))?;
     }

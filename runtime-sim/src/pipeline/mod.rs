@@ -24,6 +24,8 @@ use std::process::Command;
 
 use serde::Deserialize;
 
+mod swap;
+
 /// The target triple contracts are built for.
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
@@ -199,7 +201,9 @@ impl std::str::FromStr for Allocator {
         match s {
             "default" => Ok(Allocator::Default),
             "capheap" => Ok(Allocator::Capheap),
-            other => Err(format!("unknown allocator `{other}` (expected default or capheap)")),
+            other => Err(format!(
+                "unknown allocator `{other}` (expected default or capheap)"
+            )),
         }
     }
 }
@@ -214,7 +218,9 @@ impl fmt::Display for Allocator {
 /// there (`<capheap-sim source>/../sdk`).
 pub fn default_capheap_path() -> Option<PathBuf> {
     let sdk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdk");
-    sdk.join("Cargo.toml").is_file().then(|| sdk.canonicalize().unwrap_or(sdk))
+    sdk.join("Cargo.toml")
+        .is_file()
+        .then(|| sdk.canonicalize().unwrap_or(sdk))
 }
 
 impl Default for BuildOptions {
@@ -422,9 +428,18 @@ pub fn build_contract(dir: &Path, opts: &BuildOptions) -> Result<BuiltContract, 
         .clone()
         .unwrap_or_else(|| root.join("target").join("capheap-wasm"));
     let Some(allocator) = opts.allocator else {
-        return cargo_build(dir, &manifest, &root, &target_dir, &[], opts, toolchain, false);
+        return cargo_build(
+            dir,
+            &manifest,
+            &root,
+            &target_dir,
+            &[],
+            opts,
+            toolchain,
+            false,
+        );
     };
-    let swap = crate::swap::prepare(dir, &manifest, &root, &target_dir, allocator, opts)?;
+    let swap = swap::prepare(dir, &manifest, &root, &target_dir, allocator, opts)?;
     let mut built = cargo_build(
         dir,
         &swap.manifest,
