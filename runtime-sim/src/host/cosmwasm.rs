@@ -660,11 +660,11 @@ fn ed25519_batch(
             "Mismatched / erroneous number of messages / signatures / public keys",
         ));
     }
-    for i in 0..n {
+    for (i, signature) in signatures.iter().enumerate() {
         let (Some(m), Some(k)) = (pick(messages, i), pick(keys, i)) else {
             return Err(cosmwasm_crypto::CryptoError::batch_err("shape"));
         };
-        if !cosmwasm_crypto::ed25519_verify(&m, &signatures[i], &k)? {
+        if !cosmwasm_crypto::ed25519_verify(&m, signature, &k)? {
             return Ok(false);
         }
     }

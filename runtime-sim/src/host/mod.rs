@@ -128,6 +128,28 @@ impl Abi {
     }
 }
 
+impl Abi {
+    /// The import table as a markdown table (import, signature, simulated,
+    /// what it does): the docs embed it verbatim, and a test keeps them equal.
+    pub fn imports_markdown(self) -> String {
+        let mut out = String::from(
+            "| import | signature | simulated | what the simulator does |\n|---|---|---|---|\n",
+        );
+        for f in self.imports() {
+            let ty = f.func_type();
+            out.push_str(&format!(
+                "| `{}.{}` | `{}` | {} | {} |\n",
+                f.module,
+                f.name,
+                crate::error::signature(ty.params(), ty.results()),
+                if f.simulated { "yes" } else { "**no**" },
+                f.summary
+            ));
+        }
+        out
+    }
+}
+
 impl std::fmt::Display for Abi {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())

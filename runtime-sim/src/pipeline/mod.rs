@@ -474,9 +474,9 @@ fn cargo_build(
     cmd.args(["build", "--release", "--target", WASM_TARGET])
         .args(["--message-format", "json-render-diagnostics"])
         .arg("--manifest-path")
-        .arg(&manifest)
+        .arg(manifest)
         .arg("--target-dir")
-        .arg(&target_dir);
+        .arg(target_dir);
     if !opts.verbose {
         cmd.arg("--quiet");
     }
@@ -514,8 +514,15 @@ fn cargo_build(
         cmd.env("CARGO_PRIMARY_PACKAGE", "1");
     }
     if let Toolchain::BuildStd { .. } = toolchain {
-        cmd.env("RUSTC_BOOTSTRAP", "1")
-            .arg("-Zbuild-std=core,alloc");
+        // Contracts written for capheap are `no_std`; the ecosystem contracts
+        // that go through the allocator swap (cosmwasm-std, stylus-sdk with
+        // std dependencies) link std.
+        let crates = if primary_everywhere {
+            "-Zbuild-std=std,panic_abort"
+        } else {
+            "-Zbuild-std=core,alloc"
+        };
+        cmd.env("RUSTC_BOOTSTRAP", "1").arg(crates);
     }
     if opts.verbose {
         cmd.stderr(std::process::Stdio::inherit());

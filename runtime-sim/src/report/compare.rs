@@ -97,7 +97,7 @@ fn summary(label: &str, wasm: &[u8], run: &ScenarioRun) -> SideSummary {
         gzip_bytes: gzip_size(wasm),
         fuel: outcomes().map(|o| o.fuel.total).sum(),
         growth_fuel: outcomes().map(|o| o.fuel.growth).sum(),
-        final_pages: outcomes().last().map_or(0, |o| o.pages_after),
+        final_pages: outcomes().next_back().map_or(0, |o| o.pages_after),
         peak_pages: outcomes().map(|o| o.pages_after).max().unwrap_or(0),
         failed_calls: outcomes().filter(|o| !o.is_ok()).count(),
     }
@@ -214,6 +214,65 @@ impl Comparison {
                 c.growth_fuel.1,
                 c.pages.0,
                 c.pages.1,
+            );
+        }
+        out
+    }
+}
+
+impl Comparison {
+    /// The report as markdown: a summary table, then one row per call.
+    pub fn to_markdown(&self) -> String {
+        let (a, b) = (&self.a, &self.b);
+        let r = |x: u64, y: u64| show_ratio(ratio_permille(x, y));
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "| | {} | {} | {} / {} |",
+            a.label, b.label, b.label, a.label
+        );
+        let _ = writeln!(out, "|---|--:|--:|--:|");
+        let mut row = |name: &str, x: u64, y: u64| {
+            let _ = writeln!(out, "| {name} | {x} | {y} | {} |", r(x, y));
+        };
+        row("wasm bytes", a.wasm_bytes as u64, b.wasm_bytes as u64);
+        row(
+            "wasm bytes, gzip -9",
+            a.gzip_bytes as u64,
+            b.gzip_bytes as u64,
+        );
+        row("fuel, all calls", a.fuel, b.fuel);
+        row("growth fuel, all calls", a.growth_fuel, b.growth_fuel);
+        row(
+            "most pages after a call",
+            u64::from(a.peak_pages),
+            u64::from(b.peak_pages),
+        );
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "| # | call | fuel ({0}) | fuel ({1}) | {1} / {0} | growth fuel ({0}) | growth fuel ({1}) | pages ({0}) | pages ({1}) |",
+            a.label, b.label
+        );
+        let _ = writeln!(out, "|--:|---|--:|--:|--:|--:|--:|--:|--:|");
+        for c in &self.calls {
+            let failed = match c.ok {
+                (true, true) => "",
+                (false, false) => " (fails on both)",
+                _ => " (fails on one)",
+            };
+            let _ = writeln!(
+                out,
+                "| {} | `{}`{failed} | {} | {} | {} | {} | {} | {} | {} |",
+                c.index,
+                c.export,
+                c.fuel.0,
+                c.fuel.1,
+                r(c.fuel.0, c.fuel.1),
+                c.growth_fuel.0,
+                c.growth_fuel.1,
+                c.pages.0,
+                c.pages.1
             );
         }
         out

@@ -4,9 +4,9 @@
 //! behaviour is cw20-base's; this crate adds no logic. cosmwasm-std exports
 //! `allocate`, `deallocate` and `interface_version_8`.
 
-use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Response, StdResult, entry_point};
-use cw20_base::ContractError;
+use cosmwasm_std::{entry_point, Binary, Deps, DepsMut, Env, MessageInfo, Response, StdResult};
 use cw20_base::msg::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
+use cw20_base::ContractError;
 
 /// cw20-base's `instantiate`.
 #[entry_point]
