@@ -162,3 +162,66 @@ fn cargo_features_are_honoured() {
         "{err}"
     );
 }
+
+/// Whether `needle` occurs in `haystack` (the wasm name section keeps
+/// crate paths in function names).
+fn mentions(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn the_allocator_swap_really_swaps_and_leaves_the_crate_alone() {
+    use capheap_sim::Allocator;
+    use capheap_tests::real::build_real;
+    let real = capheap_tests::repo_root().join("contracts/real");
+    let lock = std::fs::read(real.join("Cargo.lock")).unwrap();
+    // CosmWasm: Rust's dlmalloc, or capheap as #[global_allocator].
+    let default = build_real("cw20-base", Allocator::Default);
+    let capheap = build_real("cw20-base", Allocator::Capheap);
+    assert!(mentions(&default.wasm, "dlmalloc") && !mentions(&default.wasm, "capheap"));
+    assert!(mentions(&capheap.wasm, "capheap") && !mentions(&capheap.wasm, "dlmalloc"));
+    assert_eq!(default.name, "real-cw20-base");
+    // Stylus: stylus-sdk's mini-alloc, or the patched mini-alloc backed by capheap.
+    let default = build_real("oz-erc20", Allocator::Default);
+    let capheap = build_real("oz-erc20", Allocator::Capheap);
+    assert!(mentions(&default.wasm, "mini_alloc") && !mentions(&default.wasm, "capheap"));
+    assert!(mentions(&capheap.wasm, "capheap"));
+    // Nothing of the contract's workspace changed: its lock pins the versions.
+    assert_eq!(std::fs::read(real.join("Cargo.lock")).unwrap(), lock);
+    // A second build reuses the artifact.
+    let modified = |p: &Path| std::fs::metadata(p).unwrap().modified().unwrap();
+    let before = modified(&capheap.wasm_path);
+    let again = build_real("oz-erc20", Allocator::Capheap);
+    assert_eq!(again.wasm, capheap.wasm);
+    assert_eq!(
+        modified(&again.wasm_path),
+        before,
+        "the second build relinked"
+    );
+}
+
+#[test]
+fn the_allocator_swap_needs_an_rlib() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"only-cdylib\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\
+         [lib]\ncrate-type = [\"cdylib\"]\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("src/lib.rs"), "#![no_std]\n").unwrap();
+    let opts = BuildOptions {
+        allocator: Some(capheap_sim::Allocator::Capheap),
+        target_dir: Some(dir.path().join("target")),
+        ..BuildOptions::default()
+    };
+    let err = build_contract(dir.path(), &opts).unwrap_err();
+    assert!(matches!(err, BuildError::AllocatorSwap { .. }), "{err}");
+    assert!(
+        err.to_string().contains("add \"rlib\" to `crate-type`"),
+        "{err}"
+    );
+}

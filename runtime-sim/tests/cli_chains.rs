@@ -1,0 +1,155 @@
+//! Every command that runs contracts, on the real contracts (cw20-base and
+//! OpenZeppelin's Stylus ERC-20 built from crates.io by the allocator swap),
+//! without `--abi`: the ABI is detected.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use capheap_sim::{Allocator, BuildOptions, build_contract};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Builds `contracts/real/<name>` on `allocator` (cached) and returns the wasm path.
+fn real(name: &str, allocator: Allocator) -> String {
+    let opts = BuildOptions {
+        allocator: Some(allocator),
+        ..BuildOptions::default()
+    };
+    let built = build_contract(&repo().join("contracts/real").join(name), &opts)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    built.wasm_path.to_str().unwrap().to_owned()
+}
+
+fn sim() -> Command {
+    Command::cargo_bin("capheap-sim").unwrap()
+}
+
+fn stdout(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn check_and_run_detect_the_abi() {
+    let erc20 = real("oz-erc20", Allocator::Capheap);
+    let cw20 = real("cw20-base", Allocator::Capheap);
+    let report = stdout(sim().args(["check", &erc20, &cw20]));
+    assert!(
+        report.contains("abi:       stylus (exports `user_entrypoint`)"),
+        "{report}"
+    );
+    assert!(
+        report.contains("abi:       cosmwasm (exports `interface_version_8`)"),
+        "{report}"
+    );
+    assert!(!report.contains("missing-alloc"), "{report}");
+    assert!(
+        report.contains("export:    user_entrypoint func (i32) -> (i32)\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains("export:    query func (i32, i32) -> (i32)\n"),
+        "{report}"
+    );
+
+    let out = stdout(sim().args([
+        "run",
+        &erc20,
+        "--sig",
+        "totalSupply()",
+        "--returns",
+        "uint256",
+    ]));
+    assert!(
+        out.starts_with("abi:      stylus (exports `user_entrypoint`)\n"),
+        "{out}"
+    );
+    assert!(out.contains("status:   0\n"), "{out}");
+    assert!(out.contains("returns:  0\n"), "{out}");
+    assert!(out.contains("growth:   0 + 17 pages: EntryCharge"), "{out}");
+
+    let out = stdout(sim().args([
+        "run",
+        &cw20,
+        "--call",
+        "instantiate",
+        "--msg",
+        r#"{"name":"Token","symbol":"TOK","decimals":6,"initial_balances":[]}"#,
+    ]));
+    assert!(
+        out.starts_with("abi:      cosmwasm (exports `interface_version_8`)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("attr:     action = instantiate") || out.contains("output:   0x\n"),
+        "{out}"
+    );
+
+    // A refused instantiation is one error line naming the contract's error.
+    let out = sim()
+        .args([
+            "run",
+            &cw20,
+            "--call",
+            "instantiate",
+            "--msg",
+            r#"{"name":"T"}"#,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.starts_with("error: `instantiate` returned an"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn replay_report_snapshot_and_compare_on_the_chain_scenarios() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["cw20-base", "oz-erc20"] {
+        let scenario = repo().join("scenarios/chains").join(format!("{name}.toml"));
+        let scenario = scenario.to_str().unwrap();
+        let out = stdout(sim().args(["replay", "-q", scenario]));
+        assert!(out.starts_with(&format!("{name}: deterministic")), "{out}");
+        let out = stdout(sim().args(["report", "-q", scenario]));
+        assert!(out.contains("deterministic"), "{out}");
+        let gas = dir.path().join(format!("{name}.gas-snapshot"));
+        let gas = gas.to_str().unwrap();
+        stdout(sim().args(["snapshot", "-q", scenario, "--write", "--file", gas]));
+        stdout(sim().args(["snapshot", "-q", scenario, "--check", "--file", gas]));
+        let text = std::fs::read_to_string(gas).unwrap();
+        let transfer = if name == "cw20-base" {
+            "2:execute:transfer"
+        } else {
+            "1:transfer"
+        };
+        assert!(
+            text.contains(&format!("{name}::{transfer} (fuel: ")),
+            "{text}"
+        );
+
+        let out = stdout(sim().args(["compare", "-q", scenario]));
+        assert!(out.contains("a: default"), "{out}");
+        assert!(out.contains("b: capheap"), "{out}");
+        assert!(out.contains("wasm bytes (gzip -9)"), "{out}");
+        let json: serde_json::Value =
+            serde_json::from_str(&stdout(sim().args(["compare", "-q", "--json", scenario])))
+                .unwrap();
+        assert_eq!(json["a"]["label"], "default");
+        assert!(
+            json["calls"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["same_output"] == true)
+        );
+    }
+}
