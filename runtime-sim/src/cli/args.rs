@@ -62,7 +62,11 @@ impl SimArgs {
         wasm: &[u8],
     ) -> Result<Simulator, Failure> {
         let (abi, _) = self.abi(defaults, wasm)?;
-        let mut builder = Simulator::builder().chain_defaults(abi).abi(abi);
+        let mut builder = Simulator::builder().chain_defaults(abi);
+        // Set only when asked for, so that a detected ABI keeps its reason.
+        if let Some(explicit) = self.abi.or(defaults.and_then(|d| d.abi)) {
+            builder = builder.abi(explicit);
+        }
         if let Some(env) = defaults.and_then(|d| d.stylus.clone()) {
             builder = builder.stylus_env(env);
         }

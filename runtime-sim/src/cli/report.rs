@@ -110,9 +110,11 @@ pub fn run(args: ReportArgs) -> CliResult {
                 println!();
             }
             let title = format!(
-                "== {}: {} bytes of wasm, pricing {}, {} calls",
+                "== {}: {} bytes of wasm, {} ABI ({}), pricing {}, {} calls",
                 s.name,
                 loaded.wasm.len(),
+                loaded.contract.abi(),
+                loaded.contract.abi_reason(),
                 loaded.simulator.pricing_label(),
                 s.report.calls.len()
             );
