@@ -288,6 +288,7 @@ fn check(sim: &Simulator, wasm: &[u8]) -> CheckReport {
         (report.abi, report.abi_reason) = Abi::detect(&info);
     }
     check_memory(sim, &info, &mut report);
+    check_tables(sim, &info, &mut report);
     check_imports(sim, &info, &mut report);
     match report.abi {
         Abi::Capheap => check_exports(&info, &mut report),
@@ -367,6 +368,39 @@ fn check_memory(sim: &Simulator, info: &ModuleInfo, report: &mut CheckReport) {
             format!("declared maximum {max} pages exceeds the cap of {cap}: growth fails at {cap}"),
         ),
         Some(_) => {}
+    }
+}
+
+fn check_tables(sim: &Simulator, info: &ModuleInfo, report: &mut CheckReport) {
+    let limits = sim.limits();
+    if info.tables.len() > limits.max_tables as usize {
+        report.push(
+            Level::Error,
+            "tables",
+            format!(
+                "{} tables exceed the cap of {}",
+                info.tables.len(),
+                limits.max_tables
+            ),
+        );
+    }
+    let cap = u64::from(limits.max_table_elements);
+    for (i, (initial, maximum)) in info.tables.iter().enumerate() {
+        if *initial > cap {
+            report.push(
+                Level::Error,
+                "table-elements",
+                format!("table {i} starts with {initial} elements, over the cap of {cap}"),
+            );
+        } else if maximum.is_none_or(|m| m > cap) {
+            report.push(
+                Level::Warn,
+                "table-unbounded",
+                format!(
+                    "table {i} may grow past the simulator's cap of {cap} elements: `table.grow` fails there"
+                ),
+            );
+        }
     }
 }
 

@@ -49,10 +49,7 @@ impl Simulator {
 
     /// Reads and loads a `.wasm` file.
     pub fn load_file(&self, path: &Path) -> Result<Contract> {
-        let wasm = std::fs::read(path).map_err(|e| SimError::Io {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })?;
+        let wasm = crate::limits::read_capped(path, self.config.limits.max_wasm_size as u64)?;
         self.load(&wasm)
     }
 }
@@ -93,6 +90,24 @@ impl Contract {
                 limit: Limit::MemoryPages,
                 max: u64::from(limits.max_pages),
                 value: Some(memory.initial),
+            });
+        }
+        if info.tables.len() > limits.max_tables as usize {
+            return Err(SimError::LimitExceeded {
+                limit: Limit::Tables,
+                max: u64::from(limits.max_tables),
+                value: Some(info.tables.len() as u64),
+            });
+        }
+        if let Some(&(initial, _)) = info
+            .tables
+            .iter()
+            .find(|(initial, _)| *initial > u64::from(limits.max_table_elements))
+        {
+            return Err(SimError::LimitExceeded {
+                limit: Limit::TableElements,
+                max: u64::from(limits.max_table_elements),
+                value: Some(initial),
             });
         }
         let (abi, abi_reason) = match sim.config.abi {

@@ -79,6 +79,8 @@ pub(crate) struct ModuleInfo {
     pub func_types: Vec<u32>,
     pub func_imports: u32,
     pub memories: Vec<MemoryInfo>,
+    /// `(initial, maximum)` elements of every table, imported first.
+    pub tables: Vec<(u64, Option<u64>)>,
     pub global_imports: u32,
     /// `(index, type)` of every mutable defined global.
     pub mutable_globals: Vec<(u32, ValType)>,
@@ -135,7 +137,10 @@ pub(crate) fn scan(wasm: &[u8]) -> std::result::Result<ModuleInfo, String> {
                             globals += 1;
                             ("global", None)
                         }
-                        TypeRef::Table(_) => ("table", None),
+                        TypeRef::Table(t) => {
+                            info.tables.push((t.initial, t.maximum));
+                            ("table", None)
+                        }
                         TypeRef::Tag(_) => ("tag", None),
                     };
                     info.imports.push(ImportInfo {
@@ -149,6 +154,12 @@ pub(crate) fn scan(wasm: &[u8]) -> std::result::Result<ModuleInfo, String> {
             Payload::FunctionSection(r) => {
                 for ty in r {
                     info.func_types.push(ty.map_err(|e| e.to_string())?);
+                }
+            }
+            Payload::TableSection(r) => {
+                for t in r {
+                    let t = t.map_err(|e| e.to_string())?;
+                    info.tables.push((t.ty.initial, t.ty.maximum));
                 }
             }
             Payload::MemorySection(r) => {

@@ -199,7 +199,26 @@ pub fn replay(
     scenario: &Scenario,
     options: &ReplayOptions,
 ) -> Result<ReplayReport> {
-    let runs = options.runs.max(1);
+    let runs = options.runs;
+    if runs == 0 {
+        return Err(SimError::Config(
+            "a replay needs at least 1 run (the reference)".to_owned(),
+        ));
+    }
+    if runs > crate::limits::MAX_REPLAY_RUNS {
+        return Err(SimError::LimitExceeded {
+            limit: crate::limits::Limit::ReplayRuns,
+            max: crate::limits::MAX_REPLAY_RUNS as u64,
+            value: Some(runs as u64),
+        });
+    }
+    if scenario.len() > crate::limits::MAX_SCENARIO_CALLS {
+        return Err(SimError::LimitExceeded {
+            limit: crate::limits::Limit::ScenarioCalls,
+            max: crate::limits::MAX_SCENARIO_CALLS as u64,
+            value: Some(scenario.len() as u64),
+        });
+    }
     let steps: Vec<Step<'_>> = scenario.steps().collect();
     let snapshot_after = match options.snapshot {
         _ if steps.is_empty() => None,

@@ -220,6 +220,13 @@ impl Contract {
     /// calls are recorded (their [`CallOutcome::error`] is set) and the
     /// scenario goes on; only a failed instantiation is an error.
     pub fn run_scenario(&self, scenario: &Scenario, seed: u64) -> Result<ScenarioRun> {
+        if scenario.len() > crate::limits::MAX_SCENARIO_CALLS {
+            return Err(crate::SimError::LimitExceeded {
+                limit: crate::limits::Limit::ScenarioCalls,
+                max: crate::limits::MAX_SCENARIO_CALLS as u64,
+                value: Some(scenario.len() as u64),
+            });
+        }
         let mut instance = self.instantiate_seeded(seed)?;
         let calls = scenario
             .steps()

@@ -320,6 +320,42 @@ pub fn parse_pricing(spec: &str) -> Result<PagePricing, String> {
     }
 }
 
+/// Whether `name` is safe as a file name and a gas-snapshot key: 1 to 100
+/// of `[A-Za-z0-9._-]`, not `.` or `..`, no leading `-`.
+pub fn is_valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 100
+        && name != "."
+        && name != ".."
+        && !name.starts_with('-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// A valid name from the file's stem (other characters become `_`).
+fn name_from_stem(path: &Path) -> String {
+    let stem: String = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(100)
+        .collect();
+    if is_valid_name(&stem) {
+        stem
+    } else {
+        "scenario".to_owned()
+    }
+}
+
 /// A TOML value as call text: strings as they are, numbers and booleans
 /// printed, arrays as `[a, b]`.
 fn toml_text(value: &toml::Value) -> String {
@@ -444,10 +480,23 @@ impl ScenarioFile {
     /// Reads and validates a scenario file. Relative paths in it are relative
     /// to the file's directory.
     pub fn load(path: &Path) -> Result<Self, ScenarioFileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioFileError::Io {
+        let invalid = |message: String| ScenarioFileError::Invalid {
             path: path.to_owned(),
-            source,
-        })?;
+            message,
+        };
+        let bytes = crate::limits::read_capped(path, crate::limits::MAX_SCENARIO_FILE).map_err(
+            |e| match e {
+                crate::SimError::Io { message, .. } => ScenarioFileError::Io {
+                    path: path.to_owned(),
+                    source: std::io::Error::other(message),
+                },
+                other => invalid(format!(
+                    "{other}: a scenario file is at most {} bytes",
+                    crate::limits::MAX_SCENARIO_FILE
+                )),
+            },
+        )?;
+        let text = String::from_utf8(bytes).map_err(|_| invalid("not UTF-8 text".to_owned()))?;
         Self::parse(&text, path)
     }
 
@@ -468,8 +517,12 @@ impl ScenarioFile {
         } else {
             ContractSource::Crate(contract_path)
         };
-        if raw.replays == 0 {
-            return Err(invalid("replays must be at least 1".to_owned()));
+        if raw.replays == 0 || raw.replays as usize > crate::limits::MAX_REPLAY_RUNS {
+            return Err(invalid(format!(
+                "replays must be 1 to {}, not {}",
+                crate::limits::MAX_REPLAY_RUNS,
+                raw.replays
+            )));
         }
         if raw.call.is_empty() {
             return Err(invalid(
@@ -499,6 +552,7 @@ impl ScenarioFile {
             .transpose()
             .map_err(invalid)?;
         let mut calls = Vec::with_capacity(raw.call.len());
+        let mut total_calls = 0usize;
         for (i, call) in raw.call.into_iter().enumerate() {
             let export = match (&call.export, &call.sig) {
                 (Some(export), _) => export.clone(),
@@ -513,6 +567,13 @@ impl ScenarioFile {
             let which = format!("call {} (`{export}`)", i + 1);
             if call.repeat == 0 {
                 return Err(invalid(format!("{which}: repeat must be at least 1")));
+            }
+            total_calls = total_calls.saturating_add(call.repeat as usize);
+            if total_calls > crate::limits::MAX_SCENARIO_CALLS {
+                return Err(invalid(format!(
+                    "{which}: the scenario would make {total_calls} calls (repeats expanded); at most {} are allowed",
+                    crate::limits::MAX_SCENARIO_CALLS
+                )));
             }
             let given = [
                 call.input.is_some(),
@@ -545,9 +606,9 @@ impl ScenarioFile {
                     .map_err(|e| invalid(format!("{which}: input_hex {e}")))?,
                 (None, None, Some(file)) => {
                     let file = base.join(file);
-                    std::fs::read(&file).map_err(|e| {
-                        invalid(format!("{which}: input_file {}: {e}", file.display()))
-                    })?
+                    crate::limits::read_capped(&file, crate::limits::MAX_INPUT_FILE).map_err(
+                        |e| invalid(format!("{which}: input_file {}: {e}", file.display())),
+                    )?
                 }
                 _ => {
                     return Err(invalid(format!(
@@ -613,11 +674,18 @@ impl ScenarioFile {
                 expect,
             });
         }
-        let name = raw.name.unwrap_or_else(|| {
-            path.file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "scenario".to_owned())
-        });
+        let name = match raw.name {
+            Some(name) => {
+                if !is_valid_name(&name) {
+                    return Err(invalid(format!(
+                        "name `{}`: use letters, digits, `.`, `_` and `-` only (it names files and gas-snapshot entries)",
+                        name.escape_debug()
+                    )));
+                }
+                name
+            }
+            None => name_from_stem(path),
+        };
         Ok(ScenarioFile {
             name,
             contract,

@@ -170,12 +170,10 @@ impl Snapshot {
         })
     }
 
-    /// Reads and checks a snapshot file.
+    /// Reads and checks a snapshot file (at most
+    /// [`MAX_SNAPSHOT_FILE`](crate::limits::MAX_SNAPSHOT_FILE) bytes).
     pub fn load(path: &Path) -> Result<Snapshot> {
-        let bytes = std::fs::read(path).map_err(|e| SimError::Io {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })?;
+        let bytes = crate::limits::read_capped(path, crate::limits::MAX_SNAPSHOT_FILE)?;
         Ok(Snapshot::from_bytes(&bytes)?)
     }
 
@@ -272,6 +270,16 @@ impl Contract {
             .into());
         }
         let cap = self.simulator().limits().max_pages;
+        // A state file is trusted input (docs/src/determinism.md), but a
+        // high-water mark past the cap would make growth priced as already
+        // paid for: refuse it.
+        if snapshot.high_water_pages > cap {
+            return Err(SimError::LimitExceeded {
+                limit: Limit::MemoryPages,
+                max: u64::from(cap),
+                value: Some(u64::from(snapshot.high_water_pages)),
+            });
+        }
         if snapshot.pages > cap {
             return Err(SimError::LimitExceeded {
                 limit: Limit::MemoryPages,

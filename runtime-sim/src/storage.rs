@@ -13,6 +13,8 @@ const ROOT_DOMAIN: &[u8] = b"capheap-storage-v1";
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Storage {
     map: BTreeMap<Vec<u8>, Vec<u8>>,
+    /// Bytes of all keys and values.
+    bytes: u64,
 }
 
 impl Storage {
@@ -28,12 +30,31 @@ impl Storage {
 
     /// Sets `key` to `value`, returning the previous value.
     pub fn insert(&mut self, key: Vec<u8>, value: Vec<u8>) -> Option<Vec<u8>> {
-        self.map.insert(key, value)
+        let (key_len, value_len) = (key.len() as u64, value.len() as u64);
+        let old = self.map.insert(key, value);
+        self.bytes = match &old {
+            // The key was there: only the value changed.
+            Some(v) => self
+                .bytes
+                .saturating_sub(v.len() as u64)
+                .saturating_add(value_len),
+            None => self.bytes.saturating_add(key_len).saturating_add(value_len),
+        };
+        old
     }
 
     /// Removes `key`, returning its value.
     pub fn remove(&mut self, key: &[u8]) -> Option<Vec<u8>> {
-        self.map.remove(key)
+        let old = self.map.remove(key);
+        if let Some(v) = &old {
+            self.bytes = self.bytes.saturating_sub((key.len() + v.len()) as u64);
+        }
+        old
+    }
+
+    /// Bytes of all keys and values.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
     }
 
     /// Number of entries.
@@ -69,9 +90,9 @@ impl Storage {
 
 impl FromIterator<(Vec<u8>, Vec<u8>)> for Storage {
     fn from_iter<I: IntoIterator<Item = (Vec<u8>, Vec<u8>)>>(iter: I) -> Self {
-        Storage {
-            map: iter.into_iter().collect(),
-        }
+        let map: BTreeMap<Vec<u8>, Vec<u8>> = iter.into_iter().collect();
+        let bytes = map.iter().map(|(k, v)| (k.len() + v.len()) as u64).sum();
+        Storage { map, bytes }
     }
 }
 
@@ -98,5 +119,22 @@ mod tests {
         let d: Storage = [(b"a".to_vec(), b"b".to_vec())].into_iter().collect();
         assert_ne!(c.root(), d.root());
         assert_ne!(Storage::new().root(), c.root());
+    }
+
+    #[test]
+    fn bytes_follow_inserts_replacements_and_removals() {
+        let mut s = Storage::new();
+        s.insert(b"key".to_vec(), vec![0; 10]);
+        assert_eq!(s.bytes(), 13);
+        s.insert(b"key".to_vec(), vec![0; 4]);
+        assert_eq!(s.bytes(), 7);
+        s.insert(b"k2".to_vec(), Vec::new());
+        assert_eq!(s.bytes(), 9);
+        s.remove(b"key");
+        assert_eq!(s.bytes(), 2);
+        s.remove(b"absent");
+        assert_eq!(s.bytes(), 2);
+        let built: Storage = [(b"ab".to_vec(), b"cde".to_vec())].into_iter().collect();
+        assert_eq!(built.bytes(), 5);
     }
 }

@@ -374,3 +374,42 @@ fn returned_values_are_checked() {
         "{out}"
     );
 }
+
+#[test]
+fn two_scenarios_with_one_name_and_zero_runs_are_refused() {
+    let f = Fixture::new();
+    let a = f.scenario("a.toml", &format!("name = \"same\"\n{GROWING}"));
+    let b = f.scenario("b.toml", &format!("name = \"same\"\n{GROWING}"));
+    let (code, _, err) = sim(&["snapshot", "-q", &a, &b, "--write", "--file", &f.wasm()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("two scenarios are named `same`"), "{err}");
+    let (code, _, err) = sim(&["replay", "-q", "--runs", "0", &a]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("at least 1 run"), "{err}");
+}
+
+#[test]
+fn a_closed_pipe_ends_the_command_quietly() {
+    use std::io::Read as _;
+    use std::process::Stdio;
+    let f = Fixture::new();
+    let scenario = f.scenario("s.toml", GROWING);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("capheap-sim"))
+        .args(["report", "-q", &scenario])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read nothing and close the pipe at once, as `| head -0` would.
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+    assert_ne!(status.code(), Some(101), "{err}");
+}

@@ -221,7 +221,7 @@ fn doubler(cx: &mut HostContext<'_>, args: &[Val], out: &mut [Val]) -> Result<()
     if x < 0 {
         return Err(HostFnError::new("negative input"));
     }
-    cx.log(format!("doubled {x}"));
+    cx.log(format!("doubled {x}"))?;
     out[0] = Val::I32(x * 2);
     Ok(())
 }

@@ -95,7 +95,11 @@ impl SimArgs {
 /// Parses a call input: hex bytes (`0x` optional), or `@path` for a file.
 pub fn parse_input(arg: &str) -> Result<Vec<u8>, Failure> {
     if let Some(path) = arg.strip_prefix('@') {
-        return std::fs::read(path).map_err(|e| Failure::Error(format!("--input {arg}: {e}")));
+        return capheap_sim::limits::read_capped(
+            path.as_ref(),
+            capheap_sim::limits::MAX_INPUT_FILE,
+        )
+        .map_err(|e| Failure::Error(format!("--input {arg}: {e}")));
     }
     capheap_sim::hex::decode(arg)
         .map_err(|e| Failure::Error(format!("--input {e} (use @file for a file)")))

@@ -83,8 +83,7 @@ pub fn run(args: CheckArgs) -> CliResult {
     super::existing(&args.wasm)?;
     let mut reports = Vec::new();
     for path in &args.wasm {
-        let wasm =
-            std::fs::read(path).map_err(|e| Failure::Error(format!("{}: {e}", path.display())))?;
+        let wasm = super::read_wasm(path)?;
         let (_, reason) = args.sim.abi(None, &wasm)?;
         let simulator = args.sim.simulator(None, &wasm)?;
         let mut report = simulator.check(&wasm);

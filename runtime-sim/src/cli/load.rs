@@ -11,6 +11,8 @@ use super::{Failure, SimArgs};
 
 /// A scenario file, ready to run.
 pub struct Loaded {
+    /// Where the file is.
+    pub path: std::path::PathBuf,
     /// The file.
     pub file: ScenarioFile,
     /// The simulator its settings (and the command line) ask for.
@@ -25,7 +27,11 @@ pub struct Loaded {
 pub fn scenario(path: &Path, sim: &SimArgs, quiet: bool) -> Result<Loaded, Failure> {
     let file = ScenarioFile::load(path)?;
     let wasm = match &file.contract {
-        ContractSource::Wasm(wasm) => std::fs::read(wasm).map_err(|e| {
+        ContractSource::Wasm(wasm) => capheap_sim::limits::read_capped(
+            wasm,
+            capheap_sim::limits::DEFAULT_MAX_WASM_SIZE as u64,
+        )
+        .map_err(|e| {
             Failure::Error(format!(
                 "{}: contract {}: {e}",
                 path.display(),
@@ -37,6 +43,7 @@ pub fn scenario(path: &Path, sim: &SimArgs, quiet: bool) -> Result<Loaded, Failu
     let simulator = sim.simulator(Some(&file), &wasm)?;
     let contract = simulator.load(&wasm)?;
     Ok(Loaded {
+        path: path.to_owned(),
         file,
         simulator,
         contract,

@@ -94,7 +94,8 @@ pub fn existing(paths: &[PathBuf]) -> Result<(), Failure> {
 
 /// Reads a `.wasm` file given on the command line.
 pub fn read_wasm(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path).map_err(|e| Failure::Error(format!("{}: {e}", path.display())))
+    capheap_sim::limits::read_capped(path, capheap_sim::limits::DEFAULT_MAX_WASM_SIZE as u64)
+        .map_err(|e| Failure::Error(format!("{}: {e}", path.display())))
 }
 
 /// Runs the command line; the process exit code.

@@ -48,7 +48,7 @@ pub fn options(
     snapshot: SnapshotPoint,
 ) -> ReplayOptions {
     ReplayOptions {
-        runs: runs.unwrap_or(loaded.file.replays as usize).max(1),
+        runs: runs.unwrap_or(loaded.file.replays as usize),
         seeds: seeds.to_vec(),
         snapshot,
     }
@@ -80,6 +80,17 @@ pub fn replay_all(
     for path in paths {
         progress.set_message(super::display(path));
         let loaded = scenario(path, sim, quiet)?;
+        if let Some((first, _)) = out
+            .iter()
+            .find(|(l, _): &&(Loaded, ScenarioReplay)| l.file.name == loaded.file.name)
+        {
+            return Err(Failure::Error(format!(
+                "two scenarios are named `{}` ({} and {}): names key gas snapshots and timelines, so they must differ",
+                loaded.file.name,
+                super::display(&first.path),
+                super::display(path)
+            )));
+        }
         let opts = options(&loaded, runs, seeds, snapshot);
         let report = loaded.contract.replay(&loaded.file.scenario(), &opts)?;
         let misses = expect::misses(&loaded.file, &report.calls);

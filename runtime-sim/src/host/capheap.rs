@@ -168,7 +168,7 @@ fn storage_write(
     charge_abi(&mut caller, (klen as usize).saturating_add(vlen as usize)).map_err(trap)?;
     let key = read(&caller, &f, kptr, klen).map_err(trap)?;
     let value = read(&caller, &f, vptr, vlen).map_err(trap)?;
-    let replaced = caller.data_mut().storage.insert(key, value).is_some();
+    let replaced = caller.data_mut().store(key, value).map_err(trap)?.is_some();
     Ok(i32::from(replaced))
 }
 
@@ -183,8 +183,7 @@ fn log(mut caller: Ctx<'_>, ptr: u32, len: u32) -> HostResult<()> {
     charge_abi(&mut caller, len as usize).map_err(trap)?;
     let bytes = read(&caller, &name("log"), ptr, len).map_err(trap)?;
     let line = String::from_utf8_lossy(&bytes).into_owned();
-    caller.data_mut().call.logs.push(line);
-    Ok(())
+    caller.data_mut().push_log(line).map_err(trap)
 }
 
 fn abort(caller: Ctx<'_>, code: i32, ptr: u32, len: u32) -> HostResult<()> {

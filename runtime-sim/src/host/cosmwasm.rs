@@ -419,7 +419,7 @@ fn db_write(mut caller: Ctx<'_>, key: u32, value: u32) -> HostResult<()> {
     deny_write(&caller, "db_write")?;
     let key = read_region(&mut caller, "db_write", key, MAX_LENGTH_DB_KEY)?;
     let value = read_region(&mut caller, "db_write", value, MAX_LENGTH_DB_VALUE)?;
-    caller.data_mut().storage.insert(key, value);
+    caller.data_mut().store(key, value).map_err(trap)?;
     Ok(())
 }
 

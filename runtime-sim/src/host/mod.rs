@@ -359,9 +359,13 @@ impl HostContext<'_> {
         &mut self.caller.data_mut().storage
     }
 
-    /// Appends a line to the call's logs.
-    pub fn log(&mut self, line: impl Into<String>) {
-        self.caller.data_mut().call.logs.push(line.into());
+    /// Appends a line to the call's logs (counted against
+    /// [`Limits::max_log_bytes_per_call`]).
+    pub fn log(&mut self, line: impl Into<String>) -> Result<(), HostFnError> {
+        self.caller
+            .data_mut()
+            .push_log(line.into())
+            .map_err(HostFnError::from)
     }
 }
 
@@ -375,6 +379,8 @@ pub(crate) struct CallState {
     pub host_fuel: u64,
     pub growth: Vec<GrowthEvent>,
     pub fuel_limit: u64,
+    /// Bytes logged so far (every log import).
+    pub log_bytes: u64,
     pub stylus: stylus::StylusCall,
     pub cosmwasm: cosmwasm::CosmCall,
 }
@@ -410,6 +416,64 @@ pub(crate) struct HostState {
     pub high_water_pages: u32,
     pub seed: u64,
     pub call: CallState,
+    /// Host functions now calling into the contract (re-entrancy depth).
+    pub host_nesting: u32,
+    /// wasmi's limits on tables and instances.
+    pub store_limits: wasmi::StoreLimits,
+}
+
+impl HostState {
+    /// Counts `bytes` against the call's log cap.
+    pub(crate) fn count_log(&mut self, bytes: usize) -> Result<()> {
+        let max = self.config.limits.max_log_bytes_per_call;
+        let total = self.call.log_bytes.saturating_add(bytes as u64);
+        if total > max {
+            return Err(SimError::LimitExceeded {
+                limit: Limit::LogBytes,
+                max,
+                value: Some(total),
+            });
+        }
+        self.call.log_bytes = total;
+        Ok(())
+    }
+
+    /// Appends a log line, counted against the call's log cap.
+    pub(crate) fn push_log(&mut self, line: String) -> Result<()> {
+        self.count_log(line.len())?;
+        self.call.logs.push(line);
+        Ok(())
+    }
+
+    /// Stores `value` under `key` within the storage caps (one value, and
+    /// all of storage).
+    pub(crate) fn store(&mut self, key: Vec<u8>, value: Vec<u8>) -> Result<Option<Vec<u8>>> {
+        let limits = &self.config.limits;
+        if value.len() as u64 > limits.max_storage_value {
+            return Err(SimError::LimitExceeded {
+                limit: Limit::StorageValue,
+                max: limits.max_storage_value,
+                value: Some(value.len() as u64),
+            });
+        }
+        let old = self
+            .storage
+            .get(&key)
+            .map_or(0, |v| (key.len() + v.len()) as u64);
+        let after = self
+            .storage
+            .bytes()
+            .saturating_sub(old)
+            .saturating_add((key.len() + value.len()) as u64);
+        if after > limits.max_storage_bytes {
+            return Err(SimError::LimitExceeded {
+                limit: Limit::StorageBytes,
+                max: limits.max_storage_bytes,
+                value: Some(after),
+            });
+        }
+        Ok(self.storage.insert(key, value))
+    }
 }
 
 /// Carries a [`SimError`] through wasmi as a host trap.
@@ -547,7 +611,21 @@ pub(crate) fn call_alloc(
             format!("`{alloc}` is not (i32) -> (i32)"),
         ))
     })?;
-    let ptr = typed.call(&mut *caller, len)? as u32;
+    // A host function calling the contract, which may call a host function
+    // again: bound the nesting, or the native stack overflows.
+    let nesting = caller.data().host_nesting.saturating_add(1);
+    let max = caller.data().config.limits.max_host_nesting;
+    if nesting > max {
+        return Err(trap(SimError::LimitExceeded {
+            limit: Limit::HostNesting,
+            max: u64::from(max),
+            value: Some(u64::from(nesting)),
+        }));
+    }
+    caller.data_mut().host_nesting = nesting;
+    let result = typed.call(&mut *caller, len);
+    caller.data_mut().host_nesting = nesting - 1;
+    let ptr = result? as u32;
     if ptr == 0 {
         return Err(trap(SimError::host(
             function,

@@ -225,21 +225,21 @@ fn storage_cache_bytes32(mut caller: Ctx<'_>, key: u32, value: u32) -> HostResul
 
 /// Moves the call's cached slots to storage (a zero slot is deleted, as the
 /// EVM stores it).
-pub(crate) fn flush(state: &mut HostState) {
+pub(crate) fn flush(state: &mut HostState) -> Result<()> {
     for (key, value) in std::mem::take(&mut state.call.stylus.cache) {
         if value == B256::ZERO {
             state.storage.remove(key.as_slice());
         } else {
-            state.storage.insert(key.to_vec(), value.to_vec());
+            state.store(key.to_vec(), value.to_vec())?;
         }
     }
+    Ok(())
 }
 
 fn storage_flush_cache(mut caller: Ctx<'_>, _clear: i32) -> HostResult<()> {
     let slots = caller.data().call.stylus.cache.len();
     charge_abi(&mut caller, slots.saturating_mul(64)).map_err(trap)?;
-    flush(caller.data_mut());
-    Ok(())
+    flush(caller.data_mut()).map_err(trap)
 }
 
 fn emit_log(mut caller: Ctx<'_>, ptr: u32, len: u32, topics: u32) -> HostResult<()> {
@@ -251,6 +251,7 @@ fn emit_log(mut caller: Ctx<'_>, ptr: u32, len: u32, topics: u32) -> HostResult<
             format!("{topics} topics (an EVM log has at most {MAX_TOPICS})"),
         )));
     }
+    caller.data_mut().count_log(len as usize).map_err(trap)?;
     let bytes = read(&caller, &name, ptr, len).map_err(trap)?;
     let topic_bytes = (topics as usize) * 32;
     if bytes.len() < topic_bytes {
@@ -331,8 +332,7 @@ fn pay_for_memory_grow(mut caller: Ctx<'_>, pages: i32) -> HostResult<()> {
 
 fn console_line(mut caller: Ctx<'_>, line: String) -> HostResult<()> {
     charge_abi(&mut caller, line.len()).map_err(trap)?;
-    caller.data_mut().call.logs.push(line);
-    Ok(())
+    caller.data_mut().push_log(line).map_err(trap)
 }
 
 fn not_simulated(name: &'static str) -> wasmi::Error {

@@ -404,6 +404,8 @@ impl Instance {
             });
         }
         let args = if takes_input {
+            // Bytes moved this way cost what `capheap.input` charges.
+            self.charge_host(input.len())?;
             let ptr = self.place_input(input)?;
             vec![Val::I32(ptr as i32), Val::I32(input.len() as i32)]
         } else {
@@ -412,9 +414,37 @@ impl Instance {
         self.invoke(export, func, &args, &mut out)?;
         Ok(match out.first() {
             Some(Val::I32(v)) => Returned::Value(*v),
-            Some(Val::I64(v)) => Returned::Region(*v),
+            Some(Val::I64(v)) => {
+                // A returned region is output: it costs what `capheap.output`
+                // charges (unless `capheap.output` already set the output).
+                if self.store.data().call.output.is_none() {
+                    self.charge_host((*v as u64 & 0xffff_ffff) as usize)?;
+                }
+                Returned::Region(*v)
+            }
             _ => Returned::Nothing,
         })
+    }
+
+    /// Charges what a host ABI call moving `bytes` costs
+    /// ([`HostCosts`](crate::HostCosts)), as host fuel.
+    fn charge_host(&mut self, bytes: usize) -> Result<()> {
+        let costs = self.contract.inner.sim.config.host_costs;
+        let fuel = costs
+            .per_byte
+            .saturating_mul(bytes as u64)
+            .saturating_add(costs.base);
+        let left = self.store.get_fuel().unwrap_or(0);
+        let limit = self.store.data().call.fuel_limit;
+        let rest = left
+            .checked_sub(fuel)
+            .ok_or(SimError::OutOfFuel { limit })?;
+        self.store
+            .set_fuel(rest)
+            .map_err(|e| SimError::host("fuel", e.to_string()))?;
+        let call = &mut self.store.data_mut().call;
+        call.host_fuel = call.host_fuel.saturating_add(fuel);
+        Ok(())
     }
 
     /// Calls `func`, mapping wasmi's error to a [`SimError`].
@@ -543,8 +573,16 @@ impl Contract {
                 fuel_limit: budget,
                 ..CallState::default()
             },
+            host_nesting: 0,
+            store_limits: wasmi::StoreLimitsBuilder::new()
+                .table_elements(sim.config.limits.max_table_elements as usize)
+                .tables(sim.config.limits.max_tables as usize)
+                .memories(1)
+                .instances(1)
+                .build(),
         };
         let mut store = Store::new(&sim.engine, state);
+        store.limiter(|state| &mut state.store_limits);
         store
             .set_fuel(budget)
             .map_err(|e| SimError::Instantiate(e.to_string()))?;

@@ -72,7 +72,7 @@ impl Instance {
         if status != 0 {
             return Err(SimError::Reverted { data: result });
         }
-        flush(state);
+        flush(state)?;
         let logs = std::mem::take(&mut state.call.stylus.logs);
         Ok(Returned::Chain {
             value: Some(i64::from(status)),
