@@ -176,6 +176,7 @@ pub struct SimulatorBuilder {
     read_stats: bool,
     floats: bool,
     abi: Option<Abi>,
+    keep_failed_writes: bool,
     stylus: StylusEnv,
     cosmwasm: CosmWasmEnv,
 }
@@ -193,6 +194,7 @@ impl Default for SimulatorBuilder {
             read_stats: true,
             floats: true,
             abi: None,
+            keep_failed_writes: false,
             stylus: StylusEnv::default(),
             cosmwasm: CosmWasmEnv::default(),
         }
@@ -372,6 +374,35 @@ impl SimulatorBuilder {
         self
     }
 
+    /// Keep what a failed call wrote (memory, globals, storage) instead of
+    /// rolling it back as chains revert a failed transaction (default off:
+    /// failed calls leave no trace). Under capheap's ABI, rolling back saves
+    /// the instance before every call, which costs a copy of its non-zero
+    /// pages; chain ABIs always roll storage back.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module (memory (export "memory") 1) (global $n (mut i32) (i32.const 0))
+    ///          (func (export "count") (result i32) (global.set $n (i32.add (global.get $n) (i32.const 1))) (global.get $n))
+    ///          (func (export "fail") (global.set $n (i32.const 100)) (unreachable)))"#,
+    /// )?;
+    /// let mut reverted = Simulator::new().load(&wasm)?.instantiate()?;
+    /// assert!(reverted.execute("fail", &[]).error.is_some());
+    /// assert_eq!(reverted.call("count", &[])?.returned, Some(1)); // the failed write is gone
+    ///
+    /// let sim = Simulator::builder().keep_failed_writes(true).build()?;
+    /// let mut kept = sim.load(&wasm)?.instantiate()?;
+    /// assert!(kept.execute("fail", &[]).error.is_some());
+    /// assert_eq!(kept.call("count", &[])?.returned, Some(101));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn keep_failed_writes(mut self, keep: bool) -> Self {
+        self.keep_failed_writes = keep;
+        self
+    }
+
     /// The Stylus chain environment (block, transaction, balances).
     pub fn stylus_env(mut self, env: StylusEnv) -> Self {
         self.stylus = env;
@@ -448,6 +479,7 @@ impl SimulatorBuilder {
             read_stats: self.read_stats,
             floats: self.floats,
             abi: self.abi,
+            keep_failed_writes: self.keep_failed_writes,
             stylus: self.stylus,
             cosmwasm: self.cosmwasm,
         }

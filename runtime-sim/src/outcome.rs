@@ -65,6 +65,21 @@ pub struct GrowthEvent {
     pub result: GrowthResult,
 }
 
+/// What the module's start function did when the instance was created. It
+/// runs under the simulator's per-call fuel limit
+/// ([`SimulatorBuilder::fuel_limit`](crate::SimulatorBuilder::fuel_limit), or
+/// the instance's own after [`Instance::set_fuel_limit`](crate::Instance::set_fuel_limit)),
+/// and its growth is priced like a call's.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct StartOutcome {
+    /// Fuel the start function consumed (0 without one).
+    pub fuel: u64,
+    /// Of which page growth.
+    pub growth_fuel: u64,
+    /// Its `memory.grow`s.
+    pub growth: Vec<GrowthEvent>,
+}
+
 /// What one call did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CallOutcome {

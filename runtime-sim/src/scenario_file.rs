@@ -781,7 +781,7 @@ mod tests {
         let cases = [
             (
                 "replays = 0\n[[call]]\nexport = \"f\"",
-                "replays must be at least 1",
+                "replays must be 1 to 1000",
             ),
             ("", "no [[call]]"),
             (

@@ -245,3 +245,116 @@ fn scenario_names_cannot_escape_a_directory_or_break_a_line() {
             .contains("replays must be 1 to 1000")
     );
 }
+
+#[test]
+fn reading_stats_leaves_no_trace() {
+    // A `capheap_stats` that bumps a global, grows memory and writes storage.
+    let wasm = wat::parse_str(
+        r#"(module
+          (import "capheap" "storage_write" (func $w (param i32 i32 i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (global $g (mut i32) (i32.const 0))
+          (func (export "get") (result i32) (global.get $g))
+          (func (export "capheap_stats") (result i64)
+            (global.set $g (i32.add (global.get $g) (i32.const 1)))
+            (drop (memory.grow (i32.const 5)))
+            (drop (call $w (i32.const 0) (i32.const 1) (i32.const 0) (i32.const 1)))
+            (i64.const 0)))"#,
+    )
+    .unwrap();
+    let mut instance = Simulator::new().load(&wasm).unwrap().instantiate().unwrap();
+    for _ in 0..3 {
+        let outcome = instance.call("get", &[]).unwrap();
+        assert_eq!(
+            outcome.returned,
+            Some(0),
+            "the stats read's global write stayed"
+        );
+        assert_eq!(outcome.pages_after, 1, "the stats read grew memory");
+        assert!(outcome.growth.is_empty());
+        assert_eq!(outcome.stats, None);
+    }
+    assert!(
+        instance.storage().is_empty(),
+        "the stats read wrote storage"
+    );
+    let err = instance.stats().unwrap_err();
+    assert!(
+        matches!(&err, SimError::Host { function, .. } if function == "capheap.storage_write"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_start_function_runs_under_the_call_fuel_limit_and_is_reported() {
+    use capheap::meter::PagePricing;
+    let endless = wat::parse_str("(module (func $s (loop $l (br $l))) (start $s))").unwrap();
+    let sim = Simulator::builder().fuel_limit(1_000_000).build().unwrap();
+    let err = sim.load(&endless).unwrap().instantiate().unwrap_err();
+    assert_eq!(err, SimError::OutOfFuel { limit: 1_000_000 });
+
+    let grows = wat::parse_str(
+        r#"(module (memory (export "memory") 1)
+             (func $s (drop (memory.grow (i32.const 2)))) (start $s)
+             (func (export "f")))"#,
+    )
+    .unwrap();
+    let sim = Simulator::builder()
+        .pricing(PagePricing::Flat { per_page: 700 })
+        .build()
+        .unwrap();
+    let instance = sim.load(&grows).unwrap().instantiate().unwrap();
+    let start = instance.start_outcome();
+    assert_eq!(start.growth_fuel, 1_400);
+    assert_eq!(start.growth.len(), 1);
+    assert!(start.fuel > start.growth_fuel);
+    assert_eq!(instance.pages(), 3);
+}
+
+#[test]
+fn a_failed_call_is_rolled_back_like_a_reverted_transaction() {
+    let wasm = wat::parse_str(
+        r#"(module
+          (import "capheap" "storage_write" (func $w (param i32 i32 i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (global $n (mut i32) (i32.const 0))
+          (func (export "ok") (i32.store (i32.const 100) (i32.const 7)))
+          (func (export "fail")
+            (global.set $n (i32.const 9))
+            (i32.store (i32.const 100) (i32.const 5))
+            (drop (memory.grow (i32.const 3)))
+            (drop (call $w (i32.const 100) (i32.const 4) (i32.const 100) (i32.const 4)))
+            (unreachable))
+          (func (export "n") (result i32) (global.get $n)))"#,
+    )
+    .unwrap();
+    let mut instance = Simulator::new().load(&wasm).unwrap().instantiate().unwrap();
+    let ok = instance.call("ok", &[]).unwrap();
+    let failed = instance.execute("fail", &[]);
+    assert_eq!(failed.error.as_ref().map(SimError::kind), Some("trap"));
+    assert_eq!(failed.pages_after, 1, "growth survived the failure");
+    assert_eq!(failed.memory_root, ok.memory_root, "memory writes survived");
+    assert_eq!(
+        failed.storage_root, ok.storage_root,
+        "storage writes survived"
+    );
+    assert_eq!(
+        instance.call("n", &[]).unwrap().returned,
+        Some(0),
+        "global survived"
+    );
+    assert!(
+        failed.fuel.total > 0,
+        "the failed call's fuel is still spent"
+    );
+
+    let keep = Simulator::builder()
+        .keep_failed_writes(true)
+        .build()
+        .unwrap();
+    let mut kept = keep.load(&wasm).unwrap().instantiate().unwrap();
+    let failed = kept.execute("fail", &[]);
+    assert_eq!(failed.pages_after, 4);
+    assert_eq!(kept.call("n", &[]).unwrap().returned, Some(9));
+    assert_eq!(kept.storage().len(), 1);
+}

@@ -173,15 +173,23 @@ fn a_divergence_in_the_snapshot_replay_is_reported_as_such() {
 
 #[test]
 fn runs_and_empty_scenarios() {
-    let report = contract()
-        .replay(
-            &Scenario::new(),
-            &ReplayOptions {
-                runs: 0,
-                ..ReplayOptions::default()
-            },
-        )
-        .unwrap();
+    // Zero runs is a mistake, not one run in disguise.
+    let zero = ReplayOptions {
+        runs: 0,
+        ..ReplayOptions::default()
+    };
+    assert_eq!(
+        contract()
+            .replay(&Scenario::new(), &zero)
+            .unwrap_err()
+            .kind(),
+        "config"
+    );
+    let one = ReplayOptions {
+        runs: 1,
+        ..ReplayOptions::default()
+    };
+    let report = contract().replay(&Scenario::new(), &one).unwrap();
     assert_eq!(report.runs, 1);
     assert!(report.calls.is_empty() && report.snapshot.is_none() && report.deterministic);
     let run = contract().run_scenario(&scenario(), 0).unwrap();

@@ -60,6 +60,13 @@ pub fn run(args: RunArgs) -> CliResult {
         return Err(Failure::Error(e.to_string()));
     }
     println!("abi:      {abi} ({reason})");
+    let start = instance.start_outcome();
+    if start.fuel > 0 {
+        println!(
+            "start:    fuel {} (page growth {}) in the start function, before the call",
+            start.fuel, start.growth_fuel
+        );
+    }
     print_outcome(&outcome);
     if let Some(types) = &args.chain.returns {
         let values = capheap_sim::calldata::decode_returns(types, &outcome.output)?;

@@ -134,6 +134,10 @@ fn input_len(mut caller: Ctx<'_>) -> HostResult<i32> {
 }
 
 fn output(mut caller: Ctx<'_>, ptr: u32, len: u32) -> HostResult<()> {
+    caller
+        .data()
+        .deny_during_stats(&name("output"))
+        .map_err(trap)?;
     charge_abi(&mut caller, len as usize).map_err(trap)?;
     let bytes = read(&caller, &name("output"), ptr, len).map_err(trap)?;
     caller.data_mut().call.output = Some(bytes);
@@ -165,6 +169,7 @@ fn storage_write(
     vlen: u32,
 ) -> HostResult<i32> {
     let f = name("storage_write");
+    caller.data().deny_during_stats(&f).map_err(trap)?;
     charge_abi(&mut caller, (klen as usize).saturating_add(vlen as usize)).map_err(trap)?;
     let key = read(&caller, &f, kptr, klen).map_err(trap)?;
     let value = read(&caller, &f, vptr, vlen).map_err(trap)?;
@@ -173,6 +178,10 @@ fn storage_write(
 }
 
 fn storage_remove(mut caller: Ctx<'_>, ptr: u32, len: u32) -> HostResult<i32> {
+    caller
+        .data()
+        .deny_during_stats(&name("storage_remove"))
+        .map_err(trap)?;
     charge_abi(&mut caller, len as usize).map_err(trap)?;
     let key = read(&caller, &name("storage_remove"), ptr, len).map_err(trap)?;
     let removed = caller.data_mut().storage.remove(&key).is_some();
@@ -180,6 +189,10 @@ fn storage_remove(mut caller: Ctx<'_>, ptr: u32, len: u32) -> HostResult<i32> {
 }
 
 fn log(mut caller: Ctx<'_>, ptr: u32, len: u32) -> HostResult<()> {
+    caller
+        .data()
+        .deny_during_stats(&name("log"))
+        .map_err(trap)?;
     charge_abi(&mut caller, len as usize).map_err(trap)?;
     let bytes = read(&caller, &name("log"), ptr, len).map_err(trap)?;
     let line = String::from_utf8_lossy(&bytes).into_owned();

@@ -246,6 +246,7 @@ pub(crate) struct SimConfig {
     pub read_stats: bool,
     pub floats: bool,
     pub abi: Option<Abi>,
+    pub keep_failed_writes: bool,
     pub stylus: StylusEnv,
     pub cosmwasm: CosmWasmEnv,
 }
@@ -418,11 +419,25 @@ pub(crate) struct HostState {
     pub call: CallState,
     /// Host functions now calling into the contract (re-entrancy depth).
     pub host_nesting: u32,
+    /// The simulator is reading `capheap_stats`: growth and host writes are
+    /// refused so that the read leaves no trace.
+    pub reading_stats: bool,
     /// wasmi's limits on tables and instances.
     pub store_limits: wasmi::StoreLimits,
 }
 
 impl HostState {
+    /// Refuses a side effect while `capheap_stats` is read.
+    pub(crate) fn deny_during_stats(&self, function: &str) -> Result<()> {
+        if self.reading_stats {
+            return Err(SimError::host(
+                function,
+                "not allowed in `capheap_stats`: reading statistics must leave no trace",
+            ));
+        }
+        Ok(())
+    }
+
     /// Counts `bytes` against the call's log cap.
     pub(crate) fn count_log(&mut self, bytes: usize) -> Result<()> {
         let max = self.config.limits.max_log_bytes_per_call;
@@ -657,6 +672,11 @@ fn memory_grow(caller: &mut Caller<'_, HostState>, delta: i32) -> Result<i32, wa
     let delta = delta as u32;
     if delta == 0 {
         return Ok(current as i32);
+    }
+    if caller.data().reading_stats {
+        // The statistics read may not grow memory: it fails as a refused
+        // growth does, and nothing is charged or recorded.
+        return Ok(-1);
     }
     let config = Arc::clone(&caller.data().config);
     let high_water = caller.data().high_water_pages.max(current);

@@ -19,7 +19,7 @@ use crate::host::{ALLOC_EXPORT, Abi, CallEnv, CallState, HostState, HostTrap, ex
 use crate::instrument::MEMORY_EXPORT;
 use crate::limits::Limit;
 use crate::memroot::{Digest, MemoryRoot, PageCache};
-use crate::outcome::{CallOutcome, ChainOutcome, FuelBreakdown};
+use crate::outcome::{CallOutcome, ChainOutcome, FuelBreakdown, StartOutcome};
 use crate::stats::{STATS_EXPORT, STATS_FUEL};
 use crate::storage::Storage;
 
@@ -32,6 +32,8 @@ pub struct Instance {
     fuel_limit: u64,
     roots: PageCache,
     call_env: CallEnv,
+    /// What the start function did.
+    start: StartOutcome,
     /// Whether an entry point ran since instantiation (chain ABIs start each
     /// call on a fresh instance).
     used: bool,
@@ -76,6 +78,7 @@ impl Instance {
             fuel_limit,
             roots: PageCache::new(),
             call_env: CallEnv::default(),
+            start: StartOutcome::default(),
             used: false,
         }
     }
@@ -103,6 +106,27 @@ impl Instance {
     /// The fuel limit of each call.
     pub fn fuel_limit(&self) -> u64 {
         self.fuel_limit
+    }
+
+    /// Puts the instance back to `saved` (taken from it before a call that
+    /// failed): memory, globals, storage and the pricing high-water mark.
+    fn roll_back(&mut self, saved: &crate::Snapshot) {
+        // The saved state was this instance's a moment ago: it restores.
+        if let Ok(mut restored) = self.contract.restore(saved) {
+            restored.fuel_limit = self.fuel_limit;
+            restored.call_env = std::mem::take(&mut self.call_env);
+            restored.store.data_mut().seed = self.seed();
+            restored.start = std::mem::take(&mut self.start);
+            restored.roots = std::mem::take(&mut self.roots);
+            restored.used = self.used;
+            *self = restored;
+        }
+    }
+
+    /// What the module's start function did when this instance (or its last
+    /// [`reset`](Self::reset)) was created: fuel and growth.
+    pub fn start_outcome(&self) -> &StartOutcome {
+        &self.start
     }
 
     /// Sets who makes the following calls and what they send (the chain
@@ -238,11 +262,15 @@ impl Instance {
     /// mark, the seed and the fuel limit — how chains run successive calls.
     pub fn reset(&mut self) -> Result<()> {
         let storage = self.storage().clone();
-        let (store, instance) =
-            self.contract
-                .new_store(storage, self.high_water_pages(), self.seed())?;
+        let (store, instance, start) = self.contract.new_store(
+            storage,
+            self.high_water_pages(),
+            self.seed(),
+            self.fuel_limit,
+        )?;
         self.store = store;
         self.instance = instance;
+        self.start = start;
         Ok(())
     }
 
@@ -274,8 +302,17 @@ impl Instance {
             Ok(())
         };
         self.used = true;
-        // A failed chain call is reverted: storage as it was.
+        // A failed call is reverted, as a chain reverts a transaction. Chain
+        // ABIs start each call on a fresh instance, so storage is all there
+        // is to put back; under capheap's ABI memory and globals persist, so
+        // the whole instance is saved (unless the simulator keeps failed
+        // writes, `SimulatorBuilder::keep_failed_writes`).
         let saved_storage = chain_abi.then(|| self.storage().clone());
+        let saved_instance = if !chain_abi && !self.contract.inner.sim.config.keep_failed_writes {
+            self.snapshot().ok()
+        } else {
+            None
+        };
         let pages_before = self.pages();
         let limit = self.fuel_limit;
         self.store.data_mut().call = CallState {
@@ -337,6 +374,9 @@ impl Instance {
         };
         if let (Some(_), Some(saved)) = (&error, saved_storage) {
             self.store.data_mut().storage = saved;
+        }
+        if let (Some(_), Some(saved)) = (&error, &saved_instance) {
+            self.roll_back(saved);
         }
         let stats = if self.contract.inner.sim.config.read_stats {
             self.stats().ok().flatten()
@@ -494,10 +534,29 @@ impl Instance {
         Ok(ptr)
     }
 
+    /// The module's mutable globals and their values now.
+    fn mutable_globals(&self) -> Vec<(wasmi::Global, Val)> {
+        self.contract
+            .inner
+            .info
+            .mutable_globals
+            .iter()
+            .filter_map(|&(index, _)| {
+                let global = self
+                    .instance
+                    .get_global(&self.store, &crate::instrument::global_export(index))?;
+                Some((global, global.get(&self.store)))
+            })
+            .collect()
+    }
+
     /// The contract's allocator statistics through its `capheap_stats`
     /// export (`Ok(None)` when it has none). Runs on a budget of its own
-    /// ([`STATS_FUEL`]), not charged to any call. The export writes its
-    /// buffer into memory, so roots are taken after it.
+    /// ([`STATS_FUEL`]), not charged to any call, and leaves no trace a chain
+    /// would see: `memory.grow` fails, host writes (storage, logs, output)
+    /// end the read with an error, and every mutable global is restored
+    /// afterwards. The bytes it writes into memory (its stats buffer) stay,
+    /// so roots are taken after it.
     pub fn stats(&mut self) -> Result<Option<Stats>> {
         let Some(func) = self.instance.get_func(&self.store, STATS_EXPORT) else {
             return Ok(None);
@@ -517,9 +576,19 @@ impl Instance {
         self.store
             .set_fuel(STATS_FUEL)
             .map_err(|e| SimError::host("fuel", e.to_string()))?;
+        // Reading statistics must leave no trace: growth and host writes are
+        // refused, and the globals (the allocator's state) are put back.
+        let globals = self.mutable_globals();
+        self.store.data_mut().reading_stats = true;
         let mut out = [Val::I64(0)];
         let called = self.invoke(STATS_EXPORT, func, &[], &mut out);
+        self.store.data_mut().reading_stats = false;
         self.store.data_mut().call = CallState::default();
+        for (global, value) in globals {
+            global
+                .set(&mut self.store, value)
+                .map_err(|e| SimError::host(STATS_EXPORT, e.to_string()))?;
+        }
         called?;
         let packed = out[0].i64().unwrap_or(0) as u64;
         let bytes = self.read(packed >> 32, packed & 0xffff_ffff)?;
@@ -543,16 +612,19 @@ impl Contract {
     }
 
     /// A fresh instance with the given storage, pricing high-water mark and
-    /// seed. The start function (if any) runs with the per-call fuel cap as
-    /// its budget; its fuel is not reported.
+    /// seed. The start function (if any) runs under the simulator's per-call
+    /// fuel limit; [`Instance::start_outcome`] reports it.
     pub(crate) fn instantiate_with(
         &self,
         storage: Storage,
         high_water_pages: u32,
         seed: u64,
     ) -> Result<Instance> {
-        let (store, instance) = self.new_store(storage, high_water_pages, seed)?;
-        Ok(Instance::new(self.clone(), store, instance))
+        let budget = self.inner.sim.config.fuel_limit;
+        let (store, instance, start) = self.new_store(storage, high_water_pages, seed, budget)?;
+        let mut instance = Instance::new(self.clone(), store, instance);
+        instance.start = start;
+        Ok(instance)
     }
 
     pub(crate) fn new_store(
@@ -560,9 +632,9 @@ impl Contract {
         storage: Storage,
         high_water_pages: u32,
         seed: u64,
-    ) -> Result<(Store<HostState>, wasmi::Instance)> {
+        budget: u64,
+    ) -> Result<(Store<HostState>, wasmi::Instance, StartOutcome)> {
         let sim = &self.inner.sim;
-        let budget = sim.config.limits.max_fuel_per_call;
         let state = HostState {
             config: Arc::clone(&sim.config),
             memory: None,
@@ -574,6 +646,7 @@ impl Contract {
                 ..CallState::default()
             },
             host_nesting: 0,
+            reading_stats: false,
             store_limits: wasmi::StoreLimitsBuilder::new()
                 .table_elements(sim.config.limits.max_table_elements as usize)
                 .tables(sim.config.limits.max_tables as usize)
@@ -590,16 +663,32 @@ impl Contract {
             .inner
             .linker
             .instantiate_and_start(&mut store, &self.inner.module)
-            .map_err(|e| match e.downcast_ref::<crate::host::HostTrap>() {
-                Some(trap) => SimError::Instantiate(trap.0.to_string()),
-                None => SimError::Instantiate(e.to_string()),
+            .map_err(|e| {
+                if let Some(trap) = e.downcast_ref::<crate::host::HostTrap>() {
+                    return trap.0.clone();
+                }
+                match e.as_trap_code() {
+                    Some(TrapCode::OutOfFuel) => SimError::OutOfFuel { limit: budget },
+                    Some(TrapCode::StackOverflow) => SimError::LimitExceeded {
+                        limit: Limit::CallStack,
+                        max: sim.config.limits.max_call_depth as u64,
+                        value: None,
+                    },
+                    _ => SimError::Instantiate(e.to_string()),
+                }
             })?;
         let memory = instance.get_memory(&store, MEMORY_EXPORT);
         let pages = memory.map_or(0, |m| u32::try_from(m.size(&store)).unwrap_or(u32::MAX));
+        let left = store.get_fuel().unwrap_or(0);
         let state = store.data_mut();
         state.memory = memory;
         state.high_water_pages = state.high_water_pages.max(pages);
-        state.call = CallState::default();
-        Ok((store, instance))
+        let call = std::mem::take(&mut state.call);
+        let start = StartOutcome {
+            fuel: budget.saturating_sub(left),
+            growth_fuel: call.growth_fuel,
+            growth: call.growth,
+        };
+        Ok((store, instance, start))
     }
 }
