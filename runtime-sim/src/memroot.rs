@@ -122,14 +122,27 @@ fn digest_pages(memory: &[u8]) -> Vec<Digest> {
     })
 }
 
+/// The largest memory [`PageCache`] keeps a copy of by default: 64 MiB
+/// (1,024 pages, the default page cap). Larger memories are hashed whole on
+/// every call instead, so the cache never doubles a huge memory.
+pub const DEFAULT_SHADOW_LIMIT: usize = 64 << 20;
+
 /// Incremental memory roots: keeps a copy of the memory last hashed and
 /// its page digests, and rehashes only pages whose bytes changed (a page
 /// compare is an order of magnitude faster than SHA-256). The root is
-/// identical to [`MemoryRoot::of`]; the price is one copy of memory.
-#[derive(Clone, Debug, Default)]
+/// identical to [`MemoryRoot::of`]; the price is one copy of memory, up to
+/// a limit ([`DEFAULT_SHADOW_LIMIT`]) past which nothing is cached.
+#[derive(Clone, Debug)]
 pub struct PageCache {
     shadow: Vec<u8>,
     digests: Vec<Digest>,
+    limit: usize,
+}
+
+impl Default for PageCache {
+    fn default() -> Self {
+        PageCache::with_limit(DEFAULT_SHADOW_LIMIT)
+    }
 }
 
 impl PageCache {
@@ -138,8 +151,28 @@ impl PageCache {
         Self::default()
     }
 
+    /// An empty cache that copies memories of at most `limit` bytes.
+    pub fn with_limit(limit: usize) -> Self {
+        PageCache {
+            shadow: Vec::new(),
+            digests: Vec::new(),
+            limit,
+        }
+    }
+
+    /// Bytes the cache holds (its copy of memory).
+    pub fn held_bytes(&self) -> usize {
+        self.shadow.capacity()
+    }
+
     /// The root of `memory`, reusing digests of unchanged pages.
     pub fn root(&mut self, memory: &[u8]) -> MemoryRoot {
+        if memory.len() > self.limit {
+            // Too large to copy: hash it whole, and drop what was cached.
+            self.shadow = Vec::new();
+            self.digests = Vec::new();
+            return MemoryRoot::of(memory);
+        }
         if self.shadow.is_empty() {
             let root = MemoryRoot::of(memory);
             self.shadow = memory.to_vec();
@@ -241,6 +274,24 @@ fn first_mismatch(a: &[u8], b: &[u8]) -> Option<usize> {
         start += x.len();
     }
     None
+}
+
+#[cfg(test)]
+mod cache_limit_tests {
+    use super::*;
+
+    #[test]
+    fn memories_past_the_limit_are_hashed_without_a_copy() {
+        let mut cache = PageCache::with_limit(2 * PAGE);
+        let small = vec![3u8; 2 * PAGE];
+        assert_eq!(cache.root(&small), MemoryRoot::of(&small));
+        assert_eq!(cache.held_bytes(), 2 * PAGE);
+        let mut big = vec![3u8; 3 * PAGE];
+        big[PAGE + 5] = 9;
+        assert_eq!(cache.root(&big), MemoryRoot::of(&big));
+        assert_eq!(cache.held_bytes(), 0, "a memory past the limit was copied");
+        assert_eq!(cache.root(&small), MemoryRoot::of(&small));
+    }
 }
 
 #[cfg(test)]

@@ -358,3 +358,30 @@ fn a_failed_call_is_rolled_back_like_a_reverted_transaction() {
     assert_eq!(kept.call("n", &[]).unwrap().returned, Some(9));
     assert_eq!(kept.storage().len(), 1);
 }
+
+#[test]
+fn stylus_growth_past_128_pages_names_the_page_limit() {
+    use capheap::meter::PagePricing;
+    let wasm = wat::parse_str(
+        r#"(module (memory (export "memory") 120)
+             (func (export "grow") (result i32) (memory.grow (i32.const 20))))"#,
+    )
+    .unwrap();
+    // Even with a larger simulator cap, the Stylus model stops at 128 pages.
+    let sim = Simulator::builder()
+        .pricing(PagePricing::STYLUS)
+        .max_pages(1024)
+        .page_cap_policy(capheap_sim::PageCapPolicy::Trap)
+        .build()
+        .unwrap();
+    let mut instance = sim.load(&wasm).unwrap().instantiate().unwrap();
+    let err = instance.execute("grow", &[]).error.unwrap();
+    assert_eq!(
+        err,
+        SimError::LimitExceeded {
+            limit: Limit::MemoryPages,
+            max: 128,
+            value: Some(140)
+        }
+    );
+}

@@ -91,6 +91,9 @@ pub struct Checkpoint {
     chunk: usize,
     ptr: usize,
     live: usize,
+    /// The arena's generation when it was taken: a full reset starts a new
+    /// one, and a checkpoint from an older generation is void.
+    generation: u64,
 }
 
 struct Inner<B> {
@@ -108,6 +111,8 @@ struct Inner<B> {
     peak: usize,
     allocs: u64,
     resets: u64,
+    /// Full resets so far: checkpoints of an earlier generation are void.
+    generation: u64,
     failed_cap: u64,
     failed_budget: u64,
     failed_gas_hook: u64,
@@ -195,6 +200,7 @@ impl<B: PageSource> Arena<B> {
                 peak: 0,
                 allocs: 0,
                 resets: 0,
+                generation: 0,
                 failed_cap: 0,
                 failed_budget: 0,
                 failed_gas_hook: 0,
@@ -330,13 +336,20 @@ impl<B: PageSource> Arena<B> {
             chunk: i.cur,
             ptr: i.ptr,
             live: i.live,
+            generation: i.generation,
         })
     }
 
     /// Free everything allocated after `cp`. Fails with
-    /// [`AllocError::InvalidPointer`] if `cp` is not a position of this arena.
+    /// [`AllocError::InvalidPointer`] if `cp` is not a position of this arena
+    /// now: taken from another arena, before a [`reset`](Self::reset), or
+    /// ahead of the current position (after an earlier `reset_to`), so that
+    /// `live_bytes` always counts what is really allocated.
     pub fn reset_to(&mut self, cp: Checkpoint) -> Result<(), AllocError> {
         let i = self.inner.get_mut();
+        if cp.generation != i.generation {
+            return Err(AllocError::InvalidPointer);
+        }
         if cp.chunk == 0 {
             i.rewind();
             return Ok(());
@@ -346,7 +359,8 @@ impl<B: PageSource> Arena<B> {
             if c == cp.chunk {
                 // SAFETY: `c` is one of our chunks.
                 let end = unsafe { chunk_end(c) };
-                if cp.ptr < c + CH || cp.ptr > end {
+                let ahead = c == i.cur && cp.ptr > i.ptr;
+                if cp.ptr < c + CH || cp.ptr > end || ahead {
                     return Err(AllocError::InvalidPointer);
                 }
                 i.cur = c;
@@ -357,6 +371,10 @@ impl<B: PageSource> Arena<B> {
                 i.resets += 1;
                 return Ok(());
             }
+            if c == i.cur {
+                // `cp` lies in a later chunk: ahead of the current position.
+                return Err(AllocError::InvalidPointer);
+            }
             // SAFETY: `c` is one of our chunks.
             c = unsafe { next(c) };
         }
@@ -365,7 +383,10 @@ impl<B: PageSource> Arena<B> {
 
     /// Free everything. Chunks are kept for reuse.
     pub fn reset(&mut self) {
-        self.inner.get_mut().rewind();
+        let i = self.inner.get_mut();
+        i.rewind();
+        // Every checkpoint taken so far is void (see `reset_to`).
+        i.generation += 1;
     }
 
     /// Run `f`, then free everything it allocated.

@@ -215,6 +215,32 @@ fn arena_scope_frees_and_reuses() {
 }
 
 #[test]
+fn stale_and_future_checkpoints_are_refused() {
+    let mut arena = Arena::new(NativePages::new(0, 8));
+    arena.alloc_slice_copy(&[1u8; 100]).unwrap();
+    let before = arena.checkpoint();
+    arena.alloc_slice_copy(&[2u8; 300]).unwrap();
+    let after = arena.checkpoint();
+    // Back to `before`; `after` now lies ahead of the current position.
+    arena.reset_to(before).unwrap();
+    assert_eq!(arena.stats().live_bytes, 100);
+    assert_eq!(arena.reset_to(after), Err(AllocError::InvalidPointer));
+    assert_eq!(arena.stats().live_bytes, 100);
+    // A full reset voids every older checkpoint.
+    arena.reset();
+    assert_eq!(arena.reset_to(before), Err(AllocError::InvalidPointer));
+    assert_eq!(
+        arena.stats().live_bytes,
+        0,
+        "live_bytes must count what is allocated"
+    );
+    let fresh = arena.checkpoint();
+    arena.alloc_slice_copy(&[3u8; 50]).unwrap();
+    arena.reset_to(fresh).unwrap();
+    assert_eq!(arena.stats().live_bytes, 0);
+}
+
+#[test]
 fn arena_chunks_survive_foreign_growth_and_reset() {
     // Two arenas over one memory cannot exist safely, so simulate foreign
     // growth with a backend the test also grows.

@@ -701,7 +701,13 @@ fn memory_grow(caller: &mut Caller<'_, HostState>, delta: i32) -> Result<i32, wa
         refuse(caller, event, GrowthResult::DeclaredMaximum);
         return Ok(-1);
     }
-    let cap = config.limits.max_pages;
+    // The pricing model's own limit binds too: Stylus prices at most
+    // 128 pages (its exponent table ends there), as nitro's page limit does.
+    let model_limit = match config.pricing {
+        PagePricing::Stylus { .. } => stylus::PAGE_LIMIT,
+        _ => WASM32_MAX_PAGES,
+    };
+    let cap = config.limits.max_pages.min(model_limit);
     if new_pages > u64::from(cap) {
         refuse(caller, event, GrowthResult::PageCap);
         return match config.limits.page_cap_policy {
