@@ -148,12 +148,15 @@ pub fn check_call(
     input: &[u8],
     bounds: &Bounds,
 ) -> Result<(), Finding> {
-    let fresh = || {
+    // The twin gets another host seed: a contract that reads a host input
+    // which may differ between nodes (custom host functions see the seed)
+    // then diverges, and the comparison catches it.
+    let fresh = |seed| {
         contract
-            .instantiate()
+            .instantiate_seeded(seed)
             .map_err(|e| Finding::Instantiate(e.to_string()))
     };
-    let mut instance = fresh()?;
+    let mut instance = fresh(0)?;
     let first = instance.execute(export, input);
     if let Some(e) = &first.error
         && matches!(
@@ -166,7 +169,7 @@ pub fn check_call(
             reason: e.to_string(),
         });
     }
-    let twin = fresh()?.execute(export, input);
+    let twin = fresh(1)?.execute(export, input);
     if let Some(what) = difference(&first, &twin) {
         return Err(Finding::Nondeterministic {
             export: export.to_owned(),
