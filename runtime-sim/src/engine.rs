@@ -102,6 +102,12 @@ impl Simulator {
         self.config.abi
     }
 
+    /// Whether failed calls keep their writes
+    /// ([`SimulatorBuilder::keep_failed_writes`]).
+    pub fn keeps_failed_writes(&self) -> bool {
+        self.config.keep_failed_writes
+    }
+
     /// The Stylus chain environment.
     pub fn stylus_env(&self) -> &StylusEnv {
         &self.config.stylus

@@ -15,7 +15,7 @@
 //! input = "capheap"               # UTF-8; or input_hex = "00ff", or input_file = "data.bin"
 //! repeat = 2                      # default 1
 //! expect = { output = "paehpac" } # optional: output, output_hex, error, max_fuel, pages_after,
-//!                                 #   returned, returns
+//!                                 #   returned, returns, live_bytes
 //! ```
 //!
 //! Chain ABIs (see `docs/src/stylus.md` and `docs/src/cosmwasm.md`):
@@ -177,6 +177,7 @@ struct RawExpect {
     pages_after: Option<u64>,
     returned: Option<i64>,
     returns: Option<Vec<toml::Value>>,
+    live_bytes: Option<u64>,
 }
 
 /// Where the contract comes from.
@@ -205,6 +206,8 @@ pub struct Expectation {
     /// The Stylus return data decoded with the call's `returns` types, one
     /// text value per type.
     pub returns: Option<Vec<String>>,
+    /// capheap's live bytes after the call (the contract exports its stats).
+    pub live_bytes: Option<u64>,
 }
 
 /// One call of a scenario, its input resolved to bytes.
@@ -649,6 +652,7 @@ impl ScenarioFile {
                         pages_after: e.pages_after,
                         returned: e.returned,
                         returns: e.returns.map(|v| v.iter().map(toml_text).collect()),
+                        live_bytes: e.live_bytes,
                     }
                 }
             };

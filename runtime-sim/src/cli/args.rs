@@ -61,6 +61,16 @@ impl SimArgs {
         defaults: Option<&capheap_sim::scenario_file::ScenarioFile>,
         wasm: &[u8],
     ) -> Result<Simulator, Failure> {
+        Ok(self.builder(defaults, wasm)?.build()?)
+    }
+
+    /// The builder behind [`simulator`](Self::simulator), for commands that
+    /// add settings of their own.
+    pub fn builder(
+        &self,
+        defaults: Option<&capheap_sim::scenario_file::ScenarioFile>,
+        wasm: &[u8],
+    ) -> Result<capheap_sim::SimulatorBuilder, Failure> {
         let (abi, _) = self.abi(defaults, wasm)?;
         let mut builder = Simulator::builder().chain_defaults(abi);
         // Set only when asked for, so that a detected ABI keeps its reason.
@@ -88,7 +98,7 @@ impl SimArgs {
         if self.allow_unknown_imports {
             builder = builder.unknown_imports(UnknownImports::Trap);
         }
-        Ok(builder.build()?)
+        Ok(builder)
     }
 }
 

@@ -76,6 +76,18 @@ pub fn misses(file: &ScenarioFile, records: &[CallRecord]) -> Vec<String> {
                     .map_or_else(|| "nothing".to_owned(), |v| v.to_string())
             ));
         }
+        if let Some(want) = e.live_bytes {
+            match o.stats {
+                Some(stats) if stats.live_bytes == want => {}
+                Some(stats) => out.push(format!(
+                    "{at}: {} live bytes after the call, expected {want}",
+                    stats.live_bytes
+                )),
+                None => out.push(format!(
+                    "{at}: expect.live_bytes needs the contract's `capheap_stats` export"
+                )),
+            }
+        }
         if let Some(pages) = e.pages_after
             && u64::from(o.pages_after) != pages
         {

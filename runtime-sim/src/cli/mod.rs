@@ -14,6 +14,7 @@ mod build;
 mod check;
 mod compare;
 mod expect;
+mod fuzz;
 mod load;
 mod progress;
 mod replay;
@@ -57,6 +58,9 @@ enum Command {
     /// Run one scenario on two builds of a contract (e.g. its default
     /// allocator and capheap) and print them side by side.
     Compare(compare::CompareArgs),
+    /// Fuzz a contract for unbounded growth, cap hits and traps; write shrunk
+    /// reproductions as scenario files.
+    Fuzz(fuzz::FuzzArgs),
 }
 
 /// Why a command did not succeed.
@@ -109,6 +113,7 @@ pub fn main() -> ExitCode {
         Command::Report(a) => report::run(a),
         Command::Snapshot(a) => snapshot::run(a),
         Command::Compare(a) => compare::run(a),
+        Command::Fuzz(a) => fuzz::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -34,6 +34,8 @@ pub struct Instance {
     call_env: CallEnv,
     /// What the start function did.
     start: StartOutcome,
+    /// The state before the current call, for rolling a failed one back.
+    saved: Saved,
     /// Whether an entry point ran since instantiation (chain ABIs start each
     /// call on a fresh instance).
     used: bool,
@@ -50,6 +52,15 @@ impl std::fmt::Debug for Instance {
 }
 
 pub(crate) use crate::error::signature;
+
+/// What a failed call must not change, saved before it.
+#[derive(Default)]
+struct Saved {
+    memory: Vec<u8>,
+    globals: Vec<Val>,
+    storage: Storage,
+    high_water_pages: u32,
+}
 
 /// What the export returned, before output is resolved.
 enum Returned {
@@ -79,6 +90,7 @@ impl Instance {
             roots: PageCache::new(),
             call_env: CallEnv::default(),
             start: StartOutcome::default(),
+            saved: Saved::default(),
             used: false,
         }
     }
@@ -108,19 +120,43 @@ impl Instance {
         self.fuel_limit
     }
 
-    /// Puts the instance back to `saved` (taken from it before a call that
-    /// failed): memory, globals, storage and the pricing high-water mark.
-    fn roll_back(&mut self, saved: &crate::Snapshot) {
-        // The saved state was this instance's a moment ago: it restores.
-        if let Ok(mut restored) = self.contract.restore(saved) {
-            restored.fuel_limit = self.fuel_limit;
-            restored.call_env = std::mem::take(&mut self.call_env);
-            restored.store.data_mut().seed = self.seed();
-            restored.start = std::mem::take(&mut self.start);
-            restored.roots = std::mem::take(&mut self.roots);
-            restored.used = self.used;
-            *self = restored;
+    /// Saves what a failed call must not change: memory (into a buffer
+    /// kept between calls, so saving is one copy and no allocation),
+    /// mutable globals, storage and the pricing high-water mark.
+    fn save_for_rollback(&mut self) {
+        let mut saved = std::mem::take(&mut self.saved);
+        saved.memory.clear();
+        saved.memory.extend_from_slice(self.memory());
+        saved.globals = self.mutable_globals().into_iter().map(|(_, v)| v).collect();
+        saved.storage = self.storage().clone();
+        saved.high_water_pages = self.high_water_pages();
+        self.saved = saved;
+    }
+
+    /// Puts back what [`save_for_rollback`](Self::save_for_rollback) saved.
+    /// Memory cannot shrink, so a call that grew it is undone on a fresh
+    /// instantiation.
+    fn roll_back(&mut self) -> Result<()> {
+        let saved = std::mem::take(&mut self.saved);
+        if saved.memory.len() != self.memory().len() {
+            self.reset()?;
+            let saved_pages = (saved.memory.len() as u64 / crate::limits::PAGE_SIZE) as u32;
+            let pages = self.pages();
+            if saved_pages > pages {
+                self.grow_unmetered(saved_pages - pages)?;
+            }
         }
+        self.memory_mut()?.copy_from_slice(&saved.memory);
+        for ((global, _), value) in self.mutable_globals().into_iter().zip(&saved.globals) {
+            global
+                .set(&mut self.store, value.clone())
+                .map_err(|e| SimError::host("rollback", e.to_string()))?;
+        }
+        let state = self.store.data_mut();
+        state.storage = saved.storage.clone();
+        state.high_water_pages = saved.high_water_pages;
+        self.saved = saved;
+        Ok(())
     }
 
     /// What the module's start function did when this instance (or its last
@@ -308,11 +344,10 @@ impl Instance {
         // the whole instance is saved (unless the simulator keeps failed
         // writes, `SimulatorBuilder::keep_failed_writes`).
         let saved_storage = chain_abi.then(|| self.storage().clone());
-        let saved_instance = if !chain_abi && !self.contract.inner.sim.config.keep_failed_writes {
-            self.snapshot().ok()
-        } else {
-            None
-        };
+        let rollback = !chain_abi && !self.contract.inner.sim.config.keep_failed_writes;
+        if rollback {
+            self.save_for_rollback();
+        }
         let pages_before = self.pages();
         let limit = self.fuel_limit;
         self.store.data_mut().call = CallState {
@@ -375,9 +410,16 @@ impl Instance {
         if let (Some(_), Some(saved)) = (&error, saved_storage) {
             self.store.data_mut().storage = saved;
         }
-        if let (Some(_), Some(saved)) = (&error, &saved_instance) {
-            self.roll_back(saved);
-        }
+        let error = match error {
+            Some(e) if rollback => match self.roll_back() {
+                Ok(()) => Some(e),
+                Err(undo) => Some(SimError::host(
+                    "rollback",
+                    format!("cannot undo the failed call ({e}): {undo}"),
+                )),
+            },
+            other => other,
+        };
         let stats = if self.contract.inner.sim.config.read_stats {
             self.stats().ok().flatten()
         } else {

@@ -1,6 +1,11 @@
-//! A harness for fuzzing contracts for unbounded growth, cap violations and
-//! nondeterminism: call it from a cargo-fuzz target with the fuzzer's bytes
-//! as the call input.
+//! Fuzzing contracts for unbounded growth, cap hits, traps and
+//! nondeterminism, two ways:
+//!
+//! - [`campaign`]: the engine of `capheap-sim fuzz`, needing no nightly
+//!   toolchain: generated inputs ([`input`]), many calls per instance, shrunk
+//!   reproductions written as scenario files.
+//! - [`check_call`]: a harness to call from a cargo-fuzz target with the
+//!   fuzzer's bytes as the call input (coverage-guided).
 //!
 //! [`check_call`] makes the same call on two fresh instances and compares
 //! everything (output, error, fuel, pages, memory and storage roots, stats),
@@ -24,6 +29,9 @@
 //! assert!(finding.to_string().contains("grew memory"), "{finding}");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+
+pub mod campaign;
+pub mod input;
 
 use crate::{CallOutcome, Contract};
 
