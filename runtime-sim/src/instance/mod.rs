@@ -146,7 +146,9 @@ impl Instance {
                 self.grow_unmetered(saved_pages - pages)?;
             }
         }
-        self.memory_mut()?.copy_from_slice(&saved.memory);
+        if !saved.memory.is_empty() {
+            self.memory_mut()?.copy_from_slice(&saved.memory);
+        }
         for ((global, _), value) in self.mutable_globals().into_iter().zip(&saved.globals) {
             global
                 .set(&mut self.store, value.clone())

@@ -5,14 +5,12 @@
 //! failures change nothing, statistics equal the model, and the growth bound
 //! documented in `docs/src/allocator-design.md` holds exactly.
 
-mod common;
-
+use crate::common::{Ranges, cases, check, fill, layout};
 use capheap::backend::{NativePages, PageSource};
 use capheap::layout::{
     LARGE_HEADER, MIN_BLOCK, NUM_CLASSES, RESERVE, RESET_MIN, SMALL_MAX, class_size,
 };
 use capheap::{AllocError, CapKind, Config, LocalHeap, PAGE_SIZE, Stats};
-use common::{Ranges, cases, check, fill, layout};
 use core::alloc::Layout;
 use proptest::prelude::*;
 

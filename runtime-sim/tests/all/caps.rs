@@ -120,9 +120,12 @@ fn out_of_fuel_during_growth_traps_and_memory_is_unchanged() {
 
 #[test]
 fn unpriceable_growth_is_out_of_fuel() {
-    // Stylus prices at most 128 pages.
+    // A schedule that cannot price more than 100 pages at once.
+    fn up_to_100(req: capheap::meter::GrowthRequest) -> Option<u64> {
+        (req.delta_pages <= 100).then_some(u64::from(req.delta_pages))
+    }
     let sim = Simulator::builder()
-        .pricing(PagePricing::STYLUS)
+        .pricing(PagePricing::Custom(up_to_100))
         .max_pages(1024)
         .build()
         .unwrap();
@@ -142,6 +145,23 @@ fn unpriceable_growth_is_out_of_fuel() {
         "{:?}",
         outcome.error
     );
+    assert_eq!(instance.pages(), 1);
+}
+
+#[test]
+fn growth_past_the_stylus_page_limit_is_the_page_cap() {
+    // Stylus prices at most 128 pages: past them growth fails as at the cap.
+    let sim = Simulator::builder()
+        .pricing(PagePricing::STYLUS)
+        .max_pages(1024)
+        .build()
+        .unwrap();
+    let src = r#"(module (memory (export "memory") 1)
+        (func (export "big") (result i32) (memory.grow (i32.const 200))))"#;
+    let mut instance = load(&sim, src).instantiate().unwrap();
+    let outcome = instance.call("big", &[]).unwrap();
+    assert_eq!(outcome.returned, Some(-1));
+    assert_eq!(outcome.growth[0].result, capheap_sim::GrowthResult::PageCap);
     assert_eq!(instance.pages(), 1);
 }
 

@@ -6,9 +6,7 @@
 //! No timing and no fuel threshold here: fuel is only compared across
 //! identical runs, which must replay exactly.
 
-extern crate alloc;
-
-#[path = "../../contracts/alloc-bench/src/workloads.rs"]
+#[path = "../../../contracts/alloc-bench/src/workloads.rs"]
 mod workloads;
 
 use capheap_sim::{BuildOptions, Contract, build_contract};

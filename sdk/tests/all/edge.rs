@@ -2,11 +2,9 @@
 //! gas hooks, reuse and coalescing, in-place realloc, foreign growth, static
 //! regions.
 
-mod common;
-
+use crate::common::{Ranges, Shared, check, fill};
 use capheap::backend::{NativePages, PageSource, StaticRegion};
 use capheap::{AllocError, CapKind, Config, LocalHeap, PAGE_SIZE, PagePricing, Stats};
-use common::{Ranges, Shared, check, fill};
 use core::alloc::Layout;
 use std::cell::RefCell;
 use std::rc::Rc;

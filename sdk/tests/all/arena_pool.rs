@@ -1,12 +1,10 @@
 //! Model-based tests of `Arena`, `Pool` and `ClassPools` on the host backend.
 
-mod common;
-
+use crate::common::{Ranges, Shared, cases, check, fill, layout};
 use capheap::arena::{Arena, ArenaConfig};
 use capheap::backend::{NativePages, PageSource};
 use capheap::pool::{ClassPools, Pool};
 use capheap::{AllocError, CapKind, PAGE_SIZE, PagePricing};
-use common::{Ranges, Shared, cases, check, fill, layout};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]

@@ -1,0 +1,18 @@
+//! capheap-sim's integration tests, one binary (one link) for all of them,
+//! as bumpalo's `tests/all`: each file is a module named for what it tests.
+
+mod caps;
+mod chains;
+mod check;
+mod cli_chains;
+mod cli_run;
+mod cli_scenarios;
+mod determinism_claims;
+mod docs_tables;
+mod fuzz_campaign;
+mod host_abi;
+mod hostile;
+mod instrument;
+mod pricing;
+mod replay;
+mod snapshot;
