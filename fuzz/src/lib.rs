@@ -4,6 +4,9 @@
 //!
 //! Every check panics with the op index, so libFuzzer saves the input.
 
+pub mod arena;
+pub mod sim;
+
 use std::collections::BTreeMap;
 
 use arbitrary::Arbitrary;

@@ -119,6 +119,10 @@ pub struct CallOutcome {
     /// `capheap_stats` (and the simulator reads them).
     #[serde(serialize_with = "crate::stats::serialize_opt")]
     pub stats: Option<Stats>,
+    /// Why reading `capheap_stats` failed, if it did: a stats export that
+    /// traps, or tries a side effect (growth, storage, logs), which the
+    /// simulator refuses; the call itself is unaffected.
+    pub stats_error: Option<SimError>,
     /// What the chain ABI adds: Stylus status and EVM logs, or CosmWasm's
     /// decoded `Response` (`None` under capheap's ABI).
     pub chain: Option<ChainOutcome>,

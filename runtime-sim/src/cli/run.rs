@@ -119,6 +119,9 @@ fn print_outcome(o: &CallOutcome) {
     for line in &o.logs {
         println!("log:      {line}");
     }
+    if let Some(e) = &o.stats_error {
+        println!("stats:    not read: {e}");
+    }
     match &o.chain {
         Some(ChainOutcome::Stylus { status, logs }) => {
             println!("status:   {status}");

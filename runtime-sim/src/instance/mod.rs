@@ -422,10 +422,13 @@ impl Instance {
             },
             other => other,
         };
-        let stats = if self.contract.inner.sim.config.read_stats {
-            self.stats().ok().flatten()
+        let (stats, stats_error) = if self.contract.inner.sim.config.read_stats {
+            match self.stats() {
+                Ok(stats) => (stats, None),
+                Err(e) => (None, Some(e)),
+            }
         } else {
-            None
+            (None, None)
         };
         let (memory_root, page_digests) = if self.contract.inner.sim.config.memory_roots {
             let memory = match self.store.data().memory {
@@ -453,6 +456,7 @@ impl Instance {
             storage_root: self.storage_root(),
             logs: call.logs,
             stats,
+            stats_error,
             chain,
             error,
         }

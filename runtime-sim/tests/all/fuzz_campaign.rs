@@ -184,3 +184,50 @@ fn the_command_flags_the_leaky_contract_and_replay_reproduces_it() {
     assert_eq!(json["report"]["findings"], serde_json::json!([]));
     assert_eq!(json["report"]["calls"], 200 * 64);
 }
+
+#[test]
+fn the_command_fuzzes_a_wasm_file_outside_the_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = dir.path().join("grows.wasm");
+    std::fs::write(&wasm, module(true, false)).unwrap();
+    let out = dir.path().join("findings");
+    let run = Command::cargo_bin("capheap-sim")
+        .unwrap()
+        .current_dir(dir.path())
+        .args([
+            "fuzz",
+            "grows.wasm",
+            "--entry",
+            "f",
+            "--runs",
+            "5",
+            "-q",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(run.stdout).unwrap();
+    assert_eq!(run.status.code(), Some(3), "{stdout}");
+    assert!(
+        stdout.contains("unbounded growth: memory rising by"),
+        "{stdout}"
+    );
+    let scenario = std::fs::read_dir(&out)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let replay = Command::cargo_bin("capheap-sim")
+        .unwrap()
+        .args(["replay", "-q", scenario.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        replay.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&replay.stdout)
+    );
+}

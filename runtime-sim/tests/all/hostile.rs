@@ -273,6 +273,12 @@ fn reading_stats_leaves_no_trace() {
         assert_eq!(outcome.pages_after, 1, "the stats read grew memory");
         assert!(outcome.growth.is_empty());
         assert_eq!(outcome.stats, None);
+        // The refused write is reported with the call, naming the import.
+        assert!(
+            matches!(&outcome.stats_error, Some(SimError::Host { function, .. }) if function == "capheap.storage_write"),
+            "{:?}",
+            outcome.stats_error
+        );
     }
     assert!(
         instance.storage().is_empty(),
