@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use wasmi::{Caller, Linker};
 
-use super::{AbiFunction, AbiType, HostState, call_alloc, charge_abi, read, trap, write};
+use super::{AbiType, HostState, call_alloc, charge_abi, read, trap, write};
 use crate::error::{Result, SimError};
 use crate::outcome::CosmResponse;
 
@@ -61,47 +61,32 @@ const MAX_COUNT_ED25519_BATCH: u32 = 256;
 
 use AbiType::{I32, I64};
 
-macro_rules! imports {
-    ($( $name:literal ( $($p:ident),* ) -> ( $($r:ident),* ) $sim:literal $summary:literal ;)*) => {
-        /// Every import cosmwasm-std 2.x declares, and whether it is simulated.
-        pub const IMPORTS: &[AbiFunction] = &[
-            $(AbiFunction {
-                module: MODULE,
-                name: $name,
-                params: &[$($p),*],
-                results: &[$($r),*],
-                summary: $summary,
-                simulated: $sim,
-            },)*
-        ];
-    };
-}
-
-imports! {
-    "db_read" (I32) -> (I32) true "the value under the key, in a Region from `allocate` (0 when absent)";
-    "db_write" (I32, I32) -> () true "sets a key (refused in `query`)";
-    "db_remove" (I32) -> () true "removes a key (refused in `query`)";
-    "db_scan" (I32, I32, I32) -> (I32) true "opens an iterator over [start, end) in order 1 (ascending) or 2 (descending)";
-    "db_next" (I32) -> (I32) true "the next key and value as sections (both empty at the end)";
-    "db_next_key" (I32) -> (I32) true "the next key (0 at the end)";
-    "db_next_value" (I32) -> (I32) true "the next value (0 at the end)";
-    "addr_validate" (I32) -> (I32) true "0 if the address is valid bech32 with the chain's prefix, in normal form; else an error message Region";
-    "addr_canonicalize" (I32, I32) -> (I32) true "bech32 data bytes into the destination Region; 0, or an error message Region";
-    "addr_humanize" (I32, I32) -> (I32) true "bech32 with the chain's prefix into the destination Region; 0, or an error message Region";
-    "secp256k1_verify" (I32, I32, I32) -> (I32) true "cosmwasm-crypto: 0 valid, 1 invalid, else an error code";
-    "secp256k1_recover_pubkey" (I32, I32, I32) -> (I64) true "cosmwasm-crypto: the key's Region in the low half, or an error code in the high half";
-    "secp256r1_verify" (I32, I32, I32) -> (I32) true "cosmwasm-crypto: 0 valid, 1 invalid, else an error code";
-    "secp256r1_recover_pubkey" (I32, I32, I32) -> (I64) true "cosmwasm-crypto: the key's Region in the low half, or an error code in the high half";
-    "ed25519_verify" (I32, I32, I32) -> (I32) true "cosmwasm-crypto: 0 valid, 1 invalid, else an error code";
-    "ed25519_batch_verify" (I32, I32, I32) -> (I32) true "cosmwasm-crypto, one signature at a time (deterministic): 0 all valid, 1 not, else an error code";
-    "bls12_381_aggregate_g1" (I32, I32) -> (I32) false "not simulated: BLS12-381";
-    "bls12_381_aggregate_g2" (I32, I32) -> (I32) false "not simulated: BLS12-381";
-    "bls12_381_pairing_equality" (I32, I32, I32, I32) -> (I32) false "not simulated: BLS12-381";
-    "bls12_381_hash_to_g1" (I32, I32, I32, I32) -> (I32) false "not simulated: BLS12-381";
-    "bls12_381_hash_to_g2" (I32, I32, I32, I32) -> (I32) false "not simulated: BLS12-381";
-    "debug" (I32) -> () true "appends the message to the call's logs";
-    "abort" (I32) -> () true "ends the call with `SimError::Abort` carrying the message";
-    "query_chain" (I32) -> (I32) true "bank balance, all balances and smart queries from `[cosmwasm]` state; other queries are not simulated";
+import_table! {
+    #[doc = "Every import cosmwasm-std 2.x declares, and whether it is simulated."]
+    MODULE "db_read" (I32) -> (I32) true "the value under the key, in a Region from `allocate` (0 when absent)";
+    MODULE "db_write" (I32, I32) -> () true "sets a key (refused in `query`)";
+    MODULE "db_remove" (I32) -> () true "removes a key (refused in `query`)";
+    MODULE "db_scan" (I32, I32, I32) -> (I32) true "opens an iterator over [start, end) in order 1 (ascending) or 2 (descending)";
+    MODULE "db_next" (I32) -> (I32) true "the next key and value as sections (both empty at the end)";
+    MODULE "db_next_key" (I32) -> (I32) true "the next key (0 at the end)";
+    MODULE "db_next_value" (I32) -> (I32) true "the next value (0 at the end)";
+    MODULE "addr_validate" (I32) -> (I32) true "0 if the address is valid bech32 with the chain's prefix, in normal form; else an error message Region";
+    MODULE "addr_canonicalize" (I32, I32) -> (I32) true "bech32 data bytes into the destination Region; 0, or an error message Region";
+    MODULE "addr_humanize" (I32, I32) -> (I32) true "bech32 with the chain's prefix into the destination Region; 0, or an error message Region";
+    MODULE "secp256k1_verify" (I32, I32, I32) -> (I32) true "cosmwasm-crypto: 0 valid, 1 invalid, else an error code";
+    MODULE "secp256k1_recover_pubkey" (I32, I32, I32) -> (I64) true "cosmwasm-crypto: the key's Region in the low half, or an error code in the high half";
+    MODULE "secp256r1_verify" (I32, I32, I32) -> (I32) true "cosmwasm-crypto: 0 valid, 1 invalid, else an error code";
+    MODULE "secp256r1_recover_pubkey" (I32, I32, I32) -> (I64) true "cosmwasm-crypto: the key's Region in the low half, or an error code in the high half";
+    MODULE "ed25519_verify" (I32, I32, I32) -> (I32) true "cosmwasm-crypto: 0 valid, 1 invalid, else an error code";
+    MODULE "ed25519_batch_verify" (I32, I32, I32) -> (I32) true "cosmwasm-crypto, one signature at a time (deterministic): 0 all valid, 1 not, else an error code";
+    MODULE "bls12_381_aggregate_g1" (I32, I32) -> (I32) false "not simulated: BLS12-381";
+    MODULE "bls12_381_aggregate_g2" (I32, I32) -> (I32) false "not simulated: BLS12-381";
+    MODULE "bls12_381_pairing_equality" (I32, I32, I32, I32) -> (I32) false "not simulated: BLS12-381";
+    MODULE "bls12_381_hash_to_g1" (I32, I32, I32, I32) -> (I32) false "not simulated: BLS12-381";
+    MODULE "bls12_381_hash_to_g2" (I32, I32, I32, I32) -> (I32) false "not simulated: BLS12-381";
+    MODULE "debug" (I32) -> () true "appends the message to the call's logs";
+    MODULE "abort" (I32) -> () true "ends the call with `SimError::Abort` carrying the message";
+    MODULE "query_chain" (I32) -> (I32) true "bank balance, all balances and smart queries from `[cosmwasm]` state; other queries are not simulated";
 }
 
 /// A native token amount.

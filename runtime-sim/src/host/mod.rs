@@ -11,6 +11,25 @@
 //! read. Which environment a module gets is its [`Abi`], detected from its
 //! imports and exports or set explicitly. See `docs/src/host-abi.md`.
 
+/// Declares an environment's import table: `module "name" (params) ->
+/// (results) simulated "summary";` per import (one home for the layout of
+/// [`AbiFunction`] tables).
+macro_rules! import_table {
+    ($(#[$doc:meta])* $( $module:ident $name:literal ( $($p:ident),* ) -> ( $($r:ident),* ) $sim:literal $summary:literal ;)*) => {
+        $(#[$doc])*
+        pub const IMPORTS: &[$crate::host::AbiFunction] = &[
+            $($crate::host::AbiFunction {
+                module: $module,
+                name: $name,
+                params: &[$($p),*],
+                results: &[$($r),*],
+                summary: $summary,
+                simulated: $sim,
+            },)*
+        ];
+    };
+}
+
 pub mod capheap;
 pub mod cosmwasm;
 pub mod stylus;

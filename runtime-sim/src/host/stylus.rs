@@ -14,7 +14,7 @@ use alloy_primitives::{Address, B256, U256, keccak256};
 use serde::Serialize;
 use wasmi::{Caller, Linker};
 
-use super::{AbiFunction, AbiType, HostState, charge, charge_abi, read, trap, write};
+use super::{AbiType, HostState, charge, charge_abi, read, trap, write};
 use crate::error::{Result, SimError};
 use crate::outcome::{EvmLog, GrowthResult};
 
@@ -31,23 +31,8 @@ pub const MAX_TOPICS: u32 = 4;
 
 use AbiType::{F32, F64, I32, I64};
 
-macro_rules! imports {
-    ($( $module:ident $name:literal ( $($p:ident),* ) -> ( $($r:ident),* ) $sim:literal $summary:literal ;)*) => {
-        /// Every import stylus-sdk 0.9/0.10 declares, and whether it is simulated.
-        pub const IMPORTS: &[AbiFunction] = &[
-            $(AbiFunction {
-                module: $module,
-                name: $name,
-                params: &[$($p),*],
-                results: &[$($r),*],
-                summary: $summary,
-                simulated: $sim,
-            },)*
-        ];
-    };
-}
-
-imports! {
+import_table! {
+    #[doc = "Every import stylus-sdk 0.9/0.10 declares, and whether it is simulated."]
     MODULE "read_args" (I32) -> () true "copies the calldata to `dest`";
     MODULE "write_result" (I32, I32) -> () true "sets the call's return data (or revert data)";
     MODULE "msg_sender" (I32) -> () true "the caller's 20-byte address (the scenario call's `sender`)";
