@@ -365,12 +365,19 @@ struct LocateProject {
     root: PathBuf,
 }
 
-/// The root manifest of the cargo workspace that holds `manifest`.
-fn workspace_root(opts: &BuildOptions, manifest: &Path) -> Result<PathBuf, BuildError> {
+/// Runs a cargo query (`cargo <args> --manifest-path <manifest>`) and returns
+/// its standard output; a failure is [`BuildError::CargoFailed`] with cargo's
+/// diagnostics.
+pub(crate) fn cargo_query(
+    opts: &BuildOptions,
+    manifest: &Path,
+    args: &[&str],
+) -> Result<Vec<u8>, BuildError> {
     let out = Command::new(&opts.cargo)
-        .args(["locate-project", "--workspace", "--message-format", "json"])
+        .args(args)
         .arg("--manifest-path")
         .arg(manifest)
+        .env_remove("CARGO_TARGET_DIR")
         .output()
         .map_err(|source| BuildError::Spawn {
             program: opts.cargo.display().to_string(),
@@ -382,8 +389,18 @@ fn workspace_root(opts: &BuildOptions, manifest: &Path) -> Result<PathBuf, Build
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         });
     }
+    Ok(out.stdout)
+}
+
+/// The root manifest of the cargo workspace that holds `manifest`.
+fn workspace_root(opts: &BuildOptions, manifest: &Path) -> Result<PathBuf, BuildError> {
+    let stdout = cargo_query(
+        opts,
+        manifest,
+        &["locate-project", "--workspace", "--message-format", "json"],
+    )?;
     let located: LocateProject =
-        serde_json::from_slice(&out.stdout).map_err(|e| BuildError::CargoFailed {
+        serde_json::from_slice(&stdout).map_err(|e| BuildError::CargoFailed {
             dir: manifest.to_owned(),
             stderr: format!("cannot read `cargo locate-project` output: {e}"),
         })?;

@@ -65,38 +65,25 @@ fn in_graph(
     name: &str,
     package: &str,
 ) -> Result<bool, BuildError> {
-    let out = std::process::Command::new(&opts.cargo)
-        .args([
+    let stdout = super::cargo_query(
+        opts,
+        manifest,
+        &[
             "tree",
             "--target",
             crate::pipeline::WASM_TARGET,
             "-e",
             "normal",
-        ])
-        .args([
             "--prefix",
             "none",
             "--format",
             "{p}",
             "-p",
             name,
-            "--manifest-path",
-        ])
-        .arg(manifest)
-        .env_remove("CARGO_TARGET_DIR")
-        .output()
-        .map_err(|source| BuildError::Spawn {
-            program: opts.cargo.display().to_string(),
-            source,
-        })?;
-    if !out.status.success() {
-        return Err(BuildError::CargoFailed {
-            dir: manifest.to_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        });
-    }
+        ],
+    )?;
     let prefix = format!("{package} v");
-    Ok(String::from_utf8_lossy(&out.stdout)
+    Ok(String::from_utf8_lossy(&stdout)
         .lines()
         .any(|l| l.starts_with(&prefix)))
 }
