@@ -157,6 +157,32 @@ pub fn compare(
 }
 
 impl Comparison {
+    /// The summary rows both renderings show: `(what, a, b)`.
+    fn totals(&self) -> [(&'static str, u64, u64); 7] {
+        let (a, b) = (&self.a, &self.b);
+        [
+            ("wasm bytes", a.wasm_bytes as u64, b.wasm_bytes as u64),
+            (
+                "wasm bytes (gzip -9)",
+                a.gzip_bytes as u64,
+                b.gzip_bytes as u64,
+            ),
+            ("fuel, all calls", a.fuel, b.fuel),
+            ("growth fuel, all calls", a.growth_fuel, b.growth_fuel),
+            (
+                "pages at the end",
+                u64::from(a.final_pages),
+                u64::from(b.final_pages),
+            ),
+            (
+                "most pages after a call",
+                u64::from(a.peak_pages),
+                u64::from(b.peak_pages),
+            ),
+            ("failed calls", a.failed_calls as u64, b.failed_calls as u64),
+        ]
+    }
+
     /// The report as a text table.
     pub fn to_text(&self) -> String {
         let (a, b) = (&self.a, &self.b);
@@ -170,23 +196,9 @@ impl Comparison {
             format!("b: {}", b.label),
             "b/a"
         );
-        let mut row = |name: &str, x: u64, y: u64| {
+        for (name, x, y) in self.totals() {
             let _ = writeln!(out, "{name:<24} {x:>14} {y:>14} {:>7}", r(x, y));
-        };
-        row("wasm bytes", a.wasm_bytes as u64, b.wasm_bytes as u64);
-        row(
-            "wasm bytes (gzip -9)",
-            a.gzip_bytes as u64,
-            b.gzip_bytes as u64,
-        );
-        row("fuel, all calls", a.fuel, b.fuel);
-        row("growth fuel, all calls", a.growth_fuel, b.growth_fuel);
-        row(
-            "pages at the end",
-            u64::from(a.final_pages),
-            u64::from(b.final_pages),
-        );
-        row("failed calls", a.failed_calls as u64, b.failed_calls as u64);
+        }
         let _ = writeln!(out);
         let _ = writeln!(
             out,
@@ -232,22 +244,9 @@ impl Comparison {
             a.label, b.label, b.label, a.label
         );
         let _ = writeln!(out, "|---|--:|--:|--:|");
-        let mut row = |name: &str, x: u64, y: u64| {
+        for (name, x, y) in self.totals() {
             let _ = writeln!(out, "| {name} | {x} | {y} | {} |", r(x, y));
-        };
-        row("wasm bytes", a.wasm_bytes as u64, b.wasm_bytes as u64);
-        row(
-            "wasm bytes, gzip -9",
-            a.gzip_bytes as u64,
-            b.gzip_bytes as u64,
-        );
-        row("fuel, all calls", a.fuel, b.fuel);
-        row("growth fuel, all calls", a.growth_fuel, b.growth_fuel);
-        row(
-            "most pages after a call",
-            u64::from(a.peak_pages),
-            u64::from(b.peak_pages),
-        );
+        }
         let _ = writeln!(out);
         let _ = writeln!(
             out,
