@@ -793,36 +793,17 @@ pub(crate) fn link(linker: &mut Linker<HostState>) -> Result<()> {
         cc::ECDSA_SIGNATURE_LEN as u32,
         cc::ECDSA_PUBKEY_MAX_LEN as u32,
     ];
-    linker
-        .func_wrap(
-            m,
-            "secp256k1_verify",
-            move |mut c: Ctx<'_>, h: u32, s: u32, k: u32| {
-                verify(
-                    &mut c,
-                    "secp256k1_verify",
-                    [h, s, k],
-                    ecdsa,
-                    cc::secp256k1_verify,
-                )
-            },
-        )
-        .map_err(e)?;
-    linker
-        .func_wrap(
-            m,
-            "secp256r1_verify",
-            move |mut c: Ctx<'_>, h: u32, s: u32, k: u32| {
-                verify(
-                    &mut c,
-                    "secp256r1_verify",
-                    [h, s, k],
-                    ecdsa,
-                    cc::secp256r1_verify,
-                )
-            },
-        )
-        .map_err(e)?;
+    let ecdsa_verifiers: [(&'static str, Verify); 2] = [
+        ("secp256k1_verify", cc::secp256k1_verify),
+        ("secp256r1_verify", cc::secp256r1_verify),
+    ];
+    for (name, check) in ecdsa_verifiers {
+        linker
+            .func_wrap(m, name, move |mut c: Ctx<'_>, h: u32, s: u32, k: u32| {
+                verify(&mut c, name, [h, s, k], ecdsa, check)
+            })
+            .map_err(e)?;
+    }
     linker
         .func_wrap(
             m,
