@@ -103,7 +103,8 @@ fn size_of(unit: u16, large: bool) -> usize {
 /// - contents survive until free and across realloc;
 /// - the memory never exceeds its page cap and live bytes never exceed the heap cap;
 /// - a failed request grows nothing;
-/// - the statistics agree with the live set.
+/// - the statistics agree with the live set;
+/// - the heap walker (`check_invariants`) finds every invariant intact.
 pub fn run(input: &Input) -> Trace {
     let max_pages = u32::from(input.max_pages).clamp(2, MAX_PAGES);
     let heap_cap = input.heap_cap_kib.map(|k| usize::from(k) * 1024);
@@ -249,6 +250,9 @@ pub fn run(input: &Input) -> Trace {
                 live_bytes <= cap,
                 "op {i}: {live_bytes} live bytes cross the heap cap {cap}"
             );
+        }
+        if let Err(e) = heap.check_invariants() {
+            panic!("op {i}: heap walker: {e}");
         }
         let stats = heap.stats();
         assert!(

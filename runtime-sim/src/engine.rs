@@ -43,7 +43,7 @@ pub struct Simulator {
 impl std::fmt::Debug for Simulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Simulator")
-            .field("pricing", &pricing_label(&self.config.pricing))
+            .field("pricing", &self.config.pricing.to_string())
             .field("limits", &self.config.limits)
             .finish_non_exhaustive()
     }
@@ -77,9 +77,9 @@ impl Simulator {
         self.config.pricing
     }
 
-    /// A short description of the pricing schedule, for reports.
+    /// The pricing schedule in its text form (`PagePricing`'s `Display`), for reports.
     pub fn pricing_label(&self) -> String {
-        pricing_label(&self.config.pricing)
+        self.config.pricing.to_string()
     }
 
     /// The caps.
@@ -129,25 +129,6 @@ impl Simulator {
             .host_funcs
             .iter()
             .any(|h| h.module == module && h.name == name)
-    }
-}
-
-/// `free`, `flat(per_page=..)`, `evm(word_gas=..,quad_divisor=..)`,
-/// `stylus(free_pages=..,page_gas=..)`, `near(base=..,per_page=..)` or `custom`.
-pub fn pricing_label(pricing: &PagePricing) -> String {
-    match *pricing {
-        PagePricing::Free => "free".to_owned(),
-        PagePricing::Flat { per_page } => format!("flat(per_page={per_page})"),
-        PagePricing::EvmQuadratic {
-            word_gas,
-            quad_divisor,
-        } => format!("evm(word_gas={word_gas},quad_divisor={quad_divisor})"),
-        PagePricing::Stylus {
-            free_pages,
-            page_gas,
-        } => format!("stylus(free_pages={free_pages},page_gas={page_gas})"),
-        PagePricing::Near { base, per_page } => format!("near(base={base},per_page={per_page})"),
-        PagePricing::Custom(_) => "custom".to_owned(),
     }
 }
 
@@ -210,7 +191,7 @@ impl Default for SimulatorBuilder {
 impl std::fmt::Debug for SimulatorBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SimulatorBuilder")
-            .field("pricing", &pricing_label(&self.pricing))
+            .field("pricing", &self.pricing.to_string())
             .field("limits", &self.limits)
             .finish_non_exhaustive()
     }

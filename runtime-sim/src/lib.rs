@@ -73,7 +73,7 @@ pub use capheap::meter::{GrowthRequest, PagePricing};
 pub use capheap::stats::Stats;
 pub use check::{CheckReport, Finding, Level};
 pub use contract::Contract;
-pub use engine::{Simulator, SimulatorBuilder, UnknownImports, pricing_label};
+pub use engine::{Simulator, SimulatorBuilder, UnknownImports};
 pub use error::{Result, SimError};
 pub use host::cosmwasm::{Coin, CosmWasmEnv};
 pub use host::stylus::StylusEnv;

@@ -117,7 +117,6 @@ pub struct CallOutcome {
     pub logs: Vec<String>,
     /// The contract's allocator statistics after the call, if it exports
     /// `capheap_stats` (and the simulator reads them).
-    #[serde(serialize_with = "crate::stats::serialize_opt")]
     pub stats: Option<Stats>,
     /// Why reading `capheap_stats` failed, if it did: a stats export that
     /// traps, or tries a side effect (growth, storage, logs), which the

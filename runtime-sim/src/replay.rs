@@ -14,7 +14,6 @@
 use serde::Serialize;
 
 use crate::contract::Contract;
-use crate::engine::pricing_label;
 use crate::error::{Result, SimError};
 use crate::instance::Instance;
 use crate::memroot::{Digest, MemoryRoot, first_difference};
@@ -176,7 +175,7 @@ pub struct SnapshotReplay {
 /// The result of [`replay`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ReplayReport {
-    /// The pricing schedule (see [`pricing_label`]).
+    /// The pricing schedule, in [`PagePricing`](capheap::PagePricing)'s text form.
     pub pricing: String,
     /// Runs made.
     pub runs: usize,
@@ -277,7 +276,7 @@ pub fn replay(
     let deterministic =
         divergences.is_empty() && snapshot.as_ref().is_none_or(|s| s.divergence.is_none());
     Ok(ReplayReport {
-        pricing: pricing_label(&contract.simulator().pricing()),
+        pricing: contract.simulator().pricing().to_string(),
         runs,
         seeds: (0..runs).map(|r| options.seed(r)).collect(),
         calls: reference,

@@ -257,70 +257,11 @@ pub struct ScenarioFile {
     pub calls: Vec<CallSpec>,
 }
 
-/// Parses a pricing spec: `free`, `flat:<per_page>`, `evm[:<word_gas>:<divisor>]`,
+/// Parses a pricing spec in [`PagePricing`]'s one text form: `free`,
+/// `flat:<per_page>`, `evm[:<word_gas>:<divisor>]`,
 /// `stylus[:<free_pages>:<page_gas>]`, `near[:<base>:<per_page>]`.
 pub fn parse_pricing(spec: &str) -> Result<PagePricing, String> {
-    let mut parts = spec.split(':');
-    let kind = parts.next().unwrap_or_default();
-    let args: Vec<&str> = parts.collect();
-    let num = |s: &str| {
-        s.replace('_', "")
-            .parse::<u64>()
-            .map_err(|_| format!("pricing `{spec}`: `{s}` is not a whole number"))
-    };
-    let arity = |n: usize| -> Result<(), String> {
-        if args.len() == n {
-            Ok(())
-        } else {
-            Err(format!(
-                "pricing `{spec}`: `{kind}` takes {n} numbers, got {}",
-                args.len()
-            ))
-        }
-    };
-    match kind {
-        "free" => arity(0).map(|()| PagePricing::FREE),
-        "flat" => {
-            arity(1)?;
-            Ok(PagePricing::Flat {
-                per_page: num(args[0])?,
-            })
-        }
-        "evm" if args.is_empty() => Ok(PagePricing::EVM),
-        "evm" => {
-            arity(2)?;
-            let quad_divisor = num(args[1])?;
-            if quad_divisor == 0 {
-                return Err(format!("pricing `{spec}`: the divisor must not be 0"));
-            }
-            Ok(PagePricing::EvmQuadratic {
-                word_gas: num(args[0])?,
-                quad_divisor,
-            })
-        }
-        "stylus" if args.is_empty() => Ok(PagePricing::STYLUS),
-        "stylus" => {
-            arity(2)?;
-            let free_pages = u32::try_from(num(args[0])?)
-                .map_err(|_| format!("pricing `{spec}`: too many free pages"))?;
-            Ok(PagePricing::Stylus {
-                free_pages,
-                page_gas: num(args[1])?,
-            })
-        }
-        "near" if args.is_empty() => Ok(PagePricing::NEAR),
-        "near" => {
-            arity(2)?;
-            Ok(PagePricing::Near {
-                base: num(args[0])?,
-                per_page: num(args[1])?,
-            })
-        }
-        _ => Err(format!(
-            "pricing `{spec}`: expected free, flat:<per_page>, evm[:<word_gas>:<divisor>], \
-             stylus[:<free_pages>:<page_gas>] or near[:<base>:<per_page>]"
-        )),
-    }
+    spec.parse().map_err(|e| format!("pricing `{spec}`: {e}"))
 }
 
 /// Whether `name` is safe as a file name and a gas-snapshot key: 1 to 100

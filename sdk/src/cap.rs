@@ -85,18 +85,32 @@ pub enum AllocError {
     /// hook tried to allocate from the heap it is pricing).
     #[error("allocator re-entered")]
     Reentrant,
+    /// A free (or realloc) whose layout is not the one the block was
+    /// allocated with: a different size class or block size, or a small
+    /// layout for a large block and the reverse (`debug-checks`).
+    #[error("free with a layout that does not match the allocation")]
+    LayoutMismatch,
 }
 
 impl AllocError {
     /// Number of distinct [`AllocError::code`] values.
-    pub const CODES: usize = 9;
+    pub const CODES: usize = 10;
 
     /// The variant's index in declaration order (`CapExceeded` = 0 ...
-    /// `Reentrant` = 8).
+    /// `LayoutMismatch` = 9).
     pub const fn code(&self) -> u8 {
         // SAFETY: `AllocError` is `repr(u8)`, so its first byte is the
         // discriminant, which is the declaration index (no explicit values).
         unsafe { *(self as *const Self as *const u8) }
+    }
+
+    /// Whether this error is about a free (an invalid pointer or layout, or
+    /// a double free) rather than a refused allocation.
+    pub const fn is_invalid_free(&self) -> bool {
+        matches!(
+            self,
+            Self::DoubleFree | Self::InvalidPointer | Self::LayoutMismatch
+        )
     }
 
     /// An all-zero value (`repr(u8)`: tag 0, zero fields), used as the

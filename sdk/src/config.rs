@@ -34,6 +34,13 @@ pub struct Config {
     /// `live_bytes`, `heap_bytes`, growth, reset and failure statistics are
     /// always maintained.
     pub detailed_stats: bool,
+    /// With the `debug-checks` feature: trap (wasm `unreachable`; on the host,
+    /// abort with a message) when [`core::alloc::GlobalAlloc::dealloc`] or
+    /// [`crate::LocalHeap::dealloc`] detects an invalid free, instead of
+    /// counting it and ignoring the free. `try_dealloc` always returns the
+    /// error instead. Without `debug-checks` nothing is detected and this
+    /// does nothing.
+    pub trap_on_invalid_free: bool,
 }
 
 impl Config {
@@ -46,6 +53,7 @@ impl Config {
         growth_budget: None,
         gas_hook: None,
         detailed_stats: false,
+        trap_on_invalid_free: false,
     };
 
     /// Same as [`Config::DEFAULT`].
@@ -94,6 +102,17 @@ impl Config {
     /// Maintain (or not) the per-call statistics.
     pub const fn detailed_stats(mut self, on: bool) -> Self {
         self.detailed_stats = on;
+        self
+    }
+
+    /// Trap (or not) on an invalid free detected by `debug-checks`.
+    ///
+    /// ```
+    /// let cfg = capheap::Config::DEFAULT.trap_on_invalid_free(true);
+    /// assert!(cfg.trap_on_invalid_free);
+    /// ```
+    pub const fn trap_on_invalid_free(mut self, on: bool) -> Self {
+        self.trap_on_invalid_free = on;
         self
     }
 

@@ -20,11 +20,13 @@
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicU32, Ordering};
 
 use crate::backend::PageSource;
 use crate::cap::AllocError;
 use crate::config::Config;
 use crate::engine::Core;
+use crate::engine::walk::{HeapShape, InvariantError};
 use crate::meter::GrowthMeter;
 use crate::stats::Stats;
 use crate::sync::{Lock, SINGLE_THREADED};
@@ -41,10 +43,55 @@ const fn default_backend() -> DefaultBackend {
     crate::backend::WasmMemory::new()
 }
 
-/// Pages of the static buffer that backs [`Heap`] on non-wasm targets (64 MiB,
-/// zero-initialised `.bss`; only touched pages cost memory).
+/// Pages of the static buffer that backs [`Heap`] on non-wasm targets.
+///
+/// 16,384 pages (1 GiB) by default, enough for ordinary test suites running
+/// with capheap as the process allocator. It is zero-initialised `.bss`: the
+/// address space is reserved, and only the pages the heap touches cost memory.
+///
+/// Set the environment variable `CAPHEAP_NATIVE_PAGES` (a decimal page count,
+/// 1 to 65,535) when building to change it, e.g. `CAPHEAP_NATIVE_PAGES=32768
+/// cargo test` for 2 GiB, or a small value under Miri (which materialises
+/// statics). Cargo rebuilds capheap when the variable changes. A value that
+/// is not a number in that range is a compile error. On x86-64, statics
+/// beyond 2 GiB need a large code model, so stay at or below 32,767 pages
+/// there.
+///
+/// ```
+/// // The default, unless the build set CAPHEAP_NATIVE_PAGES.
+/// if option_env!("CAPHEAP_NATIVE_PAGES").is_none() {
+///     assert_eq!(capheap::heap::NATIVE_HEAP_PAGES, 16_384);
+/// }
+/// ```
 #[cfg(not(target_arch = "wasm32"))]
-pub const NATIVE_HEAP_PAGES: u32 = 1024;
+pub const NATIVE_HEAP_PAGES: u32 = match option_env!("CAPHEAP_NATIVE_PAGES") {
+    Some(s) => parse_pages(s),
+    None => 16_384,
+};
+
+/// Parse `CAPHEAP_NATIVE_PAGES` at compile time (a panic here is a compile
+/// error naming the variable).
+#[cfg(not(target_arch = "wasm32"))]
+const fn parse_pages(s: &str) -> u32 {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let mut v: u32 = 0;
+    if b.is_empty() {
+        panic!("CAPHEAP_NATIVE_PAGES must be a page count from 1 to 65535");
+    }
+    while i < b.len() {
+        let d = b[i];
+        if d < b'0' || d > b'9' || v > 65_535 {
+            panic!("CAPHEAP_NATIVE_PAGES must be a page count from 1 to 65535");
+        }
+        v = v * 10 + (d - b'0') as u32;
+        i += 1;
+    }
+    if v == 0 || v > 65_535 {
+        panic!("CAPHEAP_NATIVE_PAGES must be a page count from 1 to 65535");
+    }
+    v
+}
 
 #[cfg(not(target_arch = "wasm32"))]
 #[repr(C, align(65536))]
@@ -79,6 +126,9 @@ struct Inner {
 struct Global {
     lock: Lock,
     cell: UnsafeCell<Inner>,
+    /// Requests refused because the heap was busy (re-entered): counted here
+    /// because the state itself is borrowed when that happens.
+    reentered: AtomicU32,
 }
 
 // SAFETY: `cell` is only accessed through `Heap::with`, which holds `lock`
@@ -88,6 +138,7 @@ struct Global {
 unsafe impl Sync for Global {}
 
 static GLOBAL: Global = Global {
+    reentered: AtomicU32::new(0),
     lock: Lock::new(),
     cell: UnsafeCell::new(Inner {
         core: Core::new(),
@@ -117,8 +168,10 @@ static GLOBAL: Global = Global {
 ///   unless the config runs user code (a custom pricing function or a gas
 ///   hook), in which case a busy flag makes re-entry fail with
 ///   [`AllocError::Reentrant`].
-/// * **native**: the backend is a 64 MiB static buffer
-///   (`NATIVE_HEAP_PAGES` simulated pages, starting with 0 pages) and every
+/// * **native**: the backend is a static buffer of
+///   [`NATIVE_HEAP_PAGES`](crate::heap::NATIVE_HEAP_PAGES) simulated pages
+///   (1 GiB unless `CAPHEAP_NATIVE_PAGES` says otherwise at build time,
+///   starting with 0 pages; only touched pages cost memory) and every
 ///   call takes a spin lock, so `Heap` is sound as a process allocator in
 ///   multi-threaded host tests. A pricing function or gas hook that allocates
 ///   would deadlock there.
@@ -174,7 +227,7 @@ impl Heap {
     /// dangling, well-aligned pointer.
     pub fn try_alloc(&self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
         self.with(
-            || Err(AllocError::Reentrant),
+            || Err(reentered()),
             |c, b, cfg| {
                 // SAFETY: `Layout` guarantees a power-of-two alignment; the
                 // backend is the one this core always uses.
@@ -191,12 +244,21 @@ impl Heap {
     /// # Safety
     /// `ptr` was allocated by this heap with `layout` and is not used afterwards.
     pub unsafe fn try_dealloc(&self, ptr: NonNull<u8>, layout: Layout) -> Result<(), AllocError> {
+        // SAFETY: forwarded to the caller.
+        unsafe { self.try_dealloc_raw(ptr.as_ptr(), layout) }
+    }
+
+    /// [`Heap::try_dealloc`] for a raw pointer.
+    ///
+    /// # Safety
+    /// As for [`Heap::try_dealloc`].
+    unsafe fn try_dealloc_raw(&self, ptr: *mut u8, layout: Layout) -> Result<(), AllocError> {
         self.with(
             || Err(AllocError::Reentrant),
             |c, _, cfg| {
                 let before = c.invalid_frees();
                 // SAFETY: forwarded to the caller.
-                unsafe { c.dealloc(cfg, ptr.as_ptr(), layout.size(), layout.align()) };
+                unsafe { c.dealloc(cfg, ptr, layout.size(), layout.align()) };
                 if c.invalid_frees() != before {
                     Err(c.last_error().unwrap_or(AllocError::InvalidPointer))
                 } else {
@@ -220,7 +282,7 @@ impl Heap {
             return Err(AllocError::LayoutTooLarge);
         }
         self.with(
-            || Err(AllocError::Reentrant),
+            || Err(reentered()),
             |c, b, cfg| {
                 // SAFETY: forwarded to the caller.
                 let p = unsafe {
@@ -240,7 +302,37 @@ impl Heap {
 
     /// Current statistics.
     pub fn stats(&self) -> Stats {
-        self.with(Stats::default, |c, _, _| c.stats())
+        let mut s = self.with(Stats::default, |c, _, _| c.stats());
+        s.failed_reentrant += u64::from(GLOBAL.reentered.load(Ordering::Relaxed));
+        s
+    }
+
+    /// Walk the whole heap and check every invariant the allocator relies
+    /// on (block tags, free lists, coalescing, accounting; see
+    /// [`crate::walk`]). O(blocks × free blocks): for tests, fuzzing and
+    /// debugging. An `Err` means the heap is corrupt.
+    ///
+    /// ```
+    /// #[global_allocator]
+    /// static HEAP: capheap::Heap = capheap::Heap::new(capheap::Config::DEFAULT);
+    ///
+    /// fn main() {
+    ///     let v: Vec<String> = (0..100).map(|i| i.to_string()).collect();
+    ///     drop(v);
+    ///     let shape = HEAP.check_invariants().expect("heap is consistent");
+    ///     assert!(shape.small_free >= 1);
+    /// }
+    /// ```
+    pub fn check_invariants(&self) -> Result<HeapShape, InvariantError> {
+        self.with(
+            || {
+                Err(InvariantError {
+                    at: 0,
+                    what: "heap busy (re-entered)",
+                })
+            },
+            |c, b, cfg| c.check(b, cfg.detailed_stats),
+        )
     }
 
     /// The most recent failure, if any.
@@ -272,7 +364,7 @@ impl Heap {
 unsafe impl GlobalAlloc for Heap {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        self.with(core::ptr::null_mut, |c, b, cfg| {
+        self.with(null_reentered, |c, b, cfg| {
             // SAFETY: `Layout` alignment is a power of two.
             unsafe { c.alloc(cfg, b, layout.size(), layout.align()) }
         })
@@ -280,6 +372,15 @@ unsafe impl GlobalAlloc for Heap {
 
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        #[cfg(feature = "debug-checks")]
+        if self.cfg.trap_on_invalid_free {
+            // SAFETY: forwarded to the caller (GlobalAlloc contract).
+            if let Err(e) = unsafe { self.try_dealloc_raw(ptr, layout) } {
+                // The lock is released: the trap may report (and allocate).
+                trap_invalid_free(e);
+            }
+            return;
+        }
         self.with(
             || (),
             |c, _, cfg| {
@@ -291,7 +392,7 @@ unsafe impl GlobalAlloc for Heap {
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        self.with(core::ptr::null_mut, |c, b, cfg| {
+        self.with(null_reentered, |c, b, cfg| {
             // SAFETY: forwarded to the caller (GlobalAlloc contract).
             unsafe { c.realloc(cfg, b, ptr, layout.size(), layout.align(), new_size) }
         })
@@ -357,11 +458,27 @@ impl<B: PageSource> LocalHeap<B> {
         NonNull::new(p).ok_or_else(|| self.core.last_error().unwrap_or(AllocError::OutOfMemory))
     }
 
-    /// Free.
+    /// Free. With `debug-checks` and [`Config::trap_on_invalid_free`], an
+    /// invalid free traps; otherwise it is counted and ignored.
     ///
     /// # Safety
     /// `ptr` was allocated by this heap with `layout` and is not used afterwards.
     pub unsafe fn dealloc(&mut self, ptr: *mut u8, layout: Layout) {
+        #[cfg(feature = "debug-checks")]
+        if self.cfg.trap_on_invalid_free {
+            // SAFETY: forwarded to the caller.
+            if let Err(e) = unsafe { self.try_dealloc(ptr, layout) } {
+                trap_invalid_free(e);
+            }
+            return;
+        }
+        // SAFETY: forwarded to the caller.
+        unsafe { self.dealloc_unchecked(ptr, layout) }
+    }
+
+    /// # Safety
+    /// As for [`LocalHeap::dealloc`].
+    unsafe fn dealloc_unchecked(&mut self, ptr: *mut u8, layout: Layout) {
         // SAFETY: forwarded to the caller.
         unsafe {
             self.core
@@ -377,7 +494,7 @@ impl<B: PageSource> LocalHeap<B> {
     pub unsafe fn try_dealloc(&mut self, ptr: *mut u8, layout: Layout) -> Result<(), AllocError> {
         let before = self.core.invalid_frees();
         // SAFETY: forwarded to the caller.
-        unsafe { self.dealloc(ptr, layout) };
+        unsafe { self.dealloc_unchecked(ptr, layout) };
         if self.core.invalid_frees() != before {
             Err(self.core.last_error().unwrap_or(AllocError::InvalidPointer))
         } else {
@@ -465,5 +582,60 @@ impl<B: PageSource> LocalHeap<B> {
     /// foreign gaps is [`Stats::heap_bytes`].
     pub fn bounds(&self) -> (usize, usize) {
         self.core.bounds()
+    }
+
+    /// Walk the whole heap and check every invariant (see
+    /// [`Heap::check_invariants`] and [`crate::walk`]).
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, Config, LocalHeap};
+    ///
+    /// let mut heap = LocalHeap::new(NativePages::new(0, 16), Config::DEFAULT);
+    /// let big = Layout::from_size_align(4000, 8).unwrap();
+    /// let a = heap.alloc(big);
+    /// let b = heap.alloc(big);
+    /// unsafe { heap.dealloc(a, big) };
+    /// let shape = heap.check_invariants().unwrap();
+    /// assert_eq!((shape.used_blocks, shape.free_blocks), (1, 1));
+    /// # unsafe { heap.dealloc(b, big) };
+    /// ```
+    pub fn check_invariants(&self) -> Result<HeapShape, InvariantError> {
+        self.core.check(&self.backend, self.cfg.detailed_stats)
+    }
+}
+
+/// Count a request refused because the heap was busy, and say so.
+#[cold]
+fn reentered() -> AllocError {
+    GLOBAL.reentered.fetch_add(1, Ordering::Relaxed);
+    AllocError::Reentrant
+}
+
+#[cold]
+fn null_reentered() -> *mut u8 {
+    reentered();
+    core::ptr::null_mut()
+}
+
+/// Stop the program on an invalid free ([`Config::trap_on_invalid_free`]).
+#[cfg(feature = "debug-checks")]
+#[cold]
+#[inline(never)]
+fn trap_invalid_free(e: AllocError) -> ! {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let _ = e;
+        core::arch::wasm32::unreachable()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        /// A panic cannot unwind out of an `extern "C"` function: Rust aborts
+        /// the process after printing the message (no unwinding through the
+        /// allocator, which would be undefined behaviour).
+        extern "C" fn abort(code: u8) -> ! {
+            panic!("capheap: invalid free detected (AllocError code {code}); aborting")
+        }
+        abort(e.code())
     }
 }

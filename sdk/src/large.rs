@@ -6,7 +6,7 @@
 //!  +--------+---------------------+   +--------+------+------+-----+--------+
 //!  | header | payload ...         |   | header | next | prev | ... | footer |
 //!  +--------+---------------------+   +--------+------+------+-----+--------+
-//!  header = size | FREE(1) | PREV_FREE(2)      footer = block start address
+//!  header = size | FREE(1) | PREV_FREE(2) | DEAD(4)   footer = block start
 //! ```
 //!
 //! The header is 8 bytes so payloads are 8-aligned: a 32-bit `size | flags`
@@ -30,6 +30,10 @@ pub const MIN_BLOCK: usize = 32;
 pub(crate) const FREE: usize = 1;
 /// Header flag: the previous physical block is free (its footer is valid).
 pub(crate) const PREV_FREE: usize = 2;
+/// Header flag: an in-use block that is never freed as a block: a run of
+/// small objects (size 0 while the run is open at the top), a dead gap left
+/// by alignment padding, or the dead tail of a sealed segment.
+pub(crate) const DEAD: usize = 4;
 /// Header bits holding the size.
 pub(crate) const SIZE_MASK: usize = !7;
 /// Number of free-block classes.
@@ -72,6 +76,22 @@ pub(crate) unsafe fn set_hdr(b: usize, v: usize) {
 
 /// Offset of a free block's class index (the second half of its header).
 const CLS: usize = 4;
+
+/// A listed free block's class index, next and previous list links (for the
+/// heap walker).
+///
+/// # Safety
+/// `b..b + MIN_BLOCK` is readable, 8-aligned memory of this heap.
+pub(crate) unsafe fn links(b: usize) -> (usize, usize, usize) {
+    // SAFETY: the caller guarantees the first MIN_BLOCK bytes are readable.
+    unsafe {
+        (
+            core::ptr::with_exposed_provenance::<u32>(b + CLS).read() as usize,
+            rd_at(b, HDR),
+            rd_at(b, HDR + W),
+        )
+    }
+}
 
 /// Free lists of the large classes.
 #[derive(Debug)]
@@ -207,6 +227,16 @@ impl LargeLists {
 }
 
 impl LargeLists {
+    /// Head of class list `i` (0 if empty), for the heap walker.
+    pub(crate) fn head(&self, i: usize) -> usize {
+        self.heads[i]
+    }
+
+    /// Which class lists are non-empty, for the heap walker.
+    pub(crate) fn mask(&self) -> u64 {
+        self.mask
+    }
+
     /// The head of `n`'s own class if it is at least `n` bytes (unlinked), else 0.
     ///
     /// # Safety

@@ -20,7 +20,8 @@
 //! use capheap::{AllocError, Config, Heap, PagePricing};
 //!
 //! // On wasm32 this heap lives in linear memory above `__heap_base`; on the
-//! // host (where this example runs) in a 64 MiB simulated memory.
+//! // host (where this example runs) in a simulated memory of
+//! // `heap::NATIVE_HEAP_PAGES` pages (1 GiB by default).
 //! #[global_allocator]
 //! static HEAP: Heap = Heap::new(Config {
 //!     max_memory_pages: Some(64),
@@ -75,10 +76,12 @@ mod util;
 pub use abi::{HOST_ALLOC_EXPORT, HOST_FREE_EXPORT, Region};
 pub use cap::{AllocError, CapKind};
 pub use config::Config;
+pub use engine::walk;
 pub use heap::{Heap, LocalHeap};
-pub use meter::{GrowthMeter, GrowthRequest, PagePricing};
+pub use meter::{GrowthMeter, GrowthRequest, PagePricing, ParsePricingError};
 pub use stats::{STATS_EXPORT, Stats};
 pub use util::PAGE_SIZE;
+pub use walk::{HeapShape, InvariantError};
 
 /// Size-class and block-layout constants (for tests, tools and the docs).
 pub mod layout {

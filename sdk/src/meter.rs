@@ -180,6 +180,151 @@ impl PagePricing {
     }
 }
 
+/// The one text form of a pricing model, used by scenario files, the
+/// simulator's command line and reports: `free`, `flat:<per_page>`,
+/// `evm[:<word_gas>:<divisor>]`, `stylus[:<free_pages>:<page_gas>]`,
+/// `near[:<base>:<per_page>]`. A preset prints as its bare name; a custom
+/// function prints as `custom` (which does not parse back).
+///
+/// ```
+/// use capheap::PagePricing;
+///
+/// assert_eq!(PagePricing::STYLUS.to_string(), "stylus");
+/// assert_eq!(PagePricing::Flat { per_page: 1000 }.to_string(), "flat:1000");
+/// let evm: PagePricing = "evm:3:512".parse().unwrap();
+/// assert_eq!(evm, PagePricing::EVM);
+/// assert_eq!(evm.to_string(), "evm");
+/// assert!("flat".parse::<PagePricing>().is_err());
+/// ```
+impl core::fmt::Display for PagePricing {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match *self {
+            Self::Free => f.write_str("free"),
+            Self::Flat { per_page } => write!(f, "flat:{per_page}"),
+            p if p == Self::EVM => f.write_str("evm"),
+            p if p == Self::STYLUS => f.write_str("stylus"),
+            p if p == Self::NEAR => f.write_str("near"),
+            Self::EvmQuadratic {
+                word_gas,
+                quad_divisor,
+            } => write!(f, "evm:{word_gas}:{quad_divisor}"),
+            Self::Stylus {
+                free_pages,
+                page_gas,
+            } => write!(f, "stylus:{free_pages}:{page_gas}"),
+            Self::Near { base, per_page } => write!(f, "near:{base}:{per_page}"),
+            Self::Custom(_) => f.write_str("custom"),
+        }
+    }
+}
+
+/// Why a pricing spec did not parse (see [`PagePricing`]'s `FromStr`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ParsePricingError {
+    /// Not one of the model names.
+    #[error(
+        "expected free, flat:<per_page>, evm[:<word_gas>:<divisor>], \
+         stylus[:<free_pages>:<page_gas>] or near[:<base>:<per_page>]"
+    )]
+    UnknownModel,
+    /// The wrong count of numbers for the model.
+    #[error("`{model}` takes {expected} numbers, got {got}")]
+    Arity {
+        /// The model named.
+        model: &'static str,
+        /// Numbers it takes (besides its preset form with none).
+        expected: usize,
+        /// Numbers given.
+        got: usize,
+    },
+    /// A number that is not a whole number in range (`_` separators are
+    /// allowed).
+    #[error("a value is not a whole number in range")]
+    NotANumber,
+    /// `evm` with a divisor of 0.
+    #[error("the evm divisor must not be 0")]
+    ZeroDivisor,
+}
+
+impl core::str::FromStr for PagePricing {
+    type Err = ParsePricingError;
+
+    fn from_str(spec: &str) -> Result<Self, Self::Err> {
+        let (model, rest) = match spec.split_once(':') {
+            Some((m, r)) => (m, Some(r)),
+            None => (spec, None),
+        };
+        let mut nums = [0u64; 2];
+        let mut got = 0;
+        for part in rest.into_iter().flat_map(|r| r.split(':')) {
+            if got < 2 {
+                nums[got] = parse_u64(part)?;
+            }
+            got += 1;
+        }
+        let (name, expected): (&'static str, usize) = match model {
+            "free" => ("free", 0),
+            "flat" => ("flat", 1),
+            "evm" => ("evm", 2),
+            "stylus" => ("stylus", 2),
+            "near" => ("near", 2),
+            _ => return Err(ParsePricingError::UnknownModel),
+        };
+        let preset = got == 0 && matches!(name, "evm" | "stylus" | "near");
+        if got != expected && !preset {
+            return Err(ParsePricingError::Arity {
+                model: name,
+                expected,
+                got,
+            });
+        }
+        let [a, b] = nums;
+        Ok(match name {
+            "free" => Self::Free,
+            "flat" => Self::Flat { per_page: a },
+            "evm" if preset => Self::EVM,
+            "evm" if b == 0 => return Err(ParsePricingError::ZeroDivisor),
+            "evm" => Self::EvmQuadratic {
+                word_gas: a,
+                quad_divisor: b,
+            },
+            "stylus" if preset => Self::STYLUS,
+            "stylus" => Self::Stylus {
+                free_pages: u32::try_from(a).map_err(|_| ParsePricingError::NotANumber)?,
+                page_gas: b,
+            },
+            "near" if preset => Self::NEAR,
+            _ => Self::Near {
+                base: a,
+                per_page: b,
+            },
+        })
+    }
+}
+
+/// A decimal `u64`, `_` separators allowed.
+fn parse_u64(s: &str) -> Result<u64, ParsePricingError> {
+    let mut v: u64 = 0;
+    let mut digits = 0;
+    for c in s.bytes() {
+        match c {
+            b'0'..=b'9' => {
+                v = v
+                    .checked_mul(10)
+                    .and_then(|v| v.checked_add(u64::from(c - b'0')))
+                    .ok_or(ParsePricingError::NotANumber)?;
+                digits += 1;
+            }
+            b'_' if digits > 0 => {}
+            _ => return Err(ParsePricingError::NotANumber),
+        }
+    }
+    if digits == 0 {
+        return Err(ParsePricingError::NotANumber);
+    }
+    Ok(v)
+}
+
 /// A host function reporting the gas left, consulted before every growth.
 pub type GasHook = fn() -> i64;
 

@@ -14,7 +14,11 @@ pub const STATS_EXPORT: &str = "capheap_stats";
 /// Allocation statistics. All counters are cumulative since the allocator was
 /// created, except `live_bytes`, `heap_bytes` and `rounding_waste_bytes`,
 /// which describe the current state.
+///
+/// With the `serde` feature it also implements `serde::Serialize` and
+/// `Deserialize` (a struct of its fields, by name).
 #[derive(BorshSerialize, BorshDeserialize, Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Stats {
     /// Bytes currently allocated (sum of requested sizes).
     pub live_bytes: u64,
@@ -45,15 +49,19 @@ pub struct Stats {
     pub failed_oom: u64,
     /// Requests that could never be served (size/alignment overflow).
     pub failed_layout: u64,
-    /// Invalid frees detected and ignored (`debug-checks`, or re-entrancy).
+    /// Invalid frees detected and ignored (`debug-checks`: double frees,
+    /// foreign pointers, layouts that do not match the allocation).
     pub invalid_frees: u64,
     /// Bytes lost to size-class rounding in currently live blocks.
     pub rounding_waste_bytes: u64,
+    /// Requests refused because the allocator was re-entered (a pricing
+    /// function or gas hook allocating from the heap it prices).
+    pub failed_reentrant: u64,
 }
 
 impl Stats {
     /// Number of `u64` fields.
-    pub const FIELDS: usize = 16;
+    pub const FIELDS: usize = 17;
     /// Encoded size in bytes (borsh: each field as little-endian `u64`).
     pub const ENCODED_LEN: usize = Self::FIELDS * 8;
 
@@ -75,6 +83,7 @@ impl Stats {
             self.failed_layout,
             self.invalid_frees,
             self.rounding_waste_bytes,
+            self.failed_reentrant,
         ]
     }
 
@@ -98,28 +107,34 @@ impl Stats {
             + self.failed_gas_hook
             + self.failed_oom
             + self.failed_layout
+            + self.failed_reentrant
     }
 }
 
 /// Static buffer for [`crate::export_stats!`]. Not public API.
+///
+/// Only defined for single-threaded wasm (no `atomics` target feature): with
+/// shared memory, two threads could encode into it at once and the host could
+/// read a torn record, so `export_stats!` refuses to compile there.
 #[doc(hidden)]
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 pub struct ExportBuffer(core::cell::UnsafeCell<[u8; Stats::ENCODED_LEN]>);
 
-// SAFETY: only used by the wasm export, and wasm contracts are single-threaded
-// (without the `atomics` target feature there is no way to share memory).
-#[cfg(target_arch = "wasm32")]
+// SAFETY: `Sync` lets the `static` below exist; it is sound because this impl
+// only exists without the `atomics` target feature, where wasm has no shared
+// memory and no threads, so no two accesses can ever overlap.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 unsafe impl Sync for ExportBuffer {}
 
 #[doc(hidden)]
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 pub static EXPORT_BUFFER: ExportBuffer =
     ExportBuffer(core::cell::UnsafeCell::new([0; Stats::ENCODED_LEN]));
 
 /// Encode `stats` into the static export buffer and return `(ptr << 32) | len`.
 /// Used by [`crate::export_stats!`]; wasm32 only. Not public API.
 #[doc(hidden)]
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 pub fn export(stats: &Stats) -> i64 {
     let p = EXPORT_BUFFER.0.get();
     // SAFETY: single-threaded wasm, and no reference to the buffer outlives
@@ -132,7 +147,9 @@ pub fn export(stats: &Stats) -> i64 {
 /// only) returning `(ptr << 32) | len` of the borsh-encoded [`Stats`] of
 /// `$heap`, written into a static buffer inside the contract (no heap
 /// allocation). The host reads `len` bytes at `ptr` and calls
-/// [`Stats::decode`].
+/// [`Stats::decode`]. On wasm with the `atomics` target feature (shared
+/// memory, threads) the macro is a compile error: one static buffer cannot
+/// serve concurrent readers.
 ///
 /// ```
 /// #[global_allocator]
@@ -143,8 +160,12 @@ pub fn export(stats: &Stats) -> i64 {
 #[macro_export]
 macro_rules! export_stats {
     ($heap:path) => {
+        #[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
+        ::core::compile_error!(
+            "capheap::export_stats! needs single-threaded wasm (no `atomics` target feature)"
+        );
         /// capheap statistics export: `(ptr << 32) | len` of borsh-encoded `capheap::Stats`.
-        #[cfg(target_arch = "wasm32")]
+        #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
         #[unsafe(no_mangle)]
         pub extern "C" fn capheap_stats() -> i64 {
             $crate::stats::export(&$heap.stats())

@@ -1,5 +1,5 @@
-//! `Heap` as the process's `#[global_allocator]` on the host (static 64 MiB
-//! backend, spin lock): std collections, threads, `try_*`, stats, the host
+//! `Heap` as the process's `#[global_allocator]` on the host (static
+//! `NATIVE_HEAP_PAGES` backend, spin lock): std collections, threads, `try_*`, stats, the host
 //! ABI helpers and the stats encoding.
 
 use capheap::abi::{host_alloc_ptr, host_free_ptr};
@@ -78,11 +78,21 @@ fn try_alloc_reports_the_cap_instead_of_aborting() {
 
 #[test]
 fn growth_budget_can_be_set_at_runtime() {
-    // Free pricing: any budget suffices; the value is kept.
+    // Free pricing: growth costs 0, so even a zero budget lets the heap grow,
+    // and nothing is taken from it. (The budget's effect under a priced
+    // model is `pricing::runtime_budget_limits_growth`.)
     let old = HEAP.growth_budget();
-    HEAP.set_growth_budget(Some(1_000));
-    assert_eq!(HEAP.growth_budget(), Some(1_000));
+    HEAP.set_growth_budget(Some(0));
+    // 40 MiB: more than anything else in this binary ever holds, so it
+    // cannot be served without growing.
+    let l = Layout::from_size_align(40 << 20, 8).unwrap();
+    let grown = HEAP.stats().pages_grown;
+    let p = HEAP.try_alloc(l).expect("free growth under a zero budget");
+    assert!(HEAP.stats().pages_grown >= grown + 640);
+    assert_eq!(HEAP.growth_budget(), Some(0));
+    unsafe { HEAP.try_dealloc(p, l).unwrap() };
     HEAP.set_growth_budget(old);
+    assert_eq!(HEAP.growth_budget(), old);
 }
 
 #[test]
@@ -122,6 +132,7 @@ fn stats_encoding_is_borsh() {
         failed_layout: 14,
         invalid_frees: 15,
         rounding_waste_bytes: 16,
+        failed_reentrant: 17,
     };
     let mut buf = [0u8; Stats::ENCODED_LEN];
     s.encode_into(&mut buf);

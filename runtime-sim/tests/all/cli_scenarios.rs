@@ -85,7 +85,7 @@ fn report_prints_gas_and_a_deterministic_verdict() {
     let (code, out, err) = sim(&["report", &s, "--svg-dir", svg_dir.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("== s: "), "{out}");
-    assert!(out.contains("pricing flat(per_page=1000)"), "{out}");
+    assert!(out.contains("pricing flat:1000"), "{out}");
     let grow_row = out.lines().find(|l| l.starts_with("| grow")).unwrap();
     let cells: Vec<&str> = grow_row.split('|').map(str::trim).collect();
     assert_eq!(cells[2], "3", "calls: {grow_row}");

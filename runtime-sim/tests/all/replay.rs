@@ -78,7 +78,7 @@ fn a_deterministic_scenario_replays_exactly() {
         );
         assert_eq!(report.runs, 4);
         assert_eq!(report.calls.len(), 6);
-        assert_eq!(report.pricing, "stylus(free_pages=2,page_gas=1000)");
+        assert_eq!(report.pricing, "stylus");
         let snapshot = report.snapshot.as_ref().unwrap();
         assert_eq!((snapshot.after_call, snapshot.calls), (2, 3));
         assert!(snapshot.divergence.is_none());

@@ -1,6 +1,6 @@
 //! Model-based tests of `Arena`, `Pool` and `ClassPools` on the host backend.
 
-use crate::common::{Ranges, Shared, cases, check, fill, layout};
+use crate::common::{self, Ranges, Shared, cases, check, fill, layout};
 use capheap::arena::{Arena, ArenaConfig};
 use capheap::backend::{NativePages, PageSource};
 use capheap::pool::{ClassPools, Pool};
@@ -44,6 +44,12 @@ proptest! {
         let mut cps: Vec<(capheap::arena::Checkpoint, usize, u64)> = vec![];
         let mut ranges = Ranges::default();
         let mut live_bytes = 0u64;
+        // Whether the newest live block is the arena's most recent
+        // allocation (only that one can be given back).
+        let mut newest_is_last = false;
+        // A block just given back: the next allocation of the same layout
+        // must reuse its address.
+        let mut given_back: Option<(*mut u8, usize)> = None;
         for (tag, op) in ops.iter().enumerate() {
             let tag = tag as u32;
             match *op {
@@ -55,10 +61,17 @@ proptest! {
                             let p = p.as_ptr();
                             prop_assert_eq!(p as usize % l.align(), 0);
                             if s != 0 {
+                                if let Some((q, qs)) = given_back.take()
+                                    && qs == s
+                                    && (q as usize).is_multiple_of(l.align())
+                                {
+                                    prop_assert_eq!(p, q, "a given-back block is reused");
+                                }
                                 ranges.insert(p as usize, s);
                                 fill(p, s, tag);
                                 live.push((p, s, tag));
                                 live_bytes += s as u64;
+                                newest_is_last = true;
                             }
                         }
                         Err(AllocError::CapExceeded { cap: CapKind::ArenaBytes, limit, requested }) => {
@@ -71,11 +84,24 @@ proptest! {
                     }
                 }
                 AOp::FreeLast => {
-                    if let Some(&(p, s, _)) = live.last() {
-                        // Only the most recent allocation is given back; the
-                        // model keeps it live either way until a reset.
-                        let _ = (p, s);
+                    let Some(&(p, s, t)) = live.last() else { continue };
+                    let l = core::alloc::Layout::from_size_align(s, 1).unwrap();
+                    // SAFETY (test): `p` is live in this arena with size `s`
+                    // (the alignment does not take part in the free).
+                    unsafe { arena.dealloc(core::ptr::NonNull::new(p).unwrap(), l) };
+                    if newest_is_last {
+                        // The most recent allocation is given back.
+                        live.pop();
+                        ranges.remove(p as usize, s);
+                        live_bytes -= s as u64;
+                        given_back = Some((p, s));
+                        // Checkpoints taken after it are void in the model.
+                        cps.retain(|c| c.1 <= live.len());
+                    } else {
+                        // Anything else is a no-op: still live and intact.
+                        check(p, s, t);
                     }
+                    newest_is_last = false;
                 }
                 AOp::Checkpoint => cps.push((arena.checkpoint(), live.len(), live_bytes)),
                 AOp::ResetTo(i) => {
@@ -86,6 +112,8 @@ proptest! {
                     for (p, s, _) in live.drain(n..) { ranges.remove(p as usize, s); }
                     cps.truncate(k + 1);
                     live_bytes = lb;
+                    newest_is_last = false;
+                    given_back = None;
                 }
                 AOp::Reset => {
                     arena.reset();
@@ -93,6 +121,8 @@ proptest! {
                     cps.clear();
                     ranges.clear();
                     live_bytes = 0;
+                    newest_is_last = false;
+                    given_back = None;
                 }
             }
             if tag.is_multiple_of(16) || tag as usize + 1 == ops.len() {
@@ -108,7 +138,7 @@ proptest! {
     #[test]
     fn pool_matches_model(
         cap in prop::option::of(1usize..200),
-        ops in prop::collection::vec((any::<bool>(), any::<u64>()), 1..400),
+        ops in prop::collection::vec((any::<bool>(), any::<u64>()), 1..common::ops(400)),
     ) {
         let mut pool: Pool<[u64; 3], _> = Pool::new(NativePages::new(0, 16));
         if let Some(c) = cap { pool = pool.with_max_items(c); }
@@ -140,7 +170,7 @@ proptest! {
     }
 
     #[test]
-    fn class_pools_match_model(ops in prop::collection::vec((any::<bool>(), 1usize..=512, any::<usize>()), 1..400)) {
+    fn class_pools_match_model(ops in prop::collection::vec((any::<bool>(), 1usize..=512, any::<usize>()), 1..common::ops(400))) {
         let pools = ClassPools::new(NativePages::new(0, 16));
         let mut live: Vec<(*mut u8, usize, u32)> = vec![];
         let mut ranges = Ranges::default();
@@ -165,7 +195,7 @@ proptest! {
     }
 
     #[test]
-    fn arena_is_deterministic(ops in prop::collection::vec(aop(), 1..120)) {
+    fn arena_is_deterministic(ops in prop::collection::vec(aop(), 1..common::ops(120))) {
         let run = || {
             let mut arena = Arena::new(NativePages::new(0, 64));
             let base = arena.backend().base() as usize;

@@ -1,6 +1,7 @@
-//! `debug-checks`: double frees and foreign pointers are detected (and the
-//! bad free is ignored), freed memory is poisoned.
-//! Run with `cargo test -p capheap --features debug-checks`.
+//! `debug-checks`: double frees, foreign pointers and frees with the wrong
+//! layout are detected (and the bad free is ignored, or traps), freed memory
+//! is poisoned. Run with `cargo test -p capheap --all-features` (`.ci/run`
+//! does).
 #![cfg(feature = "debug-checks")]
 
 use capheap::backend::NativePages;
@@ -63,4 +64,110 @@ fn foreign_pointers_are_rejected() {
     }
     assert_eq!(h.stats().invalid_frees, 2);
     assert_eq!(h.stats().live_bytes, 64);
+}
+
+/// The cosmwasm-std 2.0.0 case: a 1024-byte buffer freed with a 62-byte
+/// layout (its `Region` was rebuilt with the wrong capacity). dlmalloc
+/// aborts here; capheap with `debug-checks` reports it and keeps the block.
+#[test]
+fn large_block_freed_with_a_small_layout_is_a_layout_mismatch() {
+    let mut h = heap();
+    let big = Layout::from_size_align(1024, 1).unwrap();
+    let wrong = Layout::from_size_align(62, 1).unwrap();
+    let p = h.try_alloc(big).unwrap().as_ptr();
+    let _after = h.try_alloc(Layout::new::<u64>()).unwrap();
+    unsafe {
+        assert_eq!(h.try_dealloc(p, wrong), Err(AllocError::LayoutMismatch));
+    }
+    let s = h.stats();
+    assert_eq!((s.invalid_frees, s.live_bytes), (1, 1024 + 8));
+    assert_eq!(h.last_error(), Some(AllocError::LayoutMismatch));
+    // The block is still live and intact; the right free works.
+    unsafe { h.try_dealloc(p, big).unwrap() };
+    assert_eq!(h.stats().live_bytes, 8);
+    h.check_invariants().unwrap();
+}
+
+#[test]
+fn wrong_large_sizes_and_small_objects_freed_as_large_are_detected() {
+    let mut h = heap();
+    let l = Layout::from_size_align(5000, 8).unwrap();
+    let p = h.try_alloc(l).unwrap().as_ptr();
+    let small = Layout::from_size_align(24, 8).unwrap();
+    let s1 = h.try_alloc(small).unwrap().as_ptr();
+    let s2 = h.try_alloc(small).unwrap().as_ptr();
+    unsafe {
+        // Another block size (bigger and smaller).
+        for wrong in [4000, 6000, 1000] {
+            let w = Layout::from_size_align(wrong, 8).unwrap();
+            assert_eq!(h.try_dealloc(p, w), Err(AllocError::LayoutMismatch));
+        }
+        // Within the block's own rounding: accepted (same block size).
+        let same_block = Layout::from_size_align(4999, 8).unwrap();
+        // A small object in a run freed with a large layout.
+        let w = Layout::from_size_align(2000, 8).unwrap();
+        assert_eq!(h.try_dealloc(s2, w), Err(AllocError::LayoutMismatch));
+        // A small object whose class runs past its run's end.
+        let w = Layout::from_size_align(500, 8).unwrap();
+        assert_eq!(h.try_dealloc(s2, w), Err(AllocError::LayoutMismatch));
+        assert_eq!(h.stats().invalid_frees, 5);
+        h.try_dealloc(p, same_block).unwrap();
+        h.try_dealloc(s1, small).unwrap();
+        h.try_dealloc(s2, small).unwrap();
+    }
+    // `live_bytes` is exact: 5000 freed as 4999 leaves exactly 1 byte.
+    assert_eq!(h.stats().live_bytes, 1);
+    h.check_invariants().unwrap();
+}
+
+#[test]
+fn realloc_with_a_wrong_layout_is_refused_and_changes_nothing() {
+    let mut h = heap();
+    let l = Layout::from_size_align(3000, 8).unwrap();
+    let p = h.try_alloc(l).unwrap().as_ptr();
+    unsafe { p.write(7) };
+    let wrong = Layout::from_size_align(100, 8).unwrap();
+    let err = unsafe { h.try_realloc(p, wrong, 6000) }.unwrap_err();
+    assert_eq!(err, AllocError::LayoutMismatch);
+    assert_eq!(unsafe { p.read() }, 7);
+    assert_eq!(h.stats().live_bytes, 3000);
+    unsafe { h.try_dealloc(p, l).unwrap() };
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "spawns a process, which Miri cannot")]
+fn trap_on_invalid_free_aborts_the_process() {
+    // The trap aborts, so it runs in a child process: this test binary,
+    // asked to run only `trap_child`, with the variable that arms it.
+    if std::env::var_os("CAPHEAP_TRAP_CHILD").is_some() {
+        return;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "debug_checks::trap_child", "--nocapture"])
+        .env("CAPHEAP_TRAP_CHILD", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "child survived: {stderr}");
+    assert!(
+        stderr.contains("capheap: invalid free detected (AllocError code 9)"),
+        "{stderr}"
+    );
+}
+
+/// Child of `trap_on_invalid_free_aborts_the_process` (does nothing unless
+/// armed).
+#[test]
+fn trap_child() {
+    if std::env::var_os("CAPHEAP_TRAP_CHILD").is_none() {
+        return;
+    }
+    let mut h = LocalHeap::new(
+        NativePages::new(0, 64),
+        Config::DEFAULT.trap_on_invalid_free(true),
+    );
+    let big = Layout::from_size_align(1024, 8).unwrap();
+    let p = h.alloc(big);
+    unsafe { h.dealloc(p, Layout::from_size_align(62, 8).unwrap()) };
+    unreachable!("the wrong free should have aborted");
 }

@@ -2,10 +2,13 @@
 //!
 //! Random sequences of alloc / free / realloc against a reference model:
 //! no overlap, alignment honoured, contents preserved, caps never exceeded,
-//! failures change nothing, statistics equal the model, and the growth bound
-//! documented in `docs/src/allocator-design.md` holds exactly.
+//! failures change nothing, a request that fits under the caps and the
+//! backend succeeds, statistics equal the model (pages from the backend,
+//! rounding from the size classes), the heap walker finds every invariant
+//! intact after every operation, and the growth bound documented in
+//! `docs/src/allocator-design.md` holds exactly.
 
-use crate::common::{Ranges, cases, check, fill, layout};
+use crate::common::{Ranges, big, cases, check, fill, layout, ops};
 use capheap::backend::{NativePages, PageSource};
 use capheap::layout::{
     LARGE_HEADER, MIN_BLOCK, NUM_CLASSES, RESERVE, RESET_MIN, SMALL_MAX, class_size,
@@ -26,8 +29,18 @@ fn size() -> impl Strategy<Value = usize> {
     prop_oneof![
         12 => 1usize..=256,
         5 => 257usize..=4096,
-        2 => 4097usize..=150_000,
+        2 => 4097usize..=big(150_000),
         1 => Just(0usize),
+    ]
+}
+
+/// Realloc targets: zero, small, large and very large.
+fn realloc_size() -> impl Strategy<Value = usize> {
+    prop_oneof![
+        1 => Just(0usize),
+        8 => 1usize..=SMALL_MAX,
+        6 => SMALL_MAX + 1..=20_000,
+        2 => 20_001usize..=big(150_000),
     ]
 }
 
@@ -39,7 +52,7 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         10 => (size(), align()).prop_map(|(s, a)| Op::Alloc(s, a)),
         7 => any::<usize>().prop_map(Op::Free),
-        4 => (any::<usize>(), 1usize..=20_000).prop_map(|(i, s)| Op::Realloc(i, s)),
+        4 => (any::<usize>(), realloc_size()).prop_map(|(i, s)| Op::Realloc(i, s)),
         1 => Just(Op::FreeAll),
     ]
 }
@@ -50,6 +63,20 @@ struct Setup {
     heap_base: usize,
     max_memory_pages: Option<u32>,
     max_heap_bytes: Option<usize>,
+    /// The backend's own maximum (real out-of-memory when small).
+    backend_pages: u32,
+}
+
+impl Setup {
+    fn plain() -> Self {
+        Setup {
+            initial_pages: 0,
+            heap_base: 0,
+            max_memory_pages: None,
+            max_heap_bytes: None,
+            backend_pages: MAX_PAGES,
+        }
+    }
 }
 
 fn setup() -> impl Strategy<Value = Setup> {
@@ -58,13 +85,15 @@ fn setup() -> impl Strategy<Value = Setup> {
         0usize..2000,
         prop::option::weighted(0.3, 2u32..64),
         prop::option::weighted(0.3, 1usize..3_000_000),
+        prop_oneof![3 => Just(MAX_PAGES), 1 => 3u32..24],
     )
         .prop_map(
-            |(initial_pages, heap_base, max_memory_pages, max_heap_bytes)| Setup {
+            |(initial_pages, heap_base, max_memory_pages, max_heap_bytes, backend_pages)| Setup {
                 initial_pages,
                 heap_base,
                 max_memory_pages,
                 max_heap_bytes,
+                backend_pages,
             },
         )
 }
@@ -106,12 +135,21 @@ struct Model {
     max_top: usize,
     epoch_bump: usize,
     cfg: Config,
+    initial_pages: u32,
+    /// One past the last byte the heap may ever use: the lower of the
+    /// backend's maximum and the page cap, minus the reserve.
+    mem_limit: usize,
 }
 
 impl Model {
     fn new(s: &Setup) -> Self {
-        let be = NativePages::new(s.initial_pages, MAX_PAGES).with_heap_base(s.heap_base);
+        let be = NativePages::new(s.initial_pages, s.backend_pages).with_heap_base(s.heap_base);
         let mem_end0 = be.end();
+        let base = be.base() as usize;
+        let pages = s
+            .max_memory_pages
+            .map_or(s.backend_pages, |c| c.min(s.backend_pages));
+        let mem_limit = (base + pages as usize * PAGE_SIZE).saturating_sub(RESERVE);
         let start = (be.heap_base() + 7) & !7;
         let cfg = Config {
             max_memory_pages: s.max_memory_pages,
@@ -131,7 +169,27 @@ impl Model {
             max_top: start,
             epoch_bump: 0,
             cfg,
+            initial_pages: s.initial_pages,
+            mem_limit,
         }
+    }
+
+    /// Whether a request for `l` certainly fits: carving it at the top (the
+    /// heap's last resort) needs at most `bump_cost(l)` bytes above the top,
+    /// and that stays under the memory limit and the heap-bytes cap.
+    fn fits(&self, l: Layout) -> bool {
+        let (start, top) = self.heap.bounds();
+        let (start, top) = if start == 0 {
+            (self.start, self.start)
+        } else {
+            (start, top)
+        };
+        let need = bump_cost(l);
+        top + need <= self.mem_limit
+            && self
+                .cfg
+                .max_heap_bytes
+                .is_none_or(|c| top - start + need <= c)
     }
 
     fn on_live_change(&mut self) {
@@ -157,11 +215,15 @@ impl Model {
                 self.live.push(Live { p, l, tag });
                 self.on_live_change();
             }
-            Err(e) => self.check_failure(e, before),
+            Err(e) => self.check_failure(e, before, l),
         }
     }
 
-    fn check_failure(&mut self, e: AllocError, before: Stats) {
+    fn check_failure(&mut self, e: AllocError, before: Stats, l: Layout) {
+        assert!(
+            !self.fits(l),
+            "refused {l:?} ({e:?}) although it fits under the caps and the backend"
+        );
         let after = self.heap.stats();
         assert_eq!(
             after.pages_grown, before.pages_grown,
@@ -228,6 +290,7 @@ impl Model {
         let i = i % self.live.len();
         let (p, l, tag) = (self.live[i].p, self.live[i].l, self.live[i].tag);
         let before = self.heap.stats();
+        let (_, top_before) = self.heap.bounds();
         // SAFETY (test): `p` is live with layout `l`.
         match unsafe { self.heap.try_realloc(p, l, new) } {
             Ok(q) => {
@@ -259,11 +322,21 @@ impl Model {
                 }
                 self.live_bytes = self.live_bytes - l.size() + new;
                 self.epoch_bump += bump_cost(nl);
+                // Shrinking the last live block to nothing frees it: the heap
+                // empties and resets as on a free.
+                if new == 0 && l.size() != 0 && self.live_bytes == 0 {
+                    if top_before - self.start > RESET_MIN {
+                        self.expect.resets += 1;
+                        self.epoch_bump = 0;
+                    }
+                    self.ranges.clear();
+                }
                 self.on_live_change();
             }
             Err(e) => {
                 check(p, l.size(), tag);
-                self.check_failure(e, before);
+                let nl = Layout::from_size_align(new, l.align()).unwrap();
+                self.check_failure(e, before, nl);
             }
         }
     }
@@ -285,16 +358,43 @@ impl Model {
             // SAFETY (test): live blocks.
             .map(|x| unsafe { self.heap.usable_size(x.p, x.l) } - x.l.size())
             .sum();
+        // Each block's usable size is what its size class or block size
+        // allows: a small class exactly, a large block at most one
+        // too-small-to-split tail above its 8-rounded size.
+        for x in self.live.iter().filter(|x| x.l.size() != 0) {
+            // SAFETY (test): live block.
+            let usable = unsafe { self.heap.usable_size(x.p, x.l) };
+            let size = x.l.size();
+            if size <= SMALL_MAX && x.l.align() <= 8 {
+                assert_eq!(usable, class_size((size - 1) / 8), "small block {size}");
+            } else {
+                let n = ((size + 7) & !7).max(MIN_BLOCK - LARGE_HEADER);
+                assert!(
+                    usable >= n && usable - n < MIN_BLOCK,
+                    "block {size}: usable {usable}"
+                );
+            }
+            // Every live block lies below the top the statistics report.
+            assert!(x.p as usize + size <= start + s.heap_bytes as usize);
+        }
+        let pages = self.heap.backend().pages();
         let mut expect = self.expect;
         expect.heap_bytes = (top - start) as u64;
-        expect.pages_grown = s.pages_grown;
+        // Pages grown, from the backend's own count.
+        expect.pages_grown = u64::from(pages - self.initial_pages);
         expect.rounding_waste_bytes = waste as u64;
         assert_eq!(s, expect, "statistics differ from the model");
+        let shape = self
+            .heap
+            .check_invariants()
+            .unwrap_or_else(|e| panic!("heap walker: {e}"));
+        if self.live_bytes == 0 && s.resets > 0 && top == start {
+            assert_eq!(shape, Default::default(), "a reset heap holds nothing");
+        }
         // Caps.
         if let Some(c) = self.cfg.max_heap_bytes {
             assert!(s.heap_bytes as usize <= c, "heap-bytes cap exceeded");
         }
-        let pages = self.heap.backend().pages();
         if let Some(c) = self.cfg.max_memory_pages {
             assert!(pages <= c.max(self.heap.backend().pages() - s.pages_grown as u32));
         }
@@ -350,7 +450,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: cases(64), max_shrink_iters: 2000, ..ProptestConfig::default() })]
 
     #[test]
-    fn heap_matches_model(s in setup(), ops in prop::collection::vec(op(), 1..160)) {
+    fn heap_matches_model(s in setup(), ops in prop::collection::vec(op(), 1..ops(160))) {
         let mut m = Model::new(&s);
         m.run(&ops);
         // Free everything: the heap must reset and be reusable.
@@ -359,7 +459,7 @@ proptest! {
     }
 
     #[test]
-    fn heap_is_deterministic(s in setup(), ops in prop::collection::vec(op(), 1..120)) {
+    fn heap_is_deterministic(s in setup(), ops in prop::collection::vec(op(), 1..ops(120))) {
         let mut a = Model::new(&s);
         let mut b = Model::new(&s);
         a.run(&ops);
@@ -377,9 +477,9 @@ proptest! {
         ops in prop::collection::vec(prop_oneof![
             3 => (1usize..=SMALL_MAX).prop_map(|s| Op::Alloc(s, 0)),
             2 => any::<usize>().prop_map(Op::Free),
-        ], 1..400)
+        ], 1..ops(400))
     ) {
-        let mut m = Model::new(&Setup { initial_pages: 0, heap_base: 0, max_memory_pages: None, max_heap_bytes: None });
+        let mut m = Model::new(&Setup::plain());
         let mut count = [0usize; NUM_CLASSES];
         let mut peak = [0usize; NUM_CLASSES];
         for op in &ops {
@@ -415,8 +515,7 @@ fn free_all_resets_to_start() {
     let mut m = Model::new(&Setup {
         initial_pages: 1,
         heap_base: 100,
-        max_memory_pages: None,
-        max_heap_bytes: None,
+        ..Setup::plain()
     });
     for s in [8, 300, 5000, 64, 100_000, 17] {
         m.alloc(layout(s, 3));

@@ -10,3 +10,4 @@ mod debug_checks;
 mod edge;
 mod heap_model;
 mod pricing;
+mod release_frees;

@@ -234,3 +234,106 @@ fn meter_charges_exactly_and_refuses_without_growing() {
     assert_eq!(be.pages(), 3);
     assert_eq!(m.high_water_pages(), 3);
 }
+
+#[test]
+fn runtime_budget_limits_growth() {
+    use capheap::{Config, LocalHeap};
+    use core::alloc::Layout;
+    let cfg = Config::DEFAULT.pricing(PagePricing::Flat { per_page: 10 });
+    let mut h = LocalHeap::new(NativePages::new(0, 64), cfg);
+    let page = Layout::from_size_align(60_000, 8).unwrap();
+    // Budget for exactly two pages.
+    h.set_growth_budget(Some(20));
+    let a = h.try_alloc(page).unwrap();
+    let b = h.try_alloc(page).unwrap();
+    assert_eq!(h.growth_budget(), Some(0));
+    assert_eq!(
+        h.try_alloc(page),
+        Err(AllocError::BudgetExhausted {
+            price: 10,
+            remaining: 0
+        })
+    );
+    assert_eq!(h.stats().pages_grown, 2);
+    // Raised at run time: growth goes through again, and is charged.
+    h.set_growth_budget(Some(15));
+    let c = h.try_alloc(page).unwrap();
+    assert_eq!(h.growth_budget(), Some(5));
+    assert_eq!(h.stats().growth_price_charged, 30);
+    unsafe {
+        for p in [a, b, c] {
+            h.dealloc(p.as_ptr(), page);
+        }
+    }
+}
+
+fn any_pricing() -> impl proptest::strategy::Strategy<Value = PagePricing> {
+    use proptest::prelude::*;
+    prop_oneof![
+        Just(PagePricing::Free),
+        any::<u64>().prop_map(|per_page| PagePricing::Flat { per_page }),
+        (any::<u64>(), 1u64..).prop_map(|(word_gas, quad_divisor)| PagePricing::EvmQuadratic {
+            word_gas,
+            quad_divisor
+        }),
+        (any::<u32>(), any::<u64>()).prop_map(|(free_pages, page_gas)| PagePricing::Stylus {
+            free_pages,
+            page_gas
+        }),
+        (any::<u64>(), any::<u64>())
+            .prop_map(|(base, per_page)| PagePricing::Near { base, per_page }),
+        Just(PagePricing::EVM),
+        Just(PagePricing::STYLUS),
+        Just(PagePricing::NEAR),
+    ]
+}
+
+proptest::proptest! {
+    /// The text form round-trips for every model but `Custom`.
+    #[test]
+    fn pricing_text_round_trips(p in any_pricing()) {
+        let text = p.to_string();
+        proptest::prop_assert_eq!(text.parse::<PagePricing>(), Ok(p), "{}", text);
+    }
+}
+
+#[test]
+fn pricing_text_errors_say_what_is_wrong() {
+    use capheap::ParsePricingError as E;
+    let cases: [(&str, E); 7] = [
+        ("gold", E::UnknownModel),
+        ("", E::UnknownModel),
+        (
+            "flat",
+            E::Arity {
+                model: "flat",
+                expected: 1,
+                got: 0,
+            },
+        ),
+        (
+            "near:1",
+            E::Arity {
+                model: "near",
+                expected: 2,
+                got: 1,
+            },
+        ),
+        ("evm:3:0", E::ZeroDivisor),
+        ("flat:1x", E::NotANumber),
+        ("stylus:4294967296:1", E::NotANumber),
+    ];
+    for (spec, err) in cases {
+        assert_eq!(spec.parse::<PagePricing>(), Err(err), "{spec}");
+    }
+    assert_eq!(
+        "flat:18_446_744_073_709_551_615".parse(),
+        Ok(PagePricing::Flat { per_page: u64::MAX })
+    );
+    assert_eq!(
+        "flat:18446744073709551616".parse::<PagePricing>(),
+        Err(E::NotANumber)
+    );
+    assert_eq!(PagePricing::Custom(|_| None).to_string(), "custom");
+    assert!("custom".parse::<PagePricing>().is_err());
+}

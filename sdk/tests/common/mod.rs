@@ -76,6 +76,22 @@ pub fn cases(n: u32) -> u32 {
         .unwrap_or(n)
 }
 
+/// Longest operation sequence for a property test: `n`, or an eighth of it
+/// (at least 8) under Miri, which interprets every byte written and runs
+/// these tests in `.ci/run` at a few cases each.
+pub const fn ops(n: usize) -> usize {
+    if cfg!(miri) {
+        if n / 8 > 8 { n / 8 } else { 8 }
+    } else {
+        n
+    }
+}
+
+/// Largest block size a property test asks for: `n`, or 30,000 under Miri.
+pub const fn big(n: usize) -> usize {
+    if cfg!(miri) && n > 30_000 { 30_000 } else { n }
+}
+
 /// A backend shared with the test, so the test can grow memory behind an
 /// allocator's back (as an arena or other code would in a contract).
 #[derive(Clone)]

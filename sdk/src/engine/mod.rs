@@ -15,8 +15,11 @@
 //!   grows memory behind the heap's back), clamped by the heap-bytes cap.
 //! * Small objects (1..=512 bytes, align <= 8) have no header. They are carved
 //!   back to back in *runs*; a run that follows a large block starts with one
-//!   8-byte `RUN` header so that the large block sees an in-use neighbour (a
-//!   run at a segment start needs none). While a run is open at the top,
+//!   8-byte `DEAD` header so that the large block sees an in-use neighbour (a
+//!   run at a segment start needs none). The header's size is 0 while the run
+//!   is open and is written when the run closes, so the heap walker
+//!   ([`walk`]) can step over it; the end of a segment's first (headerless)
+//!   run is kept in `first_end`. While a run is open at the top,
 //!   `small_end == end` and carving a small object is a bump; carving a large
 //!   block closes the run (`small_end = 0`). A freed small object goes on its
 //!   class list (see [`crate::small`]) until the heap resets.
@@ -36,7 +39,7 @@
 use crate::backend::{MAX_SPAN, PageSource};
 use crate::cap::{AllocError, CapKind};
 use crate::config::Config;
-use crate::large::{FREE, HDR, LargeLists, MIN_BLOCK, PREV_FREE, SIZE_MASK, W, hdr, set_hdr};
+use crate::large::{DEAD, FREE, HDR, LargeLists, MIN_BLOCK, PREV_FREE, SIZE_MASK, W, hdr, set_hdr};
 use crate::meter::GrowthMeter;
 use crate::small::{GRAN, NUM_SMALL, SMALL_MAX, class_size};
 use crate::stats::Stats;
@@ -48,9 +51,7 @@ pub const RESERVE: usize = 8;
 /// this many bytes above the segment start; a smaller footprint is kept with
 /// its free lists (bounded by this many bytes, so no memory is lost).
 pub const RESET_MIN: usize = crate::util::PAGE_SIZE;
-/// Header of a run of small objects, of a dead gap or of a sentinel: in use,
-/// size unknown. Such blocks are never freed (only reset).
-const RUN: usize = 0;
+pub mod walk;
 
 /// Largest size served by the large fast path (`Core::alloc_slow`); above it
 /// (near the address-space limit) `block_size` does the checked computation.
@@ -59,10 +60,22 @@ const LARGE_FAST_MAX: usize = MAX_SPAN - 16;
 /// Block size for a large request: header + size rounded to 8, at least
 /// `MIN_BLOCK`. `None` if it cannot fit in the address space.
 #[inline]
-fn block_size(size: usize) -> Option<usize> {
+pub(crate) fn block_size(size: usize) -> Option<usize> {
     let n = size.checked_add(HDR + 7)? & !7;
     let n = if n < MIN_BLOCK { MIN_BLOCK } else { n };
     if n > MAX_SPAN { None } else { Some(n) }
+}
+
+/// Where a block whose payload is `align`-aligned starts when carved at
+/// `top`: the leading gap is either empty or at least `MIN_BLOCK` (so it can
+/// be a free block: alignment leaves no dead gaps). `None` on overflow.
+#[inline]
+fn aligned_start(top: usize, align: usize) -> Option<usize> {
+    let p = align_up(top.checked_add(HDR)?, align)?;
+    if p - HDR == top || p - HDR - top >= MIN_BLOCK {
+        return Some(p - HDR);
+    }
+    Some(align_up(top.checked_add(HDR + MIN_BLOCK)?, align)? - HDR)
 }
 
 /// Whether `(size, align)` is served by a small class.
@@ -84,6 +97,13 @@ pub(crate) struct Core {
     /// `seg_start + RESET_MIN` (wrapping, see `init`): reset when emptied
     /// while the top is above this.
     reset_above: usize,
+    /// First object address of the open run (only meaningful while a run is
+    /// open, `small_end != 0`): `seg_start` for a segment's first run, else
+    /// just after the run's `DEAD` header.
+    run_at: usize,
+    /// End of the current segment's first (headerless) run once it is
+    /// closed; 0 while it is still the open run.
+    first_end: usize,
     // Detailed statistics (only maintained with `Config::detailed_stats`).
     allocs: usize,
     frees: usize,
@@ -116,6 +136,8 @@ impl Core {
             small_end: 0,
             live: 0,
             reset_above: 0,
+            run_at: 0,
+            first_end: 0,
             allocs: 0,
             frees: 0,
             reallocs: 0,
@@ -237,6 +259,8 @@ impl Core {
         self.large.clear();
         self.top = self.seg_start;
         self.small_end = self.end;
+        self.run_at = self.seg_start;
+        self.first_end = 0;
         self.resets += 1;
         if cfg.detailed_stats {
             self.waste = 0;
@@ -351,8 +375,10 @@ impl Core {
         let mut p = self.top;
         if self.small_end == 0 {
             // SAFETY: the caller made `top..top+HDR+cs` part of the memory.
-            unsafe { set_hdr(p, RUN) };
+            // Size 0: open (see `close_run`).
+            unsafe { set_hdr(p, DEAD) };
             p += HDR;
+            self.run_at = p;
         }
         self.top = p + cs;
         self.small_end = self.end;
@@ -427,8 +453,10 @@ impl Core {
         // SAFETY: `t..t+n` lies in `top..end`, inside the memory and unused;
         // the block before the top is never free (no `PREV_FREE`).
         unsafe { set_hdr(t, n) };
+        if self.small_end != 0 {
+            self.close_run(t);
+        }
         self.top = t + n;
-        self.small_end = 0;
         self.note_alloc(cfg, size, n - HDR);
         ptr(t + HDR)
     }
@@ -525,6 +553,9 @@ impl Core {
             self.fail(e);
             return 0;
         }
+        if self.small_end != 0 {
+            self.close_run(self.top);
+        }
         let mut b = self.top;
         let mut pf = 0;
         if align > GRAN {
@@ -533,29 +564,43 @@ impl Core {
         // SAFETY: `room` made `b..b+n` part of the memory; nothing is there.
         unsafe { set_hdr(b, n | pf) };
         self.top = b + n;
-        self.small_end = 0;
         b
     }
 
-    /// Pad the top so that `top + HDR` is `align`-aligned: the gap becomes a
-    /// free block (if it can stand alone) or a dead in-use block. Returns the
-    /// new block address and its `PREV_FREE` flag.
+    /// Close the open run at `at` (the top): record its size in its `DEAD`
+    /// header, or the end of a segment's first run in `first_end`. Out of
+    /// line: runs close only when a large block is carved at the top.
+    #[cold]
+    #[inline(never)]
+    fn close_run(&mut self, at: usize) {
+        let r = self.run_at;
+        if r == self.seg_start && self.first_end == 0 {
+            self.first_end = at;
+        } else {
+            let h = r - HDR;
+            // SAFETY: an open run that is not a segment's first starts after
+            // its `DEAD` header, written by `bump_run`; it is ours.
+            unsafe { set_hdr(h, (hdr(h) & PREV_FREE) | DEAD | (at - h)) };
+        }
+        self.small_end = 0;
+    }
+
+    /// Pad the top so that `top + HDR` is `align`-aligned: a gap becomes a
+    /// free block (`aligned_start` never leaves one too small to stand
+    /// alone). Returns the new block address and its `PREV_FREE` flag.
     #[inline(never)]
     fn pad_top(&mut self, align: usize) -> (usize, usize) {
         let b = self.top;
-        let p = align_up(b + HDR, align).unwrap_or(0);
-        let gap = p - HDR - b;
-        // SAFETY: `room` made `top..p-HDR` part of the memory and nothing
-        // there is in use; the block before the top is never free.
-        unsafe {
-            if gap >= MIN_BLOCK {
-                self.large.make_free(b, gap, 0);
-                return (p - HDR, PREV_FREE);
-            } else if gap != 0 {
-                set_hdr(b, gap); // dead gap, in use until reset
-            }
+        // `room` succeeded for this alignment, so the start exists.
+        let nb = aligned_start(b, align).unwrap_or(b);
+        if nb == b {
+            return (b, 0);
         }
-        (p - HDR, 0)
+        debug_assert!(nb - b >= MIN_BLOCK);
+        // SAFETY: `room` made `top..nb` part of the memory and nothing there
+        // is in use; the block before the top is never free.
+        unsafe { self.large.make_free(b, nb - b, 0) };
+        (nb, PREV_FREE)
     }
 
     /// Turn the unlinked free block `b` into an in-use `n`-byte block whose
@@ -652,8 +697,8 @@ impl Core {
 
     /// Address the top must reach for `n` bytes at `align` (saturating).
     fn want(&self, n: usize, align: usize) -> usize {
-        match align_up(self.top + HDR, align) {
-            Some(p) => (p - HDR).saturating_add(n),
+        match aligned_start(self.top, align) {
+            Some(b) => b.saturating_add(n),
             None => usize::MAX,
         }
     }
@@ -711,6 +756,8 @@ impl Core {
         let end = mem_end.saturating_sub(RESERVE).min(self.cap_end);
         self.end = end;
         self.small_end = end;
+        self.run_at = start;
+        self.first_end = 0;
         self.ready = true;
     }
 
@@ -744,16 +791,23 @@ impl Core {
     /// and a run is open at the new segment start.
     #[cold]
     fn seal(&mut self, cfg: &Config, cur_end: usize) {
+        if self.small_end != 0 {
+            self.close_run(self.top);
+        }
         if self.top + RESERVE <= self.mem_end {
             // SAFETY: `top..mem_end` is our unused memory (at least the reserve).
-            unsafe { set_hdr(self.top, RUN) };
+            unsafe { set_hdr(self.top, DEAD | (self.mem_end - self.top)) };
         }
         self.foreign += cur_end - self.mem_end;
         self.seg_start = cur_end;
         self.reset_above = cur_end.wrapping_add(RESET_MIN);
         self.top = cur_end;
         self.mem_end = cur_end;
+        // A run is open at the new segment start (headerless); 1 makes the
+        // next small request take the slow path, which sets the real end.
         self.small_end = 1;
+        self.run_at = cur_end;
+        self.first_end = 0;
         self.set_limits(cfg);
     }
 
@@ -781,12 +835,9 @@ impl Core {
         }
         let b = (p as usize).wrapping_sub(HDR);
         #[cfg(feature = "debug-checks")]
-        {
-            // SAFETY: only reads memory inside the heap after range checks.
-            if let Err(e) = unsafe { self.check_large(b, size) } {
-                self.record(e);
-                return;
-            }
+        if let Err(e) = self.check_live(b + HDR, size, false) {
+            self.record(e);
+            return;
         }
         self.live = self.live.wrapping_sub(size);
         if cfg.detailed_stats {
@@ -858,6 +909,10 @@ impl Core {
         align: usize,
         new_size: usize,
     ) -> *mut u8 {
+        #[cfg(feature = "debug-checks")]
+        if let Err(e) = self.check_live(p as usize, size, is_small(size, align)) {
+            return self.fail(e);
+        }
         // SAFETY: forwarded.
         unsafe {
             let done = if is_small(size, align) && is_small(new_size, align) {
@@ -908,7 +963,8 @@ impl Core {
     }
 
     /// Resize a large block in place: at the top (move the top, growing
-    /// exactly the missing pages) or shrinking (keep the block).
+    /// exactly the missing pages), into a free neighbour, or shrinking (the
+    /// tail goes back to the free lists if it can stand alone).
     ///
     /// # Safety
     /// As for [`Core::realloc`].
@@ -932,7 +988,7 @@ impl Core {
         let h = unsafe { hdr(b) };
         let bsz = h & SIZE_MASK;
         let old_cap = bsz - HDR;
-        let mut new_cap = old_cap;
+        let new_cap;
         let Some(n) = block_size(new_size) else {
             return false;
         };
@@ -945,11 +1001,55 @@ impl Core {
             unsafe { set_hdr(b, n | (h & PREV_FREE)) };
             self.top = b + n;
             new_cap = n - HDR;
-        } else if n > bsz {
-            return false;
+        } else {
+            // SAFETY: `b` is an in-use block of this heap, not at the top.
+            match unsafe { self.resize_within(b, h, n) } {
+                Some(cap) => new_cap = cap,
+                None => return false,
+            }
         }
         self.note_resize(cfg, size, new_size, old_cap, new_cap);
         true
+    }
+
+    /// Resize the in-use block `b` (header `h`, not at the top) to `n` bytes
+    /// without moving it: shrink, giving back a tail that can stand alone, or
+    /// grow into a free physical successor. The new payload capacity, or
+    /// `None` if it must move.
+    ///
+    /// # Safety
+    /// `b` is an in-use large block of this heap whose end is not the top.
+    #[inline(never)]
+    unsafe fn resize_within(&mut self, b: usize, h: usize, n: usize) -> Option<usize> {
+        let bsz = h & SIZE_MASK;
+        let pf = h & PREV_FREE;
+        // SAFETY: boundary tags: the word at `b + bsz` is the next block's
+        // header (the block does not end at the top); a free successor is
+        // listed, so it can be unlinked, and the block after it has
+        // `PREV_FREE` set, which is what `split` expects of a free block.
+        unsafe {
+            if n <= bsz {
+                if bsz - n >= MIN_BLOCK {
+                    // Give the tail back as if it were a freed block (it
+                    // coalesces with a free successor or the top).
+                    set_hdr(b, n | pf);
+                    set_hdr(b + n, bsz - n);
+                    self.free_block(b + n);
+                    return Some(n - HDR);
+                }
+                return Some(bsz - HDR);
+            }
+            let next = b + bsz;
+            let nh = hdr(next);
+            let nsz = nh & SIZE_MASK;
+            if nh & FREE == 0 || bsz + nsz < n {
+                return None;
+            }
+            self.large.unlink(next);
+            set_hdr(b, (bsz + nsz) | pf);
+            self.split(b, n);
+            Some((hdr(b) & SIZE_MASK) - HDR)
+        }
     }
 
     /// # Safety
@@ -990,8 +1090,7 @@ impl Core {
     #[cfg(feature = "debug-checks")]
     #[inline(never)]
     fn check_small_free(&mut self, a: usize, size: usize, c: usize) -> bool {
-        // SAFETY: reads list links only.
-        if let Err(e) = unsafe { self.check_small(a, size, c) } {
+        if let Err(e) = self.check_live(a, size, true) {
             self.record(e);
             return false;
         }
@@ -1000,43 +1099,107 @@ impl Core {
         true
     }
 
-    /// # Safety
-    /// Reads list links only.
+    /// Check that `(a, size)` (`small`: of a small class) is a live allocation of this heap as far
+    /// as the heap's own memory can tell (`debug-checks`): inside the heap,
+    /// not free, and made for this layout.
+    ///
+    /// * A small layout must name an object wholly inside a run, or the
+    ///   payload of a block made for one object of its class.
+    /// * A large layout must name the payload of an in-use block whose size
+    ///   is what the heap makes for that size (`block_size` plus a tail too
+    ///   small to stand alone).
+    ///
+    /// Blocks in segments sealed by foreign growth are checked by their
+    /// header only. Small objects in a run cannot be told apart from their
+    /// neighbours, so a small layout of a smaller class than the object's is
+    /// not detected there.
     #[cfg(feature = "debug-checks")]
-    unsafe fn check_small(&self, a: usize, size: usize, c: usize) -> Result<(), AllocError> {
-        if !self.ready || a < self.start || !a.is_multiple_of(GRAN) || a + class_size(c) > self.top
+    #[inline(never)]
+    pub(crate) fn check_live(&self, a: usize, size: usize, small: bool) -> Result<(), AllocError> {
+        use walk::{Holder, small_block_fits};
+        if size == 0 {
+            return Ok(());
+        }
+        if !self.ready
+            || a < self.start.saturating_add(if small { 0 } else { HDR })
+            || !a.is_multiple_of(GRAN)
+            || a >= self.top
         {
             return Err(AllocError::InvalidPointer);
         }
+        let Ok(holder) = self.holder(a) else {
+            return Err(AllocError::InvalidPointer);
+        };
+        if small {
+            let c = (size - 1) / GRAN;
+            let cs = class_size(c);
+            match holder {
+                Holder::Run { start, end } if a >= start => {
+                    if a + cs > end {
+                        return Err(AllocError::LayoutMismatch);
+                    }
+                }
+                Holder::Block { h, .. } if h & FREE != 0 => return Err(AllocError::DoubleFree),
+                Holder::Block { b, h } if a == b + HDR => {
+                    if !small_block_fits(h, cs) {
+                        return Err(AllocError::LayoutMismatch);
+                    }
+                }
+                Holder::Outside if a < self.seg_start => {}
+                _ => return Err(AllocError::InvalidPointer),
+            }
+            let mut q = self.heads[c];
+            while q != 0 {
+                if q == a {
+                    return Err(AllocError::DoubleFree);
+                }
+                // SAFETY: list members are free objects whose first word links on.
+                q = unsafe { rd(q) };
+            }
+        } else {
+            self.check_live_large(a, size, holder)?;
+        }
+        // Everything checks out but the bytes are not live: freed before.
         if size > self.live {
             return Err(AllocError::DoubleFree);
-        }
-        let mut q = self.heads[c];
-        while q != 0 {
-            if q == a {
-                return Err(AllocError::DoubleFree);
-            }
-            // SAFETY: list members are free objects whose first word links on.
-            q = unsafe { rd(q) };
         }
         Ok(())
     }
 
-    /// # Safety
-    /// Reads a header inside the heap after range checks.
+    /// The large-layout half of [`Core::check_live`].
     #[cfg(feature = "debug-checks")]
-    unsafe fn check_large(&self, b: usize, size: usize) -> Result<(), AllocError> {
-        if !self.ready || b < self.start || !b.is_multiple_of(GRAN) || b + MIN_BLOCK > self.top {
-            return Err(AllocError::InvalidPointer);
-        }
-        // SAFETY: `b` is inside `start..top` and 8-aligned: a readable word.
-        let h = unsafe { hdr(b) };
-        if h & FREE != 0 {
-            return Err(AllocError::DoubleFree);
-        }
-        let bsz = h & SIZE_MASK;
-        if bsz < MIN_BLOCK || b + bsz > self.top || bsz - HDR < size || size > self.live {
-            return Err(AllocError::InvalidPointer);
+    fn check_live_large(
+        &self,
+        a: usize,
+        size: usize,
+        holder: walk::Holder,
+    ) -> Result<(), AllocError> {
+        use walk::{Holder, large_block_fits};
+        let b = a - HDR;
+        match holder {
+            Holder::Block { b: at, h } if at == b => {
+                if h & FREE != 0 {
+                    return Err(AllocError::DoubleFree);
+                }
+                if !large_block_fits(h & SIZE_MASK, size) {
+                    return Err(AllocError::LayoutMismatch);
+                }
+            }
+            // A block freed earlier and merged into a free predecessor.
+            Holder::Block { h, .. } if h & FREE != 0 => return Err(AllocError::DoubleFree),
+            // A small object freed with a large layout.
+            Holder::Run { .. } => return Err(AllocError::LayoutMismatch),
+            Holder::Outside if a < self.seg_start => {
+                // SAFETY: `start <= b < seg_start`, 8-aligned: a word of the heap.
+                let h = unsafe { hdr(b) };
+                if h & FREE != 0 {
+                    return Err(AllocError::DoubleFree);
+                }
+                if h & DEAD != 0 || !large_block_fits(h & SIZE_MASK, size) {
+                    return Err(AllocError::LayoutMismatch);
+                }
+            }
+            _ => return Err(AllocError::InvalidPointer),
         }
         Ok(())
     }
@@ -1056,14 +1219,29 @@ impl Core {
             frees: self.frees as u64,
             reallocs: self.reallocs as u64,
             resets: self.resets as u64,
-            failed_cap: self.failed[0],
-            failed_budget: self.failed[1] + self.failed[2],
-            failed_gas_hook: self.failed[3],
-            failed_oom: self.failed[5],
-            failed_layout: self.failed[4],
-            invalid_frees: self.failed[6] + self.failed[7] + self.failed[8],
+            failed_cap: self.failed_with(AllocError::ZERO),
+            failed_budget: self.failed_with(AllocError::BudgetExhausted {
+                price: 0,
+                remaining: 0,
+            }) + self.failed_with(AllocError::Unpriceable {
+                current_pages: 0,
+                delta_pages: 0,
+            }),
+            failed_gas_hook: self.failed_with(AllocError::GasHookRefused {
+                price: 0,
+                gas_left: 0,
+            }),
+            failed_oom: self.failed_with(AllocError::OutOfMemory),
+            failed_layout: self.failed_with(AllocError::LayoutTooLarge),
+            failed_reentrant: self.failed_with(AllocError::Reentrant),
+            invalid_frees: self.invalid_frees(),
             rounding_waste_bytes: self.waste as u64,
         }
+    }
+
+    /// Failures recorded with `e`'s variant.
+    fn failed_with(&self, e: AllocError) -> u64 {
+        self.failed[e.code() as usize]
     }
 
     /// Bytes between the heap start and the top, minus foreign gaps.
@@ -1086,7 +1264,9 @@ impl Core {
     }
 
     pub(crate) fn invalid_frees(&self) -> u64 {
-        self.failed[6] + self.failed[7] + self.failed[8]
+        self.failed_with(AllocError::DoubleFree)
+            + self.failed_with(AllocError::InvalidPointer)
+            + self.failed_with(AllocError::LayoutMismatch)
     }
 
     /// Budget left for a heap with config `cfg` (before first use: the
