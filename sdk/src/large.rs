@@ -182,9 +182,9 @@ impl LargeLists {
     }
 
     /// Find, unlink and return a free block of at least `n` bytes, or 0.
-    /// O(1) good fit (as in TLSF): the head of the first non-empty class
-    /// whose every block is at least `n` bytes, found with one `ctz`; failing
-    /// that, the head of `n`'s own class if it happens to fit (out of line).
+    /// O(1): the head of `n`'s own class if it is big enough (the closest
+    /// fit), else the head of the first non-empty class whose every block is
+    /// at least `n` bytes, found with one `ctz` (a "good fit", as in TLSF).
     ///
     /// # Safety
     /// The lists are consistent; `MIN_BLOCK <= n < 2^32`.
@@ -210,11 +210,25 @@ impl LargeLists {
     /// As for [`LargeLists::take`]; `c == ceil_idx(n)`.
     #[inline(never)]
     unsafe fn take_from(&mut self, c: usize, n: usize) -> usize {
+        // Own class first: its head, if big enough, is a closer fit than
+        // any block of a class above (less splitting, less fragmentation).
+        // `n`'s own class is `c - 1` unless `n` starts class `c`, and then
+        // every block of `c - 1` is too small: the size check covers both.
+        let i = c.wrapping_sub(1) & 63;
+        if c != 0 && self.mask & (1u64 << i) != 0 {
+            // SAFETY: a non-empty list's head is a listed free block.
+            unsafe {
+                let b = *self.heads.get_unchecked(i);
+                if hdr(b) & SIZE_MASK >= n {
+                    self.unlink(b);
+                    return b;
+                }
+            }
+        }
         // `ceil_idx(n) <= NUM_LARGE < 64` for `n < 2^32`.
         let m = self.mask & (!0u64 << (c & 63));
         if m == 0 {
-            // SAFETY: forwarded.
-            return unsafe { self.take_own(n) };
+            return 0;
         }
         let j = m.trailing_zeros() as usize;
         // SAFETY: bit `j` is set, so `j < NUM_LARGE` and its head is a free block.
@@ -235,28 +249,6 @@ impl LargeLists {
     /// Which class lists are non-empty, for the heap walker.
     pub(crate) fn mask(&self) -> u64 {
         self.mask
-    }
-
-    /// The head of `n`'s own class if it is at least `n` bytes (unlinked), else 0.
-    ///
-    /// # Safety
-    /// As for [`LargeLists::take`].
-    #[inline(never)]
-    unsafe fn take_own(&mut self, n: usize) -> usize {
-        let i = idx(n);
-        if self.mask & (1u64 << i) == 0 {
-            return 0;
-        }
-        // SAFETY: `i < NUM_LARGE`; the head of a non-empty list is a free block.
-        unsafe {
-            let b = *self.heads.get_unchecked(i);
-            let s = hdr(b) & SIZE_MASK;
-            if s < n {
-                return 0;
-            }
-            self.unlink(b);
-            b
-        }
     }
 }
 

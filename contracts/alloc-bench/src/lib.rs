@@ -151,7 +151,39 @@ macro_rules! export_workloads {
         }
     )*};
 }
-export_workloads!(alloc_free, vec_push, churn, btree, strings, large_buffers);
+export_workloads!(
+    alloc_free,
+    vec_push,
+    churn,
+    btree,
+    strings,
+    large_buffers,
+    random_sizes
+);
+
+/// The live set of the steady-state export, kept across calls.
+struct Steady(core::cell::UnsafeCell<workloads::RandomSizes>);
+
+// SAFETY: `Sync` lets the `static` exist; wasm32 without the `atomics`
+// target feature (how every contract here is built) has no threads, so no
+// two accesses can overlap.
+unsafe impl Sync for Steady {}
+
+static STEADY: Steady = Steady(core::cell::UnsafeCell::new(workloads::RandomSizes::new()));
+
+/// Steady state: runs `n` (input 0) more operations of
+/// [`workloads::RandomSizes`] on the live set this instance has kept since
+/// its first call (nothing is freed at the end), and returns the set's peak
+/// live bytes during this call. The host calls it many times on one
+/// instance and watches the pages.
+#[unsafe(no_mangle)]
+pub extern "C" fn random_steady(ptr: u32, len: u32) -> u32 {
+    // SAFETY: single-threaded wasm, no re-entry (the allocator does not call
+    // back into the contract): this is the only reference to the state.
+    let set = unsafe { &mut *STEADY.0.get() };
+    core::hint::black_box(set.run(arg(ptr, len, 0)));
+    set.peak as u32
+}
 
 /// The layout of a per-call block: `size` bytes, align 8 (`None` for 0).
 fn layout(size: u32) -> Option<Layout> {

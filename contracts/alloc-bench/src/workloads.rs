@@ -15,6 +15,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
+use core::alloc::Layout;
 use core::hint::black_box;
 
 /// xorshift32 with a fixed seed: the same sequence on every target.
@@ -187,15 +188,153 @@ pub fn large_buffers(n: u32) -> u32 {
     sum
 }
 
+/// Slots of live blocks in [`random_sizes`].
+pub const RANDOM_WINDOW: usize = 300;
+
+/// The live set of [`random_sizes`], kept in a struct so that the steady-state
+/// export can carry it across calls on one instance.
+pub struct RandomSizes {
+    rng: Rng,
+    live: [Option<(core::ptr::NonNull<u8>, Layout)>; RANDOM_WINDOW],
+    step: u32,
+    live_bytes: usize,
+    /// Highest `live_bytes` during the last [`RandomSizes::run`].
+    pub peak: usize,
+}
+
+impl Default for RandomSizes {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A size of 1 B to 10 KiB, log-uniform (as many 1–2 B requests as 5–10 KiB).
+fn random_size(rng: &mut Rng) -> usize {
+    let bits = 1 + rng.below(14);
+    (1 + rng.below(1 << bits) as usize).min(10 * 1024)
+}
+
+/// An alignment: 8 B for 3 requests in 4, else 16 B to 2 KiB.
+fn random_align(rng: &mut Rng) -> usize {
+    if rng.below(4) != 0 {
+        8
+    } else {
+        16 << rng.below(8)
+    }
+}
+
+impl RandomSizes {
+    /// An empty live set with a fixed seed.
+    pub const fn new() -> Self {
+        RandomSizes {
+            rng: Rng::new(0x5EED_0007),
+            live: [None; RANDOM_WINDOW],
+            step: 0,
+            live_bytes: 0,
+            peak: 0,
+        }
+    }
+
+    /// `n` operations: a PRNG picks a slot; an empty slot gets a new block
+    /// (size 1 B..10 KiB, alignment 8 B..2 KiB, filled); a full one is
+    /// checked, then reallocated to a new size (shrinking or growing, 3 in
+    /// 10) or freed. Returns the checksum of what it checked.
+    pub fn run(&mut self, n: u32) -> u32 {
+        let mut sum = 0u32;
+        self.peak = self.live_bytes;
+        for _ in 0..n {
+            self.step = self.step.wrapping_add(1);
+            let tag = (self.step as u8) | 1;
+            let slot = self.rng.below(RANDOM_WINDOW as u32) as usize;
+            match self.live[slot].take() {
+                None => {
+                    let l = Layout::from_size_align(
+                        random_size(&mut self.rng),
+                        random_align(&mut self.rng),
+                    )
+                    .unwrap();
+                    // SAFETY: `l` has a non-zero size.
+                    let p = unsafe { alloc::alloc::alloc(l) };
+                    let Some(p) = core::ptr::NonNull::new(p) else {
+                        alloc::alloc::handle_alloc_error(l)
+                    };
+                    // SAFETY: a fresh block of `l.size()` bytes.
+                    unsafe { p.as_ptr().write_bytes(tag, l.size()) };
+                    self.live_bytes += l.size();
+                    self.live[slot] = Some((black_box(p), l));
+                }
+                Some((p, l)) => {
+                    // SAFETY: a live block of `l.size()` bytes.
+                    let bytes = unsafe { core::slice::from_raw_parts(p.as_ptr(), l.size()) };
+                    sum = sum.wrapping_add(check(bytes));
+                    self.live_bytes -= l.size();
+                    if self.rng.below(10) < 3 {
+                        let new = random_size(&mut self.rng);
+                        // SAFETY: `p` is live with layout `l`; `new` is non-zero
+                        // and, rounded to the alignment, far below `isize::MAX`.
+                        let q = unsafe { alloc::alloc::realloc(p.as_ptr(), l, new) };
+                        let nl = Layout::from_size_align(new, l.align()).unwrap();
+                        let Some(q) = core::ptr::NonNull::new(q) else {
+                            alloc::alloc::handle_alloc_error(nl)
+                        };
+                        // SAFETY: `q` holds `new` bytes, the first
+                        // `min(old, new)` of them kept from `p`.
+                        let kept =
+                            unsafe { core::slice::from_raw_parts(q.as_ptr(), l.size().min(new)) };
+                        sum = sum.wrapping_add(check(kept));
+                        // SAFETY: as above.
+                        unsafe { q.as_ptr().write_bytes(tag, new) };
+                        self.live_bytes += new;
+                        self.live[slot] = Some((black_box(q), nl));
+                    } else {
+                        // SAFETY: `p` is live with layout `l`, dropped from the set.
+                        unsafe { alloc::alloc::dealloc(p.as_ptr(), l) };
+                    }
+                }
+            }
+            self.peak = self.peak.max(self.live_bytes);
+        }
+        sum
+    }
+
+    /// Check and free every live block; the checksum of what it checked.
+    pub fn finish(&mut self) -> u32 {
+        let mut sum = 0u32;
+        for slot in self.live.iter_mut() {
+            if let Some((p, l)) = slot.take() {
+                // SAFETY: a live block of `l.size()` bytes, freed once.
+                unsafe {
+                    sum =
+                        sum.wrapping_add(check(core::slice::from_raw_parts(p.as_ptr(), l.size())));
+                    alloc::alloc::dealloc(p.as_ptr(), l);
+                }
+            }
+        }
+        self.live_bytes = 0;
+        sum
+    }
+}
+
+/// (7) Random sizes: `n` operations of [`RandomSizes::run`] on a fresh live
+/// set of up to 300 blocks of 1 B..10 KiB at alignments of 8 B..2 KiB,
+/// allocated, reallocated (shrinking and growing) and freed in random order;
+/// then everything is freed.
+pub fn random_sizes(n: u32) -> u32 {
+    let mut set = RandomSizes::new();
+    let sum = set.run(n);
+    sum.wrapping_add(set.finish())
+}
+
 /// A workload's export name and function.
 pub type Workload = (&'static str, fn(u32) -> u32);
 
 /// Every workload, in report order; each is exported under its name.
-pub const WORKLOADS: [Workload; 6] = [
+pub const WORKLOADS: [Workload; 7] = [
     ("alloc_free", alloc_free),
     ("vec_push", vec_push),
     ("churn", churn),
     ("btree", btree),
     ("strings", strings),
     ("large_buffers", large_buffers),
+    ("random_sizes", random_sizes),
 ];

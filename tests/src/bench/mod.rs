@@ -135,6 +135,66 @@ pub fn run_workload(contract: &Contract, export: &str, n: u32) -> Result<Workloa
     })
 }
 
+/// The steady-state run: many `random_steady` calls on one instance.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SteadyRun {
+    /// Pages of the instance before the first call.
+    pub pages_start: u32,
+    /// Pages after each call.
+    pub pages_after: Vec<u32>,
+    /// Peak live bytes of the workload during each call (what the contract
+    /// returned, checked against the same code run on the host).
+    pub peaks: Vec<u32>,
+    /// Fuel of each call.
+    pub fuel: Vec<u64>,
+}
+
+impl SteadyRun {
+    /// The first call with the highest live peak.
+    pub fn peak_call(&self) -> usize {
+        let max = self.peaks.iter().copied().max().unwrap_or(0);
+        self.peaks.iter().position(|&p| p == max).unwrap_or(0)
+    }
+
+    /// Pages grown after the call with the highest live peak.
+    pub fn growth_after_peak(&self) -> u32 {
+        let k = self.peak_call();
+        match (self.pages_after.get(k), self.pages_after.last()) {
+            (Some(at), Some(end)) => end - at,
+            _ => 0,
+        }
+    }
+}
+
+/// Steady state: `calls` calls of `random_steady(ops)` on one instance (the
+/// live set persists across calls).
+pub fn steady(contract: &Contract, calls: u32, ops: u32) -> Result<SteadyRun, String> {
+    let mut instance = contract.instantiate().map_err(|e| e.to_string())?;
+    let mut host = workloads::RandomSizes::new();
+    let mut run = SteadyRun {
+        pages_start: instance.pages(),
+        ..SteadyRun::default()
+    };
+    for call in 0..calls {
+        let out = instance
+            .call("random_steady", &arg(ops))
+            .map_err(|e| format!("random_steady call {call}: {e}"))?;
+        let peak = out.returned.unwrap_or(-1) as u32;
+        host.run(ops);
+        if peak as usize != host.peak {
+            return Err(format!(
+                "random_steady call {call}: peak {peak} live bytes, the host computes {}",
+                host.peak
+            ));
+        }
+        run.pages_after.push(out.pages_after);
+        run.peaks.push(peak);
+        run.fuel.push(out.fuel.total);
+    }
+    host.finish();
+    Ok(run)
+}
+
 /// Fuel of single allocator calls, net of the matching no-op export.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PerCall {

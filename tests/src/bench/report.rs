@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::{CodeSize, ENTRY_POINTS, PerCall, StaticFuel, Variant, WorkloadRun};
+use super::{CodeSize, ENTRY_POINTS, PerCall, StaticFuel, SteadyRun, Variant, WorkloadRun};
 
 /// The environment the numbers were measured in.
 #[derive(Clone, Debug, Default)]
@@ -30,6 +30,10 @@ pub struct Env {
     pub large_calls: u32,
     /// Rounds of the `vec_push` replay.
     pub growth_rounds: u32,
+    /// Calls of the steady-state run.
+    pub steady_calls: u32,
+    /// Operations per steady-state call.
+    pub steady_ops: u32,
 }
 
 /// Everything measured of one variant.
@@ -51,6 +55,8 @@ pub struct Measured {
     pub per_call_large: Result<PerCall, String>,
     /// The `vec_push` replay with reallocs (or why it failed): diagnostic.
     pub per_call_growth: Result<PerCall, String>,
+    /// The steady-state run (or why it failed): judged.
+    pub steady: Result<SteadyRun, String>,
 }
 
 /// One variant's outcome: measured, or why it did not build.
@@ -268,6 +274,11 @@ pub fn render(env: &Env, results: &[VariantResult], expected: &[u32]) -> String 
             "large_buffers",
             "n buffers of 1..=64 KiB, filled, replacing a random one of 4 live slots (freed out of order)",
         ),
+        (
+            "random_sizes",
+            "n operations on up to 300 live blocks of 1 B..10 KiB (log-uniform) at alignments of 8 B..2 KiB: \
+             a random slot is allocated, reallocated to a new size (shrinking or growing) or freed",
+        ),
     ] {
         let _ = writeln!(md, "| `{name}` | {what} |");
     }
@@ -446,8 +457,54 @@ pub fn render(env: &Env, results: &[VariantResult], expected: &[u32]) -> String 
     w(&mut md, "");
     render_growth(&mut md, results);
 
+    render_steady(&mut md, env, results);
     render_targets(&mut md, results, expected);
     md
+}
+
+/// The steady-state table.
+fn render_steady(md: &mut String, env: &Env, results: &[VariantResult]) {
+    let _ = writeln!(md, "## Steady state: many calls on one instance");
+    let _ = writeln!(md);
+    let _ = writeln!(
+        md,
+        "`random_steady` called {} times on one instance, {} operations of `random_sizes` per call on a \
+         live set that persists across calls (nothing is freed at the end of a call). An allocator that \
+         reuses what it frees stops growing once the live set has reached its peak: the last column is the \
+         pages grown after the call with the highest live peak, which should be 0.",
+        env.steady_calls, env.steady_ops
+    );
+    let _ = writeln!(md);
+    let _ = writeln!(
+        md,
+        "| variant | pages at start | pages after the peak call | pages at the end | total fuel | pages grown after the peak call |"
+    );
+    let _ = writeln!(md, "| --- | ---: | ---: | ---: | ---: | ---: |");
+    for r in results {
+        match r.measured.as_ref().map(|m| &m.steady) {
+            Err(_) => {
+                let _ = writeln!(md, "| {} | not built | | | | |", r.variant.name);
+            }
+            Ok(Err(e)) => {
+                let _ = writeln!(md, "| {} | {} | | | | |", r.variant.name, cell_error(e));
+            }
+            Ok(Ok(s)) => {
+                let k = s.peak_call();
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} (call {}) | {} | {} | {} |",
+                    r.variant.name,
+                    s.pages_start,
+                    s.pages_after.get(k).copied().unwrap_or(0),
+                    k + 1,
+                    s.pages_after.last().copied().unwrap_or(0),
+                    thousands(s.fuel.iter().sum()),
+                    s.growth_after_peak()
+                );
+            }
+        }
+    }
+    let _ = writeln!(md);
 }
 
 /// One per-call table (stats and medians by size bucket) for every variant.
@@ -723,6 +780,25 @@ fn render_targets(md: &mut String, results: &[VariantResult], expected: &[u32]) 
     let capheap_pages: Vec<String> = (0..names.len())
         .map(|i| good(capheap, i, expected).map_or("–".to_owned(), |r| r.pages_grown.to_string()))
         .collect();
+    // Steady state.
+    let steady_ok = capheap
+        .measured
+        .as_ref()
+        .ok()
+        .and_then(|m| m.steady.as_ref().ok());
+    verdicts.push(Verdict {
+        target: "steady state: no growth after the call with the highest live peak".to_owned(),
+        measured: steady_ok.map_or("no valid run".to_owned(), |s| {
+            format!(
+                "{} pages grown after call {} of {}",
+                s.growth_after_peak(),
+                s.peak_call() + 1,
+                s.peaks.len()
+            )
+        }),
+        met: steady_ok.map(|s| s.growth_after_peak() == 0),
+        gap: String::new(),
+    });
     verdicts.push(Verdict {
         target: "pages grown ≤ the fewest of any freeing peer on every workload".to_owned(),
         measured: format!("capheap: {} (workload order)", capheap_pages.join(", ")),

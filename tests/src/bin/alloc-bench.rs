@@ -32,6 +32,10 @@ const DEFAULT_CALLS: u32 = 2000;
 const LARGE_CALLS: u32 = 500;
 /// Rounds of the `vec_push` replay.
 const GROWTH_ROUNDS: u32 = 500;
+/// Calls of the steady-state run.
+const STEADY_CALLS: u32 = 40;
+/// Operations per steady-state call.
+const STEADY_OPS: u32 = 500;
 
 struct Args {
     n: u32,
@@ -138,6 +142,7 @@ fn main() -> ExitCode {
                 per_call: per_call(&contract, Sequence::small(args.calls)),
                 per_call_large: per_call(&contract, Sequence::large(LARGE_CALLS)),
                 per_call_growth: per_call_growth(&contract, GROWTH_ROUNDS),
+                steady: bench::steady(&contract, STEADY_CALLS, STEADY_OPS),
             })
         })();
         if let Ok(m) = &measured {
@@ -166,6 +171,10 @@ fn main() -> ExitCode {
                     eprintln!("alloc-bench: {} per-call: {e}", variant.name);
                 }
             }
+            if let Err(e) = &m.steady {
+                broken = true;
+                eprintln!("alloc-bench: {} steady state: {e}", variant.name);
+            }
         }
         results.push(VariantResult { variant, measured });
     }
@@ -193,6 +202,8 @@ fn main() -> ExitCode {
         calls: args.calls,
         large_calls: LARGE_CALLS,
         growth_rounds: GROWTH_ROUNDS,
+        steady_calls: STEADY_CALLS,
+        steady_ops: STEADY_OPS,
     };
     let page = render(&env, &results, &expected);
     match &args.out {
