@@ -179,7 +179,8 @@ pub fn run(input: &Input) -> Trace {
                 // SAFETY: `block` is live and allocated with `block.layout`.
                 let r = unsafe {
                     heap.try_realloc(
-                        address(block.offset, block.size, base),
+                        std::ptr::NonNull::new(address(block.offset, block.size, base))
+                            .expect("blocks and dangling zero-size pointers are not null"),
                         block.layout,
                         new_size,
                     )

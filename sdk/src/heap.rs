@@ -466,9 +466,11 @@ impl<B: PageSource> LocalHeap<B> {
     pub unsafe fn dealloc(&mut self, ptr: *mut u8, layout: Layout) {
         #[cfg(feature = "debug-checks")]
         if self.cfg.trap_on_invalid_free {
+            let before = self.core.invalid_frees();
             // SAFETY: forwarded to the caller.
-            if let Err(e) = unsafe { self.try_dealloc(ptr, layout) } {
-                trap_invalid_free(e);
+            unsafe { self.dealloc_unchecked(ptr, layout) };
+            if self.core.invalid_frees() != before {
+                trap_invalid_free(self.core.last_error().unwrap_or(AllocError::InvalidPointer));
             }
             return;
         }
@@ -491,10 +493,14 @@ impl<B: PageSource> LocalHeap<B> {
     /// # Safety
     /// As for [`LocalHeap::dealloc`] (with `debug-checks`, double frees and
     /// foreign pointers are detected where possible and ignored).
-    pub unsafe fn try_dealloc(&mut self, ptr: *mut u8, layout: Layout) -> Result<(), AllocError> {
+    pub unsafe fn try_dealloc(
+        &mut self,
+        ptr: NonNull<u8>,
+        layout: Layout,
+    ) -> Result<(), AllocError> {
         let before = self.core.invalid_frees();
         // SAFETY: forwarded to the caller.
-        unsafe { self.dealloc_unchecked(ptr, layout) };
+        unsafe { self.dealloc_unchecked(ptr.as_ptr(), layout) };
         if self.core.invalid_frees() != before {
             Err(self.core.last_error().unwrap_or(AllocError::InvalidPointer))
         } else {
@@ -527,7 +533,7 @@ impl<B: PageSource> LocalHeap<B> {
     /// As for [`LocalHeap::realloc`].
     pub unsafe fn try_realloc(
         &mut self,
-        ptr: *mut u8,
+        ptr: NonNull<u8>,
         layout: Layout,
         new_size: usize,
     ) -> Result<NonNull<u8>, AllocError> {
@@ -535,7 +541,7 @@ impl<B: PageSource> LocalHeap<B> {
             return Err(AllocError::LayoutTooLarge);
         }
         // SAFETY: forwarded to the caller.
-        let p = unsafe { self.realloc(ptr, layout, new_size) };
+        let p = unsafe { self.realloc(ptr.as_ptr(), layout, new_size) };
         NonNull::new(p).ok_or_else(|| self.core.last_error().unwrap_or(AllocError::OutOfMemory))
     }
 

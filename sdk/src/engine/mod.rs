@@ -41,9 +41,9 @@ use crate::cap::{AllocError, CapKind};
 use crate::config::Config;
 use crate::large::{DEAD, FREE, HDR, LargeLists, MIN_BLOCK, PREV_FREE, SIZE_MASK, W, hdr, set_hdr};
 use crate::meter::GrowthMeter;
-use crate::small::{GRAN, NUM_SMALL, SMALL_MAX, class_size};
+use crate::small::{GRAN, SMALL_MAX, SmallLists, class_size};
 use crate::stats::Stats;
-use crate::util::{align_up, pages_for, ptr, rd, wr};
+use crate::util::{align_up, pages_for, ptr, rd};
 
 /// Bytes the heap keeps unused at the end of memory (room for a sentinel header).
 pub const RESERVE: usize = 8;
@@ -51,6 +51,8 @@ pub const RESERVE: usize = 8;
 /// this many bytes above the segment start; a smaller footprint is kept with
 /// its free lists (bounded by this many bytes, so no memory is lost).
 pub const RESET_MIN: usize = crate::util::PAGE_SIZE;
+#[cfg(feature = "debug-checks")]
+mod checks;
 pub mod walk;
 
 /// Largest size served by the large fast path (`Core::alloc_slow`); above it
@@ -89,7 +91,7 @@ fn is_small(size: usize, align: usize) -> bool {
 #[derive(Debug)]
 pub(crate) struct Core {
     // Hot.
-    heads: [usize; NUM_SMALL],
+    small: SmallLists,
     top: usize,
     /// `end` while a small run is open at the top, else 0.
     small_end: usize,
@@ -131,7 +133,7 @@ pub(crate) struct Core {
 impl Core {
     pub(crate) const fn new() -> Self {
         Self {
-            heads: [0; NUM_SMALL],
+            small: SmallLists::new(),
             top: 0,
             small_end: 0,
             live: 0,
@@ -188,16 +190,13 @@ impl Core {
             return unsafe { self.alloc_slow(cfg, be, size, align) };
         }
         let c = (size - 1) / GRAN;
-        // SAFETY: `c < NUM_SMALL` because `size <= SMALL_MAX`.
-        let head = unsafe { self.heads.get_unchecked_mut(c) };
-        let p = *head;
+        // SAFETY: `c < NUM_SMALL` because `size <= SMALL_MAX`; listed objects
+        // are free memory of this heap.
+        let p = unsafe { self.small.pop(c) };
         if p == 0 {
             // SAFETY: forwarded.
             return unsafe { self.alloc_small_top(cfg, be, size) };
         }
-        // SAFETY: a non-zero head is a free object of class `c` whose first
-        // word links to the next one.
-        *head = unsafe { rd(p) };
         self.note_alloc(cfg, size, class_size(c));
         ptr(p)
     }
@@ -229,11 +228,7 @@ impl Core {
             return self.reset(cfg);
         }
         // SAFETY: `c < NUM_SMALL`; `a` is a free object of class `c` (caller).
-        unsafe {
-            let head = self.heads.get_unchecked_mut(c);
-            wr(a, *head);
-            *head = a;
-        }
+        unsafe { self.small.push(c, a) }
     }
 
     #[inline(always)]
@@ -255,7 +250,7 @@ impl Core {
     #[inline(never)]
     #[cold]
     fn reset(&mut self, cfg: &Config) {
-        self.heads = [0; NUM_SMALL];
+        self.small.clear();
         self.large.clear();
         self.top = self.seg_start;
         self.small_end = self.end;
@@ -1080,128 +1075,6 @@ impl Core {
             }
         }
         q
-    }
-
-    // -----------------------------------------------------------------------
-    // Debug checks
-    // -----------------------------------------------------------------------
-
-    /// Validate a small free and poison the object; false (recorded) if invalid.
-    #[cfg(feature = "debug-checks")]
-    #[inline(never)]
-    fn check_small_free(&mut self, a: usize, size: usize, c: usize) -> bool {
-        if let Err(e) = self.check_live(a, size, true) {
-            self.record(e);
-            return false;
-        }
-        // SAFETY: the object is the heap's again.
-        unsafe { crate::util::poison(a, class_size(c), 0xDE) };
-        true
-    }
-
-    /// Check that `(a, size)` (`small`: of a small class) is a live allocation of this heap as far
-    /// as the heap's own memory can tell (`debug-checks`): inside the heap,
-    /// not free, and made for this layout.
-    ///
-    /// * A small layout must name an object wholly inside a run, or the
-    ///   payload of a block made for one object of its class.
-    /// * A large layout must name the payload of an in-use block whose size
-    ///   is what the heap makes for that size (`block_size` plus a tail too
-    ///   small to stand alone).
-    ///
-    /// Blocks in segments sealed by foreign growth are checked by their
-    /// header only. Small objects in a run cannot be told apart from their
-    /// neighbours, so a small layout of a smaller class than the object's is
-    /// not detected there.
-    #[cfg(feature = "debug-checks")]
-    #[inline(never)]
-    pub(crate) fn check_live(&self, a: usize, size: usize, small: bool) -> Result<(), AllocError> {
-        use walk::{Holder, small_block_fits};
-        if size == 0 {
-            return Ok(());
-        }
-        if !self.ready
-            || a < self.start.saturating_add(if small { 0 } else { HDR })
-            || !a.is_multiple_of(GRAN)
-            || a >= self.top
-        {
-            return Err(AllocError::InvalidPointer);
-        }
-        let Ok(holder) = self.holder(a) else {
-            return Err(AllocError::InvalidPointer);
-        };
-        if small {
-            let c = (size - 1) / GRAN;
-            let cs = class_size(c);
-            match holder {
-                Holder::Run { start, end } if a >= start => {
-                    if a + cs > end {
-                        return Err(AllocError::LayoutMismatch);
-                    }
-                }
-                Holder::Block { h, .. } if h & FREE != 0 => return Err(AllocError::DoubleFree),
-                Holder::Block { b, h } if a == b + HDR => {
-                    if !small_block_fits(h, cs) {
-                        return Err(AllocError::LayoutMismatch);
-                    }
-                }
-                Holder::Outside if a < self.seg_start => {}
-                _ => return Err(AllocError::InvalidPointer),
-            }
-            let mut q = self.heads[c];
-            while q != 0 {
-                if q == a {
-                    return Err(AllocError::DoubleFree);
-                }
-                // SAFETY: list members are free objects whose first word links on.
-                q = unsafe { rd(q) };
-            }
-        } else {
-            self.check_live_large(a, size, holder)?;
-        }
-        // Everything checks out but the bytes are not live: freed before.
-        if size > self.live {
-            return Err(AllocError::DoubleFree);
-        }
-        Ok(())
-    }
-
-    /// The large-layout half of [`Core::check_live`].
-    #[cfg(feature = "debug-checks")]
-    fn check_live_large(
-        &self,
-        a: usize,
-        size: usize,
-        holder: walk::Holder,
-    ) -> Result<(), AllocError> {
-        use walk::{Holder, large_block_fits};
-        let b = a - HDR;
-        match holder {
-            Holder::Block { b: at, h } if at == b => {
-                if h & FREE != 0 {
-                    return Err(AllocError::DoubleFree);
-                }
-                if !large_block_fits(h & SIZE_MASK, size) {
-                    return Err(AllocError::LayoutMismatch);
-                }
-            }
-            // A block freed earlier and merged into a free predecessor.
-            Holder::Block { h, .. } if h & FREE != 0 => return Err(AllocError::DoubleFree),
-            // A small object freed with a large layout.
-            Holder::Run { .. } => return Err(AllocError::LayoutMismatch),
-            Holder::Outside if a < self.seg_start => {
-                // SAFETY: `start <= b < seg_start`, 8-aligned: a word of the heap.
-                let h = unsafe { hdr(b) };
-                if h & FREE != 0 {
-                    return Err(AllocError::DoubleFree);
-                }
-                if h & DEAD != 0 || !large_block_fits(h & SIZE_MASK, size) {
-                    return Err(AllocError::LayoutMismatch);
-                }
-            }
-            _ => return Err(AllocError::InvalidPointer),
-        }
-        Ok(())
     }
 
     // -----------------------------------------------------------------------

@@ -227,7 +227,7 @@ impl Core {
     ) -> Result<HeapShape, InvariantError> {
         let mut shape = HeapShape::default();
         if !self.ready {
-            if self.heads.iter().any(|&h| h != 0) || self.large.mask() != 0 || self.live != 0 {
+            if !self.small.is_empty() || self.large.mask() != 0 || self.live != 0 {
                 return Err(bad(0, "uninitialised heap has free or live memory"));
             }
             return Ok(shape);
@@ -321,7 +321,7 @@ impl Core {
         let max_small = (self.top - self.start) / GRAN + 1;
         for c in 0..NUM_SMALL {
             let cs = class_size(c);
-            let mut a = self.heads[c];
+            let mut a = self.small.head(c);
             while a != 0 {
                 shape.small_free += 1;
                 if shape.small_free > max_small {
@@ -383,7 +383,7 @@ impl Core {
     /// listed twice).
     fn check_small_overlaps(&self) -> Result<(), InvariantError> {
         for c in 0..NUM_SMALL {
-            let mut a = self.heads[c];
+            let mut a = self.small.head(c);
             while a != 0 {
                 let a_end = a + class_size(c);
                 for d in c..NUM_SMALL {
@@ -392,7 +392,7 @@ impl Core {
                         // heap; their first word links on.
                         unsafe { rd(a) }
                     } else {
-                        self.heads[d]
+                        self.small.head(d)
                     };
                     while q != 0 {
                         if q < a_end && a < q + class_size(d) {

@@ -4,6 +4,7 @@
 //! does).
 #![cfg(feature = "debug-checks")]
 
+use crate::common::nn;
 use capheap::backend::NativePages;
 use capheap::{AllocError, Config, LocalHeap};
 use core::alloc::Layout;
@@ -19,10 +20,10 @@ fn small_double_free_is_detected() {
     let keep = h.try_alloc(l).unwrap();
     let p = h.try_alloc(l).unwrap().as_ptr();
     unsafe {
-        assert_eq!(h.try_dealloc(p, l), Ok(()));
+        assert_eq!(h.try_dealloc(nn(p), l), Ok(()));
         // Freed memory is poisoned (after the free-list link word).
         assert!((8..40).all(|i| *p.add(i) == 0xDE));
-        assert_eq!(h.try_dealloc(p, l), Err(AllocError::DoubleFree));
+        assert_eq!(h.try_dealloc(nn(p), l), Err(AllocError::DoubleFree));
     }
     assert_eq!(h.stats().invalid_frees, 1);
     assert_eq!(h.stats().live_bytes, 40);
@@ -43,9 +44,9 @@ fn large_double_free_is_detected() {
         .try_alloc(Layout::from_size_align(5000, 8).unwrap())
         .unwrap();
     unsafe {
-        assert_eq!(h.try_dealloc(p, l), Ok(()));
+        assert_eq!(h.try_dealloc(nn(p), l), Ok(()));
         assert!((64..4000).all(|i| *p.add(i) == 0xDE));
-        assert_eq!(h.try_dealloc(p, l), Err(AllocError::DoubleFree));
+        assert_eq!(h.try_dealloc(nn(p), l), Err(AllocError::DoubleFree));
     }
     assert_eq!(h.stats().invalid_frees, 1);
 }
@@ -58,9 +59,9 @@ fn foreign_pointers_are_rejected() {
     let mut outside = [0u64; 16];
     let p = outside.as_mut_ptr().cast::<u8>();
     unsafe {
-        assert_eq!(h.try_dealloc(p, l), Err(AllocError::InvalidPointer));
+        assert_eq!(h.try_dealloc(nn(p), l), Err(AllocError::InvalidPointer));
         let big = Layout::from_size_align(4096, 8).unwrap();
-        assert_eq!(h.try_dealloc(p, big), Err(AllocError::InvalidPointer));
+        assert_eq!(h.try_dealloc(nn(p), big), Err(AllocError::InvalidPointer));
     }
     assert_eq!(h.stats().invalid_frees, 2);
     assert_eq!(h.stats().live_bytes, 64);
@@ -77,13 +78,13 @@ fn large_block_freed_with_a_small_layout_is_a_layout_mismatch() {
     let p = h.try_alloc(big).unwrap().as_ptr();
     let _after = h.try_alloc(Layout::new::<u64>()).unwrap();
     unsafe {
-        assert_eq!(h.try_dealloc(p, wrong), Err(AllocError::LayoutMismatch));
+        assert_eq!(h.try_dealloc(nn(p), wrong), Err(AllocError::LayoutMismatch));
     }
     let s = h.stats();
     assert_eq!((s.invalid_frees, s.live_bytes), (1, 1024 + 8));
     assert_eq!(h.last_error(), Some(AllocError::LayoutMismatch));
     // The block is still live and intact; the right free works.
-    unsafe { h.try_dealloc(p, big).unwrap() };
+    unsafe { h.try_dealloc(nn(p), big).unwrap() };
     assert_eq!(h.stats().live_bytes, 8);
     h.check_invariants().unwrap();
 }
@@ -100,20 +101,20 @@ fn wrong_large_sizes_and_small_objects_freed_as_large_are_detected() {
         // Another block size (bigger and smaller).
         for wrong in [4000, 6000, 1000] {
             let w = Layout::from_size_align(wrong, 8).unwrap();
-            assert_eq!(h.try_dealloc(p, w), Err(AllocError::LayoutMismatch));
+            assert_eq!(h.try_dealloc(nn(p), w), Err(AllocError::LayoutMismatch));
         }
         // Within the block's own rounding: accepted (same block size).
         let same_block = Layout::from_size_align(4999, 8).unwrap();
         // A small object in a run freed with a large layout.
         let w = Layout::from_size_align(2000, 8).unwrap();
-        assert_eq!(h.try_dealloc(s2, w), Err(AllocError::LayoutMismatch));
+        assert_eq!(h.try_dealloc(nn(s2), w), Err(AllocError::LayoutMismatch));
         // A small object whose class runs past its run's end.
         let w = Layout::from_size_align(500, 8).unwrap();
-        assert_eq!(h.try_dealloc(s2, w), Err(AllocError::LayoutMismatch));
+        assert_eq!(h.try_dealloc(nn(s2), w), Err(AllocError::LayoutMismatch));
         assert_eq!(h.stats().invalid_frees, 5);
-        h.try_dealloc(p, same_block).unwrap();
-        h.try_dealloc(s1, small).unwrap();
-        h.try_dealloc(s2, small).unwrap();
+        h.try_dealloc(nn(p), same_block).unwrap();
+        h.try_dealloc(nn(s1), small).unwrap();
+        h.try_dealloc(nn(s2), small).unwrap();
     }
     // `live_bytes` is exact: 5000 freed as 4999 leaves exactly 1 byte.
     assert_eq!(h.stats().live_bytes, 1);
@@ -127,11 +128,11 @@ fn realloc_with_a_wrong_layout_is_refused_and_changes_nothing() {
     let p = h.try_alloc(l).unwrap().as_ptr();
     unsafe { p.write(7) };
     let wrong = Layout::from_size_align(100, 8).unwrap();
-    let err = unsafe { h.try_realloc(p, wrong, 6000) }.unwrap_err();
+    let err = unsafe { h.try_realloc(nn(p), wrong, 6000) }.unwrap_err();
     assert_eq!(err, AllocError::LayoutMismatch);
     assert_eq!(unsafe { p.read() }, 7);
     assert_eq!(h.stats().live_bytes, 3000);
-    unsafe { h.try_dealloc(p, l).unwrap() };
+    unsafe { h.try_dealloc(nn(p), l).unwrap() };
 }
 
 #[test]

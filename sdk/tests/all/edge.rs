@@ -2,7 +2,7 @@
 //! gas hooks, reuse and coalescing, in-place realloc, foreign growth, static
 //! regions.
 
-use crate::common::{Ranges, Shared, check, fill};
+use crate::common::{Ranges, Shared, check, fill, nn};
 use capheap::backend::{NativePages, PageSource, StaticRegion};
 use capheap::{AllocError, CapKind, Config, LocalHeap, PAGE_SIZE, PagePricing, Stats};
 use core::alloc::Layout;
@@ -99,7 +99,7 @@ fn overflowing_sizes_fail_cleanly_without_growth() {
     // A realloc to an impossible size keeps the old block.
     let p = h.try_alloc(l(100, 8)).unwrap().as_ptr();
     fill(p, 100, 9);
-    assert!(unsafe { h.try_realloc(p, l(100, 8), isize::MAX as usize) }.is_err());
+    assert!(unsafe { h.try_realloc(nn(p), l(100, 8), isize::MAX as usize) }.is_err());
     check(p, 100, 9);
 }
 
@@ -284,7 +284,7 @@ fn realloc_in_place_at_top_and_within_class() {
     let mut size = 8;
     while size < 256 {
         fill(p, size, 1);
-        p = unsafe { h.try_realloc(p, l(size, 1), size * 2) }
+        p = unsafe { h.try_realloc(nn(p), l(size, 1), size * 2) }
             .unwrap()
             .as_ptr();
         check(p, size, 1);
@@ -292,19 +292,19 @@ fn realloc_in_place_at_top_and_within_class() {
     }
     assert_eq!(p, first);
     // Same class: no move.
-    let q = unsafe { h.try_realloc(p, l(256, 1), 250) }
+    let q = unsafe { h.try_realloc(nn(p), l(256, 1), 250) }
         .unwrap()
         .as_ptr();
     assert_eq!(q, p);
     // A large buffer at the top grows and shrinks in place.
     let big = h.try_alloc(l(10_000, 8)).unwrap().as_ptr();
     fill(big, 10_000, 2);
-    let big2 = unsafe { h.try_realloc(big, l(10_000, 8), 300_000) }
+    let big2 = unsafe { h.try_realloc(nn(big), l(10_000, 8), 300_000) }
         .unwrap()
         .as_ptr();
     assert_eq!(big2, big);
     check(big2, 10_000, 2);
-    let big3 = unsafe { h.try_realloc(big2, l(300_000, 8), 1000) }
+    let big3 = unsafe { h.try_realloc(nn(big2), l(300_000, 8), 1000) }
         .unwrap()
         .as_ptr();
     assert_eq!(big3, big);
@@ -364,7 +364,7 @@ fn static_region_serves_until_full() {
 fn try_dealloc_is_ok_without_debug_checks() {
     let mut h = heap(0, Config::DEFAULT);
     let p = h.try_alloc(l(10, 1)).unwrap();
-    assert!(unsafe { h.try_dealloc(p.as_ptr(), l(10, 1)) }.is_ok());
+    assert!(unsafe { h.try_dealloc(p, l(10, 1)) }.is_ok());
 }
 
 #[test]

@@ -8,7 +8,7 @@
 //! intact after every operation, and the growth bound documented in
 //! `docs/src/allocator-design.md` holds exactly.
 
-use crate::common::{Ranges, big, cases, check, fill, layout, ops};
+use crate::common::{Ranges, big, cases, check, fill, layout, nn, ops};
 use capheap::backend::{NativePages, PageSource};
 use capheap::layout::{
     LARGE_HEADER, MIN_BLOCK, NUM_CLASSES, RESERVE, RESET_MIN, SMALL_MAX, class_size,
@@ -265,7 +265,7 @@ impl Model {
         self.ranges.remove(p as usize, l.size());
         let (_, top_before) = self.heap.bounds();
         // SAFETY (test): `p` is live with layout `l`.
-        unsafe { self.heap.try_dealloc(p, l).unwrap() };
+        unsafe { self.heap.try_dealloc(nn(p), l).unwrap() };
         if l.size() != 0 {
             self.expect.frees += 1;
             self.live_bytes -= l.size();
@@ -292,7 +292,7 @@ impl Model {
         let before = self.heap.stats();
         let (_, top_before) = self.heap.bounds();
         // SAFETY (test): `p` is live with layout `l`.
-        match unsafe { self.heap.try_realloc(p, l, new) } {
+        match unsafe { self.heap.try_realloc(nn(p), l, new) } {
             Ok(q) => {
                 let q = q.as_ptr();
                 assert_eq!(q as usize % l.align(), 0);

@@ -35,6 +35,11 @@ impl Ranges {
     }
 }
 
+/// A pointer the test knows is not null.
+pub fn nn(p: *mut u8) -> core::ptr::NonNull<u8> {
+    core::ptr::NonNull::new(p).expect("a live block is not null")
+}
+
 /// Fill `len` bytes at `p` with a pattern derived from `tag`.
 pub fn fill(p: *mut u8, len: usize, tag: u32) {
     for i in 0..len {
