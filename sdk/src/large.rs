@@ -77,6 +77,37 @@ pub(crate) unsafe fn set_hdr(b: usize, v: usize) {
 /// Offset of a free block's class index (the second half of its header).
 const CLS: usize = 4;
 
+/// Second half of a dead gap's header; a run has 0 there (see [`set_dead`]).
+const GAP_MARK: u32 = u32::MAX;
+
+/// Write the header of an in-use block that is never freed as a block
+/// (`DEAD`): a run of small objects (`gap == false`; size 0 while the run is
+/// open) or a dead gap left by alignment padding, told apart by the second
+/// half of the header.
+///
+/// # Safety
+/// `b..b + HDR` is 8-aligned owned memory nobody else uses.
+pub(crate) unsafe fn set_dead(b: usize, size: usize, gap: bool) {
+    // SAFETY: the caller owns the 8-byte header at `b`.
+    unsafe {
+        set_hdr(b, size | DEAD);
+        core::ptr::with_exposed_provenance_mut::<u32>(b + CLS).write(if gap {
+            GAP_MARK
+        } else {
+            0
+        });
+    }
+}
+
+/// Whether the `DEAD` block at `b` is a dead gap (not a run).
+///
+/// # Safety
+/// `b` is the header of a `DEAD` block written by [`set_dead`].
+pub(crate) unsafe fn is_gap(b: usize) -> bool {
+    // SAFETY: the header is readable (caller).
+    unsafe { core::ptr::with_exposed_provenance::<u32>(b + CLS).read() == GAP_MARK }
+}
+
 /// A listed free block's class index, next and previous list links (for the
 /// heap walker).
 ///

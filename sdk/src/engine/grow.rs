@@ -144,7 +144,7 @@ impl Core {
         }
         if self.top + RESERVE <= self.mem_end {
             // SAFETY: `top..mem_end` is our unused memory (at least the reserve).
-            unsafe { set_hdr(self.top, DEAD | (self.mem_end - self.top)) };
+            unsafe { set_dead(self.top, self.mem_end - self.top, true) };
         }
         self.foreign += cur_end - self.mem_end;
         self.seg_start = cur_end;

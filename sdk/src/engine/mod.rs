@@ -39,7 +39,9 @@
 use crate::backend::{MAX_SPAN, PageSource};
 use crate::cap::{AllocError, CapKind};
 use crate::config::Config;
-use crate::large::{DEAD, FREE, HDR, LargeLists, MIN_BLOCK, PREV_FREE, SIZE_MASK, W, hdr, set_hdr};
+use crate::large::{
+    DEAD, FREE, HDR, LargeLists, MIN_BLOCK, PREV_FREE, SIZE_MASK, W, hdr, set_dead, set_hdr,
+};
 use crate::meter::GrowthMeter;
 use crate::small::{GRAN, SMALL_MAX, SmallLists, class_size};
 use crate::stats::Stats;
@@ -71,15 +73,10 @@ pub(crate) fn block_size(size: usize) -> Option<usize> {
 }
 
 /// Where a block whose payload is `align`-aligned starts when carved at
-/// `top`: the leading gap is either empty or at least `MIN_BLOCK` (so it can
-/// be a free block: alignment leaves no dead gaps). `None` on overflow.
+/// `top` (see `pad_top` for the gap). `None` on overflow.
 #[inline]
 fn aligned_start(top: usize, align: usize) -> Option<usize> {
-    let p = align_up(top.checked_add(HDR)?, align)?;
-    if p - HDR == top || p - HDR - top >= MIN_BLOCK {
-        return Some(p - HDR);
-    }
-    Some(align_up(top.checked_add(HDR + MIN_BLOCK)?, align)? - HDR)
+    Some(align_up(top.checked_add(HDR)?, align)? - HDR)
 }
 
 /// Whether `(size, align)` is served by a small class.
@@ -373,7 +370,7 @@ impl Core {
         if self.small_end == 0 {
             // SAFETY: the caller made `top..top+HDR+cs` part of the memory.
             // Size 0: open (see `close_run`).
-            unsafe { set_hdr(p, DEAD) };
+            unsafe { set_dead(p, 0, false) };
             p += HDR;
             self.run_at = p;
         }
@@ -582,22 +579,28 @@ impl Core {
         self.small_end = 0;
     }
 
-    /// Pad the top so that `top + HDR` is `align`-aligned: a gap becomes a
-    /// free block (`aligned_start` never leaves one too small to stand
-    /// alone). Returns the new block address and its `PREV_FREE` flag.
+    /// Pad the top so that `top + HDR` is `align`-aligned: a gap that can
+    /// stand alone becomes a free block, a smaller one (8 to 24 bytes) a dead
+    /// gap until the next reset (cheaper in memory than moving the block up
+    /// until the gap could stand alone: on `random_sizes` that cost a page).
+    /// Returns the new block address and its `PREV_FREE` flag.
     #[inline(never)]
     fn pad_top(&mut self, align: usize) -> (usize, usize) {
         let b = self.top;
         // `room` succeeded for this alignment, so the start exists.
         let nb = aligned_start(b, align).unwrap_or(b);
-        if nb == b {
-            return (b, 0);
-        }
-        debug_assert!(nb - b >= MIN_BLOCK);
+        let gap = nb - b;
         // SAFETY: `room` made `top..nb` part of the memory and nothing there
         // is in use; the block before the top is never free.
-        unsafe { self.large.make_free(b, nb - b, 0) };
-        (nb, PREV_FREE)
+        unsafe {
+            if gap >= MIN_BLOCK {
+                self.large.make_free(b, gap, 0);
+                return (nb, PREV_FREE);
+            } else if gap != 0 {
+                set_dead(b, gap, true);
+            }
+        }
+        (nb, 0)
     }
 
     /// Turn the unlinked free block `b` into an in-use `n`-byte block whose

@@ -8,7 +8,8 @@
 //! It checks:
 //!
 //! * **blocks**: every header is 8-aligned, sizes are multiples of 8 and at
-//!   least `MIN_BLOCK` (runs excepted), the blocks tile the segment
+//!   least `MIN_BLOCK` (runs: at least 16; dead gaps left by alignment
+//!   padding: 8 to 24), the blocks tile the segment
 //!   exactly up to the top, `PREV_FREE` is set exactly after a free block and
 //!   that block's footer holds its address, no two free blocks are adjacent
 //!   (coalescing is complete) and no free block borders the top;
@@ -33,7 +34,7 @@
 use super::Core;
 use crate::backend::PageSource;
 use crate::large::{
-    DEAD, FREE, HDR, MIN_BLOCK, NUM_LARGE, PREV_FREE, SIZE_MASK, W, hdr, idx, links,
+    DEAD, FREE, HDR, MIN_BLOCK, NUM_LARGE, PREV_FREE, SIZE_MASK, W, hdr, idx, is_gap, links,
 };
 use crate::small::{GRAN, NUM_SMALL, class_size};
 use crate::util::rd;
@@ -70,6 +71,9 @@ pub struct HeapShape {
     pub small_free: usize,
     /// Their bytes (class sizes).
     pub small_free_bytes: usize,
+    /// Bytes in dead gaps left by alignment padding (8 to 24 bytes each,
+    /// reclaimed at the next reset).
+    pub dead_bytes: usize,
 }
 
 /// What the walk knows about the structure holding an address.
@@ -77,8 +81,10 @@ pub struct HeapShape {
 pub(crate) enum Holder {
     /// Inside a run of small objects spanning `start..end`.
     Run { start: usize, end: usize },
-    /// Inside the block at `b` with header `h` (not a run).
+    /// Inside the block at `b` with header `h` (not a run or gap).
     Block { b: usize, h: usize },
+    /// Inside a dead gap left by alignment padding.
+    Dead,
     /// Not inside the current segment's `seg_start..top`.
     Outside,
 }
@@ -93,6 +99,7 @@ struct Step {
     h: usize,
     size: usize,
     run: bool,
+    gap: bool,
 }
 
 impl Core {
@@ -122,6 +129,7 @@ impl Core {
                 h: 0,
                 size: pos - seg,
                 run: true,
+                gap: false,
             };
             if !f(&s) {
                 return Ok(());
@@ -144,8 +152,11 @@ impl Core {
                 return Err(bad(pos, "free predecessor's footer is not its address"));
             }
             let mut size = h & SIZE_MASK;
-            let run = h & DEAD != 0;
-            if run && h & FREE != 0 {
+            let dead = h & DEAD != 0;
+            // SAFETY: a `DEAD` header was written by `set_dead`.
+            let gap = dead && size != 0 && unsafe { is_gap(pos) };
+            let run = dead && !gap;
+            if dead && h & FREE != 0 {
                 return Err(bad(pos, "block both free and dead"));
             }
             if run && size == 0 {
@@ -157,7 +168,17 @@ impl Core {
                 size = top - pos;
             } else if size > top - pos {
                 return Err(bad(pos, "block size beyond the top"));
-            } else if size < if run { HDR + GRAN } else { MIN_BLOCK } {
+            } else if gap && size >= MIN_BLOCK {
+                return Err(bad(pos, "dead gap that could have been a free block"));
+            } else if size
+                < if run {
+                    HDR + GRAN
+                } else if gap {
+                    GRAN
+                } else {
+                    MIN_BLOCK
+                }
+            {
                 return Err(bad(pos, "block smaller than the smallest block"));
             }
             if h & FREE != 0 {
@@ -180,6 +201,7 @@ impl Core {
                 h,
                 size,
                 run,
+                gap,
             }) {
                 return Ok(());
             }
@@ -203,7 +225,9 @@ impl Core {
         let mut found = Holder::Outside;
         self.blocks(|s| {
             if a < s.at + s.size {
-                found = if s.run {
+                found = if s.gap {
+                    Holder::Dead
+                } else if s.run {
                     // The headerless first run, or a run after its header.
                     Holder::Run {
                         start: s.at + if s.h == 0 { 0 } else { HDR },
@@ -244,7 +268,9 @@ impl Core {
         // Blocks of the current segment.
         let mut seg_free = 0usize;
         self.blocks(|s| {
-            if s.run {
+            if s.gap {
+                shape.dead_bytes += s.size;
+            } else if s.run {
                 shape.runs += 1;
                 shape.run_bytes += s.size;
             } else if s.h & FREE != 0 {
