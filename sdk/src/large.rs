@@ -153,6 +153,8 @@ impl LargeLists {
     /// the block before `b` is not free (`prev_free` says otherwise only if
     /// the caller intends it, which it never does after coalescing).
     pub(crate) unsafe fn make_free(&mut self, b: usize, size: usize, prev_free: usize) {
+        debug_assert!(b.is_multiple_of(8) && size >= MIN_BLOCK && size.is_multiple_of(8));
+        debug_assert!(size <= SIZE_MASK as u32 as usize, "block of {size} bytes");
         // SAFETY: `b..b+size` is owned, aligned and at least MIN_BLOCK long, so
         // header, both links and the footer are in bounds and aligned.
         unsafe {
@@ -196,8 +198,14 @@ impl LargeLists {
         // valid; so are its neighbours' on the list.
         unsafe {
             let i = core::ptr::with_exposed_provenance::<u32>(b + CLS).read() as usize;
+            debug_assert!(hdr(b) & FREE != 0, "unlinking in-use block {b:#x}");
+            debug_assert!(
+                i == idx(hdr(b) & SIZE_MASK),
+                "block {b:#x} on the wrong list"
+            );
             let next = rd_at(b, HDR);
             let prev = rd_at(b, HDR + W);
+            debug_assert!(prev != 0 || self.heads[i] == b, "list head is not {b:#x}");
             if prev != 0 {
                 wr_at(prev, HDR, next);
             } else {
@@ -265,6 +273,7 @@ impl LargeLists {
         // SAFETY: bit `j` is set, so `j < NUM_LARGE` and its head is a free block.
         unsafe {
             let b = *self.heads.get_unchecked(j);
+            debug_assert!(hdr(b) & SIZE_MASK >= n, "good fit {b:#x} smaller than {n}");
             self.unlink(b);
             b
         }

@@ -72,6 +72,7 @@ impl SmallLists {
         let head = unsafe { self.heads.get_unchecked_mut(c) };
         let p = *head;
         if p != 0 {
+            debug_assert!(p.is_multiple_of(GRAN), "misaligned free object {p:#x}");
             // SAFETY: a non-zero head is a free object whose first word links on.
             *head = unsafe { rd(p) };
         }
@@ -84,8 +85,10 @@ impl SmallLists {
     /// `c < NUM_SMALL`; `p` is an 8-aligned object of class `c` that nobody uses.
     #[inline(always)]
     pub(crate) unsafe fn push(&mut self, c: usize, p: usize) {
+        debug_assert!(c < NUM_SMALL && p != 0 && p.is_multiple_of(GRAN));
         // SAFETY: `c < NUM_SMALL` (caller).
         let head = unsafe { self.heads.get_unchecked_mut(c) };
+        debug_assert!(*head != p, "object {p:#x} pushed twice in a row");
         // SAFETY: `p` is free, aligned and at least one word long (caller).
         unsafe { wr(p, *head) };
         *head = p;

@@ -232,6 +232,8 @@ impl Core {
 
     #[inline(always)]
     fn note_alloc(&mut self, cfg: &Config, size: usize, payload: usize) {
+        debug_assert!(size <= payload, "{size} bytes in a {payload}-byte block");
+        debug_assert!(self.top <= self.end || !self.ready, "top beyond the end");
         self.live += size;
         if cfg.detailed_stats {
             self.allocs += 1;
@@ -645,6 +647,8 @@ impl Core {
             let h = hdr(b);
             let bsz = h & SIZE_MASK;
             let pf = h & PREV_FREE;
+            debug_assert!(n <= bsz && n >= MIN_BLOCK && n.is_multiple_of(8));
+            debug_assert!(b + bsz != self.top, "split block {b:#x} borders the top");
             if bsz - n >= MIN_BLOCK {
                 set_hdr(b, n | pf);
                 // The block after the tail already has PREV_FREE set.
@@ -709,6 +713,11 @@ impl Core {
         // unless it is the top.
         unsafe {
             let h = hdr(b);
+            debug_assert!(
+                h & (FREE | DEAD) == 0,
+                "freeing {b:#x}, not an in-use block"
+            );
+            debug_assert!(b + (h & SIZE_MASK) <= self.top, "block {b:#x} past the top");
             #[cfg(feature = "debug-checks")]
             {
                 set_hdr(b, h | FREE);
