@@ -300,6 +300,31 @@ impl SimError {
         }
     }
 
+    /// Whether the contract ran and the call failed (a trap, a revert, a
+    /// contract error, fuel, a cap or limit, a host function refusing), as
+    /// opposed to a call that could not be made at all (a bad module, a
+    /// missing export, a wrong signature, bad input). `capheap-sim run` exits
+    /// 3 for the first kind and 1 for the second.
+    pub fn is_call_failure(&self) -> bool {
+        matches!(
+            self,
+            SimError::OutOfFuel { .. }
+                | SimError::GrowthOutOfFuel { .. }
+                | SimError::LimitExceeded { .. }
+                | SimError::Trap { .. }
+                | SimError::Abort { .. }
+                | SimError::Host { .. }
+                | SimError::UnknownImportCalled { .. }
+                | SimError::InputAllocFailed { .. }
+                | SimError::RegionOutOfBounds { .. }
+                | SimError::NotSimulated { .. }
+                | SimError::BadRegion { .. }
+                | SimError::ContractError { .. }
+                | SimError::InvalidContractResult { .. }
+                | SimError::Reverted { .. }
+        )
+    }
+
     /// Whether the error is "ran out of fuel", in wasm or paying for growth.
     pub fn is_out_of_fuel(&self) -> bool {
         matches!(

@@ -11,7 +11,7 @@ use super::{CliResult, Failure, SimArgs};
 /// Arguments of `run`.
 #[derive(Args)]
 pub struct RunArgs {
-    /// The .wasm file.
+    /// The contract: a `.wasm` file, or a crate directory (built first).
     wasm: PathBuf,
     /// The export to call (Stylus: `user_entrypoint`, the default).
     #[arg(long)]
@@ -26,15 +26,24 @@ pub struct RunArgs {
     /// Print the outcome as JSON.
     #[arg(long)]
     json: bool,
+    /// No progress spinner while building a crate.
+    #[arg(long, short)]
+    quiet: bool,
     #[command(flatten)]
     chain: ChainCallArgs,
     #[command(flatten)]
     sim: SimArgs,
 }
 
-/// Calls the export; prints the outcome.
+/// Calls the export; prints the outcome. A call that fails (trap, revert,
+/// contract error, cap, fuel) is printed like any other and exits 3, with
+/// or without `--json`; exit 1 means the call could not be made at all.
 pub fn run(args: RunArgs) -> CliResult {
-    let wasm = super::read_wasm(&args.wasm)?;
+    let wasm = if args.wasm.is_dir() {
+        super::load::build(&args.wasm, None, args.quiet)?
+    } else {
+        super::read_wasm(&args.wasm)?
+    };
     let (abi, reason) = args.sim.abi(None, &wasm)?;
     let input = args.chain.input(abi, &args.input)?;
     let simulator = args.sim.simulator(None, &wasm)?;
@@ -46,18 +55,19 @@ pub fn run(args: RunArgs) -> CliResult {
     instance.set_call_env(args.chain.env());
     let export = args.chain.export(abi, args.call.as_deref())?;
     let outcome = instance.execute(&export, &input);
+    if let Some(e) = outcome.error.as_ref().filter(|e| !e.is_call_failure()) {
+        // The call could not be made: a usage error, not a finding.
+        return Err(Failure::Error(e.to_string()));
+    }
     if let (Some(path), None) = (&args.state, &outcome.error) {
         instance.snapshot()?.save(path)?;
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&outcome)?);
         return match outcome.error {
-            Some(e) => Err(Failure::Findings(e.to_string())),
+            Some(e) => Err(Failure::Findings(format!("the call failed: {e}"))),
             None => Ok(()),
         };
-    }
-    if let Some(e) = outcome.error {
-        return Err(Failure::Error(e.to_string()));
     }
     println!("abi:      {abi} ({reason})");
     let start = instance.start_outcome();
@@ -68,6 +78,10 @@ pub fn run(args: RunArgs) -> CliResult {
         );
     }
     print_outcome(&outcome);
+    if let Some(e) = &outcome.error {
+        println!("error:    {e}");
+        return Err(Failure::Findings(format!("the call failed: {e}")));
+    }
     if let Some(types) = &args.chain.returns {
         let values = capheap_sim::calldata::decode_returns(types, &outcome.output)?;
         println!("returns:  {}", values.join(", "));

@@ -93,22 +93,58 @@ fn check_and_run_detect_the_abi() {
         "{out}"
     );
 
-    // A refused instantiation is one error line naming the contract's error.
+    // A refused instantiation is a failed call: the outcome is printed with
+    // the contract's error, and the exit code is 3, with or without --json.
+    let refused = [
+        "run",
+        &cw20,
+        "--call",
+        "instantiate",
+        "--msg",
+        r#"{"name":"T"}"#,
+    ];
+    let out = sim().args(refused).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.starts_with("fail: the call failed: `instantiate` returned an"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let printed = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        printed.contains("error:    `instantiate` returned an"),
+        "{printed}"
+    );
+    assert!(printed.contains("fuel:     "), "{printed}");
+    let out = sim().args(refused).arg("--json").output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["error"]["type"], "contract-error", "{json}");
+}
+
+#[test]
+fn run_builds_a_crate_directory() {
+    let dir = repo().join("contracts/hello");
     let out = sim()
         .args([
             "run",
-            &cw20,
+            dir.to_str().unwrap(),
             "--call",
-            "instantiate",
-            "--msg",
-            r#"{"name":"T"}"#,
+            "reverse",
+            "--input",
+            "0x616263",
+            "-q",
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.starts_with("error: `instantiate` returned an"), "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("output:   0x636261"), "{stdout}");
 }
 
 #[test]

@@ -17,6 +17,7 @@ const CONTRACT: &str = r#"(module
             (i64.extend_i32_u (local.get 1))))
   (func (export "grow") (result i32) (memory.grow (i32.const 2)))
   (func (export "two_floats") (param f32 f32))
+  (func (export "boom") (unreachable))
   (global (export "not_a_function") i32 (i32.const 0)))"#;
 
 fn contract_file() -> tempfile::NamedTempFile {
@@ -91,6 +92,40 @@ fn growth_shows_in_pages() {
     assert!(ok);
     assert!(stdout.contains("returned: 1"), "{stdout}");
     assert!(stdout.contains("pages:    1 -> 3"), "{stdout}");
+}
+
+#[test]
+fn a_failed_call_exits_3_with_or_without_json() {
+    let wasm = contract_file();
+    let path = wasm.path().to_str().unwrap();
+    let out = sim()
+        .args(["run", path, "--call", "boom"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("export:   boom"), "{stdout}");
+    assert!(stdout.contains("error:    "), "{stdout}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.starts_with("fail: the call failed: "), "{stderr}");
+    let out = sim()
+        .args(["run", path, "--call", "boom", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["error"]["type"], "trap", "{json}");
+    // A call that cannot be made is exit 1, in both modes.
+    for json in [false, true] {
+        let mut cmd = sim();
+        cmd.args(["run", path, "--call", "nope"]);
+        if json {
+            cmd.arg("--json");
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "json {json}");
+        assert!(out.stdout.is_empty());
+    }
 }
 
 #[test]
