@@ -13,14 +13,17 @@ use clap::Args;
 use super::replay::{ScenarioReplay, replay_all};
 use super::{CliResult, Failure, SimArgs};
 
+/// Where the snapshot lives unless `--file` says otherwise.
+const DEFAULT_FILE: &str = ".gas-snapshot";
+
 /// Arguments of `snapshot`.
 #[derive(Args)]
 pub struct SnapshotArgs {
     /// Scenario files (TOML).
     #[arg(required = true)]
     scenarios: Vec<PathBuf>,
-    /// The snapshot file.
-    #[arg(long, default_value = ".gas-snapshot")]
+    /// The snapshot file (relative to the current directory).
+    #[arg(long, default_value = DEFAULT_FILE)]
     file: PathBuf,
     /// Write this run's fuel to the file.
     #[arg(long, group = "mode")]
@@ -82,8 +85,22 @@ pub fn run(args: SnapshotArgs) -> CliResult {
         );
         return Ok(());
     }
-    let text = std::fs::read_to_string(&args.file)
-        .map_err(|e| Failure::Error(format!("{}: {e}", args.file.display())))?;
+    let text = match std::fs::read_to_string(&args.file) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Failure::Error(format!(
+                "{}: no gas snapshot there yet; record one first with `capheap-sim snapshot \
+                 <scenarios> --write{}`",
+                args.file.display(),
+                if args.file == std::path::Path::new(DEFAULT_FILE) {
+                    String::new()
+                } else {
+                    format!(" --file {}", args.file.display())
+                }
+            )));
+        }
+        Err(e) => return Err(Failure::Error(format!("{}: {e}", args.file.display()))),
+    };
     let stored = GasSnapshot::parse(&text)
         .map_err(|e| Failure::Error(format!("{}: {e}", args.file.display())))?;
     let changes = stored.diff(&current);

@@ -193,6 +193,13 @@ fn gas_snapshot_write_check_diff_and_tolerance() {
     );
     let snap = f.path(".gas-snapshot");
     let snap = snap.to_str().unwrap();
+    // Nothing recorded yet: the error says how to record it.
+    let (code, _, err) = sim(&["snapshot", "-q", &s, "--file", snap, "--check"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("no gas snapshot there yet; record one first with `capheap-sim snapshot <scenarios> --write --file"),
+        "{err}"
+    );
     let (code, _, err) = sim(&["snapshot", "-q", &s, "--file", snap, "--write"]);
     assert_eq!(code, 0, "{err}");
     let text = std::fs::read_to_string(snap).unwrap();
