@@ -86,7 +86,7 @@ pub use limits::{DEFAULT_FUEL_LIMIT, Limit, Limits, PAGE_SIZE, PageCapPolicy};
 pub use memroot::{Digest, MemoryRoot};
 pub use outcome::{
     CallOutcome, ChainOutcome, CosmResponse, EvmLog, FuelBreakdown, GrowthEvent, GrowthResult,
-    StartOutcome,
+    Refusals, StartOutcome,
 };
 pub use pipeline::{Allocator, BuildError, BuildOptions, BuiltContract, Toolchain, build_contract};
 pub use replay::{Divergence, ReplayOptions, ReplayReport, SnapshotPoint, replay};

@@ -122,11 +122,37 @@ pub struct CallOutcome {
     /// traps, or tries a side effect (growth, storage, logs), which the
     /// simulator refuses; the call itself is unaffected.
     pub stats_error: Option<SimError>,
+    /// Requests the contract's allocator refused during this call (from its
+    /// statistics before and after; `None` without statistics, or for the
+    /// first call after a snapshot restore).
+    pub refused: Option<Refusals>,
     /// What the chain ABI adds: Stylus status and EVM logs, or CosmWasm's
     /// decoded `Response` (`None` under capheap's ABI).
     pub chain: Option<ChainOutcome>,
     /// Why the call failed, if it did.
     pub error: Option<SimError>,
+}
+
+/// Allocation requests the contract's capheap refused during one call: the
+/// SDK's caps and budget at work, reported as values by the contract.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Refusals {
+    /// Refused by a cap (`Stats::failed_cap`).
+    pub cap: u64,
+    /// Refused by the growth budget or the gas hook
+    /// (`failed_budget + failed_gas_hook`).
+    pub budget: u64,
+}
+
+impl Refusals {
+    /// The refusals between two statistics of one allocator.
+    pub fn between(before: &Stats, after: &Stats) -> Self {
+        Refusals {
+            cap: after.failed_cap.saturating_sub(before.failed_cap),
+            budget: (after.failed_budget + after.failed_gas_hook)
+                .saturating_sub(before.failed_budget + before.failed_gas_hook),
+        }
+    }
 }
 
 impl CallOutcome {

@@ -288,6 +288,8 @@ impl Contract {
             });
         }
         let mut instance = self.instantiate_with(Storage::new(), snapshot.high_water_pages, 0)?;
+        // The restored memory holds statistics from before the snapshot.
+        instance.parts_mut().0.data_mut().stats_base = None;
         let pages = instance.pages();
         if snapshot.pages < pages {
             return Err(SnapshotError::Incompatible(format!(

@@ -44,6 +44,7 @@ pub fn samples(calls: &[CallRecord]) -> Vec<GasSample> {
             growth_fuel: c.outcome.fuel.growth,
             pages_grown: c.outcome.growth_pages(),
             pages_after: u64::from(c.outcome.pages_after),
+            refused: c.outcome.refused,
         })
         .collect()
 }

@@ -19,7 +19,7 @@ use crate::host::{ALLOC_EXPORT, Abi, CallEnv, CallState, HostState, HostTrap, ex
 use crate::instrument::MEMORY_EXPORT;
 use crate::limits::Limit;
 use crate::memroot::{Digest, MemoryRoot, PageCache};
-use crate::outcome::{CallOutcome, ChainOutcome, FuelBreakdown, StartOutcome};
+use crate::outcome::{CallOutcome, ChainOutcome, FuelBreakdown, Refusals, StartOutcome};
 use crate::stats::{STATS_EXPORT, STATS_FUEL};
 use crate::storage::Storage;
 
@@ -430,6 +430,11 @@ impl Instance {
         } else {
             (None, None)
         };
+        let base = std::mem::replace(&mut self.store.data_mut().stats_base, stats);
+        let refused = match (stats, base) {
+            (Some(now), Some(before)) => Some(Refusals::between(&before, &now)),
+            _ => None,
+        };
         let (memory_root, page_digests) = if self.contract.inner.sim.config.memory_roots {
             let memory = match self.store.data().memory {
                 Some(m) => m.data(&self.store),
@@ -457,6 +462,7 @@ impl Instance {
             logs: call.logs,
             stats,
             stats_error,
+            refused,
             chain,
             error,
         }
@@ -695,6 +701,7 @@ impl Contract {
             },
             host_nesting: 0,
             reading_stats: false,
+            stats_base: Some(Stats::default()),
             store_limits: wasmi::StoreLimitsBuilder::new()
                 .table_elements(sim.config.limits.max_table_elements as usize)
                 .tables(sim.config.limits.max_tables as usize)

@@ -1,5 +1,8 @@
 //! Gas report per export, as `forge test --gas-report` prints it: calls,
-//! min / median / max fuel, page-growth fuel and pages.
+//! min / median / max fuel, page-growth fuel and pages, and the requests the
+//! contract's capheap refused (caps, budget). Calls of the statistics export
+//! (`capheap_stats`) that a scenario makes are summed on a line of their own:
+//! they are reads of the allocator, not the contract's work.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -17,6 +20,9 @@ pub struct GasSample {
     pub pages_grown: u64,
     /// Linear-memory pages after the call.
     pub pages_after: u64,
+    /// Requests the contract's allocator refused during the call (`None`
+    /// when the contract exports no statistics).
+    pub refused: Option<crate::Refusals>,
 }
 
 /// Summary of one export.
@@ -38,6 +44,18 @@ pub struct GasRow {
     pub pages_grown: u64,
     /// Most pages after any call.
     pub max_pages: u64,
+    /// Requests refused by a cap, summed over the calls (`None` when no call
+    /// had allocator statistics).
+    pub cap_refusals: Option<u64>,
+    /// Requests refused by the growth budget or gas hook, summed.
+    pub budget_refusals: Option<u64>,
+}
+
+impl GasRow {
+    /// Whether the row is the scenario's reads of the statistics export.
+    pub fn is_stats_read(&self) -> bool {
+        self.export == crate::stats::STATS_EXPORT
+    }
 }
 
 /// Summarises samples per export, ordered by export name.
@@ -66,12 +84,23 @@ pub fn summarize(samples: &[GasSample]) -> Vec<GasRow> {
                     .map(|s| s.pages_grown)
                     .fold(0, u64::saturating_add),
                 max_pages: group.iter().map(|s| s.pages_after).max().unwrap_or(0),
+                cap_refusals: sum_refused(&group, |r| r.cap),
+                budget_refusals: sum_refused(&group, |r| r.budget),
             }
         })
         .collect()
 }
 
-/// Renders rows as an aligned text table under a `title` line.
+/// One refusal count summed over a group (`None` if no sample has one).
+fn sum_refused(group: &[&GasSample], pick: impl Fn(&crate::Refusals) -> u64) -> Option<u64> {
+    group
+        .iter()
+        .filter_map(|s| s.refused.as_ref().map(&pick))
+        .fold(None, |acc, n| Some(acc.unwrap_or(0) + n))
+}
+
+/// Renders rows as an aligned text table under a `title` line: the
+/// contract's exports, then the statistics reads (if any) on a line below.
 pub fn render(title: &str, rows: &[GasRow]) -> String {
     let header = [
         "export",
@@ -82,9 +111,13 @@ pub fn render(title: &str, rows: &[GasRow]) -> String {
         "growth fuel",
         "pages grown",
         "max pages",
+        "cap refusals",
+        "budget refusals",
     ];
-    let cells: Vec<[String; 8]> = rows
+    let count = |n: Option<u64>| n.map_or_else(|| "-".to_owned(), |n| n.to_string());
+    let cells: Vec<[String; 10]> = rows
         .iter()
+        .filter(|r| !r.is_stats_read())
         .map(|r| {
             [
                 r.export.clone(),
@@ -95,6 +128,8 @@ pub fn render(title: &str, rows: &[GasRow]) -> String {
                 r.growth_fuel.to_string(),
                 r.pages_grown.to_string(),
                 r.max_pages.to_string(),
+                count(r.cap_refusals),
+                count(r.budget_refusals),
             ]
         })
         .collect();
@@ -126,6 +161,16 @@ pub fn render(title: &str, rows: &[GasRow]) -> String {
         out.push_str(&line(row));
         out.push('\n');
     }
+    for r in rows.iter().filter(|r| r.is_stats_read()) {
+        let _ = writeln!(
+            out,
+            "(and {} read{} of `{}` by the scenario: {} fuel each at most, not the contract's own work)",
+            r.calls,
+            if r.calls == 1 { "" } else { "s" },
+            r.export,
+            r.max
+        );
+    }
     out
 }
 
@@ -140,7 +185,53 @@ mod tests {
             growth_fuel: growth,
             pages_grown: grown,
             pages_after: pages,
+            refused: None,
         }
+    }
+
+    #[test]
+    fn counts_refusals_and_keeps_stats_reads_apart() {
+        let refused = |cap, budget| Some(crate::Refusals { cap, budget });
+        let rows = summarize(&[
+            GasSample {
+                refused: refused(1, 0),
+                ..sample("hold", 300, 0, 0, 18)
+            },
+            GasSample {
+                refused: refused(2, 3),
+                ..sample("hold", 300, 0, 0, 18)
+            },
+            sample("capheap_stats", 470, 0, 0, 18),
+            sample("plain", 10, 0, 0, 18),
+        ]);
+        let hold = rows.iter().find(|r| r.export == "hold").unwrap();
+        assert_eq!(
+            (hold.cap_refusals, hold.budget_refusals),
+            (Some(3), Some(3))
+        );
+        let plain = rows.iter().find(|r| r.export == "plain").unwrap();
+        assert_eq!((plain.cap_refusals, plain.budget_refusals), (None, None));
+        let table = render("gas", &rows);
+        let lines: Vec<&str> = table.lines().collect();
+        assert!(
+            lines[1].ends_with("| cap refusals | budget refusals |"),
+            "{table}"
+        );
+        assert!(lines[3].starts_with("| hold "), "{table}");
+        assert!(
+            lines[3].ends_with("|            3 |               3 |"),
+            "{table}"
+        );
+        assert!(lines[4].starts_with("| plain "), "{table}");
+        assert!(
+            lines[4].ends_with("|            - |               - |"),
+            "{table}"
+        );
+        assert_eq!(
+            lines[5],
+            "(and 1 read of `capheap_stats` by the scenario: 470 fuel each at most, not the contract's own work)"
+        );
+        assert_eq!(lines.len(), 6, "{table}");
     }
 
     #[test]

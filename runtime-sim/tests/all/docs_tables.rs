@@ -19,3 +19,33 @@ fn stylus_and_cosmwasm_chapters_embed_the_import_tables() {
         );
     }
 }
+
+/// The sample report in `cli.md` is a real run of the command it names
+/// (the contract is built from `contracts/capped-heap`, cached).
+#[test]
+fn the_cli_chapter_sample_report_is_a_real_run() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let out = assert_cmd::Command::cargo_bin("capheap-sim")
+        .unwrap()
+        .current_dir(root)
+        .args(["report", "-q", "scenarios/capped-heap.toml"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let real = String::from_utf8(out.stdout).unwrap();
+    let text = chapter("cli.md");
+    let block = text
+        .split("`capheap-sim report -q scenarios/capped-heap.toml`")
+        .nth(1)
+        .and_then(|rest| rest.split("```text\n").nth(1))
+        .and_then(|rest| rest.split("```").next())
+        .expect("cli.md names the command and shows its output");
+    assert_eq!(
+        block, real,
+        "docs/src/cli.md's sample report differs from a real run; paste this:\n{real}"
+    );
+}

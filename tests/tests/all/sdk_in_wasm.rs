@@ -37,7 +37,13 @@ fn a_cap_hit_is_an_error_value_and_stats_decode() {
     // 100,000 + 200,000 bytes cross the 256 KiB heap cap: refused as a value,
     // and nothing grows.
     let pages = instance.pages();
-    let reply = hold(&mut instance, 200_000);
+    let outcome = instance.call("hold", &200_000u32.to_le_bytes()).unwrap();
+    // The simulator counts the refusal on the call that made it.
+    assert_eq!(
+        outcome.refused,
+        Some(capheap_sim::Refusals { cap: 1, budget: 0 })
+    );
+    let reply = String::from_utf8(outcome.output).unwrap();
     assert!(reply.starts_with("err "), "{reply}");
     assert!(reply.contains("cap exceeded"), "{reply}");
     assert!(reply.contains(&format!("limit {HEAP_CAP}")), "{reply}");
@@ -51,8 +57,13 @@ fn a_cap_hit_is_an_error_value_and_stats_decode() {
     assert_eq!(after.live_bytes, before.live_bytes);
     assert_eq!(after.pages_grown, before.pages_grown);
 
-    // The contract keeps working below the cap.
-    let reply = hold(&mut instance, 50_000);
+    // The contract keeps working below the cap; nothing refused this time.
+    let outcome = instance.call("hold", &50_000u32.to_le_bytes()).unwrap();
+    assert_eq!(
+        outcome.refused,
+        Some(capheap_sim::Refusals { cap: 0, budget: 0 })
+    );
+    let reply = String::from_utf8(outcome.output).unwrap();
     assert!(reply.starts_with("ok "), "{reply}");
 
     // Releasing everything brings live bytes back to zero.
