@@ -291,7 +291,11 @@ fn check(sim: &Simulator, wasm: &[u8]) -> CheckReport {
     check_tables(sim, &info, &mut report);
     check_imports(sim, &info, &mut report);
     match report.abi {
-        Abi::Capheap => check_exports(&info, &mut report),
+        Abi::Capheap => check_exports(
+            &info,
+            &plain_i64_returns(wasm, info.func_imports),
+            &mut report,
+        ),
         Abi::Stylus => check_stylus(&info, &mut report),
         Abi::CosmWasm => check_cosmwasm(&info, &mut report),
     }
@@ -488,7 +492,70 @@ fn check_imports(sim: &Simulator, info: &ModuleInfo, report: &mut CheckReport) {
     }
 }
 
-fn check_exports(info: &ModuleInfo, report: &mut CheckReport) {
+/// Functions (by index) whose `i64` result is visibly not an output region:
+/// a return or the body's end right after `i64.extend_i32_*` (a widened
+/// 32-bit number: the region would start at address 0) or after an
+/// `i64.const` whose region would run past 4 GiB (such as -1).
+fn plain_i64_returns(wasm: &[u8], func_imports: u32) -> std::collections::BTreeMap<u32, String> {
+    let mut found = std::collections::BTreeMap::new();
+    let mut index = func_imports;
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload {
+            Ok(Payload::CodeSectionEntry(body)) => {
+                let Ok(mut reader) = body.get_operators_reader() else {
+                    index += 1;
+                    continue;
+                };
+                let mut last: Option<String> = None;
+                let mut depth = 0u32;
+                while let Ok(op) = reader.read() {
+                    let returning = match op {
+                        Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                            depth += 1;
+                            false
+                        }
+                        Operator::End if depth == 0 => true,
+                        Operator::End => {
+                            depth -= 1;
+                            false
+                        }
+                        Operator::Return => true,
+                        _ => false,
+                    };
+                    if returning {
+                        if let Some(reason) = last.take() {
+                            found.entry(index).or_insert(reason);
+                        }
+                        if depth == 0 && matches!(op, Operator::End) {
+                            break;
+                        }
+                    }
+                    last = match op {
+                        Operator::I64ExtendI32U | Operator::I64ExtendI32S => {
+                            Some("a widened i32".to_owned())
+                        }
+                        Operator::I64Const { value }
+                            if ((value as u64) >> 32) + (value as u64 & 0xffff_ffff) > 1 << 32 =>
+                        {
+                            Some(format!("the constant {value}"))
+                        }
+                        _ => None,
+                    };
+                }
+                index += 1;
+            }
+            Err(_) => break,
+            _ => {}
+        }
+    }
+    found
+}
+
+fn check_exports(
+    info: &ModuleInfo,
+    plain_i64: &std::collections::BTreeMap<u32, String>,
+    report: &mut CheckReport,
+) {
     let mut takes_input = false;
     let mut has_alloc = false;
     for export in &info.exports {
@@ -529,6 +596,20 @@ fn check_exports(info: &ModuleInfo, report: &mut CheckReport) {
                 format!(
                     "`{STATS_EXPORT}` must be () -> (i64), found {}",
                     sig.clone().unwrap_or_default()
+                ),
+            );
+        } else if let (true, Some(reason)) = (
+            is_callable && ty.is_some_and(|t| t.results() == [wasmparser::ValType::I64]),
+            plain_i64.get(&export.index),
+        ) {
+            report.push(
+                Level::Warn,
+                "i64-not-a-region",
+                format!(
+                    "`{}` returns {reason} as its i64, which the call convention reads as the \
+                     output region (ptr << 32 | len); return a region of the output bytes, or an \
+                     i32 for a plain value",
+                    export.name
                 ),
             );
         } else if ty.is_some() && !is_callable {

@@ -200,6 +200,26 @@ pub enum SimError {
         /// Memory size in bytes.
         memory_len: usize,
     },
+    /// An export returned an `i64` that, read as capheap's output region
+    /// `(ptr << 32) | len`, lies outside memory: usually a plain number
+    /// returned as `i64`.
+    #[error(
+        "`{export}` returned {returned} (an i64), which capheap's call convention reads as the \
+         output region (ptr << 32 | len) {ptr:#x}+{len}, outside linear memory ({memory_len} \
+         bytes); return a region of the output bytes, or an i32 for a plain value"
+    )]
+    BadReturn {
+        /// The export.
+        export: String,
+        /// The value it returned.
+        returned: i64,
+        /// Start of the region it names.
+        ptr: u64,
+        /// Length of the region it names.
+        len: u64,
+        /// Memory size in bytes.
+        memory_len: usize,
+    },
     /// The contract called a host function the simulator does not model
     /// (calls to other contracts, contract creation, BLS12-381, unsupported
     /// chain queries): the call ends here rather than returning a made-up
@@ -290,6 +310,7 @@ impl SimError {
             SimError::InputAllocFailed { .. } => "input-alloc-failed",
             SimError::InputTooLarge { .. } => "input-too-large",
             SimError::RegionOutOfBounds { .. } => "region-out-of-bounds",
+            SimError::BadReturn { .. } => "bad-return",
             SimError::NotSimulated { .. } => "not-simulated",
             SimError::BadRegion { .. } => "bad-region",
             SimError::ContractError { .. } => "contract-error",
@@ -317,6 +338,7 @@ impl SimError {
                 | SimError::UnknownImportCalled { .. }
                 | SimError::InputAllocFailed { .. }
                 | SimError::RegionOutOfBounds { .. }
+                | SimError::BadReturn { .. }
                 | SimError::NotSimulated { .. }
                 | SimError::BadRegion { .. }
                 | SimError::ContractError { .. }

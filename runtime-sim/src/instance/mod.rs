@@ -402,6 +402,20 @@ impl Instance {
                         let packed = packed as u64;
                         match self.read(packed >> 32, packed & 0xffff_ffff) {
                             Ok(bytes) => (value, bytes, None),
+                            Err(SimError::RegionOutOfBounds {
+                                ptr,
+                                len,
+                                memory_len,
+                            }) => {
+                                let bad = SimError::BadReturn {
+                                    export: export.to_owned(),
+                                    returned: packed as i64,
+                                    ptr,
+                                    len,
+                                    memory_len,
+                                };
+                                (value, Vec::new(), Some(bad))
+                            }
                             Err(e) => (value, Vec::new(), Some(e)),
                         }
                     }

@@ -170,3 +170,38 @@ fn levels_parse_and_report_serialises() {
     assert_eq!(json["findings"][0]["level"], "info");
     assert_eq!(json["code_hash"].as_str().unwrap().len(), 64);
 }
+
+#[test]
+fn an_i64_that_is_not_a_region_is_a_warning() {
+    let report = check(
+        r#"(module
+          (memory (export "memory") 1)
+          (func (export "capheap_alloc") (param i32) (result i32) (i32.const 8))
+          ;; A count widened to i64: read as the region 0+count.
+          (func (export "count") (param i32 i32) (result i64)
+            (i64.extend_i32_u (local.get 0)))
+          ;; -1 on an early return: a region past 4 GiB.
+          (func (export "fails") (result i64)
+            (if (i32.const 1) (then (return (i64.const -1))))
+            (i64.const 0))
+          ;; A real region: (ptr << 32) | len.
+          (func (export "region") (param i32 i32) (result i64)
+            (i64.or (i64.shl (i64.extend_i32_u (local.get 0)) (i64.const 32))
+                    (i64.extend_i32_u (local.get 1)))))"#,
+    );
+    let warnings: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.code == "i64-not-a-region")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(warnings.len(), 2, "{:?}", report.findings);
+    assert!(
+        warnings[0].starts_with("`count` returns a widened i32 as its i64"),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings[1].starts_with("`fails` returns the constant -1 as its i64"),
+        "{warnings:?}"
+    );
+}

@@ -18,6 +18,8 @@ const CONTRACT: &str = r#"(module
   (func (export "grow") (result i32) (memory.grow (i32.const 2)))
   (func (export "two_floats") (param f32 f32))
   (func (export "boom") (unreachable))
+  ;; A plain count returned as i64: not a region.
+  (func (export "minus_one") (param i32 i32) (result i64) (i64.const -1))
   (global (export "not_a_function") i32 (i32.const 0)))"#;
 
 fn contract_file() -> tempfile::NamedTempFile {
@@ -126,6 +128,25 @@ fn a_failed_call_exits_3_with_or_without_json() {
         assert_eq!(out.status.code(), Some(1), "json {json}");
         assert!(out.stdout.is_empty());
     }
+}
+
+#[test]
+fn an_i64_that_is_not_a_region_is_explained() {
+    let wasm = contract_file();
+    let path = wasm.path().to_str().unwrap();
+    let out = sim()
+        .args(["run", path, "--call", "minus_one"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains(
+            "error:    `minus_one` returned -1 (an i64), which capheap's call convention reads as the output region"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("or an i32 for a plain value"), "{stdout}");
 }
 
 #[test]
