@@ -6,6 +6,7 @@ extern crate alloc;
 
 mod alloc_bench;
 mod arena_in_wasm;
+mod book_contract;
 mod fuzz_harness;
 mod gas_hook;
 mod hello;
