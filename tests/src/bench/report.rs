@@ -799,6 +799,32 @@ fn render_targets(md: &mut String, results: &[VariantResult], expected: &[u32]) 
         met: steady_ok.map(|s| s.growth_after_peak() == 0),
         gap: String::new(),
     });
+    let steady_end = |r: &VariantResult| {
+        r.measured
+            .as_ref()
+            .ok()
+            .and_then(|m| m.steady.as_ref().ok())
+            .and_then(|s| s.pages_after.last().copied())
+    };
+    let fewest = peers
+        .iter()
+        .filter_map(|p| steady_end(p).map(|n| (p.variant.name, n)))
+        .min_by_key(|(_, n)| *n);
+    verdicts.push(Verdict {
+        target: "steady state: pages at the end ≤ the fewest of any freeing peer".to_owned(),
+        measured: match (steady_end(capheap), fewest) {
+            (Some(c), Some((peer, f))) => format!("capheap {c}, fewest {f} ({peer})"),
+            _ => "no valid run".to_owned(),
+        },
+        met: match (steady_end(capheap), fewest) {
+            (Some(c), Some((_, f))) => Some(c <= f),
+            _ => None,
+        },
+        gap: match (steady_end(capheap), fewest) {
+            (Some(c), Some((_, f))) if c > f => format!("+{} page(s)", c - f),
+            _ => String::new(),
+        },
+    });
     verdicts.push(Verdict {
         target: "pages grown ≤ the fewest of any freeing peer on every workload".to_owned(),
         measured: format!("capheap: {} (workload order)", capheap_pages.join(", ")),
