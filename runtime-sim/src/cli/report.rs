@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use capheap_sim::report::gas_table::{self, GasRow, GasSample};
 use capheap_sim::report::timeline_svg::{self, TimelinePoint};
-use capheap_sim::{CallRecord, SnapshotPoint};
+use capheap_sim::{CallRecord, GrowthResult, SnapshotPoint};
 use clap::Args;
 
 use super::replay::{ScenarioReplay, outcome, replay_all, verdict};
@@ -57,6 +57,21 @@ pub fn timeline(calls: &[CallRecord]) -> Vec<TimelinePoint> {
             label: format!("#{} {}", c.index, c.label),
             pages: u64::from(c.outcome.pages_after),
             live_bytes: c.outcome.stats.map(|s| s.live_bytes),
+            failed: c.outcome.error.is_some(),
+            refused: c
+                .outcome
+                .growth
+                .iter()
+                .filter(|g| {
+                    matches!(
+                        g.result,
+                        GrowthResult::PageCap
+                            | GrowthResult::DeclaredMaximum
+                            | GrowthResult::HostRefused
+                    )
+                })
+                .count() as u64
+                + c.outcome.refused.map_or(0, |r| r.cap + r.budget),
         })
         .collect()
 }
@@ -83,12 +98,20 @@ pub fn run(args: ReportArgs) -> CliResult {
     if let Some(dir) = &args.svg_dir {
         std::fs::create_dir_all(dir)
             .map_err(|e| Failure::Error(format!("{}: {e}", dir.display())))?;
-        for (_, s) in &results {
+        for (loaded, s) in &results {
             let path = dir.join(format!("{}.svg", s.name));
-            let svg = timeline_svg::render(
-                &format!("{}: memory after each call", s.name),
-                &timeline(&s.report.calls),
-            );
+            let points = timeline(&s.report.calls);
+            let title = format!("{}: memory after each call", s.name);
+            let svg = timeline_svg::render(&timeline_svg::Timeline {
+                title: &title,
+                points: &points,
+                initial_pages: s
+                    .report
+                    .calls
+                    .first()
+                    .map_or(0, |c| u64::from(c.outcome.pages_before)),
+                cap_pages: Some(u64::from(loaded.simulator.limits().max_pages)),
+            });
             std::fs::write(&path, svg)
                 .map_err(|e| Failure::Error(format!("{}: {e}", path.display())))?;
         }

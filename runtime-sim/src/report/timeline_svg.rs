@@ -14,16 +14,39 @@ pub struct TimelinePoint {
     pub pages: u64,
     /// Live heap bytes after the call, when the contract exports capheap stats.
     pub live_bytes: Option<u64>,
+    /// Whether the call failed (trap, revert, contract error, fuel, a limit).
+    pub failed: bool,
+    /// Growth refused during the call: `memory.grow` refused by the
+    /// simulator (cap, declared maximum) plus requests the contract's capheap
+    /// refused (its caps and budget).
+    pub refused: u64,
+}
+
+/// A scenario's memory over its calls.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Timeline<'a> {
+    /// The chart's title.
+    pub title: &'a str,
+    /// One point per call, in order.
+    pub points: &'a [TimelinePoint],
+    /// Pages before the first call (the module's initial memory): the page
+    /// axis starts just below it, and a dashed line marks it.
+    pub initial_pages: u64,
+    /// The simulator's page cap, drawn as a line when it is on the chart's
+    /// scale (at most twice the highest bar), else named in the legend.
+    pub cap_pages: Option<u64>,
 }
 
 const WIDTH: u64 = 880;
 const HEIGHT: u64 = 360;
 const LEFT: u64 = 70;
 const RIGHT: u64 = 90;
-const TOP: u64 = 50;
+const TOP: u64 = 64;
 const BOTTOM: u64 = 70;
 const PAGE_COLOUR: &str = "#4c78a8";
 const LIVE_COLOUR: &str = "#e45756";
+const CAP_COLOUR: &str = "#b22222";
+const MARK_COLOUR: &str = "#f58518";
 
 /// Escapes text for SVG.
 fn escape(text: &str) -> String {
@@ -61,26 +84,52 @@ fn human_bytes(bytes: u64) -> String {
     }
 }
 
-/// Renders the timeline of `title` as a standalone SVG document.
-pub fn render(title: &str, points: &[TimelinePoint]) -> String {
+/// Renders the timeline as a standalone SVG document.
+pub fn render(t: &Timeline<'_>) -> String {
+    let points = t.points;
     let plot_w = WIDTH - LEFT - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
     let n = points.len().max(1) as u64;
     let slot = (plot_w / n).max(1);
-    let max_pages = nice_ceiling(points.iter().map(|p| p.pages).max().unwrap_or(0));
+    let highest = points
+        .iter()
+        .map(|p| p.pages)
+        .max()
+        .unwrap_or(0)
+        .max(t.initial_pages);
+    let cap_on_chart = t
+        .cap_pages
+        .filter(|&c| c <= highest.saturating_mul(2).max(4));
+    // The page axis: from just below the initial pages (so growth on top of
+    // 17 pages shows), to a round number at or above everything drawn.
+    let top_pages = highest.max(cap_on_chart.unwrap_or(0));
+    let span = top_pages.saturating_sub(t.initial_pages).max(1);
+    let step = nice_ceiling(span.div_ceil(4)).max(1);
+    let lo = (t.initial_pages.saturating_sub(step)) / step * step;
+    let mut hi = lo + step * 4.max(top_pages.saturating_sub(lo).div_ceil(step));
+    if hi < highest + step.div_ceil(2) {
+        // Room above the tallest bar for its marks.
+        hi += step;
+    }
+    let ticks = (hi - lo) / step;
     let has_live = points.iter().any(|p| p.live_bytes.is_some());
-    let max_live = nice_ceiling(
-        points
-            .iter()
-            .filter_map(|p| p.live_bytes)
-            .max()
-            .unwrap_or(0),
-    );
-    // y for a value on an axis whose top is `max`.
-    let y_of = |value: u64, max: u64| -> u64 {
-        let scaled = u128::from(value.min(max)) * u128::from(plot_h) / u128::from(max);
+    // A power of two, at least 1 KiB: quarter ticks are round in binary
+    // units, and an all-zero line still gets distinct labels.
+    let max_live = points
+        .iter()
+        .filter_map(|p| p.live_bytes)
+        .max()
+        .unwrap_or(0)
+        .max(1024)
+        .checked_next_power_of_two()
+        .unwrap_or(u64::MAX);
+    // y for a value on an axis from `lo` to `hi`.
+    let y_of = |value: u64, lo: u64, hi: u64| -> u64 {
+        let v = value.clamp(lo, hi) - lo;
+        let scaled = u128::from(v) * u128::from(plot_h) / u128::from((hi - lo).max(1));
         TOP + plot_h - scaled as u64
     };
+    let x_mid = |i: usize| LEFT + i as u64 * slot + slot / 2;
 
     let mut svg = String::new();
     let _ = writeln!(
@@ -93,28 +142,31 @@ pub fn render(title: &str, points: &[TimelinePoint]) -> String {
     );
     let _ = writeln!(
         svg,
-        r#"<text x="{}" y="24" font-size="16" text-anchor="middle">{}</text>"#,
+        r#"<text x="{}" y="22" font-size="16" text-anchor="middle">{}</text>"#,
         WIDTH / 2,
-        escape(title)
+        escape(t.title)
     );
-    // Grid and left axis (pages).
-    for tick in 0..=4u64 {
-        let value = max_pages * tick / 4;
-        let y = y_of(value, max_pages);
+    // Grid and left axis (pages), right axis (live bytes).
+    for tick in 0..=ticks {
+        let value = lo + step * tick;
+        let y = y_of(value, lo, hi);
         let _ = writeln!(
             svg,
-            r##"<line x1="{LEFT}" y1="{y}" x2="{}" y2="{y}" stroke="#ddd"/><text x="{}" y="{}" text-anchor="end" fill="{PAGE_COLOUR}">{value}</text>"##,
+            r##"<line class="grid" x1="{LEFT}" y1="{y}" x2="{}" y2="{y}" stroke="#ddd"/><text class="page-tick" x="{}" y="{}" text-anchor="end" fill="{PAGE_COLOUR}">{value}</text>"##,
             WIDTH - RIGHT,
             LEFT - 6,
             y + 4
         );
-        if has_live {
+    }
+    if has_live {
+        for tick in 0..=4u64 {
+            let value = max_live * tick / 4;
             let _ = writeln!(
                 svg,
-                r#"<text x="{}" y="{}" fill="{LIVE_COLOUR}">{}</text>"#,
+                r#"<text class="live-tick" x="{}" y="{}" fill="{LIVE_COLOUR}">{}</text>"#,
                 WIDTH - RIGHT + 6,
-                y + 4,
-                human_bytes(max_live * tick / 4)
+                y_of(value, 0, max_live) + 4,
+                human_bytes(value)
             );
         }
     }
@@ -133,17 +185,37 @@ pub fn render(title: &str, points: &[TimelinePoint]) -> String {
             TOP + plot_h / 2
         );
     }
-    // Bars: pages after each call.
+    // Bars: pages after each call, from the axis floor.
     let bar_w = (slot * 3 / 5).max(1);
     for (i, p) in points.iter().enumerate() {
         let x = LEFT + i as u64 * slot + (slot - bar_w) / 2;
-        let y = y_of(p.pages, max_pages);
+        let y = y_of(p.pages, lo, hi);
         let _ = writeln!(
             svg,
-            r#"<rect x="{x}" y="{y}" width="{bar_w}" height="{}" fill="{PAGE_COLOUR}" opacity="0.75"><title>{}: {} pages</title></rect>"#,
+            r#"<rect class="bar" x="{x}" y="{y}" width="{bar_w}" height="{}" fill="{PAGE_COLOUR}" opacity="0.75"><title>{}: {} pages</title></rect>"#,
             TOP + plot_h - y,
             escape(&p.label),
             p.pages
+        );
+    }
+    // The initial size, and the cap.
+    let y0 = y_of(t.initial_pages, lo, hi);
+    let _ = writeln!(
+        svg,
+        r##"<line class="initial" x1="{LEFT}" y1="{y0}" x2="{}" y2="{y0}" stroke="#555" stroke-dasharray="6 4"/><text x="{}" y="{}" font-size="10" fill="#555">initial {} pages</text>"##,
+        WIDTH - RIGHT,
+        LEFT + 4,
+        y0.saturating_sub(4),
+        t.initial_pages
+    );
+    if let Some(cap) = cap_on_chart {
+        let y = y_of(cap, lo, hi);
+        let _ = writeln!(
+            svg,
+            r#"<line class="cap" x1="{LEFT}" y1="{y}" x2="{}" y2="{y}" stroke="{CAP_COLOUR}" stroke-width="2" stroke-dasharray="2 3"/><text x="{}" y="{}" font-size="10" fill="{CAP_COLOUR}" text-anchor="end">cap {cap} pages</text>"#,
+            WIDTH - RIGHT,
+            WIDTH - RIGHT - 4,
+            y.saturating_sub(4)
         );
     }
     // Line: live bytes after each call.
@@ -152,8 +224,8 @@ pub fn render(title: &str, points: &[TimelinePoint]) -> String {
             .iter()
             .enumerate()
             .filter_map(|(i, p)| {
-                let x = LEFT + i as u64 * slot + slot / 2;
-                p.live_bytes.map(|b| format!("{x},{}", y_of(b, max_live)))
+                p.live_bytes
+                    .map(|b| format!("{},{}", x_mid(i), y_of(b, 0, max_live)))
             })
             .collect();
         let _ = writeln!(
@@ -166,11 +238,50 @@ pub fn render(title: &str, points: &[TimelinePoint]) -> String {
                 let _ = writeln!(
                     svg,
                     r#"<circle cx="{}" cy="{}" r="3" fill="{LIVE_COLOUR}"><title>{}: {b} live bytes</title></circle>"#,
-                    LEFT + i as u64 * slot + slot / 2,
-                    y_of(b, max_live),
+                    x_mid(i),
+                    y_of(b, 0, max_live),
                     escape(&p.label)
                 );
             }
+        }
+    }
+    // Marks above the bars: a failed call (x), refused growth (triangle).
+    for (i, p) in points.iter().enumerate() {
+        let x = x_mid(i);
+        let y = y_of(p.pages, lo, hi).saturating_sub(10).max(TOP - 8);
+        if p.refused > 0 {
+            let _ = writeln!(
+                svg,
+                r#"<path class="refused" d="M{} {} L{} {} L{} {} Z" fill="{MARK_COLOUR}"><title>{}: {} growth request(s) refused</title></path>"#,
+                x - 6,
+                y + 5,
+                x + 6,
+                y + 5,
+                x,
+                y - 6,
+                escape(&p.label),
+                p.refused
+            );
+        }
+        if p.failed {
+            let y = if p.refused > 0 {
+                y.saturating_sub(14)
+            } else {
+                y
+            };
+            let _ = writeln!(
+                svg,
+                r#"<path class="failed" d="M{} {} L{} {} M{} {} L{} {}" stroke="{CAP_COLOUR}" stroke-width="3"><title>{}: the call failed</title></path>"#,
+                x - 5,
+                y - 5,
+                x + 5,
+                y + 5,
+                x - 5,
+                y + 5,
+                x + 5,
+                y - 5,
+                escape(&p.label)
+            );
         }
     }
     // X labels: every call when they fit, else about 12 of them.
@@ -179,7 +290,7 @@ pub fn render(title: &str, points: &[TimelinePoint]) -> String {
         if !(i as u64).is_multiple_of(every) {
             continue;
         }
-        let x = LEFT + i as u64 * slot + slot / 2;
+        let x = x_mid(i);
         let y = TOP + plot_h + 14;
         let _ = writeln!(
             svg,
@@ -195,20 +306,73 @@ pub fn render(title: &str, points: &[TimelinePoint]) -> String {
         TOP + plot_h
     );
     // Legend.
-    let _ = writeln!(
+    let mut lx = LEFT;
+    let ly = 44;
+    let _ = write!(
         svg,
-        r#"<rect x="{LEFT}" y="32" width="10" height="10" fill="{PAGE_COLOUR}"/><text x="{}" y="41">pages after call</text>"#,
-        LEFT + 14
+        r#"<rect x="{lx}" y="{}" width="10" height="10" fill="{PAGE_COLOUR}"/><text x="{}" y="{}">pages after call</text>"#,
+        ly - 9,
+        lx + 14,
+        ly
     );
+    lx += 130;
     if has_live {
-        let _ = writeln!(
+        let _ = write!(
             svg,
-            r#"<line x1="{}" y1="37" x2="{}" y2="37" stroke="{LIVE_COLOUR}" stroke-width="2"/><text x="{}" y="41">live heap bytes</text>"#,
-            LEFT + 140,
-            LEFT + 156,
-            LEFT + 160
+            r#"<line x1="{lx}" y1="{}" x2="{}" y2="{}" stroke="{LIVE_COLOUR}" stroke-width="2"/><text x="{}" y="{ly}">live heap bytes</text>"#,
+            ly - 4,
+            lx + 16,
+            ly - 4,
+            lx + 20
         );
+        lx += 125;
     }
+    let _ = write!(
+        svg,
+        r#"<path d="M{} {} L{} {} L{} {} Z" fill="{MARK_COLOUR}"/><text x="{}" y="{ly}">growth refused</text>"#,
+        lx,
+        ly,
+        lx + 10,
+        ly,
+        lx + 5,
+        ly - 9,
+        lx + 14
+    );
+    lx += 115;
+    let _ = write!(
+        svg,
+        r#"<path d="M{} {} L{} {} M{} {} L{} {}" stroke="{CAP_COLOUR}" stroke-width="2"/><text x="{}" y="{ly}">call failed</text>"#,
+        lx,
+        ly - 9,
+        lx + 9,
+        ly,
+        lx,
+        ly,
+        lx + 9,
+        ly - 9,
+        lx + 14
+    );
+    lx += 90;
+    match (t.cap_pages, cap_on_chart) {
+        (Some(_), Some(_)) => {
+            let _ = write!(
+                svg,
+                r#"<line x1="{lx}" y1="{}" x2="{}" y2="{}" stroke="{CAP_COLOUR}" stroke-width="2" stroke-dasharray="2 3"/><text x="{}" y="{ly}">page cap</text>"#,
+                ly - 4,
+                lx + 16,
+                ly - 4,
+                lx + 20
+            );
+        }
+        (Some(cap), None) => {
+            let _ = write!(
+                svg,
+                r#"<text x="{lx}" y="{ly}" fill="{CAP_COLOUR}">page cap {cap} (off the chart)</text>"#
+            );
+        }
+        _ => {}
+    }
+    svg.push('\n');
     svg.push_str("</svg>\n");
     svg
 }
@@ -223,45 +387,119 @@ mod tests {
                 label: format!("#{i} call<{i}>"),
                 pages: 17 + i,
                 live_bytes: Some(i * 4096),
+                failed: i == 3,
+                refused: u64::from(i == 4) * 2,
             })
             .collect()
     }
 
+    fn timeline(points: &[TimelinePoint]) -> Timeline<'_> {
+        Timeline {
+            title: "hello & co",
+            points,
+            initial_pages: 17,
+            cap_pages: Some(24),
+        }
+    }
+
     #[test]
-    fn renders_bars_line_and_escaped_labels() {
-        let svg = render("hello & co", &points());
+    fn renders_bars_line_marks_and_escaped_labels() {
+        let pts = points();
+        let svg = render(&timeline(&pts));
         assert!(svg.starts_with("<svg "));
         assert!(svg.trim_end().ends_with("</svg>"));
         assert!(svg.contains("hello &amp; co"));
         assert!(svg.contains("#3 call&lt;3&gt;: 20 pages"));
-        assert_eq!(svg.matches("<rect x=").count(), 5 + 1, "5 bars + legend");
+        assert_eq!(svg.matches(r#"class="bar""#).count(), 5);
         assert!(svg.contains("<polyline"));
         assert!(svg.contains("16384 live bytes"));
         assert!(!svg.contains("call<3>"), "labels must be escaped");
+        // One failed call, one with refused growth, both named.
+        assert_eq!(svg.matches(r#"class="failed""#).count(), 1);
+        assert!(svg.contains("#3 call&lt;3&gt;: the call failed"));
+        assert_eq!(svg.matches(r#"class="refused""#).count(), 1);
+        assert!(svg.contains("#4 call&lt;4&gt;: 2 growth request(s) refused"));
+        // The cap is on the chart's scale: drawn, and labelled.
+        assert_eq!(svg.matches(r#"class="cap""#).count(), 1);
+        assert!(svg.contains("cap 24 pages"));
+        assert!(svg.contains("initial 17 pages"));
     }
 
     #[test]
-    fn tallest_bar_reaches_the_axis_ceiling_proportionally() {
-        let svg = render("t", &points());
-        // max pages 21 -> axis ceiling 50; plot height 240: 21/50*240 = 100.
-        assert!(svg.contains(r##"height="100" fill="#4c78a8""##), "{svg}");
+    fn pages_are_drawn_from_just_below_the_initial_size() {
+        let pts = points();
+        let svg = render(&timeline(&pts));
+        // Pages 17..=21 and the cap 24 above 17 initial: ticks every 2 pages
+        // from 14, so one page of growth is 1/5 of a tick, visible.
+        let ticks: Vec<&str> = svg
+            .lines()
+            .filter(|l| l.contains(r#"class="page-tick""#))
+            .map(|l| l.rsplit_once('>').unwrap().0.rsplit_once('>').unwrap().1)
+            .map(|t| t.trim_end_matches("</text"))
+            .collect();
+        assert_eq!(ticks, ["14", "16", "18", "20", "22", "24"], "{svg}");
+        // Bar heights grow by one page's worth: 3 to 7 pages above the
+        // axis floor of 14, on a plot 10 pages tall.
+        let heights: Vec<u64> = svg
+            .lines()
+            .filter(|l| l.contains(r#"class="bar""#))
+            .map(|l| {
+                l.split("height=\"")
+                    .nth(1)
+                    .unwrap()
+                    .split('"')
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+        let plot_h = HEIGHT - TOP - BOTTOM;
+        let expected: Vec<u64> = (3..=7).map(|pages| pages * plot_h / 10).collect();
+        assert_eq!(heights, expected);
     }
 
     #[test]
-    fn without_stats_there_is_no_live_line() {
+    fn a_far_cap_is_named_not_drawn_and_no_stats_means_no_live_line() {
         let mut pts = points();
         for p in &mut pts {
             p.live_bytes = None;
         }
-        let svg = render("t", &pts);
+        let svg = render(&Timeline {
+            cap_pages: Some(1024),
+            ..timeline(&pts)
+        });
         assert!(!svg.contains("<polyline"));
         assert!(!svg.contains("live heap bytes"));
+        assert!(!svg.contains(r#"class="cap""#));
+        assert!(svg.contains("page cap 1024 (off the chart)"));
+    }
+
+    #[test]
+    fn zero_live_bytes_get_distinct_labels() {
+        let mut pts = points();
+        for p in &mut pts {
+            p.live_bytes = Some(0);
+        }
+        let svg = render(&timeline(&pts));
+        let labels: Vec<&str> = svg
+            .lines()
+            .filter(|l| l.contains(r#"class="live-tick""#))
+            .map(|l| l.split('>').nth(1).unwrap().trim_end_matches("</text"))
+            .collect();
+        assert_eq!(labels, ["0 B", "256 B", "512 B", "768 B", "1 KiB"]);
     }
 
     #[test]
     fn same_data_same_bytes_and_empty_is_valid() {
-        assert_eq!(render("t", &points()), render("t", &points()));
-        let empty = render("nothing", &[]);
+        let pts = points();
+        assert_eq!(render(&timeline(&pts)), render(&timeline(&pts)));
+        let empty = render(&Timeline {
+            title: "nothing",
+            points: &[],
+            initial_pages: 0,
+            cap_pages: None,
+        });
         assert!(empty.contains("</svg>"));
     }
 
