@@ -16,6 +16,7 @@ mod compare;
 mod expect;
 mod fuzz;
 mod load;
+mod new;
 mod progress;
 mod replay;
 mod report;
@@ -61,6 +62,8 @@ enum Command {
     /// Fuzz a contract for unbounded growth, cap hits and traps; write shrunk
     /// reproductions as scenario files.
     Fuzz(fuzz::FuzzArgs),
+    /// Create a contract crate that links capheap, with a scenario file.
+    New(new::NewArgs),
 }
 
 /// Why a command did not succeed.
@@ -114,6 +117,7 @@ pub fn main() -> ExitCode {
         Command::Snapshot(a) => snapshot::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Fuzz(a) => fuzz::run(a),
+        Command::New(a) => new::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

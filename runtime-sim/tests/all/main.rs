@@ -5,6 +5,7 @@ mod caps;
 mod chains;
 mod check;
 mod cli_chains;
+mod cli_new;
 mod cli_run;
 mod cli_scenarios;
 mod determinism_claims;
