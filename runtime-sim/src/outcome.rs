@@ -123,8 +123,7 @@ pub struct CallOutcome {
     /// simulator refuses; the call itself is unaffected.
     pub stats_error: Option<SimError>,
     /// Requests the contract's allocator refused during this call (from its
-    /// statistics before and after; `None` without statistics, or for the
-    /// first call after a snapshot restore).
+    /// statistics before and after; `None` without statistics).
     pub refused: Option<Refusals>,
     /// What the chain ABI adds: Stylus status and EVM logs, or CosmWasm's
     /// decoded `Response` (`None` under capheap's ABI).

@@ -288,8 +288,6 @@ impl Contract {
             });
         }
         let mut instance = self.instantiate_with(Storage::new(), snapshot.high_water_pages, 0)?;
-        // The restored memory holds statistics from before the snapshot.
-        instance.parts_mut().0.data_mut().stats_base = None;
         let pages = instance.pages();
         if snapshot.pages < pages {
             return Err(SnapshotError::Incompatible(format!(
@@ -364,6 +362,16 @@ impl Contract {
         // Restored memory is not the module's initial memory: under a chain
         // ABI the next call starts on a fresh instance, as the original did.
         instance.mark_used();
+        // The restored memory holds the statistics of the moment of the
+        // snapshot: the base of the next call's refusal counts. Reading them
+        // rewrites the stats buffer with the bytes the original's last read
+        // left there, so memory is unchanged.
+        let base = if self.inner.sim.config.read_stats {
+            instance.stats().ok().flatten()
+        } else {
+            None
+        };
+        instance.parts_mut().0.data_mut().stats_base = base;
         Ok(instance)
     }
 }

@@ -87,6 +87,93 @@ pub unsafe fn host_free<A: GlobalAlloc>(heap: &A, ptr: i32, len: i32) {
     }
 }
 
+/// The current call's input under capheap's host ABI (the `capheap.input`
+/// import): the bytes the host placed with `capheap_alloc`, owned. Dropping
+/// it frees them through `heap`, which must be the heap given to
+/// [`crate::export_host_abi!`] (the one `capheap_alloc` allocated from).
+/// wasm32 only.
+///
+/// ```ignore
+/// #[unsafe(no_mangle)]
+/// pub extern "C" fn reverse() {
+///     let mut data = capheap::abi::input(&HEAP);
+///     data.reverse();
+///     capheap::abi::output(&data);
+/// }
+/// ```
+#[cfg(target_arch = "wasm32")]
+pub fn input<A: GlobalAlloc>(heap: &A) -> Input<'_, A> {
+    #[link(wasm_import_module = "capheap")]
+    unsafe extern "C" {
+        /// Places the call input via `capheap_alloc` and returns `(ptr << 32) | len`.
+        #[link_name = "input"]
+        fn host_input() -> i64;
+    }
+    // SAFETY: a host import without preconditions.
+    let region = unsafe { host_input() } as u64;
+    Input {
+        ptr: core::ptr::with_exposed_provenance_mut((region >> 32) as usize),
+        len: (region & 0xffff_ffff) as usize,
+        heap,
+    }
+}
+
+/// Sets the current call's output (the `capheap.output` import: the host
+/// copies the bytes). wasm32 only.
+#[cfg(target_arch = "wasm32")]
+pub fn output(bytes: &[u8]) {
+    #[link(wasm_import_module = "capheap")]
+    unsafe extern "C" {
+        /// Sets the call output to `len` bytes at `ptr`.
+        #[link_name = "output"]
+        fn host_output(ptr: *const u8, len: usize);
+    }
+    // SAFETY: `bytes` is a live slice for the duration of the call; the host
+    // copies it before returning.
+    unsafe { host_output(bytes.as_ptr(), bytes.len()) }
+}
+
+/// A call's input, owned (see [`input`]): derefs to the bytes; frees them
+/// on drop.
+#[derive(Debug)]
+pub struct Input<'h, A: GlobalAlloc> {
+    ptr: *mut u8,
+    len: usize,
+    heap: &'h A,
+}
+
+impl<A: GlobalAlloc> core::ops::Deref for Input<'_, A> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        if self.len == 0 {
+            return &[];
+        }
+        // SAFETY: the host placed exactly `len` bytes at `ptr` in a buffer it
+        // got from `capheap_alloc(len)`; this value owns it until dropped.
+        unsafe { core::slice::from_raw_parts(self.ptr, self.len) }
+    }
+}
+
+impl<A: GlobalAlloc> core::ops::DerefMut for Input<'_, A> {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        if self.len == 0 {
+            return &mut [];
+        }
+        // SAFETY: as for `deref`, and `&mut self` makes this the only access.
+        unsafe { core::slice::from_raw_parts_mut(self.ptr, self.len) }
+    }
+}
+
+impl<A: GlobalAlloc> Drop for Input<'_, A> {
+    fn drop(&mut self) {
+        if let Ok(len) = i32::try_from(self.len) {
+            // SAFETY: the buffer came from `capheap_alloc(len)`, i.e.
+            // `host_alloc_ptr(heap, len)`, and is not used after this.
+            unsafe { host_free_ptr(self.heap, self.ptr, len) }
+        }
+    }
+}
+
 /// Export the host allocation ABI for `$heap` (wasm32 only):
 /// `capheap_alloc(len: i32) -> i32` and `capheap_free(ptr: i32, len: i32)`.
 ///

@@ -36,43 +36,20 @@ unsafe impl Sync for Remembered {}
 
 static REMEMBERED: Remembered = Remembered(RefCell::new(Vec::new()));
 
-#[link(wasm_import_module = "capheap")]
-unsafe extern "C" {
-    #[link_name = "input"]
-    fn host_input() -> i64;
-    #[link_name = "output"]
-    fn host_output(ptr: *const u8, len: usize);
-}
-
-fn input() -> Vec<u8> {
-    // SAFETY: a host import without preconditions.
-    let region = unsafe { host_input() } as u64;
-    let (ptr, len) = ((region >> 32) as usize, (region & 0xffff_ffff) as usize);
-    if len == 0 {
-        return Vec::new();
-    }
-    // SAFETY: the host placed exactly `len` bytes at `ptr` in a buffer from
-    // `capheap_alloc(len)` (`Layout(len, 1)`, what a `Vec<u8>` of capacity
-    // `len` frees with); nothing else owns it.
-    unsafe { Vec::from_raw_parts(ptr as *mut u8, len, len) }
-}
-
 /// Remembers the input, forever: the leak.
 #[unsafe(no_mangle)]
 pub extern "C" fn remember() {
-    let data = input();
+    let data = capheap::abi::input(&HEAP).to_vec();
     let mut list = REMEMBERED.0.borrow_mut();
     list.push(data);
     let count = list.len() as u32;
-    // SAFETY: a live 4-byte buffer for the duration of the call.
-    unsafe { host_output(count.to_le_bytes().as_ptr(), 4) }
+    capheap::abi::output(&count.to_le_bytes());
 }
 
 /// Reads the input and frees it: steady.
 #[unsafe(no_mangle)]
 pub extern "C" fn forget() {
-    drop(input());
+    drop(capheap::abi::input(&HEAP));
     let count = REMEMBERED.0.borrow().len() as u32;
-    // SAFETY: a live 4-byte buffer for the duration of the call.
-    unsafe { host_output(count.to_le_bytes().as_ptr(), 4) }
+    capheap::abi::output(&count.to_le_bytes());
 }

@@ -36,14 +36,6 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()
 }
 
-#[link(wasm_import_module = "capheap")]
-unsafe extern "C" {
-    #[link_name = "input"]
-    fn host_input() -> i64;
-    #[link_name = "output"]
-    fn host_output(ptr: *const u8, len: usize);
-}
-
 struct ScratchCell(UnsafeCell<Option<Arena<WasmFreshPages>>>);
 // SAFETY: wasm32 contracts are single-threaded and exports never re-enter.
 unsafe impl Sync for ScratchCell {}
@@ -66,22 +58,14 @@ fn output(fields: [u32; 3]) {
     for (chunk, v) in bytes.chunks_exact_mut(4).zip(fields) {
         chunk.copy_from_slice(&v.to_le_bytes());
     }
-    // SAFETY: `bytes` is live for the duration of the host call.
-    unsafe { host_output(bytes.as_ptr(), bytes.len()) }
+    capheap::abi::output(&bytes);
 }
 
 /// Counts words, distinct words and the longest word of the input.
 #[unsafe(no_mangle)]
 pub extern "C" fn word_stats() {
-    // SAFETY: host import without preconditions.
-    let region = unsafe { host_input() } as u64;
-    let (ptr, len) = ((region >> 32) as usize, (region & 0xffff_ffff) as usize);
-    let text: &[u8] = if len == 0 {
-        &[]
-    } else {
-        // SAFETY: the host placed `len` bytes at `ptr` via `capheap_alloc(len)`.
-        unsafe { core::slice::from_raw_parts(ptr as *const u8, len) }
-    };
+    let input = capheap::abi::input(&HEAP);
+    let text: &[u8] = &input;
     let result = scratch().scope(|arena| {
         let mut words = ArenaVec::new_in(arena);
         for word in text
@@ -98,8 +82,4 @@ pub extern "C" fn word_stats() {
         Ok::<_, ()>([total, words.len() as u32, longest])
     });
     output(result.unwrap_or([u32::MAX, 0, 0]));
-    if len != 0 {
-        // SAFETY: the input block came from `capheap_alloc(len)`; `text` is dead.
-        unsafe { capheap::abi::host_free_ptr(&HEAP, ptr as *mut u8, len as i32) };
-    }
 }

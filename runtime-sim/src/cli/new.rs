@@ -157,10 +157,9 @@ panic = "abort"
 
 const LIB_RS: &str = r#"//! A contract on capheap: `reverse()` outputs its input reversed.
 //!
-//! The input comes from the host import `capheap.input` (a buffer the host
-//! placed with `capheap_alloc`, which the contract owns and frees), the
-//! output goes out through `capheap.output`. See the capheap book's "Host
-//! ABI" chapter.
+//! The input comes from the host through `capheap::abi::input` and the
+//! output goes back through `capheap::abi::output` (capheap's host ABI: see
+//! the book's "Host ABI" chapter).
 #![cfg_attr(target_arch = "wasm32", no_std)]
 
 extern crate alloc;
@@ -187,49 +186,20 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()
 }
 
-#[cfg(target_arch = "wasm32")]
-#[link(wasm_import_module = "capheap")]
-unsafe extern "C" {
-    /// Places the call input via `capheap_alloc` and returns `(ptr << 32) | len`.
-    #[link_name = "input"]
-    fn host_input() -> i64;
-    /// Sets the call output to `len` bytes at `ptr` (the host copies them).
-    #[link_name = "output"]
-    fn host_output(ptr: *const u8, len: usize);
-}
-
-/// The call input, owned: dropping it frees the host-placed buffer.
-#[cfg(target_arch = "wasm32")]
-fn input() -> Vec<u8> {
-    // SAFETY: a host import without preconditions.
-    let region = unsafe { host_input() } as u64;
-    let (ptr, len) = ((region >> 32) as usize, (region & 0xffff_ffff) as usize);
-    if len == 0 {
-        return Vec::new();
-    }
-    // SAFETY: the host placed exactly `len` bytes at `ptr` in a buffer from
-    // `capheap_alloc(len)` (a `Layout(len, 1)` allocation of this heap),
-    // which is what a `Vec<u8>` of capacity `len` frees; nothing else owns it.
-    unsafe { Vec::from_raw_parts(ptr as *mut u8, len, len) }
-}
-
-#[cfg(target_arch = "wasm32")]
-fn output(bytes: &[u8]) {
-    // SAFETY: `bytes` is a live slice for the duration of the call.
-    unsafe { host_output(bytes.as_ptr(), bytes.len()) }
-}
-
 /// The contract's logic, testable natively.
 pub fn reversed(mut data: Vec<u8>) -> Vec<u8> {
     data.reverse();
     data
 }
 
-/// Outputs the input reversed.
+/// Outputs the input reversed. `capheap::abi::input` is the call input
+/// the host placed with `capheap_alloc` (freed when it is dropped);
+/// `capheap::abi::output` hands the result to the host.
 #[cfg(target_arch = "wasm32")]
 #[unsafe(no_mangle)]
 pub extern "C" fn reverse() {
-    output(&reversed(input()));
+    let input = capheap::abi::input(&HEAP);
+    capheap::abi::output(&reversed(input.to_vec()));
 }
 
 #[cfg(test)]

@@ -442,8 +442,9 @@ pub(crate) struct HostState {
     /// refused so that the read leaves no trace.
     pub reading_stats: bool,
     /// The contract's allocator statistics as of the end of the last call on
-    /// this store (all zero on a fresh instance; `None` when unknown, after a
-    /// snapshot restore): the base of the next call's refusal counts.
+    /// this store (all zero on a fresh instance; read from memory after a
+    /// snapshot restore; `None` when unknown): the base of the next call's
+    /// refusal counts.
     pub stats_base: Option<::capheap::stats::Stats>,
     /// wasmi's limits on tables and instances.
     pub store_limits: wasmi::StoreLimits,
