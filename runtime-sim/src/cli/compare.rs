@@ -26,6 +26,10 @@ pub struct CompareArgs {
     /// Print the comparison as JSON.
     #[arg(long)]
     json: bool,
+    /// Also draw the comparison (fuel and pages per call, both builds) as
+    /// an SVG file.
+    #[arg(long)]
+    svg: Option<PathBuf>,
     /// No progress display.
     #[arg(long, short)]
     quiet: bool,
@@ -67,6 +71,20 @@ pub fn run(args: CompareArgs) -> CliResult {
         (&label_a, &contract_a, &wasm_a),
         (&label_b, &contract_b, &wasm_b),
     )?;
+    if let Some(path) = &args.svg {
+        let title = format!(
+            "{}: {} vs {}, per call",
+            file.name, report.a.label, report.b.label
+        );
+        std::fs::write(
+            path,
+            capheap_sim::report::compare_svg::render(&title, &report),
+        )
+        .map_err(|e| Failure::Error(format!("{}: {e}", path.display())))?;
+        if !args.json {
+            eprintln!("chart: {}", path.display());
+        }
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

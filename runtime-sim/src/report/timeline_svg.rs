@@ -49,7 +49,7 @@ const CAP_COLOUR: &str = "#b22222";
 const MARK_COLOUR: &str = "#f58518";
 
 /// Escapes text for SVG.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -57,7 +57,7 @@ fn escape(text: &str) -> String {
 }
 
 /// A "nice" axis maximum at or above `max` (1, 2 or 5 times a power of ten).
-fn nice_ceiling(max: u64) -> u64 {
+pub(crate) fn nice_ceiling(max: u64) -> u64 {
     let mut step = 1u64;
     loop {
         for m in [1, 2, 5] {

@@ -52,7 +52,7 @@ fn main() -> ExitCode {
          (`capheap-sim build <crate> --allocator default|capheap`), so each pair of\n\
          wasm files differs only in its allocator. Each runs its scenario from\n\
          `scenarios/chains/` in the simulator; `capheap-sim compare <scenario>`\n\
-         prints the same tables. Fuel is wasmi's (see the chapters on\n\
+         prints the same tables (and `--svg <file>` the same charts). Fuel is wasmi's (see the chapters on\n\
          [Stylus](stylus.md) and [CosmWasm](cosmwasm.md) for how it relates to\n\
          gas); growth fuel is the chain's memory price (Stylus's model; CosmWasm\n\
          does not price pages). Built with {}, `opt-level = \"z\"`, LTO, one\n\
@@ -60,6 +60,7 @@ fn main() -> ExitCode {
         rustc_version()
     );
     let mut failed = false;
+    let mut charts = Vec::new();
     for (name, what) in CONTRACTS {
         let path = repo_root()
             .join("scenarios/chains")
@@ -99,23 +100,37 @@ fn main() -> ExitCode {
             }
         };
         failed |= report.calls.iter().any(|c| !c.same_output);
+        let chart = format!("real-contracts-{name}.svg");
         let _ = writeln!(
             page,
-            "## {name}\n\n{what}. Scenario: `scenarios/chains/{name}.toml` ({} calls, pricing {}).\n\n{}",
+            "## {name}\n\n{what}. Scenario: `scenarios/chains/{name}.toml` ({} calls, pricing {}).\n\n\
+             ![{name}: fuel and pages per call on both allocators]({chart})\n\n{}",
             report.calls.len(),
             sim.pricing_label(),
             report.to_markdown()
         );
+        let title = format!("{name}: default vs capheap, per call");
+        charts.push((
+            chart,
+            capheap_sim::report::compare_svg::render(&title, &report),
+        ));
     }
     if stdout {
         print!("{page}");
     } else {
         let out = repo_root().join("docs/src/real-contracts.md");
-        if let Err(e) = std::fs::write(&out, &page) {
-            eprintln!("{}: {e}", out.display());
-            return ExitCode::FAILURE;
+        let files = std::iter::once((out, page)).chain(
+            charts
+                .into_iter()
+                .map(|(file, svg)| (repo_root().join("docs/src").join(file), svg)),
+        );
+        for (path, text) in files {
+            if let Err(e) = std::fs::write(&path, &text) {
+                eprintln!("{}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+            eprintln!("wrote {}", path.display());
         }
-        eprintln!("wrote {}", out.display());
     }
     if failed {
         eprintln!("the two builds disagree on some call's outcome");
