@@ -26,6 +26,18 @@ fn sim() -> Command {
     Command::cargo_bin("capheap-sim").unwrap()
 }
 
+/// How many calls a scenario file lists (its `[[call]]` tables, repeats
+/// expanded).
+fn json_calls(scenario: &str) -> usize {
+    capheap_sim::scenario_file::ScenarioFile::load(std::path::Path::new(scenario))
+        .unwrap()
+        .scenario()
+        .calls
+        .iter()
+        .map(|c| c.repeat as usize)
+        .sum()
+}
+
 fn stdout(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();
     assert!(
@@ -172,7 +184,13 @@ fn replay_report_snapshot_and_compare_on_the_chain_scenarios() {
             "{text}"
         );
 
-        let out = stdout(sim().args(["compare", "-q", scenario]));
+        let chart = tempfile::NamedTempFile::with_suffix(".svg").unwrap();
+        let chart_path = chart.path().to_str().unwrap();
+        let out = stdout(sim().args(["compare", "-q", scenario, "--svg", chart_path]));
+        let svg = std::fs::read_to_string(chart.path()).unwrap();
+        let calls = json_calls(scenario);
+        assert_eq!(svg.matches(r#"class="fuel""#).count(), 2 * calls, "{svg}");
+        assert!(svg.contains("default vs capheap, per call"), "{svg}");
         assert!(out.contains("a: default"), "{out}");
         assert!(out.contains("b: capheap"), "{out}");
         assert!(out.contains("wasm bytes (gzip -9)"), "{out}");
