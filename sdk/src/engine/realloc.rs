@@ -109,11 +109,17 @@ impl Core {
         let Some(n) = block_size(new_size) else {
             return false;
         };
-        let at_top = b + bsz == self.top;
-        if at_top
-            && (n <= bsz || (self.room(cfg, be, n - bsz, GRAN).is_ok() && b + bsz == self.top))
-        {
-            // At the top: move the top (grow or shrink).
+        if b + bsz == self.top {
+            // At the top: move the top (grow or shrink). Growing may fail
+            // (a cap, the budget): then the block must move, or stay; and
+            // `room` may seal the segment (foreign growth), after which the
+            // block is no longer at the top.
+            if n > bsz && self.room(cfg, be, n - bsz, GRAN).is_err() {
+                return false;
+            }
+            if b + bsz != self.top {
+                return false;
+            }
             // SAFETY: `b..b+n` is inside the memory (`room`).
             unsafe { set_hdr(b, n | (h & PREV_FREE)) };
             self.top = b + n;

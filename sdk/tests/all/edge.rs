@@ -419,3 +419,34 @@ fn emptying_a_small_heap_keeps_free_lists_and_a_big_one_resets() {
     let q = h.try_alloc(l(64, 8)).unwrap().as_ptr();
     assert_eq!(q as usize, start, "after a reset the heap starts again");
 }
+
+/// Regression (found by the heap model): growing the block at the top when
+/// the heap-bytes cap refuses the room must not look past the top, where
+/// stale bytes of a freed block can read like a free block's header.
+#[test]
+fn growing_the_top_block_past_a_cap_does_not_read_past_the_top() {
+    let cfg = Config::DEFAULT.max_heap_bytes(40_000);
+    let mut h = LocalHeap::new(NativePages::new(0, 16), cfg);
+    // A block full of 0xFF at the top, then freed: the top retreats over it
+    // and its bytes stay behind.
+    let z = l(30_000, 8);
+    let pz = h.alloc(z);
+    unsafe {
+        pz.write_bytes(0xFF, 30_000);
+        h.dealloc(pz, z);
+    }
+    // A small-but-large block now at the top ends inside those stale bytes.
+    let a = l(1_000, 8);
+    let pa = h.alloc(a);
+    assert_eq!(pa, pz, "the freed space is reused at the top");
+    unsafe { pa.write_bytes(7, 1_000) };
+    // Growing it past the cap fails cleanly and leaves it intact.
+    let err = unsafe { h.try_realloc(nn(pa), a, 50_000) }.unwrap_err();
+    assert!(matches!(err, AllocError::CapExceeded { .. }), "{err:?}");
+    assert!((0..1_000).all(|i| unsafe { *pa.add(i) } == 7));
+    h.check_invariants().unwrap();
+    // And within the cap it grows in place at the top.
+    let q = unsafe { h.try_realloc(nn(pa), a, 20_000) }.unwrap();
+    assert_eq!(q.as_ptr(), pa);
+    h.check_invariants().unwrap();
+}
