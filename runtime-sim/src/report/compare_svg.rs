@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use super::compare::{Comparison, show_ratio};
-use super::timeline_svg::{escape, nice_ceiling};
+use super::timeline_svg::{escape, nice_ceiling, open_svg};
 
 const WIDTH: u64 = 900;
 const LEFT: u64 = 80;
@@ -28,21 +28,7 @@ pub fn render(title: &str, cmp: &Comparison) -> String {
     let n = calls.len().max(1) as u64;
     let slot = (plot_w / n).max(2);
     let bar = (slot * 2 / 5).max(1);
-    let mut svg = String::new();
-    let _ = writeln!(
-        svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">"#
-    );
-    let _ = writeln!(
-        svg,
-        r#"<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>"#
-    );
-    let _ = writeln!(
-        svg,
-        r#"<text x="{}" y="22" font-size="16" text-anchor="middle">{}</text>"#,
-        WIDTH / 2,
-        escape(title)
-    );
+    let mut svg = open_svg(WIDTH, HEIGHT, title);
     let _ = writeln!(
         svg,
         r#"<text class="summary" x="{}" y="42" text-anchor="middle">total fuel {} / {} = {}; pages at the end {} / {}; wasm {} / {} bytes</text>"#,

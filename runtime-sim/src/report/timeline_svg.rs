@@ -56,6 +56,19 @@ pub(crate) fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The start of a chart: the `<svg>` element of `width` x `height`, a white
+/// background and the centred title (escaped).
+pub(crate) fn open_svg(width: u64, height: u64, title: &str) -> String {
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
+         viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" font-size=\"12\">\n\
+         <rect width=\"{width}\" height=\"{height}\" fill=\"white\"/>\n\
+         <text x=\"{}\" y=\"22\" font-size=\"16\" text-anchor=\"middle\">{}</text>\n",
+        width / 2,
+        escape(title)
+    )
+}
+
 /// A "nice" axis maximum at or above `max` (1, 2 or 5 times a power of ten).
 pub(crate) fn nice_ceiling(max: u64) -> u64 {
     let mut step = 1u64;
@@ -131,21 +144,7 @@ pub fn render(t: &Timeline<'_>) -> String {
     };
     let x_mid = |i: usize| LEFT + i as u64 * slot + slot / 2;
 
-    let mut svg = String::new();
-    let _ = writeln!(
-        svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">"#
-    );
-    let _ = writeln!(
-        svg,
-        r#"<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>"#
-    );
-    let _ = writeln!(
-        svg,
-        r#"<text x="{}" y="22" font-size="16" text-anchor="middle">{}</text>"#,
-        WIDTH / 2,
-        escape(t.title)
-    );
+    let mut svg = open_svg(WIDTH, HEIGHT, t.title);
     // Grid and left axis (pages), right axis (live bytes).
     for tick in 0..=ticks {
         let value = lo + step * tick;
