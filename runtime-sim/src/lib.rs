@@ -50,6 +50,7 @@
 pub mod calldata;
 pub mod check;
 mod contract;
+pub mod demo;
 mod engine;
 pub mod error;
 pub mod fuzzing;

@@ -123,7 +123,9 @@ pub struct CallOutcome {
     /// simulator refuses; the call itself is unaffected.
     pub stats_error: Option<SimError>,
     /// Requests the contract's allocator refused during this call (from its
-    /// statistics before and after; `None` without statistics).
+    /// statistics before and after; `None` without statistics). A failed
+    /// call's are counted too: its statistics are read before it is undone,
+    /// while [`stats`](Self::stats) is the state after the undo.
     pub refused: Option<Refusals>,
     /// What the chain ABI adds: Stylus status and EVM logs, or CosmWasm's
     /// decoded `Response` (`None` under capheap's ABI).

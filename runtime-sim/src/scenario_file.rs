@@ -421,6 +421,53 @@ impl ScenarioFile {
             })
     }
 
+    /// A simulator builder with this file's settings for `wasm`: the chain
+    /// defaults of its ABI (`abi`, else the file's `abi`, else detected from
+    /// the module), then the file's chain environment, pricing, page cap and
+    /// fuel per call. Setters called afterwards override them.
+    ///
+    /// ```
+    /// use capheap_sim::scenario_file::ScenarioFile;
+    ///
+    /// let text = "contract = \"c.wasm\"\npricing = \"flat:7\"\n[[call]]\nexport = \"go\"\n";
+    /// let file = ScenarioFile::parse(text, "s.toml".as_ref())?;
+    /// let wasm = wat::parse_str("(module (memory (export \"memory\") 1))")?;
+    /// let sim = file.simulator_builder(&wasm, None).build()?;
+    /// assert_eq!(sim.pricing_label(), "flat:7");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn simulator_builder(
+        &self,
+        wasm: &[u8],
+        abi: Option<crate::Abi>,
+    ) -> crate::SimulatorBuilder {
+        let explicit = abi.or(self.abi);
+        let chain = explicit.unwrap_or_else(|| {
+            crate::Abi::detect_wasm(wasm).map_or(crate::Abi::Capheap, |(abi, _)| abi)
+        });
+        let mut builder = crate::Simulator::builder().chain_defaults(chain);
+        // Set only when asked for, so that a detected ABI keeps its reason.
+        if let Some(abi) = explicit {
+            builder = builder.abi(abi);
+        }
+        if let Some(env) = &self.stylus {
+            builder = builder.stylus_env(env.clone());
+        }
+        if let Some(env) = &self.cosmwasm {
+            builder = builder.cosmwasm_env(env.clone());
+        }
+        if let Some(pricing) = self.pricing {
+            builder = builder.pricing(pricing);
+        }
+        if let Some(pages) = self.max_pages {
+            builder = builder.max_pages(pages);
+        }
+        if let Some(fuel) = self.fuel_per_call {
+            builder = builder.fuel_limit(fuel);
+        }
+        builder
+    }
+
     /// Reads and validates a scenario file. Relative paths in it are relative
     /// to the file's directory.
     pub fn load(path: &Path) -> Result<Self, ScenarioFileError> {

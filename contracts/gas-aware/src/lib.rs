@@ -1,6 +1,7 @@
 //! `gas-aware`: capheap asks the host how much gas is left (`capheap.gas_left`)
 //! before every page it grows, prices the growth with the chain's schedule
-//! (here a flat 100,000 per page, which the simulator must charge too), and
+//! (Arbitrum Stylus's memory model, `PagePricing::STYLUS`, which the simulator
+//! charges too: `pricing = "stylus"`), and
 //! refuses growth the call cannot pay for: the contract gets an error value
 //! and can answer gracefully, instead of trapping out of gas.
 //!
@@ -16,17 +17,11 @@ use core::alloc::{GlobalAlloc, Layout};
 
 use capheap::{AllocError, Config, Heap, PagePricing};
 
-/// Price of one page, in fuel: must equal the simulator's `--pricing flat:100000`.
-pub const PAGE_PRICE: u64 = 100_000;
+/// The chain's page pricing: must equal the simulator's (`--pricing stylus`).
+pub const PRICING: PagePricing = PagePricing::STYLUS;
 
 #[global_allocator]
-static HEAP: Heap = Heap::new(
-    Config::DEFAULT
-        .pricing(PagePricing::Flat {
-            per_page: PAGE_PRICE,
-        })
-        .host_gas_hook(),
-);
+static HEAP: Heap = Heap::new(Config::DEFAULT.pricing(PRICING).host_gas_hook());
 
 capheap::export_host_abi!(HEAP);
 capheap::export_stats!(HEAP);

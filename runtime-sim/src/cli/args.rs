@@ -71,25 +71,25 @@ impl SimArgs {
         defaults: Option<&capheap_sim::scenario_file::ScenarioFile>,
         wasm: &[u8],
     ) -> Result<capheap_sim::SimulatorBuilder, Failure> {
-        let (abi, _) = self.abi(defaults, wasm)?;
-        let mut builder = Simulator::builder().chain_defaults(abi);
-        // Set only when asked for, so that a detected ABI keeps its reason.
-        if let Some(explicit) = self.abi.or(defaults.and_then(|d| d.abi)) {
-            builder = builder.abi(explicit);
-        }
-        if let Some(env) = defaults.and_then(|d| d.stylus.clone()) {
-            builder = builder.stylus_env(env);
-        }
-        if let Some(env) = defaults.and_then(|d| d.cosmwasm.clone()) {
-            builder = builder.cosmwasm_env(env);
-        }
-        if let Some(pricing) = self.pricing.or(defaults.and_then(|d| d.pricing)) {
+        let mut builder = match defaults {
+            Some(file) => file.simulator_builder(wasm, self.abi),
+            None => {
+                let (abi, _) = self.abi(None, wasm)?;
+                let builder = Simulator::builder().chain_defaults(abi);
+                // Set only when asked for, so that a detected ABI keeps its reason.
+                match self.abi {
+                    Some(explicit) => builder.abi(explicit),
+                    None => builder,
+                }
+            }
+        };
+        if let Some(pricing) = self.pricing {
             builder = builder.pricing(pricing);
         }
-        if let Some(pages) = self.max_pages.or(defaults.and_then(|d| d.max_pages)) {
+        if let Some(pages) = self.max_pages {
             builder = builder.max_pages(pages);
         }
-        if let Some(fuel) = self.fuel.or(defaults.and_then(|d| d.fuel_per_call)) {
+        if let Some(fuel) = self.fuel {
             builder = builder.fuel_limit(fuel);
         }
         if self.trap_at_cap {

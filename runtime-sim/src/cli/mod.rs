@@ -13,6 +13,7 @@ mod args;
 mod build;
 mod check;
 mod compare;
+mod demo;
 mod expect;
 mod fuzz;
 mod load;
@@ -44,6 +45,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The main job: real contracts on their own allocator and on capheap, a
+    /// leak stopped by its cap and found by the fuzzer, growth refused as a
+    /// value, determinism; writes target/capheap-report/index.html.
+    Demo(demo::DemoArgs),
     /// Build a contract crate to wasm32 and print the .wasm path.
     Build(build::BuildArgs),
     /// Call one export of a wasm contract.
@@ -52,7 +57,7 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// Statically check a wasm module (floats, SIMD, threads, memory, imports, size).
     Check(check::CheckArgs),
-    /// Gas and determinism report for scenarios: the main job.
+    /// Gas and determinism report for scenarios.
     Report(report::ReportArgs),
     /// Write, check or diff a `.gas-snapshot` file of scenario fuel.
     Snapshot(snapshot::SnapshotArgs),
@@ -109,6 +114,7 @@ pub fn read_wasm(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(a) => demo::run(a),
         Command::Build(a) => build::run(a),
         Command::Run(a) => run::run(a),
         Command::Replay(a) => replay::run(a),

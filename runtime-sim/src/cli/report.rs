@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use capheap_sim::report::gas_table::{self, GasRow, GasSample};
 use capheap_sim::report::timeline_svg::{self, TimelinePoint};
-use capheap_sim::{CallRecord, GrowthResult, SnapshotPoint};
+use capheap_sim::{CallRecord, SnapshotPoint};
 use clap::Args;
 
 use super::replay::{ScenarioReplay, outcome, replay_all, verdict};
@@ -49,33 +49,6 @@ pub fn samples(calls: &[CallRecord]) -> Vec<GasSample> {
         .collect()
 }
 
-/// The memory timeline of a run's calls.
-pub fn timeline(calls: &[CallRecord]) -> Vec<TimelinePoint> {
-    calls
-        .iter()
-        .map(|c| TimelinePoint {
-            label: format!("#{} {}", c.index, c.label),
-            pages: u64::from(c.outcome.pages_after),
-            live_bytes: c.outcome.stats.map(|s| s.live_bytes),
-            failed: c.outcome.error.is_some(),
-            refused: c
-                .outcome
-                .growth
-                .iter()
-                .filter(|g| {
-                    matches!(
-                        g.result,
-                        GrowthResult::PageCap
-                            | GrowthResult::DeclaredMaximum
-                            | GrowthResult::HostRefused
-                    )
-                })
-                .count() as u64
-                + c.outcome.refused.map_or(0, |r| r.cap + r.budget),
-        })
-        .collect()
-}
-
 #[derive(serde::Serialize)]
 struct ScenarioJson<'a> {
     name: &'a str,
@@ -100,7 +73,7 @@ pub fn run(args: ReportArgs) -> CliResult {
             .map_err(|e| Failure::Error(format!("{}: {e}", dir.display())))?;
         for (loaded, s) in &results {
             let path = dir.join(format!("{}.svg", s.name));
-            let points = timeline(&s.report.calls);
+            let points = TimelinePoint::from_calls(&s.report.calls);
             let title = format!("{}: memory after each call", s.name);
             let svg = timeline_svg::render(&timeline_svg::Timeline {
                 title: &title,

@@ -426,6 +426,15 @@ impl Instance {
         if let (Some(_), Some(saved)) = (&error, saved_storage) {
             self.store.data_mut().storage = saved;
         }
+        // A failed call is undone below, its allocator's counters with it:
+        // read them first, so that what it refused (a cap, a budget) is still
+        // counted. The rollback puts back whatever the read touched.
+        let read_stats = self.contract.inner.sim.config.read_stats;
+        let failed_stats = if error.is_some() && rollback && read_stats {
+            self.stats().ok().flatten()
+        } else {
+            None
+        };
         let error = match error {
             Some(e) if rollback => match self.roll_back() {
                 Ok(()) => Some(e),
@@ -436,7 +445,7 @@ impl Instance {
             },
             other => other,
         };
-        let (stats, stats_error) = if self.contract.inner.sim.config.read_stats {
+        let (stats, stats_error) = if read_stats {
             match self.stats() {
                 Ok(stats) => (stats, None),
                 Err(e) => (None, Some(e)),
@@ -445,7 +454,7 @@ impl Instance {
             (None, None)
         };
         let base = std::mem::replace(&mut self.store.data_mut().stats_base, stats);
-        let refused = match (stats, base) {
+        let refused = match (failed_stats.or(stats), base) {
             (Some(now), Some(before)) => Some(Refusals::between(&before, &now)),
             _ => None,
         };

@@ -110,6 +110,20 @@ impl Toolchain {
             Toolchain::TargetInstalled { rustc } | Toolchain::BuildStd { rustc } => rustc,
         }
     }
+
+    /// The compiler's `--version` line (`rustc 1.95.0 (…)`), or `rustc
+    /// (unknown version)` when it cannot be asked.
+    pub fn version(&self) -> String {
+        Command::new(self.rustc())
+            .arg("--version")
+            .output()
+            .ok()
+            .filter(|out| out.status.success())
+            .map_or_else(
+                || "rustc (unknown version)".to_owned(),
+                |out| String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+            )
+    }
 }
 
 impl fmt::Display for Toolchain {

@@ -233,8 +233,13 @@ impl Comparison {
 }
 
 impl Comparison {
-    /// The report as markdown: a summary table, then one row per call.
+    /// The report as markdown: the totals table, then one row per call.
     pub fn to_markdown(&self) -> String {
+        format!("{}\n{}", self.totals_markdown(), self.calls_markdown())
+    }
+
+    /// The totals as a markdown table, with ratios.
+    pub fn totals_markdown(&self) -> String {
         let (a, b) = (&self.a, &self.b);
         let r = |x: u64, y: u64| show_ratio(ratio_permille(x, y));
         let mut out = String::new();
@@ -247,7 +252,14 @@ impl Comparison {
         for (name, x, y) in self.totals() {
             let _ = writeln!(out, "| {name} | {x} | {y} | {} |", r(x, y));
         }
-        let _ = writeln!(out);
+        out
+    }
+
+    /// One markdown table row per call.
+    pub fn calls_markdown(&self) -> String {
+        let (a, b) = (&self.a, &self.b);
+        let r = |x: u64, y: u64| show_ratio(ratio_permille(x, y));
+        let mut out = String::new();
         let _ = writeln!(
             out,
             "| # | call | fuel ({0}) | fuel ({1}) | {1} / {0} | growth fuel ({0}) | growth fuel ({1}) | pages ({0}) | pages ({1}) |",

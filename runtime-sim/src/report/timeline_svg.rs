@@ -22,6 +22,35 @@ pub struct TimelinePoint {
     pub refused: u64,
 }
 
+impl TimelinePoint {
+    /// One point per call of a run, in order.
+    pub fn from_calls(calls: &[crate::CallRecord]) -> Vec<TimelinePoint> {
+        calls
+            .iter()
+            .map(|c| TimelinePoint {
+                label: format!("#{} {}", c.index, c.label),
+                pages: u64::from(c.outcome.pages_after),
+                live_bytes: c.outcome.stats.map(|s| s.live_bytes),
+                failed: c.outcome.error.is_some(),
+                refused: c
+                    .outcome
+                    .growth
+                    .iter()
+                    .filter(|g| {
+                        matches!(
+                            g.result,
+                            crate::GrowthResult::PageCap
+                                | crate::GrowthResult::DeclaredMaximum
+                                | crate::GrowthResult::HostRefused
+                        )
+                    })
+                    .count() as u64
+                    + c.outcome.refused.map_or(0, |r| r.cap + r.budget),
+            })
+            .collect()
+    }
+}
+
 /// A scenario's memory over its calls.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Timeline<'a> {

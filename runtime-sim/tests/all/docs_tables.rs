@@ -86,3 +86,34 @@ fn the_cli_chapter_sample_report_is_a_real_run() {
         "docs/src/cli.md's sample report differs from a real run; paste this:\n{real}"
     );
 }
+
+/// The quick start's sample output is a real run of `capheap-sim demo -q`
+/// in the repository: the same lines and wording, numbers aside.
+#[test]
+fn the_quick_start_sample_is_a_real_demo_run() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let out = assert_cmd::Command::cargo_bin("capheap-sim")
+        .unwrap()
+        .current_dir(root)
+        .args(["demo", "-q"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let real = String::from_utf8(out.stdout).unwrap();
+    let text = chapter("quick-start.md");
+    let block = text
+        .split("`capheap-sim demo -q`")
+        .nth(1)
+        .and_then(|rest| rest.split("```text\n").nth(1))
+        .and_then(|rest| rest.split("```").next())
+        .expect("quick-start.md names the command and shows its output");
+    assert_eq!(
+        shape(block),
+        shape(&real),
+        "docs/src/quick-start.md's sample differs from a real run; paste this:\n{real}"
+    );
+}

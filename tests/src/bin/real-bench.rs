@@ -13,35 +13,28 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
+use capheap_sim::Allocator;
+use capheap_sim::demo::REAL_CONTRACTS;
 use capheap_sim::report::compare::compare;
 use capheap_sim::scenario_file::ScenarioFile;
-use capheap_sim::{Abi, Allocator, Simulator};
 use capheap_tests::real::build_real;
 use capheap_tests::repo_root;
 
-/// The contracts, their scenario files and what each one is.
-const CONTRACTS: &[(&str, &str)] = &[
-    (
-        "cw20-base",
-        "cw20-base 2.0.0 on cosmwasm-std 2.3.6 (CosmWasm); default allocator: Rust's dlmalloc",
-    ),
-    (
-        "oz-erc20",
-        "OpenZeppelin's ERC-20, openzeppelin-stylus 0.3.0 on stylus-sdk 0.9.0 (Stylus); default allocator: stylus-sdk's mini-alloc",
-    ),
-];
-
-fn rustc_version() -> String {
-    std::process::Command::new("rustc")
-        .arg("--version")
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_else(|| "rustc (unknown)".to_owned())
-}
-
 fn main() -> ExitCode {
     let stdout = std::env::args().any(|a| a == "--stdout");
+    // Built first: the page names the compiler that built them.
+    let builds: Vec<_> = REAL_CONTRACTS
+        .iter()
+        .map(|spec| {
+            (
+                build_real(spec.name, Allocator::Default),
+                build_real(spec.name, Allocator::Capheap),
+            )
+        })
+        .collect();
+    let toolchain = builds
+        .first()
+        .map_or_else(String::new, |(a, _)| a.toolchain.version());
     let mut page = String::new();
     let _ = writeln!(
         page,
@@ -57,11 +50,12 @@ fn main() -> ExitCode {
          gas); growth fuel is the chain's memory price (Stylus's model; CosmWasm\n\
          does not price pages). Built with {}, `opt-level = \"z\"`, LTO, one\n\
          codegen unit, no wasm-opt.\n",
-        rustc_version()
+        toolchain
     );
     let mut failed = false;
     let mut charts = Vec::new();
-    for (name, what) in CONTRACTS {
+    for (spec, (a, b)) in REAL_CONTRACTS.iter().zip(&builds) {
+        let (name, what) = (spec.name, spec.what);
         let path = repo_root()
             .join("scenarios/chains")
             .join(format!("{name}.toml"));
@@ -72,18 +66,10 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        let a = build_real(name, Allocator::Default);
-        let b = build_real(name, Allocator::Capheap);
-        let abi = Abi::detect_wasm(&a.wasm)
-            .map(|(abi, _)| abi)
-            .unwrap_or_default();
-        let sim = Simulator::builder().chain_defaults(abi).abi(abi);
-        let sim = match (&file.stylus, &file.cosmwasm) {
-            (Some(env), _) => sim.stylus_env(env.clone()),
-            (_, Some(env)) => sim.cosmwasm_env(env.clone()),
-            _ => sim,
-        };
-        let sim = sim.build().expect("valid simulator");
+        let sim = file
+            .simulator_builder(&a.wasm, None)
+            .build()
+            .expect("valid simulator");
         let (ca, cb) = (
             sim.load(&a.wasm).expect("loads"),
             sim.load(&b.wasm).expect("loads"),

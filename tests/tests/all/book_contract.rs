@@ -4,6 +4,16 @@
 use capheap_sim::{GrowthResult, PagePricing, Simulator};
 use capheap_tests::{build, repo_root};
 
+/// A code block as the book shows it: without the lines mdbook hides
+/// (`# ...`, which only `mdbook test` compiles).
+fn shown(block: &str) -> String {
+    block
+        .lines()
+        .filter(|l| *l != "#" && !l.starts_with("# "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
 #[test]
 fn the_linking_chapter_shows_the_contract_verbatim() {
     let page = std::fs::read_to_string(repo_root().join("docs/src/linking.md")).unwrap();
@@ -14,7 +24,8 @@ fn the_linking_chapter_shows_the_contract_verbatim() {
         .and_then(|rest| rest.split("```\n").next())
         .expect("linking.md has the src/lib.rs block");
     assert_eq!(
-        block, lib,
+        shown(block),
+        lib,
         "docs/src/linking.md's src/lib.rs differs from contracts/word-count/src/lib.rs"
     );
 }
@@ -54,4 +65,23 @@ fn the_linking_chapter_figures_are_what_the_simulator_prints() {
             .all(|g| matches!(g.result, GrowthResult::Grown))
     );
     assert_eq!(out.pages_after, 17 + 45);
+}
+
+/// The host ABI chapter's example export is `contracts/hello`'s, verbatim:
+/// it cannot compile natively (`capheap::abi` is wasm32-only), so the book
+/// shows code that the wasm build of `hello` compiles.
+#[test]
+fn the_host_abi_chapter_shows_hellos_reverse_verbatim() {
+    let page = std::fs::read_to_string(repo_root().join("docs/src/host-abi.md")).unwrap();
+    let hello = std::fs::read_to_string(repo_root().join("contracts/hello/src/lib.rs")).unwrap();
+    let block = page
+        .split("```rust,ignore\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```\n").next())
+        .expect("host-abi.md has the example export");
+    assert!(block.contains("fn reverse()"), "{block}");
+    assert!(
+        hello.contains(&shown(block)),
+        "docs/src/host-abi.md's example is not in contracts/hello/src/lib.rs:\n{block}"
+    );
 }

@@ -2,17 +2,16 @@
 //! sides, the contract refuses growth the call cannot pay for and gets an
 //! error value, where a contract without the hook traps out of gas.
 
-use capheap::PagePricing;
-use capheap_sim::{SimError, Simulator};
+use capheap::{GrowthRequest, PagePricing};
+use capheap_sim::{GrowthResult, SimError, Simulator};
 use capheap_tests::load_with;
 
-const PAGE_PRICE: u64 = 100_000;
+/// The contract's pricing (`gas-aware`'s `PRICING`).
+const PRICING: PagePricing = PagePricing::STYLUS;
 
 fn simulator(fuel: u64) -> Simulator {
     Simulator::builder()
-        .pricing(PagePricing::Flat {
-            per_page: PAGE_PRICE,
-        })
+        .pricing(PRICING)
         .fuel_limit(fuel)
         .build()
         .unwrap()
@@ -35,19 +34,42 @@ fn growth_the_call_can_pay_for_succeeds_and_is_charged_exactly() {
     assert_eq!(out.returned, Some(0));
     let grown = instance.pages() - pages;
     assert!(grown >= 3, "grew {grown}");
-    assert_eq!(out.fuel.growth, u64::from(grown) * PAGE_PRICE);
+    // Priced in steps as the heap grows, each step from the pages open then:
+    // the sum of the steps' prices is what both sides charge.
+    let grown_events = out
+        .growth
+        .iter()
+        .filter(|g| g.result == GrowthResult::Grown);
+    let expected: u64 = grown_events
+        .clone()
+        .map(|g| {
+            PRICING
+                .price(GrowthRequest {
+                    current_pages: g.current_pages,
+                    high_water_pages: g.high_water_pages,
+                    delta_pages: g.delta_pages,
+                })
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(
+        grown_events.map(|g| g.delta_pages).sum::<u32>(),
+        grown,
+        "every page grown is a growth event"
+    );
+    assert_eq!(out.fuel.growth, expected);
+    assert!(expected >= 3 * 1000, "Stylus: at least page_gas per page");
     let stats = out.stats.unwrap();
     assert_eq!(
-        stats.growth_price_charged,
-        u64::from(grown) * PAGE_PRICE,
+        stats.growth_price_charged, expected,
         "SDK and simulator agree on the price"
     );
 }
 
 #[test]
 fn growth_it_cannot_pay_for_is_refused_as_a_value_not_a_trap() {
-    // 1,000,000 fuel cannot pay for 32 pages at 100,000 each.
-    let contract = load_with("gas-aware", &simulator(1_000_000));
+    // 20,000 fuel cannot pay for 32 pages under Stylus (about 32,700).
+    let contract = load_with("gas-aware", &simulator(20_000));
     let mut instance = contract.instantiate().unwrap();
     let pages = instance.pages();
     let out = reserve(&mut instance, 2 << 20).expect("refused growth must not trap");
