@@ -69,6 +69,7 @@ pub mod scenario_file;
 pub mod snapshot;
 pub mod stats;
 mod storage;
+pub mod testing;
 
 pub use capheap::meter::{GrowthRequest, PagePricing};
 pub use capheap::stats::Stats;

@@ -172,6 +172,62 @@ pub struct SnapshotReplay {
     pub divergence: Option<Divergence>,
 }
 
+impl Divergence {
+    /// The divergence as lines for a person: where, what differs, and the
+    /// first differing byte of memory.
+    pub fn lines(&self) -> Vec<String> {
+        let d = self;
+        let source = match d.source {
+            ReplaySource::Run { index, seed } => format!("run {index} (seed {seed})"),
+            ReplaySource::Snapshot { after_call } => {
+                format!("the replay from the snapshot after call #{after_call}")
+            }
+        };
+        let fields: Vec<String> = d
+            .fields
+            .iter()
+            .map(|f| format!("{f:?}").to_lowercase())
+            .collect();
+        let mut lines = vec![format!(
+            "{source} diverged at call #{} ({}): {} differ",
+            d.call_index,
+            d.export,
+            fields.join(", ")
+        )];
+        lines.push(format!(
+            "  fuel {} (reference) vs {}; pages {} vs {}",
+            d.expected_fuel, d.actual_fuel, d.expected_pages, d.actual_pages
+        ));
+        if let Some(m) = &d.memory {
+            let byte = |b: Option<u8>| b.map_or_else(|| "none".to_owned(), |b| format!("{b:#04x}"));
+            match m.offset {
+                Some(offset) => lines.push(format!(
+                    "  memory: first difference on page {} at offset {offset:#x}: {} (reference) vs {}",
+                    m.page,
+                    byte(m.expected),
+                    byte(m.actual)
+                )),
+                None => lines.push(format!("  memory: first difference on page {}", m.page)),
+            }
+            if let Some(note) = &m.note {
+                lines.push(format!("  note: {note}"));
+            }
+        }
+        if d.expected_error != d.actual_error {
+            let err = |e: &Option<crate::SimError>| {
+                e.as_ref()
+                    .map_or_else(|| "ok".to_owned(), ToString::to_string)
+            };
+            lines.push(format!(
+                "  outcome: {} (reference) vs {}",
+                err(&d.expected_error),
+                err(&d.actual_error)
+            ));
+        }
+        lines
+    }
+}
+
 /// The result of [`replay`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ReplayReport {

@@ -17,8 +17,11 @@ pub struct BuildArgs {
     #[arg(long)]
     target_dir: Option<PathBuf>,
     /// Show cargo's output.
-    #[arg(long, short)]
+    #[arg(long, short, conflicts_with = "quiet")]
     verbose: bool,
+    /// No progress display and no summary: only the .wasm path.
+    #[arg(long, short)]
+    quiet: bool,
     /// Build through a generated wrapper with this global allocator:
     /// `default` (the one the contract ships) or `capheap`. The contract's
     /// files are not edited; it must be an rlib too.
@@ -30,7 +33,8 @@ pub struct BuildArgs {
     capheap_path: Option<PathBuf>,
 }
 
-/// Builds and prints the .wasm path (stdout) and a summary (stderr).
+/// Builds and prints the .wasm path (stdout) and a summary (stderr, unless
+/// `--quiet`).
 pub fn run(args: BuildArgs) -> CliResult {
     let opts = BuildOptions {
         target_dir: args.target_dir,
@@ -39,11 +43,17 @@ pub fn run(args: BuildArgs) -> CliResult {
         capheap_path: args.capheap_path,
         ..BuildOptions::default()
     };
-    let progress = spinner(format!("building {}", args.dir.display()), args.verbose);
+    let progress = spinner(
+        format!("building {}", args.dir.display()),
+        args.verbose || args.quiet,
+    );
     let built = build_contract(&args.dir, &opts);
     progress.finish_and_clear();
     let built = built?;
     println!("{}", built.wasm_path.display());
+    if args.quiet {
+        return Ok(());
+    }
     eprintln!(
         "built {}{} ({} bytes) with {}",
         built.name,

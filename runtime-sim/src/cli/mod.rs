@@ -14,7 +14,6 @@ mod build;
 mod check;
 mod compare;
 mod demo;
-mod expect;
 mod fuzz;
 mod load;
 mod new;

@@ -2,13 +2,12 @@
 
 use std::path::PathBuf;
 
-use capheap_sim::replay::ReplaySource;
-use capheap_sim::{Divergence, ReplayOptions, ReplayReport, SnapshotPoint};
+use capheap_sim::{ReplayOptions, ReplayReport, SnapshotPoint};
 use clap::Args;
 
 use super::load::{Loaded, scenario};
 use super::progress::bar;
-use super::{CliResult, Failure, SimArgs, expect};
+use super::{CliResult, Failure, SimArgs};
 
 /// Arguments of `replay`.
 #[derive(Args)]
@@ -93,7 +92,7 @@ pub fn replay_all(
         }
         let opts = options(&loaded, runs, seeds, snapshot);
         let report = loaded.contract.replay(&loaded.file.scenario(), &opts)?;
-        let misses = expect::misses(&loaded.file, &report.calls);
+        let misses = loaded.file.misses(&report.calls);
         let name = loaded.file.name.clone();
         out.push((
             loaded,
@@ -107,58 +106,6 @@ pub fn replay_all(
     }
     progress.finish_and_clear();
     Ok(out)
-}
-
-/// One divergence, as lines for a person.
-pub fn describe(d: &Divergence) -> Vec<String> {
-    let source = match d.source {
-        ReplaySource::Run { index, seed } => format!("run {index} (seed {seed})"),
-        ReplaySource::Snapshot { after_call } => {
-            format!("the replay from the snapshot after call #{after_call}")
-        }
-    };
-    let fields: Vec<String> = d
-        .fields
-        .iter()
-        .map(|f| format!("{f:?}").to_lowercase())
-        .collect();
-    let mut lines = vec![format!(
-        "{source} diverged at call #{} ({}): {} differ",
-        d.call_index,
-        d.export,
-        fields.join(", ")
-    )];
-    lines.push(format!(
-        "  fuel {} (reference) vs {}; pages {} vs {}",
-        d.expected_fuel, d.actual_fuel, d.expected_pages, d.actual_pages
-    ));
-    if let Some(m) = &d.memory {
-        let byte = |b: Option<u8>| b.map_or_else(|| "none".to_owned(), |b| format!("{b:#04x}"));
-        match m.offset {
-            Some(offset) => lines.push(format!(
-                "  memory: first difference on page {} at offset {offset:#x}: {} (reference) vs {}",
-                m.page,
-                byte(m.expected),
-                byte(m.actual)
-            )),
-            None => lines.push(format!("  memory: first difference on page {}", m.page)),
-        }
-        if let Some(note) = &m.note {
-            lines.push(format!("  note: {note}"));
-        }
-    }
-    if d.expected_error != d.actual_error {
-        let err = |e: &Option<capheap_sim::SimError>| {
-            e.as_ref()
-                .map_or_else(|| "ok".to_owned(), ToString::to_string)
-        };
-        lines.push(format!(
-            "  outcome: {} (reference) vs {}",
-            err(&d.expected_error),
-            err(&d.actual_error)
-        ));
-    }
-    lines
 }
 
 /// The determinism verdict of one scenario, as lines.
@@ -195,7 +142,7 @@ pub fn verdict(s: &ScenarioReplay) -> Vec<String> {
             .iter()
             .chain(r.snapshot.iter().filter_map(|s| s.divergence.as_ref()))
         {
-            lines.extend(describe(d).into_iter().map(|l| format!("  {l}")));
+            lines.extend(d.lines().into_iter().map(|l| format!("  {l}")));
         }
     }
     for miss in &s.misses {

@@ -18,43 +18,134 @@ fn ok(cmd: &mut Command) -> String {
     stdout
 }
 
-#[test]
-fn a_new_contract_works_with_every_command() {
+/// The chapter on chain contracts shows the Stylus and CosmWasm scaffolds'
+/// files verbatim, and their reports as a real run prints them (numbers
+/// aside).
+fn book_shows(abi: &str, dir: &std::path::Path, report: &str) {
+    let title = match abi {
+        "stylus" => "Stylus",
+        "cosmwasm" => "CosmWasm",
+        _ => return,
+    };
+    let text = crate::docs_tables::chapter("chain-contracts.md");
+    let block = |heading: &str| {
+        text.split(&format!("### {title}: {heading}\n\n```"))
+            .nth(1)
+            .and_then(|rest| rest.split_once('\n'))
+            .and_then(|(_, rest)| rest.split("```\n").next())
+            .unwrap_or_else(|| panic!("chain-contracts.md has no `{title}: {heading}` block"))
+            .to_owned()
+    };
+    let files = ["src/lib.rs", "scenario.toml"]
+        .into_iter()
+        .chain((abi == "stylus").then_some("tests/sim.rs"));
+    for file in files {
+        let written = std::fs::read_to_string(dir.join(file)).unwrap();
+        assert_eq!(
+            block(&format!("`{file}`")),
+            written,
+            "docs/src/chain-contracts.md's {title} {file} differs from what `new` writes"
+        );
+    }
+    assert_eq!(
+        crate::docs_tables::shape(&block("`capheap-sim report -q my-contract/scenario.toml`")),
+        crate::docs_tables::shape(report),
+        "docs/src/chain-contracts.md's {title} report differs from a real run; paste this:\n{report}"
+    );
+}
+
+/// Scaffolds a contract for `abi` outside the repository and runs every
+/// command on it, then its own `cargo test` (which builds the wasm and runs
+/// it in the simulator through `capheap_sim::testing`). `run_args` call it
+/// once; `expect_run` is in that call's output.
+fn works_with_every_command(abi: &str, run_args: &[&str], expect_run: &str, fuzz_args: &[&str]) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("my-contract");
     let d = dir.to_str().unwrap();
-    let created = ok(sim().args(["new", d]));
-    assert!(created.contains("created my-contract in"), "{created}");
+    let created = ok(sim().args(["new", d, "--abi", abi]));
+    assert!(
+        created.contains(&format!("created my-contract in {d} ({abi} ABI)")),
+        "{created}"
+    );
     let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
     assert!(manifest.contains("capheap = { path = \""), "{manifest}");
-
-    let built = sim().args(["build", d]).output().unwrap();
     assert!(
-        built.status.success(),
-        "{}",
-        String::from_utf8_lossy(&built.stderr)
+        manifest.contains("capheap-sim = { path = \"")
+            && manifest.contains("default-features = false"),
+        "{manifest}"
     );
-    let run = ok(sim().args(["run", d, "--call", "reverse", "--input", "0x616263", "-q"]));
-    assert!(run.contains("output:   0x636261"), "{run}");
+
+    ok(sim().args(["build", "-q", d]));
+    let run = ok(sim().args(["run", d, "-q"]).args(run_args));
+    assert!(run.contains(&format!("abi:      {abi}")), "{run}");
+    assert!(run.contains(expect_run), "{run}");
     let scenario = dir.join("scenario.toml");
     let s = scenario.to_str().unwrap();
     let report = ok(sim().args(["report", "-q", s]));
     assert!(report.starts_with("== my-contract: "), "{report}");
-    assert!(report.contains("| reverse |"), "{report}");
     assert!(report.contains("my-contract: deterministic"), "{report}");
-    let fuzz = ok(sim().args(["fuzz", s, "--entry", "reverse", "--runs", "20", "-q"]));
+    book_shows(abi, &dir, &report);
+    let fuzz = ok(sim()
+        .args(["fuzz", s, "--runs", "10", "-q"])
+        .args(fuzz_args));
     assert!(fuzz.contains("clean"), "{fuzz}");
 
-    // Its own unit test, natively, with capheap as the test's allocator.
+    // Its own tests, natively. One target directory for every scaffold's
+    // tests (capheap-sim compiles once), not the workspace's own, which the
+    // running `cargo test` holds.
+    let target = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/scaffold-tests");
     let test = std::process::Command::new(env!("CARGO"))
         .args(["test", "-q"])
+        .env("CARGO_TARGET_DIR", target)
         .current_dir(&dir)
         .output()
         .unwrap();
+    let stdout = String::from_utf8_lossy(&test.stdout);
     assert!(
         test.status.success(),
-        "{}",
+        "{stdout}\n{}",
         String::from_utf8_lossy(&test.stderr)
+    );
+    assert!(
+        stdout.contains("test result: ok. 3 passed"),
+        "the simulator tests ran: {stdout}"
+    );
+}
+
+#[test]
+fn a_new_capheap_contract_works_with_every_command() {
+    works_with_every_command(
+        "capheap",
+        &["--call", "reverse", "--input", "0x616263"],
+        "output:   0x636261",
+        &["--entry", "reverse"],
+    );
+}
+
+#[test]
+fn a_new_stylus_contract_works_with_every_command() {
+    works_with_every_command(
+        "stylus",
+        &[
+            "--sig",
+            "add(uint256)",
+            "--arg",
+            "5",
+            "--returns",
+            "uint256",
+        ],
+        "returns:  5",
+        &["--sig", "add(uint256)"],
+    );
+}
+
+#[test]
+fn a_new_cosmwasm_contract_works_with_every_command() {
+    works_with_every_command(
+        "cosmwasm",
+        &["--call", "instantiate", "--msg", r#"{"count":1}"#],
+        "attr:     count = 1",
+        &["--entry", "execute", "--msg", r#"{"add":{"by":"$u32"}}"#],
     );
 }
 

@@ -3,7 +3,7 @@
 
 use capheap_sim::Abi;
 
-fn chapter(name: &str) -> String {
+pub(crate) fn chapter(name: &str) -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/src/").to_owned() + name;
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
@@ -23,7 +23,7 @@ fn stylus_and_cosmwasm_chapters_embed_the_import_tables() {
 /// Numbers and digests replaced by placeholders: what a real run must
 /// match whatever compiler built the contract (its fuel and sizes move with
 /// the compiler; the book says which one produced its figures).
-fn shape(text: &str) -> String {
+pub(crate) fn shape(text: &str) -> String {
     let mut out = String::new();
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
