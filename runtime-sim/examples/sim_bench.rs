@@ -4,9 +4,17 @@
 //! 2. memory hashing throughput;
 //! 3. N replays against N single runs of a scenario (module compiled once).
 //!
-//! `cargo run --release -p capheap-sim --example sim_bench`
-//! (`-- --quick` for fewer iterations).
+//! `cargo run --release -p capheap-sim --example sim_bench` prints the
+//! figures; `-- --write` also replaces the generated block of
+//! `docs/src/simulator.md` with them; `-- --quick` takes fewer iterations
+//! and one run; `-- --runs N` repeats the whole measurement N times (default
+//! 5) and reports the median with the spread.
+//!
+//! Wall-clock figures are noisy on a shared machine: each run keeps the best
+//! batch of variants measured interleaved, and the report gives the median
+//! run and the fastest and slowest, with the machine they came from.
 
+use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -101,39 +109,33 @@ fn per_call(d: Duration, iters: u32) -> f64 {
     d.as_secs_f64() * 1e6 / f64::from(iters)
 }
 
-fn overhead(quick: bool) {
+/// Per-call times in µs: `[bare, roots off, roots on]` for `small` and
+/// `large`.
+fn overhead(quick: bool) -> [[f64; 3]; 2] {
     let wasm = wat::parse_str(WORK).unwrap();
-    println!("## Overhead over bare wasmi (no growth)\n");
-    println!(
-        "| call | bare wasmi | simulator, roots off | overhead | simulator, roots on (17 pages) | overhead |"
-    );
-    println!("|---|---|---|---|---|---|");
     let rounds = if quick { 3 } else { 15 };
-    for (export, iters) in [
+    let mut out = [[0.0; 3]; 2];
+    for ((export, iters), row) in [
         ("small", if quick { 1_000 } else { 5_000 }),
         ("large", if quick { 2 } else { 8 }),
-    ] {
+    ]
+    .into_iter()
+    .zip(&mut out)
+    {
         let mut bare = bare_wasmi(&wasm, export);
         let mut off = simulator(&wasm, export, false);
         let mut on = simulator(&wasm, export, true);
         let best = interleaved(iters, rounds, &mut [&mut bare, &mut off, &mut on]);
-        let pct = |d: Duration| (d.as_secs_f64() / best[0].as_secs_f64() - 1.0) * 100.0;
-        println!(
-            "| `{export}` | {:.2} µs | {:.2} µs | {:+.1}% | {:.2} µs | {:+.1}% |",
-            per_call(best[0], iters),
-            per_call(best[1], iters),
-            pct(best[1]),
-            per_call(best[2], iters),
-            pct(best[2])
-        );
+        for (cell, d) in row.iter_mut().zip(best) {
+            *cell = per_call(d, iters);
+        }
     }
+    out
 }
 
-fn hashing(quick: bool) {
-    println!("\n## Memory hashing\n");
-    println!(
-        "Single-threaded `page_digest` loop, then `MemoryRoot::of` (parallel from 64 pages):\n"
-    );
+/// GiB/s over 64 MiB: one thread over random bytes, `MemoryRoot::of` over
+/// random bytes, `MemoryRoot::of` over zero pages.
+fn hashing(quick: bool) -> [f64; 3] {
     let pages = 1024usize;
     let mut memory = vec![0u8; pages * 65536];
     // Deterministic pseudo-random fill (xorshift), no zero pages.
@@ -155,39 +157,27 @@ fn hashing(quick: bool) {
             .collect();
         black_box(capheap_sim::memroot::root_of(&digests));
     });
-    println!(
-        "- 64 MiB of random bytes, one thread: {:.2} GiB/s",
-        gib(single)
-    );
     let full = time(iters, || {
         black_box(MemoryRoot::of(&memory));
     });
-    println!(
-        "- 64 MiB of random bytes, `MemoryRoot::of` ({} threads): {:.2} GiB/s (SHA-NI: {})",
-        std::thread::available_parallelism().map_or(1, |n| n.get()),
-        gib(full),
-        if sha_ni() { "yes" } else { "no" }
-    );
     let zero = vec![0u8; pages * 65536];
     let zeros = time(iters, || {
         black_box(MemoryRoot::of(&zero));
     });
-    println!(
-        "- 64 MiB of zero pages (fast path): {:.2} GiB/s",
-        gib(zeros)
-    );
+    [gib(single), gib(full), gib(zeros)]
 }
 
-fn replays(quick: bool) {
-    println!("\n## N replays vs N single runs\n");
+/// Milliseconds: N single runs, `replay` without and with the snapshot
+/// replay; `None` when `contracts/hello` cannot be built.
+fn replays(quick: bool) -> Option<[f64; 3]> {
     let wasm = match capheap_sim::build_contract(
         &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../contracts/hello"),
         &capheap_sim::BuildOptions::default(),
     ) {
         Ok(built) => built.wasm,
         Err(e) => {
-            println!("(skipped: cannot build contracts/hello: {e})");
-            return;
+            eprintln!("replays skipped: cannot build contracts/hello: {e}");
+            return None;
         }
     };
     let big: Vec<u8> = (0..=255u8).cycle().take(100_000).collect();
@@ -226,22 +216,7 @@ fn replays(quick: bool) {
     let mut with = replay(SnapshotPoint::Middle);
     let best = interleaved(1, rounds, &mut [&mut single, &mut without, &mut with]);
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    let ratio = |d: Duration| d.as_secs_f64() / best[0].as_secs_f64();
-    println!(
-        "- scenario: hello, {} calls, Stylus pricing, memory roots on",
-        scenario.len()
-    );
-    println!("- {n} single runs (`run_scenario`): {:.1} ms", ms(best[0]));
-    println!(
-        "- `replay`, {n} runs, snapshot replay off: {:.1} ms ({:.3}x)",
-        ms(best[1]),
-        ratio(best[1])
-    );
-    println!(
-        "- `replay`, {n} runs + snapshot replay from the middle: {:.1} ms ({:.3}x)",
-        ms(best[2]),
-        ratio(best[2])
-    );
+    Some([ms(best[0]), ms(best[1]), ms(best[2])])
 }
 
 fn sha_ni() -> bool {
@@ -251,12 +226,170 @@ fn sha_ni() -> bool {
     false
 }
 
-fn main() {
-    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
-        println!("(load average: {})\n", load.trim());
+/// One full measurement.
+struct Run {
+    overhead: [[f64; 3]; 2],
+    hashing: [f64; 3],
+    replays: Option<[f64; 3]>,
+}
+
+/// The median of `values` with the fastest and slowest: `(median, min, max)`.
+fn spread(mut values: Vec<f64>) -> (f64, f64, f64) {
+    values.sort_by(f64::total_cmp);
+    let median = values[values.len() / 2];
+    (median, values[0], values[values.len() - 1])
+}
+
+/// What the figures came from: CPU, cores, SHA-NI, load, compiler.
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, name)| name.trim().to_owned())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_owned());
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned());
+    let rustc = std::process::Command::new("rustc")
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    format!(
+        "{cpu}, {} cores available to the process, SHA-NI {}; load average {load} when it started; {rustc}",
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        if sha_ni() { "yes" } else { "no" },
+    )
+}
+
+/// The generated block of `docs/src/simulator.md`.
+fn report(runs: &[Run]) -> String {
+    let figure = |f: &dyn Fn(&Run) -> f64| spread(runs.iter().map(f).collect());
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "<!-- Generated by `cargo run --release -p capheap-sim --example sim_bench -- --write`; do not edit. -->\n\n\
+         Machine: {}. Each figure is the median of {} runs of the whole \
+         benchmark, with the fastest and slowest run in brackets; within a run, \
+         the variants of a row are measured interleaved and each keeps its best \
+         batch, so load from other processes hits them alike.\n",
+        machine(),
+        runs.len()
+    );
+    let _ = writeln!(
+        out,
+        "**Overhead over bare wasmi**, same module, same engine settings, no growth \
+         (`small`: 1 000 loop iterations; `large`: 10⁶; the fuel is identical on \
+         every variant):\n\n\
+         | call | bare wasmi | simulator, roots and stats off | simulator, memory root per call (17 pages) |\n\
+         |---|---|---|---|"
+    );
+    for (row, (call, unit, scale)) in [("small", "µs", 1.0), ("large", "ms", 1e-3)]
+        .into_iter()
+        .enumerate()
+    {
+        let cell = |i: usize| {
+            let (m, lo, hi) = figure(&|r: &Run| r.overhead[row][i] * scale);
+            format!("{m:.2} {unit} [{lo:.2} … {hi:.2}]")
+        };
+        let pct = |i: usize| {
+            let (m, lo, hi) =
+                figure(&|r: &Run| (r.overhead[row][i] / r.overhead[row][0] - 1.0) * 100.0);
+            format!("{m:+.1}% [{lo:+.1}% … {hi:+.1}%]")
+        };
+        let _ = writeln!(
+            out,
+            "| `{call}` | {} | {}, {} | {}, {} |",
+            cell(0),
+            cell(1),
+            pct(1),
+            cell(2),
+            pct(2)
+        );
     }
-    let quick = std::env::args().any(|a| a == "--quick");
-    overhead(quick);
-    hashing(quick);
-    replays(quick);
+    let gib = |i: usize| {
+        let (m, lo, hi) = figure(&|r: &Run| r.hashing[i]);
+        format!("{m:.2} GiB/s [{lo:.2} … {hi:.2}]")
+    };
+    let _ = writeln!(
+        out,
+        "\n**Memory hashing**, 64 MiB:\n\n\
+         | input | throughput |\n|---|---|\n\
+         | random bytes, one thread (`page_digest` per page, then `root_of`) | {} |\n\
+         | random bytes, `MemoryRoot::of` (all cores from 64 pages) | {} |\n\
+         | zero pages, `MemoryRoot::of` (word compare, precomputed digest) | {} |",
+        gib(0),
+        gib(1),
+        gib(2)
+    );
+    if runs.iter().all(|r| r.replays.is_some()) {
+        let ms = |i: usize| {
+            let (m, lo, hi) = figure(&|r: &Run| r.replays.map_or(0.0, |x| x[i]));
+            format!("{m:.1} ms [{lo:.1} … {hi:.1}]")
+        };
+        let ratio = |i: usize| {
+            let (m, lo, hi) = figure(&|r: &Run| r.replays.map_or(0.0, |x| x[i] / x[0]));
+            format!("{m:.2}× [{lo:.2} … {hi:.2}]")
+        };
+        let _ = writeln!(
+            out,
+            "\n**Replays**: `contracts/hello`, 9 calls (100 kB inputs, memory growing), \
+             Stylus pricing, memory roots on, 10 runs; the module is compiled once:\n\n\
+             | | time | against 10 single runs |\n|---|---|---|\n\
+             | 10 × `run_scenario` | {} | 1 |\n\
+             | `replay`, snapshot replay off | {} | {} |\n\
+             | `replay` + snapshot replay from the middle call | {} | {} |",
+            ms(0),
+            ms(1),
+            ratio(1),
+            ms(2),
+            ratio(2)
+        );
+    }
+    out
+}
+
+const BEGIN: &str = "<!-- sim_bench:begin -->\n";
+const END: &str = "<!-- sim_bench:end -->\n";
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let write = args.iter().any(|a| a == "--write");
+    let count = args
+        .iter()
+        .position(|a| a == "--runs")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(if quick { 1 } else { 5 })
+        .max(1);
+    let mut runs = Vec::new();
+    for i in 0..count {
+        eprintln!("run {} of {count}", i + 1);
+        runs.push(Run {
+            overhead: overhead(quick),
+            hashing: hashing(quick),
+            replays: replays(quick),
+        });
+    }
+    let block = report(&runs);
+    print!("{block}");
+    if write {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/src/simulator.md");
+        let page = std::fs::read_to_string(&path).expect("docs/src/simulator.md");
+        let (Some(start), Some(end)) = (page.find(BEGIN), page.find(END)) else {
+            eprintln!("{}: no {BEGIN:?} … {END:?} block", path.display());
+            std::process::exit(1);
+        };
+        let page = format!("{}{BEGIN}{block}{}", &page[..start], &page[end..]);
+        std::fs::write(&path, page).expect("writes docs/src/simulator.md");
+        eprintln!("wrote {}", path.display());
+    }
 }

@@ -217,6 +217,19 @@ pub struct BudgetCall {
     pub error: Option<String>,
 }
 
+impl BudgetCall {
+    /// What the call came to, for a person.
+    pub fn outcome(&self) -> String {
+        match (self.returned, &self.error) {
+            (_, Some(e)) => format!("failed: {e}"),
+            (Some(0), None) => "0 (done)".to_owned(),
+            (Some(3), None) => "3 (refused by the gas hook, as a value)".to_owned(),
+            (Some(r), None) => format!("{r} (an error code)"),
+            (None, None) => "nothing returned".to_owned(),
+        }
+    }
+}
+
 /// `contracts/gas-aware` under Stylus pricing.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct BudgetResult {
@@ -711,12 +724,7 @@ impl DemoReport {
                 b.pricing,
                 b.fuel_per_call,
                 kib(u64::from(c.request_bytes)),
-                match (c.returned, &c.error) {
-                    (_, Some(e)) => format!("failed: {e}"),
-                    (Some(0), None) => "0 (done)".to_owned(),
-                    (Some(3), None) => "3 (refused by the gas hook, as a value)".to_owned(),
-                    (r, None) => format!("{r:?}"),
-                },
+                c.outcome(),
                 c.pages.0,
                 c.pages.1,
                 c.fuel.1
@@ -919,12 +927,7 @@ impl DemoReport {
                 out,
                 "| {} | {} | {} | {} | {} | {} |",
                 kib(u64::from(c.request_bytes)),
-                match (c.returned, &c.error) {
-                    (_, Some(e)) => format!("failed: {e}"),
-                    (Some(0), None) => "`0`: done".to_owned(),
-                    (Some(3), None) => "`3`: refused by the gas hook".to_owned(),
-                    (r, None) => format!("{r:?}"),
-                },
+                c.outcome(),
                 c.pages.0,
                 c.pages.1,
                 c.fuel.0,

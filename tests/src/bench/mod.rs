@@ -425,7 +425,78 @@ pub fn code_size(wasm: &[u8]) -> Result<CodeSize, String> {
     Ok(size)
 }
 
-/// The allocator entry points whose static fuel [`entry_fuel`] reports.
+/// Body bytes of every named function in `wasm`, by demangled name without
+/// its hash (functions of the same name summed), from the code section and
+/// the `name` section.
+pub fn function_sizes(wasm: &[u8]) -> Result<std::collections::BTreeMap<String, usize>, String> {
+    use wasmparser::{KnownCustom, Name, Payload, TypeRef};
+    let mut imported = 0u32;
+    let mut sizes = Vec::new();
+    let mut names = std::collections::BTreeMap::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        match payload.map_err(|e| e.to_string())? {
+            Payload::ImportSection(reader) => {
+                for import in reader {
+                    if matches!(import.map_err(|e| e.to_string())?.ty, TypeRef::Func(_)) {
+                        imported += 1;
+                    }
+                }
+            }
+            Payload::CodeSectionEntry(body) => sizes.push(body.range().len()),
+            Payload::CustomSection(section) => {
+                if let KnownCustom::Name(reader) = section.as_known() {
+                    for name in reader.into_iter().flatten() {
+                        if let Name::Function(map) = name {
+                            for naming in map.into_iter().flatten() {
+                                names.insert(naming.index, naming.name.to_owned());
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    for (i, size) in sizes.into_iter().enumerate() {
+        let index = u32::try_from(i)
+            .ok()
+            .and_then(|i| i.checked_add(imported))
+            .ok_or("too many functions")?;
+        let name = names.get(&index).map_or_else(
+            || format!("function {index}"),
+            |n| format!("{:#}", rustc_demangle::demangle(n)),
+        );
+        *out.entry(name).or_insert(0) += size;
+    }
+    Ok(out)
+}
+
+/// The part of capheap a demangled function name belongs to: its module
+/// path (`capheap::engine::grow`), `entry points` for the global allocator
+/// symbols, or `None` for code that is not capheap's.
+pub fn capheap_part(name: &str) -> Option<String> {
+    if ENTRY_POINTS.iter().any(|e| name.ends_with(e)) {
+        return Some("`__rust_alloc`, `__rust_dealloc`, `__rust_realloc`".to_owned());
+    }
+    let path = name.strip_prefix('<').unwrap_or(name);
+    if !path.starts_with("capheap::") {
+        return None;
+    }
+    let segments: Vec<&str> = path.split("::").collect();
+    let mut modules = segments
+        .iter()
+        .take_while(|seg| {
+            seg.starts_with(|c: char| c.is_ascii_lowercase()) && !seg.contains(['<', ' '])
+        })
+        .count();
+    if modules == segments.len() {
+        // A free function: its last segment is its own name.
+        modules -= 1;
+    }
+    Some(format!("`{}`", segments[..modules].join("::")))
+}
+
 pub const ENTRY_POINTS: [&str; 3] = ["__rust_alloc", "__rust_dealloc", "__rust_realloc"];
 
 /// Static fuel of one function under wasmi's metering.
@@ -585,5 +656,37 @@ pub fn locked_version(lockfile: &Path, name: &str) -> String {
         "?".to_owned()
     } else {
         versions.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod part_tests {
+    use super::capheap_part;
+
+    #[test]
+    fn functions_are_grouped_by_their_module() {
+        let part = |name| capheap_part(name);
+        assert_eq!(
+            part("capheap::engine::Core::carve").as_deref(),
+            Some("`capheap::engine`")
+        );
+        assert_eq!(
+            part("capheap::engine::grow::<impl capheap::engine::Core>::room_slow").as_deref(),
+            Some("`capheap::engine::grow`")
+        );
+        assert_eq!(
+            part("capheap::engine::block_size").as_deref(),
+            Some("`capheap::engine`")
+        );
+        assert_eq!(
+            part("capheap::large::LargeLists::unlink").as_deref(),
+            Some("`capheap::large`")
+        );
+        assert_eq!(
+            part("__rustc::__rust_alloc").as_deref(),
+            Some("`__rust_alloc`, `__rust_dealloc`, `__rust_realloc`")
+        );
+        assert_eq!(part("alloc::raw_vec::RawVecInner<A>::deallocate"), None);
+        assert_eq!(part("churn"), None);
     }
 }

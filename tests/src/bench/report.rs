@@ -41,6 +41,8 @@ pub struct Env {
 pub struct Measured {
     /// Module sizes.
     pub size: CodeSize,
+    /// Body bytes of each function, by demangled name.
+    pub functions: std::collections::BTreeMap<String, usize>,
     /// Pages of linear memory a fresh instance starts with.
     pub initial_pages: u64,
     /// The linker's `__heap_base`, if exported.
@@ -179,17 +181,18 @@ const LARGE_BUCKETS: [(u32, u32); 4] = [
     (32 * 1024 + 1, 64 * 1024),
 ];
 
+/// Appends a line.
+fn w(md: &mut String, s: &str) {
+    md.push_str(s);
+    md.push('\n');
+}
+
 /// Renders the whole page. `expected` holds the host-computed checksum of
 /// each workload; a run that returns another is marked wrong.
 pub fn render(env: &Env, results: &[VariantResult], expected: &[u32]) -> String {
     let mut md = String::new();
     let names = workload_names();
     let bump = results.iter().find(|r| r.variant.name == "bump");
-    let w = |md: &mut String, s: &str| {
-        md.push_str(s);
-        md.push('\n');
-    };
-
     w(&mut md, "# Allocator benchmarks");
     w(&mut md, "");
     w(
@@ -385,6 +388,8 @@ pub fn render(env: &Env, results: &[VariantResult], expected: &[u32]) -> String 
         }
     }
     w(&mut md, "");
+
+    where_capheap_code_goes(&mut md, results);
 
     w(&mut md, "### Where the fuel of a call goes");
     w(&mut md, "");
@@ -914,4 +919,64 @@ fn render_targets(md: &mut String, results: &[VariantResult], expected: &[u32]) 
     let met = verdicts.iter().filter(|v| v.met == Some(true)).count();
     let _ = writeln!(md);
     let _ = writeln!(md, "{met} of {} targets met.", verdicts.len());
+}
+
+/// The code-section delta of the capheap build over bump, by part of
+/// capheap: the bytes of its functions, grouped by module, and the rest
+/// (workload and library code that LTO inlined or laid out differently).
+fn where_capheap_code_goes(md: &mut String, results: &[VariantResult]) {
+    let measured = |name: &str| {
+        results
+            .iter()
+            .find(|r| r.variant.name == name)
+            .and_then(|r| r.measured.as_ref().ok())
+    };
+    let (Some(capheap), Some(bump)) = (measured("capheap"), measured("bump")) else {
+        return;
+    };
+    let mut parts: std::collections::BTreeMap<String, (usize, usize)> =
+        std::collections::BTreeMap::new();
+    let mut own = 0usize;
+    for (name, &bytes) in &capheap.functions {
+        if let Some(part) = super::capheap_part(name) {
+            let entry = parts.entry(part).or_default();
+            entry.0 += 1;
+            entry.1 += bytes;
+            own += bytes;
+        }
+    }
+    let bump_own: usize = bump
+        .functions
+        .iter()
+        .filter(|(name, _)| super::capheap_part(name).is_some())
+        .map(|(_, &bytes)| bytes)
+        .sum();
+    let delta = capheap.size.code as i64 - bump.size.code as i64;
+    let mut rows: Vec<(String, (usize, usize))> = parts.into_iter().collect();
+    rows.sort_by(|a, b| b.1.1.cmp(&a.1.1).then_with(|| a.0.cmp(&b.0)));
+    w(md, "### Where capheap's code goes");
+    w(md, "");
+    w(
+        md,
+        "The capheap build's functions that are capheap's own (by the module path of their demangled \
+         names in the `name` section; the global allocator's entry points, which bump has too, \
+         counted whole), with their body bytes. What remains of the code-section delta is the \
+         workload and `alloc` code that LTO inlined or laid out differently around the other \
+         allocator, and the function count's encoding.",
+    );
+    w(md, "");
+    w(md, "| part of capheap | functions | body bytes |");
+    w(md, "| --- | ---: | ---: |");
+    for (part, (count, bytes)) in &rows {
+        let _ = writeln!(md, "| {part} | {count} | {} |", thousands(*bytes as u64));
+    }
+    let _ = writeln!(
+        md,
+        "| **capheap, in all** | | **{}** |\n| bump's entry points | | {} |\n| the rest of the delta | | {} |\n| **code-section delta over bump** | | **{}** |",
+        thousands(own as u64),
+        signed(-(bump_own as i64)),
+        signed(delta - own as i64 + bump_own as i64),
+        signed(delta)
+    );
+    w(md, "");
 }

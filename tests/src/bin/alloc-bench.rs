@@ -18,8 +18,8 @@ use std::process::ExitCode;
 
 use bench::report::{Env, Measured, VariantResult, render};
 use bench::{
-    Sequence, VARIANTS, build_variant, code_size, entry_fuel, heap_base, locked_version, per_call,
-    per_call_growth, run_workload, simulator, tool_version,
+    Sequence, VARIANTS, build_variant, code_size, entry_fuel, function_sizes, heap_base,
+    locked_version, per_call, per_call_growth, run_workload, simulator, tool_version,
 };
 use capheap_sim::BuildOptions;
 use capheap_tests::repo_root;
@@ -135,6 +135,7 @@ fn main() -> ExitCode {
                 .collect();
             Ok(Measured {
                 size: code_size(&built.wasm)?,
+                functions: function_sizes(&built.wasm)?,
                 initial_pages,
                 heap_base: heap_base(&built.wasm),
                 entry: entry_fuel(&built.wasm)?,
