@@ -272,10 +272,16 @@ fn check(sim: &Simulator, wasm: &[u8]) -> CheckReport {
             return finish(report);
         }
     };
-    match count_operators(wasm) {
-        Ok(ops) => report.operators = ops,
-        Err(e) => report.push(Level::Error, "malformed", e),
-    }
+    let plain_i64 = match scan_code(wasm, info.func_imports) {
+        Ok((ops, plain_i64)) => {
+            report.operators = ops;
+            plain_i64
+        }
+        Err(e) => {
+            report.push(Level::Error, "malformed", e);
+            std::collections::BTreeMap::new()
+        }
+    };
     if let Err(e) = wasmi::Module::validate(&sim.engine, wasm) {
         report.push(
             Level::Error,
@@ -291,11 +297,7 @@ fn check(sim: &Simulator, wasm: &[u8]) -> CheckReport {
     check_tables(sim, &info, &mut report);
     check_imports(sim, &info, &mut report);
     match report.abi {
-        Abi::Capheap => check_exports(
-            &info,
-            &plain_i64_returns(wasm, info.func_imports),
-            &mut report,
-        ),
+        Abi::Capheap => check_exports(&info, &plain_i64, &mut report),
         Abi::Stylus => check_stylus(&info, &mut report),
         Abi::CosmWasm => check_cosmwasm(&info, &mut report),
     }
@@ -492,63 +494,53 @@ fn check_imports(sim: &Simulator, info: &ModuleInfo, report: &mut CheckReport) {
     }
 }
 
-/// Functions (by index) whose `i64` result is visibly not an output region:
-/// a return or the body's end right after `i64.extend_i32_*` (a widened
+/// Finds functions whose `i64` result is visibly not an output region: a
+/// return or the body's end right after `i64.extend_i32_*` (a widened
 /// 32-bit number: the region would start at address 0) or after an
-/// `i64.const` whose region would run past 4 GiB (such as -1).
-fn plain_i64_returns(wasm: &[u8], func_imports: u32) -> std::collections::BTreeMap<u32, String> {
-    let mut found = std::collections::BTreeMap::new();
-    let mut index = func_imports;
-    for payload in Parser::new(0).parse_all(wasm) {
-        match payload {
-            Ok(Payload::CodeSectionEntry(body)) => {
-                let Ok(mut reader) = body.get_operators_reader() else {
-                    index += 1;
-                    continue;
-                };
-                let mut last: Option<String> = None;
-                let mut depth = 0u32;
-                while let Ok(op) = reader.read() {
-                    let returning = match op {
-                        Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
-                            depth += 1;
-                            false
-                        }
-                        Operator::End if depth == 0 => true,
-                        Operator::End => {
-                            depth -= 1;
-                            false
-                        }
-                        Operator::Return => true,
-                        _ => false,
-                    };
-                    if returning {
-                        if let Some(reason) = last.take() {
-                            found.entry(index).or_insert(reason);
-                        }
-                        if depth == 0 && matches!(op, Operator::End) {
-                            break;
-                        }
-                    }
-                    last = match op {
-                        Operator::I64ExtendI32U | Operator::I64ExtendI32S => {
-                            Some("a widened i32".to_owned())
-                        }
-                        Operator::I64Const { value }
-                            if ((value as u64) >> 32) + (value as u64 & 0xffff_ffff) > 1 << 32 =>
-                        {
-                            Some(format!("the constant {value}"))
-                        }
-                        _ => None,
-                    };
-                }
-                index += 1;
+/// `i64.const` whose region would run past 4 GiB (such as -1). Fed one
+/// function body's operators at a time.
+#[derive(Default)]
+struct PlainI64 {
+    /// Why the value on top of the stack is not a region, if it is not.
+    last: Option<String>,
+    /// Open blocks in the current body.
+    depth: u32,
+}
+
+impl PlainI64 {
+    /// Sees `op` of function `index`; records the function in `found`.
+    fn see(
+        &mut self,
+        op: &Operator<'_>,
+        index: u32,
+        found: &mut std::collections::BTreeMap<u32, String>,
+    ) {
+        let returning = match op {
+            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                self.depth += 1;
+                false
             }
-            Err(_) => break,
-            _ => {}
+            Operator::End if self.depth == 0 => true,
+            Operator::End => {
+                self.depth -= 1;
+                false
+            }
+            Operator::Return => true,
+            _ => false,
+        };
+        if returning && let Some(reason) = self.last.take() {
+            found.entry(index).or_insert(reason);
         }
+        self.last = match *op {
+            Operator::I64ExtendI32U | Operator::I64ExtendI32S => Some("a widened i32".to_owned()),
+            Operator::I64Const { value }
+                if ((value as u64) >> 32) + (value as u64 & 0xffff_ffff) > 1 << 32 =>
+            {
+                Some(format!("the constant {value}"))
+            }
+            _ => None,
+        };
     }
-    found
 }
 
 fn check_exports(
@@ -938,16 +930,25 @@ fn is_nan_producing(op: &Operator<'_>) -> bool {
     )
 }
 
-fn count_operators(wasm: &[u8]) -> Result<OperatorCounts, String> {
+/// One pass over the code section: the operator counts, and the functions
+/// whose `i64` result is visibly a plain number ([`PlainI64`]).
+fn scan_code(
+    wasm: &[u8],
+    func_imports: u32,
+) -> Result<(OperatorCounts, std::collections::BTreeMap<u32, String>), String> {
     let mut counts = OperatorCounts::default();
+    let mut plain_i64 = std::collections::BTreeMap::new();
+    let mut index = func_imports;
     for payload in Parser::new(0).parse_all(wasm) {
         let Payload::CodeSectionEntry(body) = payload.map_err(|e| e.to_string())? else {
             continue;
         };
         let mut reader = body.get_operators_reader().map_err(|e| e.to_string())?;
+        let mut returns = PlainI64::default();
         while !reader.eof() {
             let position = reader.original_position();
             let op = reader.read().map_err(|e| e.to_string())?;
+            returns.see(&op, index, &mut plain_i64);
             let byte = wasm.get(position).copied().unwrap_or(0);
             counts.total += 1;
             match byte {
@@ -972,6 +973,7 @@ fn count_operators(wasm: &[u8]) -> Result<OperatorCounts, String> {
                 _ => {}
             }
         }
+        index = index.saturating_add(1);
     }
-    Ok(counts)
+    Ok((counts, plain_i64))
 }

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use super::compare::{Comparison, show_ratio};
-use super::timeline_svg::{escape, nice_ceiling, open_svg};
+use super::timeline_svg::{cross, escape, nice_ceiling, open_svg};
 
 const WIDTH: u64 = 900;
 const LEFT: u64 = 80;
@@ -139,18 +139,10 @@ pub fn render(title: &str, cmp: &Comparison) -> String {
                 escape(name)
             );
             if !ok {
-                let (mx, my) = (x + bar / 2, y.saturating_sub(8));
                 let _ = writeln!(
                     svg,
-                    r#"<path class="failed" d="M{} {} L{} {} M{} {} L{} {}" stroke="{FAIL_COLOUR}" stroke-width="2"><title>#{} failed on {}</title></path>"#,
-                    mx - 4,
-                    my - 4,
-                    mx + 4,
-                    my + 4,
-                    mx - 4,
-                    my + 4,
-                    mx + 4,
-                    my - 4,
+                    r#"<path class="failed" d="{}" stroke="{FAIL_COLOUR}" stroke-width="2"><title>#{} failed on {}</title></path>"#,
+                    cross(x + bar / 2, y.saturating_sub(8), 4),
                     c.index,
                     escape(name)
                 );
@@ -261,21 +253,7 @@ mod tests {
             "{svg}"
         );
         // Pages 17..18: the axis starts below 17, so one page shows.
-        let heights: Vec<u64> = svg
-            .lines()
-            .filter(|l| l.contains(r#"class="pages""#))
-            .take(2)
-            .map(|l| {
-                l.split("height=\"")
-                    .nth(1)
-                    .unwrap()
-                    .split('"')
-                    .next()
-                    .unwrap()
-                    .parse()
-                    .unwrap()
-            })
-            .collect();
+        let heights = crate::report::timeline_svg::tests::bar_heights(&svg, "pages");
         assert!(heights[0] > heights[1] && heights[1] > 0, "{heights:?}");
     }
 

@@ -85,6 +85,14 @@ pub(crate) fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The path data of an x centred on `(x, y)`, `r` pixels from the centre
+/// to each corner: the "failed" mark of both charts and their legends.
+pub(crate) fn cross(x: u64, y: u64, r: u64) -> String {
+    let (l, t) = (x.saturating_sub(r), y.saturating_sub(r));
+    let (rt, b) = (x + r, y + r);
+    format!("M{l} {t} L{rt} {b} M{l} {b} L{rt} {t}")
+}
+
 /// The start of a chart: the `<svg>` element of `width` x `height`, a white
 /// background and the centred title (escaped).
 pub(crate) fn open_svg(width: u64, height: u64, title: &str) -> String {
@@ -299,15 +307,8 @@ pub fn render(t: &Timeline<'_>) -> String {
             };
             let _ = writeln!(
                 svg,
-                r#"<path class="failed" d="M{} {} L{} {} M{} {} L{} {}" stroke="{CAP_COLOUR}" stroke-width="3"><title>{}: the call failed</title></path>"#,
-                x - 5,
-                y - 5,
-                x + 5,
-                y + 5,
-                x - 5,
-                y + 5,
-                x + 5,
-                y - 5,
+                r#"<path class="failed" d="{}" stroke="{CAP_COLOUR}" stroke-width="3"><title>{}: the call failed</title></path>"#,
+                cross(x, y, 5),
                 escape(&p.label)
             );
         }
@@ -369,15 +370,8 @@ pub fn render(t: &Timeline<'_>) -> String {
     lx += 115;
     let _ = write!(
         svg,
-        r#"<path d="M{} {} L{} {} M{} {} L{} {}" stroke="{CAP_COLOUR}" stroke-width="2"/><text x="{}" y="{ly}">call failed</text>"#,
-        lx,
-        ly - 9,
-        lx + 9,
-        ly,
-        lx,
-        ly,
-        lx + 9,
-        ly - 9,
+        r#"<path d="{}" stroke="{CAP_COLOUR}" stroke-width="2"/><text x="{}" y="{ly}">call failed</text>"#,
+        cross(lx + 4, ly - 5, 4),
         lx + 14
     );
     lx += 90;
@@ -406,8 +400,17 @@ pub fn render(t: &Timeline<'_>) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// The `height` of every element of `class`, in order.
+    pub(crate) fn bar_heights(svg: &str, class: &str) -> Vec<u64> {
+        let marker = format!(r#"class="{class}""#);
+        svg.lines()
+            .filter(|l| l.contains(&marker))
+            .filter_map(|l| l.split("height=\"").nth(1)?.split('"').next()?.parse().ok())
+            .collect()
+    }
 
     fn points() -> Vec<TimelinePoint> {
         (0..5u64)
@@ -468,20 +471,7 @@ mod tests {
         assert_eq!(ticks, ["14", "16", "18", "20", "22", "24"], "{svg}");
         // Bar heights grow by one page's worth: 3 to 7 pages above the
         // axis floor of 14, on a plot 10 pages tall.
-        let heights: Vec<u64> = svg
-            .lines()
-            .filter(|l| l.contains(r#"class="bar""#))
-            .map(|l| {
-                l.split("height=\"")
-                    .nth(1)
-                    .unwrap()
-                    .split('"')
-                    .next()
-                    .unwrap()
-                    .parse()
-                    .unwrap()
-            })
-            .collect();
+        let heights = bar_heights(&svg, "bar");
         let plot_h = HEIGHT - TOP - BOTTOM;
         let expected: Vec<u64> = (3..=7).map(|pages| pages * plot_h / 10).collect();
         assert_eq!(heights, expected);
