@@ -92,10 +92,13 @@ fn bare_wasmi(wasm: &[u8], export: &str) -> impl FnMut() {
     }
 }
 
-fn simulator(wasm: &[u8], export: &str, roots: bool) -> impl FnMut() {
+/// The simulator on `export`: memory roots and stats on or off, failed
+/// calls rolled back (a copy of memory before each call) or not.
+fn simulator(wasm: &[u8], export: &str, roots: bool, rollback: bool) -> impl FnMut() {
     let sim = Simulator::builder()
         .memory_roots(roots)
         .read_stats(roots)
+        .keep_failed_writes(!rollback)
         .build()
         .unwrap();
     let mut instance = sim.load(wasm).unwrap().instantiate().unwrap();
@@ -109,12 +112,12 @@ fn per_call(d: Duration, iters: u32) -> f64 {
     d.as_secs_f64() * 1e6 / f64::from(iters)
 }
 
-/// Per-call times in µs: `[bare, roots off, roots on]` for `small` and
-/// `large`.
-fn overhead(quick: bool) -> [[f64; 3]; 2] {
+/// Per-call times in µs: `[bare, rollback off, roots off, roots on]` for
+/// `small` and `large`.
+fn overhead(quick: bool) -> [[f64; 4]; 2] {
     let wasm = wat::parse_str(WORK).unwrap();
     let rounds = if quick { 3 } else { 15 };
-    let mut out = [[0.0; 3]; 2];
+    let mut out = [[0.0; 4]; 2];
     for ((export, iters), row) in [
         ("small", if quick { 1_000 } else { 5_000 }),
         ("large", if quick { 2 } else { 8 }),
@@ -123,9 +126,14 @@ fn overhead(quick: bool) -> [[f64; 3]; 2] {
     .zip(&mut out)
     {
         let mut bare = bare_wasmi(&wasm, export);
-        let mut off = simulator(&wasm, export, false);
-        let mut on = simulator(&wasm, export, true);
-        let best = interleaved(iters, rounds, &mut [&mut bare, &mut off, &mut on]);
+        let mut plain = simulator(&wasm, export, false, false);
+        let mut off = simulator(&wasm, export, false, true);
+        let mut on = simulator(&wasm, export, true, true);
+        let best = interleaved(
+            iters,
+            rounds,
+            &mut [&mut bare, &mut plain, &mut off, &mut on],
+        );
         for (cell, d) in row.iter_mut().zip(best) {
             *cell = per_call(d, iters);
         }
@@ -228,7 +236,7 @@ fn sha_ni() -> bool {
 
 /// One full measurement.
 struct Run {
-    overhead: [[f64; 3]; 2],
+    overhead: [[f64; 4]; 2],
     hashing: [f64; 3],
     replays: Option<[f64; 3]>,
 }
@@ -287,8 +295,8 @@ fn report(runs: &[Run]) -> String {
         "**Overhead over bare wasmi**, same module, same engine settings, no growth \
          (`small`: 1 000 loop iterations; `large`: 10⁶; the fuel is identical on \
          every variant):\n\n\
-         | call | bare wasmi | simulator, roots and stats off | simulator, memory root per call (17 pages) |\n\
-         |---|---|---|---|"
+         | call | bare wasmi | simulator, no rollback, roots and stats off | + rollback (default) | + memory root and stats per call |\n\
+         |---|---|---|---|---|"
     );
     for (row, (call, unit, scale)) in [("small", "µs", 1.0), ("large", "ms", 1e-3)]
         .into_iter()
@@ -305,12 +313,14 @@ fn report(runs: &[Run]) -> String {
         };
         let _ = writeln!(
             out,
-            "| `{call}` | {} | {}, {} | {}, {} |",
+            "| `{call}` | {} | {}, {} | {}, {} | {}, {} |",
             cell(0),
             cell(1),
             pct(1),
             cell(2),
-            pct(2)
+            pct(2),
+            cell(3),
+            pct(3)
         );
     }
     let gib = |i: usize| {
