@@ -153,7 +153,7 @@ impl Snapshot {
             )));
         }
         let (content, checksum) = bytes.split_at(bytes.len() - CHECKSUM);
-        if Sha256::digest(content).as_slice() != checksum {
+        if Sha256::digest(content)[..] != *checksum {
             return Err(SnapshotError::ChecksumMismatch);
         }
         let snapshot: Snapshot = borsh::from_slice(&content[HEADER..])
