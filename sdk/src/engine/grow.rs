@@ -7,7 +7,10 @@ use super::*;
 impl Core {
     /// Make sure the top region can take `n` bytes after padding the top so
     /// that `top + HDR` is `align`-aligned, growing exactly the missing pages.
-    /// On failure nothing has changed (the caller records the error).
+    /// On failure (false) nothing has changed but `pending`, which says why:
+    /// the caller records it if it gives up. (A `bool` rather than a
+    /// `Result<(), AllocError>`: on wasm32 the latter goes through the shadow
+    /// stack, a stack frame in every caller.)
     #[inline(always)]
     pub(super) fn room<B: PageSource>(
         &mut self,
@@ -15,11 +18,8 @@ impl Core {
         be: &mut B,
         n: usize,
         align: usize,
-    ) -> Result<(), AllocError> {
-        if self.want(n, align) <= self.end {
-            return Ok(());
-        }
-        self.room_slow(cfg, be, n, align)
+    ) -> bool {
+        self.want(n, align) <= self.end || self.room_slow(cfg, be, n, align)
     }
 
     #[inline(never)]
@@ -30,7 +30,7 @@ impl Core {
         be: &mut B,
         n: usize,
         align: usize,
-    ) -> Result<(), AllocError> {
+    ) -> bool {
         let cur_end = be.end();
         if cur_end > self.mem_end {
             // Someone else grew memory: seal this segment, continue above.
@@ -38,17 +38,20 @@ impl Core {
         }
         let want = self.want(n, align);
         if want <= self.end {
-            return Ok(());
+            return true;
         }
-        self.grow(cfg, be, want)
+        match self.grow(cfg, be, want) {
+            Ok(()) => true,
+            Err(e) => {
+                self.pending = e;
+                false
+            }
+        }
     }
 
     /// Address the top must reach for `n` bytes at `align` (saturating).
     pub(super) fn want(&self, n: usize, align: usize) -> usize {
-        match aligned_start(self.top, align) {
-            Some(b) => b.saturating_add(n),
-            None => usize::MAX,
-        }
+        aligned_start(self.top, align).saturating_add(n)
     }
 
     pub(super) fn grow<B: PageSource>(

@@ -64,19 +64,26 @@ pub mod walk;
 const LARGE_FAST_MAX: usize = MAX_SPAN - 16;
 
 /// Block size for a large request: header + size rounded to 8, at least
-/// `MIN_BLOCK`. `None` if it cannot fit in the address space.
+/// `MIN_BLOCK`. 0 (never a block size) if it cannot fit in the address
+/// space: a plain integer, because on wasm32 an `Option<usize>` result goes
+/// through the shadow stack.
 #[inline]
-pub(crate) fn block_size(size: usize) -> Option<usize> {
-    let n = size.checked_add(HDR + 7)? & !7;
+pub(crate) fn block_size(size: usize) -> usize {
+    let n = size.saturating_add(HDR + 7) & !7;
     let n = if n < MIN_BLOCK { MIN_BLOCK } else { n };
-    if n > MAX_SPAN { None } else { Some(n) }
+    if n > MAX_SPAN { 0 } else { n }
 }
 
 /// Where a block whose payload is `align`-aligned starts when carved at
-/// `top` (see `pad_top` for the gap). `None` on overflow.
+/// `top` (see `pad_top` for the gap); `usize::MAX` on overflow. (A plain
+/// integer rather than an `Option`: on wasm32 an `Option<usize>` result goes
+/// through the shadow stack, which costs every caller a stack frame.)
 #[inline]
-fn aligned_start(top: usize, align: usize) -> Option<usize> {
-    Some(align_up(top.checked_add(HDR)?, align)? - HDR)
+fn aligned_start(top: usize, align: usize) -> usize {
+    match align_up(top.saturating_add(HDR), align) {
+        Some(b) => b - HDR,
+        None => usize::MAX,
+    }
 }
 
 /// Whether `(size, align)` is served by a small class.
@@ -127,6 +134,8 @@ pub(crate) struct Core {
     failed: [u64; AllocError::CODES],
     has_err: bool,
     err: AllocError,
+    /// Why the last `room` failed (recorded by the caller if it gives up).
+    pending: AllocError,
 }
 
 impl Core {
@@ -158,6 +167,7 @@ impl Core {
             failed: [0; AllocError::CODES],
             has_err: false,
             err: AllocError::ZERO,
+            pending: AllocError::ZERO,
         }
     }
 
@@ -173,10 +183,15 @@ impl Core {
     /// interpreter like wasmi charges fuel for every instruction of each
     /// straight-line region it enters, executed or not.)
     ///
+    /// Out of line itself: the global allocator's `__rust_alloc` becomes a
+    /// bare call to it (which LTO inlines into its callers), and realloc's
+    /// move calls the same copy instead of inlining a second one. That costs
+    /// one fuel per call and saves about 240 bytes of code.
+    ///
     /// # Safety
     /// `be` is the backend this core has always been used with; `align` is a
     /// power of two.
-    #[inline(always)]
+    #[inline(never)]
     pub(crate) unsafe fn alloc<B: PageSource>(
         &mut self,
         cfg: &Config,
@@ -206,7 +221,9 @@ impl Core {
     /// `p` was returned by `alloc`/`realloc` of this core with this layout and
     /// not freed since (with `debug-checks`, violations are detected where
     /// possible and the free is ignored).
-    #[inline(always)]
+    ///
+    /// Out of line for the same reason as [`Core::alloc`].
+    #[inline(never)]
     pub(crate) unsafe fn dealloc(&mut self, cfg: &Config, p: *mut u8, size: usize, align: usize) {
         if !is_small(size, align) {
             // SAFETY: forwarded.
@@ -359,8 +376,8 @@ impl Core {
             self.note_alloc(cfg, size, cs);
             return ptr(b + HDR);
         }
-        if let Err(e) = self.room(cfg, be, need, GRAN) {
-            return self.fail(e);
+        if !self.room(cfg, be, need, GRAN) {
+            return self.fail_pending();
         }
         self.bump_run(cfg, size, cs)
     }
@@ -491,9 +508,10 @@ impl Core {
         if size == 0 {
             return core::ptr::without_provenance_mut(align);
         }
-        let (Some(n), true) = (block_size(size), align <= MAX_SPAN) else {
+        let n = block_size(size);
+        if n == 0 || align > MAX_SPAN {
             return self.fail(AllocError::LayoutTooLarge);
-        };
+        }
         if !self.ready {
             self.init(cfg, be);
         }
@@ -545,8 +563,8 @@ impl Core {
     /// 0 (recorded) on failure.
     #[inline(never)]
     fn carve<B: PageSource>(&mut self, cfg: &Config, be: &mut B, n: usize, align: usize) -> usize {
-        if let Err(e) = self.room(cfg, be, n, align) {
-            self.fail(e);
+        if !self.room(cfg, be, n, align) {
+            self.fail_pending();
             return 0;
         }
         if self.small_end != 0 {
@@ -555,7 +573,8 @@ impl Core {
         let mut b = self.top;
         let mut pf = 0;
         if align > GRAN {
-            (b, pf) = self.pad_top(align);
+            let at = self.pad_top(align);
+            (b, pf) = (at & SIZE_MASK, at & PREV_FREE);
         }
         // SAFETY: `room` made `b..b+n` part of the memory; nothing is there.
         unsafe { set_hdr(b, n | pf) };
@@ -585,24 +604,26 @@ impl Core {
     /// stand alone becomes a free block, a smaller one (8 to 24 bytes) a dead
     /// gap until the next reset (cheaper in memory than moving the block up
     /// until the gap could stand alone: on `random_sizes` that cost a page).
-    /// Returns the new block address and its `PREV_FREE` flag.
+    /// Returns the new block address with its `PREV_FREE` flag or-ed in (a
+    /// single integer: a pair would go through the shadow stack on wasm32).
     #[inline(never)]
-    fn pad_top(&mut self, align: usize) -> (usize, usize) {
+    fn pad_top(&mut self, align: usize) -> usize {
         let b = self.top;
         // `room` succeeded for this alignment, so the start exists.
-        let nb = aligned_start(b, align).unwrap_or(b);
+        let nb = aligned_start(b, align);
+        debug_assert!(nb != usize::MAX && nb >= b);
         let gap = nb - b;
         // SAFETY: `room` made `top..nb` part of the memory and nothing there
         // is in use; the block before the top is never free.
         unsafe {
             if gap >= MIN_BLOCK {
                 self.large.make_free(b, gap, 0);
-                return (nb, PREV_FREE);
+                return nb | PREV_FREE;
             } else if gap != 0 {
                 set_dead(b, gap, true);
             }
         }
-        (nb, 0)
+        nb
     }
 
     /// Turn the unlinked free block `b` into an in-use `n`-byte block whose
@@ -661,17 +682,31 @@ impl Core {
         }
     }
 
+    /// Record `e` and return null.
+    #[inline(always)]
+    fn fail(&mut self, e: AllocError) -> *mut u8 {
+        self.pending = e;
+        self.fail_pending()
+    }
+
+    /// Record the error in `pending` and return null. (The error is read
+    /// from the state rather than passed: on wasm32 a by-value `AllocError`
+    /// is a copy on the shadow stack in every caller.)
     #[inline(never)]
     #[cold]
-    fn fail(&mut self, e: AllocError) -> *mut u8 {
-        self.record(e);
+    fn fail_pending(&mut self) -> *mut u8 {
+        self.record(self.pending);
         core::ptr::null_mut()
     }
 
     fn record(&mut self, e: AllocError) {
         self.has_err = true;
         self.err = e;
-        self.failed[e.code() as usize] += 1;
+        // `code() < CODES` always; `get_mut` keeps a panic path out of the
+        // contract.
+        if let Some(n) = self.failed.get_mut(e.code() as usize) {
+            *n += 1;
+        }
     }
 
     /// Free a large (or over-aligned, or zero-size) block.

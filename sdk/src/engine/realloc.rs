@@ -106,15 +106,16 @@ impl Core {
         let bsz = h & SIZE_MASK;
         let old_cap = bsz - HDR;
         let new_cap;
-        let Some(n) = block_size(new_size) else {
+        let n = block_size(new_size);
+        if n == 0 {
             return false;
-        };
+        }
         if b + bsz == self.top {
             // At the top: move the top (grow or shrink). Growing may fail
             // (a cap, the budget): then the block must move, or stay; and
             // `room` may seal the segment (foreign growth), after which the
             // block is no longer at the top.
-            if n > bsz && self.room(cfg, be, n - bsz, GRAN).is_err() {
+            if n > bsz && !self.room(cfg, be, n - bsz, GRAN) {
                 return false;
             }
             if b + bsz != self.top {
@@ -126,9 +127,9 @@ impl Core {
             new_cap = n - HDR;
         } else {
             // SAFETY: `b` is an in-use block of this heap, not at the top.
-            match unsafe { self.resize_within(b, h, n) } {
-                Some(cap) => new_cap = cap,
-                None => return false,
+            new_cap = unsafe { self.resize_within(b, h, n) };
+            if new_cap == 0 {
+                return false;
             }
         }
         self.note_resize(cfg, size, new_size, old_cap, new_cap);
@@ -138,12 +139,13 @@ impl Core {
     /// Resize the in-use block `b` (header `h`, not at the top) to `n` bytes
     /// without moving it: shrink, giving back a tail that can stand alone, or
     /// grow into a free physical successor. The new payload capacity, or
-    /// `None` if it must move.
+    /// 0 if it must move (a plain integer: an `Option<usize>` result goes
+    /// through the shadow stack on wasm32).
     ///
     /// # Safety
     /// `b` is an in-use large block of this heap whose end is not the top.
     #[inline(never)]
-    pub(super) unsafe fn resize_within(&mut self, b: usize, h: usize, n: usize) -> Option<usize> {
+    pub(super) unsafe fn resize_within(&mut self, b: usize, h: usize, n: usize) -> usize {
         let bsz = h & SIZE_MASK;
         let pf = h & PREV_FREE;
         // SAFETY: boundary tags: the word at `b + bsz` is the next block's
@@ -158,20 +160,20 @@ impl Core {
                     set_hdr(b, n | pf);
                     set_hdr(b + n, bsz - n);
                     self.free_block(b + n);
-                    return Some(n - HDR);
+                    return n - HDR;
                 }
-                return Some(bsz - HDR);
+                return bsz - HDR;
             }
             let next = b + bsz;
             let nh = hdr(next);
             let nsz = nh & SIZE_MASK;
             if nh & FREE == 0 || bsz + nsz < n {
-                return None;
+                return 0;
             }
             self.large.unlink(next);
             set_hdr(b, (bsz + nsz) | pf);
             self.split(b, n);
-            Some((hdr(b) & SIZE_MASK) - HDR)
+            (hdr(b) & SIZE_MASK) - HDR
         }
     }
 

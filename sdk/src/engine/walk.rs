@@ -450,8 +450,6 @@ pub(crate) fn small_block_fits(h: usize, cs: usize) -> bool {
 /// alone.
 #[cfg(feature = "debug-checks")]
 pub(crate) fn large_block_fits(bsz: usize, size: usize) -> bool {
-    match super::block_size(size) {
-        Some(n) => bsz >= n && bsz - n < MIN_BLOCK,
-        None => false,
-    }
+    let n = super::block_size(size);
+    n != 0 && bsz >= n && bsz - n < MIN_BLOCK
 }

@@ -499,6 +499,19 @@ pub fn capheap_part(name: &str) -> Option<String> {
 
 pub const ENTRY_POINTS: [&str; 3] = ["__rust_alloc", "__rust_dealloc", "__rust_realloc"];
 
+/// Where an entry point's code lives when the entry point itself is a bare
+/// call that LTO inlined into its callers: capheap's `__rust_alloc` and
+/// `__rust_dealloc` only call these. Each is (demangled name without the
+/// hash, the short name the report shows).
+pub const ENTRY_BODIES: [(&str, &str); 3] = [
+    ("capheap::engine::Core::alloc", "Core::alloc"),
+    ("capheap::engine::Core::dealloc", "Core::dealloc"),
+    (
+        "capheap::engine::realloc::<impl capheap::engine::Core>::realloc",
+        "Core::realloc",
+    ),
+];
+
 /// Static fuel of one function under wasmi's metering.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StaticFuel {
@@ -509,6 +522,9 @@ pub struct StaticFuel {
     pub entry: u32,
     /// Every charged operator of the body.
     pub total: u32,
+    /// The function measured (its short name), when the entry point was
+    /// inlined away and [`ENTRY_BODIES`] names the function it called.
+    pub via: Option<&'static str>,
 }
 
 /// Static fuel of each of [`ENTRY_POINTS`] in `wasm` (`None`: no such
@@ -577,11 +593,22 @@ pub fn entry_fuel(wasm: &[u8]) -> Result<Vec<Option<StaticFuel>>, String> {
             _ => {}
         }
     }
+    let body = |index: u32| bodies.get(index.checked_sub(imported)? as usize).copied();
     Ok(ENTRY_POINTS
         .iter()
-        .map(|entry| {
-            let (index, _) = names.iter().find(|(_, n)| n.ends_with(entry))?;
-            bodies.get(index.checked_sub(imported)? as usize).copied()
+        .zip(ENTRY_BODIES)
+        .map(|(entry, (inner, short))| {
+            if let Some((index, _)) = names.iter().find(|(_, n)| n.ends_with(entry)) {
+                return body(*index);
+            }
+            let (index, _) = names
+                .iter()
+                .find(|(_, n)| format!("{:#}", rustc_demangle::demangle(n)) == inner)?;
+            let cost = body(*index)?;
+            Some(StaticFuel {
+                via: Some(short),
+                ..cost
+            })
         })
         .collect())
 }

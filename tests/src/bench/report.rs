@@ -402,7 +402,8 @@ pub fn render(env: &Env, results: &[VariantResult], expected: &[u32]) -> String 
          body *whichever path runs*: a rarely taken path compiled into a hot function is paid on every \
          call. The static fuel of the allocator's entry points, read from each `.wasm` (\"inlined\": LTO \
          inlined that entry point into its callers, so no such function exists and its code is paid \
-         inside theirs):",
+         inside theirs; capheap's entry points are bare calls to its engine, which LTO inlines, so the \
+         function they call is measured and named):",
     );
     w(&mut md, "");
     let mut h = "| variant |".to_owned();
@@ -419,7 +420,8 @@ pub fn render(env: &Env, results: &[VariantResult], expected: &[u32]) -> String 
         for cost in &m.entry {
             match cost {
                 Some(c) => {
-                    let _ = write!(row, " {} | {} |", c.entry, c.total);
+                    let via = c.via.map_or(String::new(), |f| format!(" (`{f}`)"));
+                    let _ = write!(row, " {}{via} | {} |", c.entry, c.total);
                 }
                 None => row.push_str(" inlined | – |"),
             }
