@@ -209,7 +209,7 @@ impl Heap {
             return f(&mut inner.core, &mut inner.backend, &self.cfg);
         }
         if SINGLE_THREADED {
-            if !GLOBAL.lock.try_acquire() {
+            if !GLOBAL.lock.try_enter() {
                 return busy();
             }
         } else {
@@ -611,14 +611,18 @@ impl<B: PageSource> LocalHeap<B> {
     }
 }
 
-/// Count a request refused because the heap was busy, and say so.
+/// Count a request refused because the heap was busy, and say so. (Out of
+/// line: on the busy-flag path of every call, its code would be charged fuel
+/// on every call.)
 #[cold]
+#[inline(never)]
 fn reentered() -> AllocError {
     GLOBAL.reentered.fetch_add(1, Ordering::Relaxed);
     AllocError::Reentrant
 }
 
 #[cold]
+#[inline(never)]
 fn null_reentered() -> *mut u8 {
     reentered();
     core::ptr::null_mut()

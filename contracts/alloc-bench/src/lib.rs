@@ -60,7 +60,29 @@ static ALLOC: bump::Bump = bump::Bump;
 
 #[cfg(feature = "capheap")]
 #[global_allocator]
-static ALLOC: capheap::Heap = capheap::Heap::new(capheap::Config::DEFAULT);
+static ALLOC: capheap::Heap = capheap::Heap::new(CAPHEAP_CONFIG);
+
+/// capheap's configuration: the default, or one option turned on by a
+/// `capheap-*` feature (see `Cargo.toml`), for the benchmark page's table of
+/// what each option costs.
+#[cfg(feature = "capheap")]
+const CAPHEAP_CONFIG: capheap::Config = {
+    let mut cfg = capheap::Config::DEFAULT;
+    if cfg!(feature = "capheap-stats") {
+        cfg = cfg.detailed_stats(true);
+    }
+    if cfg!(feature = "capheap-caps") {
+        cfg = cfg.max_memory_pages(1024).max_heap_bytes(48 << 20);
+    }
+    #[cfg(all(feature = "capheap-metered", target_arch = "wasm32"))]
+    {
+        cfg = cfg
+            .pricing(capheap::PagePricing::STYLUS)
+            .growth_budget(1 << 40)
+            .host_gas_hook();
+    }
+    cfg
+};
 
 #[cfg(feature = "dlmalloc")]
 #[global_allocator]

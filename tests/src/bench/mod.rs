@@ -43,6 +43,42 @@ pub const VARIANTS: [Variant; 7] = [
     variant("wee_alloc", 7, true),
 ];
 
+/// A capheap configuration with one option turned on, built as
+/// `alloc-bench`'s `name` feature and measured against the default one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CapheapOption {
+    /// The `alloc-bench` feature (and build directory) of this configuration.
+    pub name: &'static str,
+    /// How a contract turns it on.
+    pub how: &'static str,
+    /// What it buys.
+    pub what: &'static str,
+}
+
+/// The options of the "what each option costs" table, in report order.
+pub const CAPHEAP_OPTIONS: [CapheapOption; 4] = [
+    CapheapOption {
+        name: "capheap-stats",
+        how: "`Config::detailed_stats(true)`",
+        what: "allocation, free and realloc counts, peak live bytes, rounding waste",
+    },
+    CapheapOption {
+        name: "capheap-caps",
+        how: "`Config::max_memory_pages(1024).max_heap_bytes(48 << 20)`",
+        what: "both hard caps (not reached by these workloads)",
+    },
+    CapheapOption {
+        name: "capheap-metered",
+        how: "`Config::pricing(PagePricing::STYLUS).growth_budget(1 << 40).host_gas_hook()`",
+        what: "Stylus growth pricing, a growth budget and the host gas hook",
+    },
+    CapheapOption {
+        name: "capheap-debug",
+        how: "cargo feature `debug-checks`",
+        what: "invalid-free detection (layout, double free, foreign pointer) and poisoning of freed memory",
+    },
+];
+
 /// Where variant `name` is built: its own target directory, so switching
 /// variants never forces a rebuild of another.
 pub fn variant_target_dir(name: &str) -> PathBuf {

@@ -5,7 +5,9 @@
 
 use std::fmt::Write as _;
 
-use super::{CodeSize, ENTRY_POINTS, PerCall, StaticFuel, SteadyRun, Variant, WorkloadRun};
+use super::{
+    CapheapOption, CodeSize, ENTRY_POINTS, PerCall, StaticFuel, SteadyRun, Variant, WorkloadRun,
+};
 
 /// The environment the numbers were measured in.
 #[derive(Clone, Debug, Default)]
@@ -66,6 +68,15 @@ pub struct Measured {
 pub struct VariantResult {
     /// The variant.
     pub variant: Variant,
+    /// Its measurements, or the build error.
+    pub measured: Result<Measured, String>,
+}
+
+/// One capheap option's outcome: measured, or why it did not build.
+#[derive(Clone, Debug)]
+pub struct OptionResult {
+    /// The option.
+    pub option: CapheapOption,
     /// Its measurements, or the build error.
     pub measured: Result<Measured, String>,
 }
@@ -189,7 +200,12 @@ fn w(md: &mut String, s: &str) {
 
 /// Renders the whole page. `expected` holds the host-computed checksum of
 /// each workload; a run that returns another is marked wrong.
-pub fn render(env: &Env, results: &[VariantResult], expected: &[u32]) -> String {
+pub fn render(
+    env: &Env,
+    results: &[VariantResult],
+    options: &[OptionResult],
+    expected: &[u32],
+) -> String {
     let mut md = String::new();
     let names = workload_names();
     let bump = results.iter().find(|r| r.variant.name == "bump");
@@ -430,6 +446,8 @@ pub fn render(env: &Env, results: &[VariantResult], expected: &[u32]) -> String 
     }
     w(&mut md, "");
 
+    render_options(&mut md, results, options);
+
     // Per-call fuel.
     w(&mut md, "## Fuel of one allocator call");
     w(&mut md, "");
@@ -467,6 +485,100 @@ pub fn render(env: &Env, results: &[VariantResult], expected: &[u32]) -> String 
     render_steady(&mut md, env, results);
     render_targets(&mut md, results, expected);
     md
+}
+
+/// Code bytes and fuel of a measured build, for the options table: code
+/// section bytes, total fuel of the workloads (`None` if one failed), and the
+/// alloc / free medians of the small per-call sequence.
+fn option_figures(m: &Measured) -> (usize, Option<u64>, Option<(u64, u64)>) {
+    let fuel = m
+        .workloads
+        .iter()
+        .map(|r| r.as_ref().ok().map(|r| r.fuel))
+        .sum::<Option<u64>>();
+    let medians = m
+        .per_call
+        .as_ref()
+        .ok()
+        .map(|p| (Stats::of(&p.alloc).median, Stats::of(&p.free).median));
+    (m.size.code, fuel, medians)
+}
+
+/// "What each option costs": capheap's default build against one build per
+/// option, in code bytes and fuel.
+fn render_options(md: &mut String, results: &[VariantResult], options: &[OptionResult]) {
+    let Some(Ok(default)) = results
+        .iter()
+        .find(|r| r.variant.name == "capheap")
+        .map(|r| r.measured.as_ref())
+    else {
+        return;
+    };
+    w(md, "## What each option costs");
+    w(md, "");
+    w(
+        md,
+        "capheap's default build against builds of the same contract with one option turned on (an \
+         `alloc-bench` feature each). With a constant `Config` in a `static` every option that is off \
+         compiles away, so the default build is also the smallest: a cap that is `None`, a pricing model \
+         that is not selected and an absent gas hook generate no code. Arenas (`capheap::arena`), pools \
+         (`capheap::pool`), the host-ABI exports (`export_host_abi!`) and the stats export \
+         (`export_stats!`) are generic or opt-in and not linked unless a contract uses them. Fuel is the \
+         total of the seven workloads above; the medians are those of the small-object per-call sequence \
+         below.",
+    );
+    w(md, "");
+    w(
+        md,
+        "| build | how to turn it on | what it adds | code section bytes | Δ code | workload fuel | Δ fuel | alloc median | free median |",
+    );
+    w(
+        md,
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    );
+    let (code0, fuel0, med0) = option_figures(default);
+    let medians = |m: Option<(u64, u64)>| match m {
+        Some((a, f)) => format!("{} | {}", thousands(a), thousands(f)),
+        None => "n/a | n/a".to_owned(),
+    };
+    let _ = writeln!(
+        md,
+        "| capheap | `Config::DEFAULT` | no caps, free growth, no statistics beyond live bytes and failures | {} | – | {} | – | {} |",
+        thousands(code0 as u64),
+        fuel0.map_or("n/a".to_owned(), thousands),
+        medians(med0)
+    );
+    for o in options {
+        let lead = format!(
+            "| `{}` | {} | {} |",
+            o.option.name, o.option.how, o.option.what
+        );
+        let m = match &o.measured {
+            Ok(m) => m,
+            Err(e) => {
+                let _ = writeln!(md, "{lead} {} | | | | | | |", cell_error(e));
+                continue;
+            }
+        };
+        let (code, fuel, med) = option_figures(m);
+        let dfuel = match (fuel, fuel0) {
+            (Some(f), Some(f0)) if f0 > 0 => format!(
+                "{} ({:+.1}%)",
+                signed(f as i64 - f0 as i64),
+                (f as f64 / f0 as f64 - 1.0) * 100.0
+            ),
+            _ => "n/a".to_owned(),
+        };
+        let _ = writeln!(
+            md,
+            "{lead} {} | {} | {} | {dfuel} | {} |",
+            thousands(code as u64),
+            signed(code as i64 - code0 as i64),
+            fuel.map_or("n/a".to_owned(), thousands),
+            medians(med)
+        );
+    }
+    w(md, "");
 }
 
 /// The steady-state table.

@@ -16,12 +16,12 @@ mod bench;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use bench::report::{Env, Measured, VariantResult, render};
+use bench::report::{Env, Measured, OptionResult, VariantResult, render};
 use bench::{
-    Sequence, VARIANTS, build_variant, code_size, entry_fuel, function_sizes, heap_base,
-    locked_version, per_call, per_call_growth, run_workload, simulator, tool_version,
+    CAPHEAP_OPTIONS, Sequence, VARIANTS, build_variant, code_size, entry_fuel, function_sizes,
+    heap_base, locked_version, per_call, per_call_growth, run_workload, simulator, tool_version,
 };
-use capheap_sim::BuildOptions;
+use capheap_sim::{BuildOptions, BuiltContract, Simulator};
 use capheap_tests::repo_root;
 
 /// Default workload size.
@@ -36,6 +36,79 @@ const GROWTH_ROUNDS: u32 = 500;
 const STEADY_CALLS: u32 = 40;
 /// Operations per steady-state call.
 const STEADY_OPS: u32 = 500;
+
+/// Measure one build of `alloc-bench` that must report allocator `id`.
+fn measure(
+    sim: &Simulator,
+    built: &BuiltContract,
+    name: &str,
+    id: u32,
+    args: &Args,
+) -> Result<Measured, String> {
+    let contract = sim.load(&built.wasm).map_err(|e| e.to_string())?;
+    let mut fresh = contract.instantiate().map_err(|e| e.to_string())?;
+    let initial_pages = u64::from(fresh.pages());
+    let reported = fresh
+        .call("allocator_id", &[])
+        .map_err(|e| e.to_string())?
+        .returned;
+    if reported != Some(i64::from(id)) {
+        return Err(format!(
+            "the `{name}` build reports allocator_id {reported:?}, not {id}: the feature was not honoured"
+        ));
+    }
+    eprintln!("alloc-bench: measuring {name}");
+    let workloads = bench::workloads::WORKLOADS
+        .iter()
+        .map(|(name, _)| run_workload(&contract, name, args.n))
+        .collect();
+    Ok(Measured {
+        size: code_size(&built.wasm)?,
+        functions: function_sizes(&built.wasm)?,
+        initial_pages,
+        heap_base: heap_base(&built.wasm),
+        entry: entry_fuel(&built.wasm)?,
+        workloads,
+        per_call: per_call(&contract, Sequence::small(args.calls)),
+        per_call_large: per_call(&contract, Sequence::large(LARGE_CALLS)),
+        per_call_growth: per_call_growth(&contract, GROWTH_ROUNDS),
+        steady: bench::steady(&contract, STEADY_CALLS, STEADY_OPS),
+    })
+}
+
+/// Report every wrong checksum or failed run of `m`; true if there was one.
+fn is_broken(name: &str, m: &Measured, expected: &[u32]) -> bool {
+    let mut broken = false;
+    for (i, run) in m.workloads.iter().enumerate() {
+        match run {
+            Ok(r) if r.checksum == expected[i] => {}
+            Ok(r) => {
+                broken = true;
+                eprintln!(
+                    "alloc-bench: {name} {}: checksum {:#x}, expected {:#x}",
+                    bench::workloads::WORKLOADS[i].0,
+                    r.checksum,
+                    expected[i]
+                );
+            }
+            Err(e) => {
+                broken = true;
+                eprintln!("alloc-bench: {name}: {e}");
+            }
+        }
+    }
+    for run in [&m.per_call, &m.per_call_large, &m.per_call_growth] {
+        if let Err(e) = run {
+            broken = true;
+            eprintln!("alloc-bench: {name} per-call: {e}");
+        }
+    }
+    if let Err(e) = &m.steady {
+        broken = true;
+        eprintln!("alloc-bench: {name} steady state: {e}");
+    }
+    broken
+}
 
 struct Args {
     n: u32,
@@ -114,70 +187,26 @@ fn main() -> ExitCode {
             routes.push(route);
         }
         rustc.get_or_insert_with(|| tool_version(built.toolchain.rustc()));
-        let measured = (|| -> Result<Measured, String> {
-            let contract = sim.load(&built.wasm).map_err(|e| e.to_string())?;
-            let mut fresh = contract.instantiate().map_err(|e| e.to_string())?;
-            let initial_pages = u64::from(fresh.pages());
-            let id = fresh
-                .call("allocator_id", &[])
-                .map_err(|e| e.to_string())?
-                .returned;
-            if id != Some(i64::from(variant.id)) {
-                return Err(format!(
-                    "the `{}` build reports allocator_id {id:?}, not {}: the feature was not honoured",
-                    variant.name, variant.id
-                ));
-            }
-            eprintln!("alloc-bench: measuring {}", variant.name);
-            let workloads = bench::workloads::WORKLOADS
-                .iter()
-                .map(|(name, _)| run_workload(&contract, name, args.n))
-                .collect();
-            Ok(Measured {
-                size: code_size(&built.wasm)?,
-                functions: function_sizes(&built.wasm)?,
-                initial_pages,
-                heap_base: heap_base(&built.wasm),
-                entry: entry_fuel(&built.wasm)?,
-                workloads,
-                per_call: per_call(&contract, Sequence::small(args.calls)),
-                per_call_large: per_call(&contract, Sequence::large(LARGE_CALLS)),
-                per_call_growth: per_call_growth(&contract, GROWTH_ROUNDS),
-                steady: bench::steady(&contract, STEADY_CALLS, STEADY_OPS),
-            })
-        })();
+        let measured = measure(&sim, &built, variant.name, variant.id, &args);
         if let Ok(m) = &measured {
-            for (i, run) in m.workloads.iter().enumerate() {
-                match run {
-                    Ok(r) if r.checksum == expected[i] => {}
-                    Ok(r) => {
-                        broken = true;
-                        eprintln!(
-                            "alloc-bench: {} {}: checksum {:#x}, expected {:#x}",
-                            variant.name,
-                            bench::workloads::WORKLOADS[i].0,
-                            r.checksum,
-                            expected[i]
-                        );
-                    }
-                    Err(e) => {
-                        broken = true;
-                        eprintln!("alloc-bench: {}: {e}", variant.name);
-                    }
-                }
-            }
-            for run in [&m.per_call, &m.per_call_large, &m.per_call_growth] {
-                if let Err(e) = run {
-                    broken = true;
-                    eprintln!("alloc-bench: {} per-call: {e}", variant.name);
-                }
-            }
-            if let Err(e) = &m.steady {
-                broken = true;
-                eprintln!("alloc-bench: {} steady state: {e}", variant.name);
-            }
+            broken |= is_broken(variant.name, m, &expected);
         }
         results.push(VariantResult { variant, measured });
+    }
+    let capheap_id = VARIANTS
+        .iter()
+        .find(|v| v.name == "capheap")
+        .map_or(0, |v| v.id);
+    let mut options = Vec::new();
+    for option in CAPHEAP_OPTIONS {
+        eprintln!("alloc-bench: building {}", option.name);
+        let measured = build_variant(option.name)
+            .and_then(|built| measure(&sim, &built, option.name, capheap_id, &args));
+        match &measured {
+            Ok(m) => broken |= is_broken(option.name, m, &expected),
+            Err(e) => eprintln!("alloc-bench: {}: {e}", option.name),
+        }
+        options.push(OptionResult { option, measured });
     }
 
     let contracts_lock = repo_root().join("contracts").join("Cargo.lock");
@@ -206,7 +235,7 @@ fn main() -> ExitCode {
         steady_calls: STEADY_CALLS,
         steady_ops: STEADY_OPS,
     };
-    let page = render(&env, &results, &expected);
+    let page = render(&env, &results, &options, &expected);
     match &args.out {
         Some(path) => {
             if let Err(e) = std::fs::write(path, &page) {
