@@ -556,7 +556,7 @@ fn render_options(md: &mut String, results: &[VariantResult], options: &[OptionR
         let m = match &o.measured {
             Ok(m) => m,
             Err(e) => {
-                let _ = writeln!(md, "{lead} {} | | | | | | |", cell_error(e));
+                let _ = writeln!(md, "{lead} {} | | | | | |", cell_error(e));
                 continue;
             }
         };
@@ -1093,4 +1093,111 @@ fn where_capheap_code_goes(md: &mut String, results: &[VariantResult]) {
         signed(delta)
     );
     w(md, "");
+}
+
+#[cfg(test)]
+mod option_tests {
+    use super::*;
+
+    /// A measurement with `code` bytes of code section, workloads of
+    /// `fuels` (a `None` failed), and one small per-call sample.
+    fn measured(code: usize, fuels: &[Option<u64>], alloc: u64, free: u64) -> Measured {
+        let workloads = fuels
+            .iter()
+            .map(|f| {
+                f.map(|fuel| WorkloadRun {
+                    fuel,
+                    pages_grown: 0,
+                    checksum: 0,
+                })
+                .ok_or_else(|| "trapped".to_owned())
+            })
+            .collect();
+        Measured {
+            size: CodeSize { total: code, code },
+            functions: Default::default(),
+            initial_pages: 17,
+            heap_base: None,
+            entry: Vec::new(),
+            workloads,
+            per_call: Ok(PerCall {
+                alloc: vec![alloc],
+                free: vec![free],
+                ..PerCall::default()
+            }),
+            per_call_large: Err("not run".to_owned()),
+            per_call_growth: Err("not run".to_owned()),
+            steady: Err("not run".to_owned()),
+        }
+    }
+
+    fn row<'a>(md: &'a str, lead: &str) -> &'a str {
+        md.lines()
+            .find(|l| l.starts_with(lead))
+            .unwrap_or_else(|| panic!("no row {lead:?} in\n{md}"))
+    }
+
+    #[test]
+    fn each_option_is_measured_against_the_default_build() {
+        let capheap = super::super::VARIANTS[1];
+        assert_eq!(capheap.name, "capheap");
+        let results = [VariantResult {
+            variant: capheap,
+            measured: Ok(measured(20_000, &[Some(1_000), Some(3_000)], 44, 50)),
+        }];
+        let opts = super::super::CAPHEAP_OPTIONS;
+        let options = [
+            OptionResult {
+                option: opts[0],
+                measured: Ok(measured(21_098, &[Some(1_100), Some(3_300)], 73, 68)),
+            },
+            OptionResult {
+                option: opts[1],
+                measured: Ok(measured(19_990, &[Some(900), None], 44, 50)),
+            },
+            OptionResult {
+                option: opts[2],
+                measured: Err("error: could not compile".to_owned()),
+            },
+        ];
+        let mut md = String::new();
+        render_options(&mut md, &results, &options);
+        assert_eq!(
+            row(&md, "| capheap |"),
+            "| capheap | `Config::DEFAULT` | no caps, free growth, no statistics beyond live bytes and \
+             failures | 20,000 | – | 4,000 | – | 44 | 50 |"
+        );
+        let stats = row(&md, "| `capheap-stats` |");
+        assert!(
+            stats.ends_with("| 21,098 | +1,098 | 4,400 | +400 (+10.0%) | 73 | 68 |"),
+            "{stats}"
+        );
+        // A failed workload leaves the fuel unknown, not understated.
+        let caps = row(&md, "| `capheap-caps` |");
+        assert!(
+            caps.ends_with("| 19,990 | -10 | n/a | n/a | 44 | 50 |"),
+            "{caps}"
+        );
+        let metered = row(&md, "| `capheap-metered` |");
+        assert!(
+            metered.contains("failed: error: could not compile"),
+            "{metered}"
+        );
+        assert!(
+            !md.contains("capheap-debug"),
+            "only the measured options are listed"
+        );
+        let table: Vec<&str> = md.lines().filter(|l| l.starts_with('|')).collect();
+        assert_eq!(table.len(), 6, "header, rule, default and three options");
+        for line in &table {
+            assert_eq!(line.matches('|').count(), 10, "nine cells: {line}");
+        }
+    }
+
+    #[test]
+    fn no_table_without_the_default_build() {
+        let mut md = String::new();
+        render_options(&mut md, &[], &[]);
+        assert!(md.is_empty());
+    }
 }
