@@ -1,6 +1,6 @@
 //! Shared harness of the capheap fuzz targets: a random sequence of heap
-//! operations, run on a [`LocalHeap`] over a simulated linear memory, checked
-//! op by op against what an allocator must guarantee.
+//! operations, run on a [`LocalHeap`] or a [`LocalMiniHeap`] over a simulated
+//! linear memory, checked op by op against what an allocator must guarantee.
 //!
 //! Every check panics with the op index, so libFuzzer saves the input.
 
@@ -11,8 +11,10 @@ use std::collections::BTreeMap;
 
 use arbitrary::Arbitrary;
 use capheap::backend::{NativePages, PageSource};
-use capheap::{Config, LocalHeap, PAGE_SIZE, Stats};
+use capheap::mini::LocalMiniHeap;
+use capheap::{AllocError, Config, LocalHeap, PAGE_SIZE, Stats};
 use core::alloc::Layout;
+use core::ptr::NonNull;
 
 /// Most pages a fuzzed heap may ever reach.
 pub const MAX_PAGES: u32 = 64;
@@ -98,14 +100,126 @@ fn size_of(unit: u16, large: bool) -> usize {
     usize::from(unit) * if large { 64 } else { 1 }
 }
 
+/// What the harness needs of a heap: both of capheap's heaps over a
+/// [`NativePages`] backend.
+pub trait Heap {
+    /// A heap over `backend` with `cfg`.
+    fn new(backend: NativePages, cfg: Config) -> Self;
+    /// The backend.
+    fn backend(&self) -> &NativePages;
+    /// Allocate.
+    fn try_alloc(&mut self, layout: Layout) -> Result<NonNull<u8>, AllocError>;
+    /// Free.
+    ///
+    /// # Safety
+    /// `p` is live with `layout`.
+    unsafe fn dealloc(&mut self, p: *mut u8, layout: Layout);
+    /// Resize.
+    ///
+    /// # Safety
+    /// `p` is live with `layout`.
+    unsafe fn try_realloc(
+        &mut self,
+        p: NonNull<u8>,
+        layout: Layout,
+        new_size: usize,
+    ) -> Result<NonNull<u8>, AllocError>;
+    /// The heap's own invariants (the heap walker where there is one).
+    fn check(&self) -> Result<(), String>;
+    /// Statistics.
+    fn stats(&self) -> Stats;
+}
+
+impl Heap for LocalHeap<NativePages> {
+    fn new(backend: NativePages, cfg: Config) -> Self {
+        LocalHeap::new(backend, cfg)
+    }
+    fn backend(&self) -> &NativePages {
+        LocalHeap::backend(self)
+    }
+    fn try_alloc(&mut self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
+        LocalHeap::try_alloc(self, layout)
+    }
+    unsafe fn dealloc(&mut self, p: *mut u8, layout: Layout) {
+        // SAFETY: forwarded to the caller (live with `layout`).
+        unsafe { LocalHeap::dealloc(self, p, layout) }
+    }
+    unsafe fn try_realloc(
+        &mut self,
+        p: NonNull<u8>,
+        layout: Layout,
+        new_size: usize,
+    ) -> Result<NonNull<u8>, AllocError> {
+        // SAFETY: forwarded to the caller (live with `layout`).
+        unsafe { LocalHeap::try_realloc(self, p, layout, new_size) }
+    }
+    fn check(&self) -> Result<(), String> {
+        self.check_invariants()
+            .map(|_| ())
+            .map_err(|e| format!("heap walker: {e}"))
+    }
+    fn stats(&self) -> Stats {
+        LocalHeap::stats(self)
+    }
+}
+
+impl Heap for LocalMiniHeap<NativePages> {
+    fn new(backend: NativePages, cfg: Config) -> Self {
+        LocalMiniHeap::new(backend, cfg)
+    }
+    fn backend(&self) -> &NativePages {
+        LocalMiniHeap::backend(self)
+    }
+    fn try_alloc(&mut self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
+        LocalMiniHeap::try_alloc(self, layout)
+    }
+    unsafe fn dealloc(&mut self, p: *mut u8, layout: Layout) {
+        // SAFETY: forwarded to the caller (live with `layout`).
+        unsafe { LocalMiniHeap::dealloc(self, p, layout) }
+    }
+    unsafe fn try_realloc(
+        &mut self,
+        p: NonNull<u8>,
+        layout: Layout,
+        new_size: usize,
+    ) -> Result<NonNull<u8>, AllocError> {
+        // SAFETY: forwarded to the caller (live with `layout`).
+        unsafe { LocalMiniHeap::try_realloc(self, p, layout, new_size) }
+    }
+    /// The top stays within the memory and above the start.
+    fn check(&self) -> Result<(), String> {
+        let (start, top) = self.bounds();
+        let end = self.backend().base() as usize + self.backend().pages() as usize * PAGE_SIZE;
+        if start <= top && top <= end {
+            Ok(())
+        } else {
+            Err(format!("top {top:#x} outside {start:#x}..={end:#x}"))
+        }
+    }
+    fn stats(&self) -> Stats {
+        LocalMiniHeap::stats(self)
+    }
+}
+
+/// [`run_on`] with a [`LocalHeap`].
+pub fn run(input: &Input) -> Trace {
+    run_on::<LocalHeap<NativePages>>(input)
+}
+
+/// [`run_on`] with a [`LocalMiniHeap`].
+pub fn run_mini(input: &Input) -> Trace {
+    run_on::<LocalMiniHeap<NativePages>>(input)
+}
+
 /// Runs `input`, checking after every op that:
 /// - blocks are aligned, inside memory, and never overlap a live block;
 /// - contents survive until free and across realloc;
 /// - the memory never exceeds its page cap and live bytes never exceed the heap cap;
 /// - a failed request grows nothing;
 /// - the statistics agree with the live set;
-/// - the heap walker (`check_invariants`) finds every invariant intact.
-pub fn run(input: &Input) -> Trace {
+/// - the heap's own check ([`Heap::check`]: the heap walker for
+///   `LocalHeap`) finds every invariant intact.
+pub fn run_on<H: Heap>(input: &Input) -> Trace {
     let max_pages = u32::from(input.max_pages).clamp(2, MAX_PAGES);
     let heap_cap = input.heap_cap_kib.map(|k| usize::from(k) * 1024);
     let mut cfg = Config::DEFAULT.max_memory_pages(max_pages);
@@ -113,7 +227,7 @@ pub fn run(input: &Input) -> Trace {
         cfg = cfg.max_heap_bytes(cap);
     }
     // Page 0 plays the module's data and stack: the heap starts 4 KiB in.
-    let mut heap = LocalHeap::new(NativePages::new(1, MAX_PAGES).with_heap_base(4096), cfg);
+    let mut heap = H::new(NativePages::new(1, MAX_PAGES).with_heap_base(4096), cfg);
     let base = heap.backend().base() as usize;
     let mut live: Vec<Block> = Vec::new();
     // Live ranges by offset, for overlap checks.
@@ -179,7 +293,7 @@ pub fn run(input: &Input) -> Trace {
                 // SAFETY: `block` is live and allocated with `block.layout`.
                 let r = unsafe {
                     heap.try_realloc(
-                        std::ptr::NonNull::new(address(block.offset, block.size, base))
+                        NonNull::new(address(block.offset, block.size, base))
                             .expect("blocks and dangling zero-size pointers are not null"),
                         block.layout,
                         new_size,
@@ -252,8 +366,8 @@ pub fn run(input: &Input) -> Trace {
                 "op {i}: {live_bytes} live bytes cross the heap cap {cap}"
             );
         }
-        if let Err(e) = heap.check_invariants() {
-            panic!("op {i}: heap walker: {e}");
+        if let Err(e) = heap.check() {
+            panic!("op {i}: {e}");
         }
         let stats = heap.stats();
         assert!(

@@ -1,6 +1,6 @@
 //! The harness itself on fixed inputs (runs with plain `cargo test` in fuzz/).
 
-use capheap_fuzz::{Input, Op, run};
+use capheap_fuzz::{Input, Op, run, run_mini};
 
 #[test]
 fn a_mixed_sequence_passes_every_check_and_replays() {
@@ -30,6 +30,10 @@ fn a_mixed_sequence_passes_every_check_and_replays() {
     let first = run(&input);
     assert!(first.results.iter().any(|r| r.is_ok()));
     assert_eq!(first, run(&input));
+    // The minimal heap passes the same checks on the same operations.
+    let mini = run_mini(&input);
+    assert!(mini.results.iter().any(|r| r.is_ok()));
+    assert_eq!(mini, run_mini(&input));
 }
 
 #[test]

@@ -18,9 +18,7 @@
 //! module.
 
 use core::alloc::{GlobalAlloc, Layout};
-use core::cell::UnsafeCell;
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicU32, Ordering};
 
 use crate::backend::PageSource;
 use crate::cap::AllocError;
@@ -29,19 +27,16 @@ use crate::engine::Core;
 use crate::engine::walk::{HeapShape, InvariantError};
 use crate::meter::GrowthMeter;
 use crate::stats::Stats;
-use crate::sync::{Lock, SINGLE_THREADED};
+use crate::sync::Shared;
 
 // ---------------------------------------------------------------------------
 // The process-wide heap state behind `Heap`
 // ---------------------------------------------------------------------------
 
+/// The backend of the global heaps: the linear memory on wasm32, a static
+/// buffer elsewhere.
 #[cfg(target_arch = "wasm32")]
-type DefaultBackend = crate::backend::WasmMemory;
-
-#[cfg(target_arch = "wasm32")]
-const fn default_backend() -> DefaultBackend {
-    crate::backend::WasmMemory::new()
-}
+pub(crate) type DefaultBackend = crate::backend::WasmMemory;
 
 /// Pages of the static buffer that backs [`Heap`] on non-wasm targets.
 ///
@@ -93,29 +88,33 @@ const fn parse_pages(s: &str) -> u32 {
     v
 }
 
+/// The static buffer behind a global heap on non-wasm targets: 64 KiB
+/// aligned, zero-initialised `.bss`.
 #[cfg(not(target_arch = "wasm32"))]
 #[repr(C, align(65536))]
-struct NativeMemory([u8; NATIVE_HEAP_PAGES as usize * crate::util::PAGE_SIZE]);
+pub(crate) struct NativeMemory([u8; NATIVE_HEAP_PAGES as usize * crate::util::PAGE_SIZE]);
 
 #[cfg(not(target_arch = "wasm32"))]
-static mut NATIVE_MEMORY: NativeMemory =
-    NativeMemory([0; NATIVE_HEAP_PAGES as usize * crate::util::PAGE_SIZE]);
+impl NativeMemory {
+    pub(crate) const ZERO: Self = Self([0; NATIVE_HEAP_PAGES as usize * crate::util::PAGE_SIZE]);
+}
 
 #[cfg(not(target_arch = "wasm32"))]
-type DefaultBackend = crate::backend::NativePages;
+static mut NATIVE_MEMORY: NativeMemory = NativeMemory::ZERO;
 
 #[cfg(not(target_arch = "wasm32"))]
-const fn default_backend() -> DefaultBackend {
-    // SAFETY: `NATIVE_MEMORY` is 64 KiB-aligned, zero-initialised, lives for
-    // the whole program, and is only ever accessed through this one backend,
-    // which lives inside `GLOBAL` and is used under its lock.
-    unsafe {
-        crate::backend::NativePages::from_raw(
-            (&raw mut NATIVE_MEMORY).cast::<u8>(),
-            0,
-            NATIVE_HEAP_PAGES,
-        )
-    }
+pub(crate) type DefaultBackend = crate::backend::NativePages;
+
+/// A backend over `memory`, starting with 0 pages.
+///
+/// # Safety
+/// `memory` is a `static` used by no other backend (it then lives for the
+/// whole program, is 64 KiB-aligned and zero-initialised).
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) const unsafe fn native_backend(memory: *mut NativeMemory) -> DefaultBackend {
+    // SAFETY: the caller gives a static buffer of `NATIVE_HEAP_PAGES` pages
+    // that only this backend uses.
+    unsafe { crate::backend::NativePages::from_raw(memory.cast::<u8>(), 0, NATIVE_HEAP_PAGES) }
 }
 
 struct Inner {
@@ -123,28 +122,14 @@ struct Inner {
     backend: DefaultBackend,
 }
 
-struct Global {
-    lock: Lock,
-    cell: UnsafeCell<Inner>,
-    /// Requests refused because the heap was busy (re-entered): counted here
-    /// because the state itself is borrowed when that happens.
-    reentered: AtomicU32,
-}
-
-// SAFETY: `cell` is only accessed through `Heap::with`, which holds `lock`
-// (multi-threaded targets, or configurations that run user code), or runs on a
-// single-threaded wasm target where no code can re-enter the heap while the
-// state is borrowed (the heap calls no user code in that configuration).
-unsafe impl Sync for Global {}
-
-static GLOBAL: Global = Global {
-    reentered: AtomicU32::new(0),
-    lock: Lock::new(),
-    cell: UnsafeCell::new(Inner {
-        core: Core::new(),
-        backend: default_backend(),
-    }),
-};
+static GLOBAL: Shared<Inner> = Shared::new(Inner {
+    core: Core::new(),
+    #[cfg(target_arch = "wasm32")]
+    backend: crate::backend::WasmMemory::new(),
+    // SAFETY: `NATIVE_MEMORY` is used by this backend only.
+    #[cfg(not(target_arch = "wasm32"))]
+    backend: unsafe { native_backend(&raw mut NATIVE_MEMORY) },
+});
 
 // ---------------------------------------------------------------------------
 // Heap
@@ -201,24 +186,14 @@ impl Heap {
         busy: impl FnOnce() -> R,
         f: impl FnOnce(&mut Core, &mut DefaultBackend, &Config) -> R,
     ) -> R {
-        if SINGLE_THREADED && !self.cfg.runs_user_code() {
-            // SAFETY: single-threaded wasm and this configuration runs no user
-            // code while the state is borrowed, so nothing can re-enter: this
-            // is the only reference to the state.
-            let inner = unsafe { &mut *GLOBAL.cell.get() };
-            return f(&mut inner.core, &mut inner.backend, &self.cfg);
+        let user = self.cfg.runs_user_code();
+        if !GLOBAL.enter(user) {
+            return busy();
         }
-        if SINGLE_THREADED {
-            if !GLOBAL.lock.try_enter() {
-                return busy();
-            }
-        } else {
-            GLOBAL.lock.acquire();
-        }
-        // SAFETY: we hold the lock, so this is the only reference to the state.
-        let inner = unsafe { &mut *GLOBAL.cell.get() };
+        // SAFETY: entered just above, left just below.
+        let inner = unsafe { GLOBAL.state() };
         let r = f(&mut inner.core, &mut inner.backend, &self.cfg);
-        GLOBAL.lock.release();
+        GLOBAL.leave(user);
         r
     }
 
@@ -227,7 +202,7 @@ impl Heap {
     /// dangling, well-aligned pointer.
     pub fn try_alloc(&self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
         self.with(
-            || Err(reentered()),
+            || Err(GLOBAL.refuse()),
             |c, b, cfg| {
                 // SAFETY: `Layout` guarantees a power-of-two alignment; the
                 // backend is the one this core always uses.
@@ -282,7 +257,7 @@ impl Heap {
             return Err(AllocError::LayoutTooLarge);
         }
         self.with(
-            || Err(reentered()),
+            || Err(GLOBAL.refuse()),
             |c, b, cfg| {
                 // SAFETY: forwarded to the caller.
                 let p = unsafe {
@@ -303,7 +278,7 @@ impl Heap {
     /// Current statistics.
     pub fn stats(&self) -> Stats {
         let mut s = self.with(Stats::default, |c, _, _| c.stats());
-        s.failed_reentrant += u64::from(GLOBAL.reentered.load(Ordering::Relaxed));
+        s.failed_reentrant += GLOBAL.refused();
         s
     }
 
@@ -364,10 +339,13 @@ impl Heap {
 unsafe impl GlobalAlloc for Heap {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        self.with(null_reentered, |c, b, cfg| {
-            // SAFETY: `Layout` alignment is a power of two.
-            unsafe { c.alloc(cfg, b, layout.size(), layout.align()) }
-        })
+        self.with(
+            || GLOBAL.refuse_null(),
+            |c, b, cfg| {
+                // SAFETY: `Layout` alignment is a power of two.
+                unsafe { c.alloc(cfg, b, layout.size(), layout.align()) }
+            },
+        )
     }
 
     #[inline]
@@ -392,10 +370,13 @@ unsafe impl GlobalAlloc for Heap {
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        self.with(null_reentered, |c, b, cfg| {
-            // SAFETY: forwarded to the caller (GlobalAlloc contract).
-            unsafe { c.realloc(cfg, b, ptr, layout.size(), layout.align(), new_size) }
-        })
+        self.with(
+            || GLOBAL.refuse_null(),
+            |c, b, cfg| {
+                // SAFETY: forwarded to the caller (GlobalAlloc contract).
+                unsafe { c.realloc(cfg, b, ptr, layout.size(), layout.align(), new_size) }
+            },
+        )
     }
 }
 
@@ -609,23 +590,6 @@ impl<B: PageSource> LocalHeap<B> {
     pub fn check_invariants(&self) -> Result<HeapShape, InvariantError> {
         self.core.check(&self.backend, self.cfg.detailed_stats)
     }
-}
-
-/// Count a request refused because the heap was busy, and say so. (Out of
-/// line: on the busy-flag path of every call, its code would be charged fuel
-/// on every call.)
-#[cold]
-#[inline(never)]
-fn reentered() -> AllocError {
-    GLOBAL.reentered.fetch_add(1, Ordering::Relaxed);
-    AllocError::Reentrant
-}
-
-#[cold]
-#[inline(never)]
-fn null_reentered() -> *mut u8 {
-    reentered();
-    core::ptr::null_mut()
 }
 
 /// Stop the program on an invalid free ([`Config::trap_on_invalid_free`]).

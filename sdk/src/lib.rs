@@ -5,6 +5,10 @@
 //!   realloc, an O(1) reset when nothing is live (and the footprint exceeds
 //!   [`layout::RESET_MIN`]), hard caps, and metered
 //!   growth priced by [`PagePricing`] (EVM, Stylus, NEAR, flat, custom).
+//! * [`mini::MiniHeap`]: the same caps, pricing and gas hook around a
+//!   smaller allocator (size classes and a stack-like top; large blocks freed
+//!   below the top wait for the heap to empty), for contracts where code size
+//!   comes first.
 //! * [`arena::Arena`] (bump regions with checkpoints and scopes),
 //!   [`pool::Pool`] (typed O(1) pools) and [`pool::ClassPools`].
 //! * [`Stats`] readable in the contract and exportable to the host
@@ -67,6 +71,7 @@ mod engine;
 pub mod heap;
 mod large;
 pub mod meter;
+pub mod mini;
 pub mod pool;
 mod small;
 pub mod stats;

@@ -7,6 +7,8 @@
 
 use borsh::{BorshDeserialize, BorshSerialize};
 
+use crate::cap::AllocError;
+
 /// Name of the stats export defined by [`crate::export_stats!`]:
 /// `capheap_stats() -> i64` returning `(ptr << 32) | len`.
 pub const STATS_EXPORT: &str = "capheap_stats";
@@ -108,6 +110,84 @@ impl Stats {
             + self.failed_oom
             + self.failed_layout
             + self.failed_reentrant
+    }
+}
+
+/// Failure counters by [`AllocError::code`] and the most recent failure: the
+/// part of [`Stats`] every allocator keeps the same way.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Failures {
+    counts: [u64; AllocError::CODES],
+    has_last: bool,
+    last: AllocError,
+}
+
+impl Failures {
+    /// None yet (all zero: a `static` of it stays in `.bss`).
+    pub(crate) const fn new() -> Self {
+        Self {
+            counts: [0; AllocError::CODES],
+            has_last: false,
+            last: AllocError::ZERO,
+        }
+    }
+
+    /// Count `e` and keep it as the most recent failure.
+    pub(crate) fn record(&mut self, e: AllocError) {
+        self.has_last = true;
+        self.last = e;
+        // `code() < CODES` always; `get_mut` keeps a panic path out of the
+        // contract.
+        if let Some(n) = self.counts.get_mut(e.code() as usize) {
+            *n += 1;
+        }
+    }
+
+    /// The most recent failure, if any.
+    pub(crate) fn last(&self) -> Option<AllocError> {
+        if self.has_last { Some(self.last) } else { None }
+    }
+
+    /// The most recent failure, forgetting it.
+    pub(crate) fn take_last(&mut self) -> Option<AllocError> {
+        let e = self.last();
+        self.has_last = false;
+        e
+    }
+
+    /// Failures recorded with `e`'s variant.
+    fn count(&self, e: AllocError) -> u64 {
+        self.counts[e.code() as usize]
+    }
+
+    /// Invalid frees (double frees, foreign pointers, wrong layouts).
+    pub(crate) fn invalid_frees(&self) -> u64 {
+        self.count(AllocError::DoubleFree)
+            + self.count(AllocError::InvalidPointer)
+            + self.count(AllocError::LayoutMismatch)
+    }
+
+    /// `s` with its failure fields set from these counters.
+    pub(crate) fn fill(&self, s: Stats) -> Stats {
+        Stats {
+            failed_cap: self.count(AllocError::ZERO),
+            failed_budget: self.count(AllocError::BudgetExhausted {
+                price: 0,
+                remaining: 0,
+            }) + self.count(AllocError::Unpriceable {
+                current_pages: 0,
+                delta_pages: 0,
+            }),
+            failed_gas_hook: self.count(AllocError::GasHookRefused {
+                price: 0,
+                gas_left: 0,
+            }),
+            failed_oom: self.count(AllocError::OutOfMemory),
+            failed_layout: self.count(AllocError::LayoutTooLarge),
+            failed_reentrant: self.count(AllocError::Reentrant),
+            invalid_frees: self.invalid_frees(),
+            ..s
+        }
     }
 }
 

@@ -31,6 +31,7 @@ mod bump;
 #[cfg(not(any(
     feature = "bump",
     feature = "capheap",
+    feature = "capheap-mini",
     feature = "dlmalloc",
     feature = "talc",
     feature = "rlsf",
@@ -38,12 +39,13 @@ mod bump;
     feature = "wee_alloc"
 )))]
 compile_error!(
-    "alloc-bench needs one allocator feature: bump, capheap, dlmalloc, talc, rlsf, lol_alloc or wee_alloc"
+    "alloc-bench needs one allocator feature: bump, capheap, capheap-mini, dlmalloc, talc, rlsf, lol_alloc or wee_alloc"
 );
 
 /// How many allocator features are on: exactly one may be.
 const ALLOCATORS_ENABLED: usize = cfg!(feature = "bump") as usize
     + cfg!(feature = "capheap") as usize
+    + cfg!(feature = "capheap-mini") as usize
     + cfg!(feature = "dlmalloc") as usize
     + cfg!(feature = "talc") as usize
     + cfg!(feature = "rlsf") as usize
@@ -61,6 +63,10 @@ static ALLOC: bump::Bump = bump::Bump;
 #[cfg(feature = "capheap")]
 #[global_allocator]
 static ALLOC: capheap::Heap = capheap::Heap::new(CAPHEAP_CONFIG);
+
+#[cfg(feature = "capheap-mini")]
+#[global_allocator]
+static ALLOC: capheap::mini::MiniHeap = capheap::mini::MiniHeap::new(capheap::Config::DEFAULT);
 
 /// capheap's configuration: the default, or one option turned on by a
 /// `capheap-*` feature (see `Cargo.toml`), for the benchmark page's table of
@@ -107,11 +113,14 @@ static ALLOC: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
 static ALLOC: wee_alloc::WeeAlloc = wee_alloc::WeeAlloc::INIT;
 
 /// The linked allocator, as `allocator_id()` reports it: bump 1, capheap 2,
-/// dlmalloc 3, talc 4, rlsf 5, lol_alloc 6, wee_alloc 7.
+/// dlmalloc 3, talc 4, rlsf 5, lol_alloc 6, wee_alloc 7, capheap's
+/// `MiniHeap` 8.
 pub const ALLOCATOR_ID: u32 = if cfg!(feature = "bump") {
     1
 } else if cfg!(feature = "capheap") {
     2
+} else if cfg!(feature = "capheap-mini") {
+    8
 } else if cfg!(feature = "dlmalloc") {
     3
 } else if cfg!(feature = "talc") {

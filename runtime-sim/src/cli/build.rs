@@ -23,7 +23,8 @@ pub struct BuildArgs {
     #[arg(long, short)]
     quiet: bool,
     /// Build through a generated wrapper with this global allocator:
-    /// `default` (the one the contract ships) or `capheap`. The contract's
+    /// `default` (the one the contract ships), `capheap` (`capheap::Heap`)
+    /// or `capheap-mini` (`capheap::mini::MiniHeap`). The contract's
     /// files are not edited; it must be an rlib too.
     #[arg(long)]
     allocator: Option<Allocator>,

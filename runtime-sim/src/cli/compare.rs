@@ -16,7 +16,7 @@ use super::{CliResult, Failure, SimArgs};
 pub struct CompareArgs {
     /// The scenario file (its contract is a crate, or give two .wasm files).
     scenario: PathBuf,
-    /// Build a: an allocator (`default`, `capheap`) to build the scenario's
+    /// Build a: an allocator (`default`, `capheap`, `capheap-mini`) to build the scenario's
     /// crate with, or a .wasm file.
     #[arg(long, default_value = "default")]
     a: String,

@@ -184,6 +184,9 @@ pub struct BuildOptions {
 ///   `[patch]`es `mini-alloc` with a generated crate of the same name whose
 ///   `MiniAlloc` is a capheap heap: stylus-sdk's own global allocator then
 ///   is capheap.
+/// - [`Allocator::CapheapMini`]: the same with `capheap::mini::MiniHeap`,
+///   capheap's minimal heap (less code; large blocks freed below the top are
+///   reused only once the heap empties).
 ///
 /// Entry points: cosmwasm-std's `#[entry_point]` only emits its exports when
 /// cargo builds the crate as the primary package (`CARGO_PRIMARY_PACKAGE`);
@@ -196,14 +199,28 @@ pub enum Allocator {
     Default,
     /// capheap's `Heap`.
     Capheap,
+    /// capheap's minimal heap, `capheap::mini::MiniHeap`.
+    #[serde(rename = "capheap-mini")]
+    CapheapMini,
 }
 
 impl Allocator {
-    /// `default` or `capheap`.
+    /// `default`, `capheap` or `capheap-mini`.
     pub fn name(self) -> &'static str {
         match self {
             Allocator::Default => "default",
             Allocator::Capheap => "capheap",
+            Allocator::CapheapMini => "capheap-mini",
+        }
+    }
+
+    /// The capheap type the wrapper installs (`None` for the contract's
+    /// own allocator).
+    pub fn capheap_type(self) -> Option<&'static str> {
+        match self {
+            Allocator::Default => None,
+            Allocator::Capheap => Some("capheap::Heap"),
+            Allocator::CapheapMini => Some("capheap::mini::MiniHeap"),
         }
     }
 }
@@ -215,8 +232,9 @@ impl std::str::FromStr for Allocator {
         match s {
             "default" => Ok(Allocator::Default),
             "capheap" => Ok(Allocator::Capheap),
+            "capheap-mini" => Ok(Allocator::CapheapMini),
             other => Err(format!(
-                "unknown allocator `{other}` (expected default or capheap)"
+                "unknown allocator `{other}` (expected default, capheap or capheap-mini)"
             )),
         }
     }
@@ -591,4 +609,29 @@ fn cargo_build(
         wasm,
         toolchain,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Allocator;
+
+    #[test]
+    fn allocators_parse_from_their_names() {
+        for a in [
+            Allocator::Default,
+            Allocator::Capheap,
+            Allocator::CapheapMini,
+        ] {
+            assert_eq!(a.name().parse::<Allocator>(), Ok(a));
+            assert_eq!(a.to_string(), a.name());
+        }
+        assert_eq!(Allocator::Capheap.capheap_type(), Some("capheap::Heap"));
+        assert_eq!(
+            Allocator::CapheapMini.capheap_type(),
+            Some("capheap::mini::MiniHeap")
+        );
+        assert_eq!(Allocator::Default.capheap_type(), None);
+        let err = "mini".parse::<Allocator>().unwrap_err();
+        assert!(err.contains("capheap-mini"), "{err}");
+    }
 }

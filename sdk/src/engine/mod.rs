@@ -44,7 +44,7 @@ use crate::large::{
 };
 use crate::meter::GrowthMeter;
 use crate::small::{GRAN, SMALL_MAX, SmallLists, class_size};
-use crate::stats::Stats;
+use crate::stats::{Failures, Stats};
 use crate::util::{align_up, pages_for, ptr, rd};
 
 /// Bytes the heap keeps unused at the end of memory (room for a sentinel header).
@@ -130,10 +130,7 @@ pub(crate) struct Core {
     budget_set: bool,
     meter: GrowthMeter,
     resets: usize,
-    /// Failures by [`AllocError::code`].
-    failed: [u64; AllocError::CODES],
-    has_err: bool,
-    err: AllocError,
+    failures: Failures,
     /// Why the last `room` failed (recorded by the caller if it gives up).
     pending: AllocError,
 }
@@ -164,9 +161,7 @@ impl Core {
             budget_set: false,
             meter: GrowthMeter::new(None),
             resets: 0,
-            failed: [0; AllocError::CODES],
-            has_err: false,
-            err: AllocError::ZERO,
+            failures: Failures::new(),
             pending: AllocError::ZERO,
         }
     }
@@ -700,13 +695,7 @@ impl Core {
     }
 
     fn record(&mut self, e: AllocError) {
-        self.has_err = true;
-        self.err = e;
-        // `code() < CODES` always; `get_mut` keeps a panic path out of the
-        // contract.
-        if let Some(n) = self.failed.get_mut(e.code() as usize) {
-            *n += 1;
-        }
+        self.failures.record(e);
     }
 
     /// Free a large (or over-aligned, or zero-size) block.
@@ -789,7 +778,7 @@ impl Core {
     // -----------------------------------------------------------------------
 
     pub(crate) fn stats(&self) -> Stats {
-        Stats {
+        self.failures.fill(Stats {
             live_bytes: self.live as u64,
             peak_live_bytes: self.peak as u64,
             heap_bytes: self.footprint() as u64,
@@ -799,29 +788,9 @@ impl Core {
             frees: self.frees as u64,
             reallocs: self.reallocs as u64,
             resets: self.resets as u64,
-            failed_cap: self.failed_with(AllocError::ZERO),
-            failed_budget: self.failed_with(AllocError::BudgetExhausted {
-                price: 0,
-                remaining: 0,
-            }) + self.failed_with(AllocError::Unpriceable {
-                current_pages: 0,
-                delta_pages: 0,
-            }),
-            failed_gas_hook: self.failed_with(AllocError::GasHookRefused {
-                price: 0,
-                gas_left: 0,
-            }),
-            failed_oom: self.failed_with(AllocError::OutOfMemory),
-            failed_layout: self.failed_with(AllocError::LayoutTooLarge),
-            failed_reentrant: self.failed_with(AllocError::Reentrant),
-            invalid_frees: self.invalid_frees(),
             rounding_waste_bytes: self.waste as u64,
-        }
-    }
-
-    /// Failures recorded with `e`'s variant.
-    fn failed_with(&self, e: AllocError) -> u64 {
-        self.failed[e.code() as usize]
+            ..Stats::default()
+        })
     }
 
     /// Bytes between the heap start and the top, minus foreign gaps.
@@ -834,19 +803,15 @@ impl Core {
     }
 
     pub(crate) fn last_error(&self) -> Option<AllocError> {
-        if self.has_err { Some(self.err) } else { None }
+        self.failures.last()
     }
 
     pub(crate) fn take_last_error(&mut self) -> Option<AllocError> {
-        let e = self.last_error();
-        self.has_err = false;
-        e
+        self.failures.take_last()
     }
 
     pub(crate) fn invalid_frees(&self) -> u64 {
-        self.failed_with(AllocError::DoubleFree)
-            + self.failed_with(AllocError::InvalidPointer)
-            + self.failed_with(AllocError::LayoutMismatch)
+        self.failures.invalid_frees()
     }
 
     /// Budget left for a heap with config `cfg` (before first use: the

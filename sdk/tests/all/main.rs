@@ -9,5 +9,6 @@ mod arena_pool;
 mod debug_checks;
 mod edge;
 mod heap_model;
+mod mini_model;
 mod pricing;
 mod release_frees;

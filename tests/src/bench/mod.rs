@@ -33,9 +33,10 @@ const fn variant(name: &'static str, id: u32, frees: bool) -> Variant {
 }
 
 /// Every variant, in report order: `bump` (the floor) first, `capheap` second.
-pub const VARIANTS: [Variant; 7] = [
+pub const VARIANTS: [Variant; 8] = [
     variant("bump", 1, false),
     variant("capheap", 2, true),
+    variant("capheap-mini", 8, true),
     variant("dlmalloc", 3, true),
     variant("talc", 4, true),
     variant("rlsf", 5, true),
@@ -536,16 +537,25 @@ pub fn capheap_part(name: &str) -> Option<String> {
 pub const ENTRY_POINTS: [&str; 3] = ["__rust_alloc", "__rust_dealloc", "__rust_realloc"];
 
 /// Where an entry point's code lives when the entry point itself is a bare
-/// call that LTO inlined into its callers: capheap's `__rust_alloc` and
-/// `__rust_dealloc` only call these. Each is (demangled name without the
-/// hash, the short name the report shows).
-pub const ENTRY_BODIES: [(&str, &str); 3] = [
-    ("capheap::engine::Core::alloc", "Core::alloc"),
-    ("capheap::engine::Core::dealloc", "Core::dealloc"),
-    (
-        "capheap::engine::realloc::<impl capheap::engine::Core>::realloc",
-        "Core::realloc",
-    ),
+/// call that LTO inlined into its callers: capheap's entry points only call
+/// these. For each entry point, (demangled name without the hash, the short
+/// name the report shows) of `Heap`'s and `MiniHeap`'s function.
+pub const ENTRY_BODIES: [[(&str, &str); 2]; 3] = [
+    [
+        ("capheap::engine::Core::alloc", "Core::alloc"),
+        ("capheap::mini::MiniCore::alloc", "MiniCore::alloc"),
+    ],
+    [
+        ("capheap::engine::Core::dealloc", "Core::dealloc"),
+        ("capheap::mini::MiniCore::dealloc", "MiniCore::dealloc"),
+    ],
+    [
+        (
+            "capheap::engine::realloc::<impl capheap::engine::Core>::realloc",
+            "Core::realloc",
+        ),
+        ("capheap::mini::MiniCore::realloc", "MiniCore::realloc"),
+    ],
 ];
 
 /// Static fuel of one function under wasmi's metering.
@@ -633,14 +643,18 @@ pub fn entry_fuel(wasm: &[u8]) -> Result<Vec<Option<StaticFuel>>, String> {
     Ok(ENTRY_POINTS
         .iter()
         .zip(ENTRY_BODIES)
-        .map(|(entry, (inner, short))| {
+        .map(|(entry, inner)| {
             if let Some((index, _)) = names.iter().find(|(_, n)| n.ends_with(entry)) {
                 return body(*index);
             }
-            let (index, _) = names
-                .iter()
-                .find(|(_, n)| format!("{:#}", rustc_demangle::demangle(n)) == inner)?;
-            let cost = body(*index)?;
+            let (index, short) = names.iter().find_map(|(i, n)| {
+                let n = format!("{:#}", rustc_demangle::demangle(n));
+                inner
+                    .iter()
+                    .find(|(full, _)| *full == n)
+                    .map(|(_, s)| (*i, *s))
+            })?;
+            let cost = body(index)?;
             Some(StaticFuel {
                 via: Some(short),
                 ..cost

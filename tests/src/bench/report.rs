@@ -228,7 +228,9 @@ pub fn render(
         &mut md,
         "One contract, `contracts/alloc-bench`, is built once per allocator: the same workload source, with \
          its `#[global_allocator]` chosen by a cargo feature. `bump` is the 20-line allocator that never \
-         frees: the floor. Fuel is the simulator's total for the call: wasmi's execution fuel (one unit per \
+         frees: the floor. `capheap` is `capheap::Heap` and `capheap-mini` capheap's minimal heap, \
+         `capheap::mini::MiniHeap` (size classes and a stack-like top, no reuse of large blocks freed \
+         below the top until the heap empties), both with the default `Config`. Fuel is the simulator's total for the call: wasmi's execution fuel (one unit per \
          operator, bulk memory operations one unit per 64 bytes) plus page growth, priced flat at \
          1,024 fuel per 64 KiB page (the rate wasmi itself charges for `memory.grow`).",
     );
@@ -803,7 +805,7 @@ fn render_targets(md: &mut String, results: &[VariantResult], expected: &[u32]) 
     }
     let peers: Vec<&VariantResult> = results
         .iter()
-        .filter(|r| r.variant.frees && r.variant.name != "capheap")
+        .filter(|r| r.variant.frees && !r.variant.name.starts_with("capheap"))
         .collect();
     let idx = |name: &str| names.iter().position(|n| *n == name).unwrap_or(0);
     fn good<'a>(r: &'a VariantResult, i: usize, expected: &[u32]) -> Option<&'a WorkloadRun> {
@@ -967,6 +969,30 @@ fn render_targets(md: &mut String, results: &[VariantResult], expected: &[u32]) 
                     format!("{} bytes of headroom", thousands((1000 - delta) as u64))
                 } else {
                     format!("over by {} bytes", thousands((delta - 1000) as u64))
+                },
+            });
+        }
+        // The code-section delta over bump of a capheap build against a peer's.
+        let code_delta = |name: &str| {
+            let r = results.iter().find(|r| r.variant.name == name)?;
+            let m = r.measured.as_ref().ok()?;
+            Some(m.size.code as i64 - b.size.code as i64)
+        };
+        for (ours, what, peer) in [
+            ("capheap", "default `Heap`", "talc"),
+            ("capheap-mini", "minimal `MiniHeap`", "lol_alloc"),
+        ] {
+            let (Some(d), Some(p)) = (code_delta(ours), code_delta(peer)) else {
+                continue;
+            };
+            verdicts.push(Verdict {
+                target: format!("code section of the {what} ≤ {peer}'s (over bump)"),
+                measured: format!("{ours} {}, {peer} {}", signed(d), signed(p)),
+                met: Some(d <= p),
+                gap: if d <= p {
+                    format!("{} bytes of headroom", thousands((p - d) as u64))
+                } else {
+                    format!("over by {} bytes", thousands((d - p) as u64))
                 },
             });
         }

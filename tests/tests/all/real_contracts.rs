@@ -12,7 +12,11 @@ use capheap_sim::{
 };
 use capheap_tests::real::build_real;
 
-const ALLOCATORS: [Allocator; 2] = [Allocator::Default, Allocator::Capheap];
+const ALLOCATORS: [Allocator; 3] = [
+    Allocator::Default,
+    Allocator::Capheap,
+    Allocator::CapheapMini,
+];
 
 fn load(name: &str, allocator: Allocator, sim: &Simulator) -> (Vec<u8>, Contract) {
     let built = build_real(name, allocator);
@@ -75,7 +79,7 @@ fn cw20_scenario(sim: &Simulator) -> (Scenario, String, String) {
 }
 
 #[test]
-fn cw20_base_transfers_on_both_allocators() {
+fn cw20_base_transfers_on_every_allocator() {
     let sim = Simulator::new();
     for allocator in ALLOCATORS {
         let (_, contract) = load("cw20-base", allocator, &sim);
@@ -199,14 +203,16 @@ fn erc20_scenario() -> Scenario {
 }
 
 #[test]
-fn oz_erc20_transfers_on_both_allocators() {
+fn oz_erc20_transfers_on_every_allocator() {
     let sim = Simulator::builder()
         .chain_defaults(Abi::Stylus)
         .build()
         .unwrap();
     let transfer_topic = capheap_sim::hex::decode(TRANSFER_TOPIC).unwrap();
+    let mut sizes = Vec::new();
     for allocator in ALLOCATORS {
-        let (_, contract) = load("oz-erc20", allocator, &sim);
+        let (wasm, contract) = load("oz-erc20", allocator, &sim);
+        sizes.push(wasm.len());
         assert_eq!(contract.abi(), Abi::Stylus);
         let scenario = erc20_scenario();
         let run = contract.run_scenario(&scenario, 0).unwrap();
@@ -240,6 +246,13 @@ fn oz_erc20_transfers_on_both_allocators() {
             report.divergences
         );
     }
+    // The minimal heap is the smaller capheap, which is what it is for.
+    assert!(
+        sizes[2] < sizes[1],
+        "capheap-mini {} B, capheap {} B",
+        sizes[2],
+        sizes[1]
+    );
 }
 
 /// `keccak256("Transfer(address,address,uint256)")`: the ERC-20 `Transfer`

@@ -1,0 +1,747 @@
+//! The minimal heap: capheap's caps, metered growth and gas hook around the
+//! smallest allocator that still reuses memory, for contracts where code
+//! size comes first (Stylus caps a contract at 24 KB compressed).
+//!
+//! ```text
+//!  start (8-aligned __heap_base)                          top      end
+//!  |                                                       |        |
+//!  v                                                       v        v
+//!  +------+------+---------+------+--------------+--------+--------+
+//!  | obj  | obj  | large   | obj  | large        | obj    |  free  |
+//!  +------+------+---------+------+--------------+--------+--------+
+//! ```
+//!
+//! * Every block is carved from the top: `size` rounded up to 8 bytes, at
+//!   its alignment. Blocks have no header: `dealloc` gets the layout back.
+//! * A freed block that ends at the top lowers the top (last in, first out,
+//!   as a stack). A freed small block (1..=512 bytes, align <= 8) elsewhere
+//!   goes on its size class's list (8, 16, ..., 512 bytes) and serves the next
+//!   request of that class. A freed large block elsewhere is not reused until
+//!   the heap empties.
+//! * When the last live byte is freed and the footprint exceeds
+//!   [`RESET_MIN`](crate::layout::RESET_MIN) bytes, the heap resets in O(1):
+//!   the class lists are cleared and the top returns to the start.
+//! * `realloc` resizes in place at the top (growing exactly the missing
+//!   pages), shrinks in place anywhere, and otherwise moves.
+//! * Growth, caps, pricing, the budget and the gas hook are [`Heap`]'s:
+//!   [`crate::GrowthMeter::grow`] with the same [`Config`].
+//!
+//! What it gives up against [`Heap`]: a large block freed below the top is
+//! not reused until the heap empties, so a long-lived instance that frees
+//! large buffers out of order keeps growing (the benchmark's `large_buffers`
+//! workload grows as a bump allocator does). Contracts whose calls run on a
+//! fresh instance (Stylus) or free what they allocate lose nothing; the
+//! simulator's fuzzer finds the contracts that do grow.
+//!
+//! [`Heap`]: crate::Heap
+
+use core::alloc::{GlobalAlloc, Layout};
+use core::ptr::NonNull;
+
+use crate::backend::{MAX_SPAN, PageSource};
+use crate::cap::{AllocError, CapKind};
+use crate::config::Config;
+use crate::heap::DefaultBackend;
+use crate::meter::GrowthMeter;
+use crate::small::{GRAN, SmallLists, class_of};
+use crate::stats::{Failures, Stats};
+use crate::sync::Shared;
+use crate::util::{align_up, pages_for, ptr};
+
+/// An emptied heap resets only if its top is more than this many bytes above
+/// its start (as [`crate::Heap`]).
+const RESET_MIN: usize = crate::engine::RESET_MIN;
+
+/// `size` rounded up to the 8-byte granule (`size <= isize::MAX`, as a
+/// `Layout` guarantees, so this cannot overflow).
+#[inline(always)]
+fn granules(size: usize) -> usize {
+    (size + (GRAN - 1)) & !(GRAN - 1)
+}
+
+/// The minimal heap's state. All-zero is the initial state.
+#[derive(Debug)]
+pub(crate) struct MiniCore {
+    small: SmallLists,
+    top: usize,
+    /// Where the top may go without growing: the memory end, clamped by the
+    /// heap-bytes cap.
+    end: usize,
+    live: usize,
+    /// `seg_start + RESET_MIN` (wrapping): reset when emptied above this.
+    reset_above: usize,
+    /// Where the top returns on a reset: the start, or the end of memory
+    /// someone else grew (see `make_room`).
+    seg_start: usize,
+    start: usize,
+    /// Bytes of memory others grew between the start and the top.
+    foreign: usize,
+    mem_end: usize,
+    ready: bool,
+    budget_set: bool,
+    meter: GrowthMeter,
+    resets: usize,
+    failures: Failures,
+    /// Why the last `make_room` failed (recorded if the caller gives up).
+    pending: AllocError,
+}
+
+impl MiniCore {
+    pub(crate) const fn new() -> Self {
+        Self {
+            small: SmallLists::new(),
+            top: 0,
+            end: 0,
+            live: 0,
+            reset_above: 0,
+            seg_start: 0,
+            start: 0,
+            foreign: 0,
+            mem_end: 0,
+            ready: false,
+            budget_set: false,
+            meter: GrowthMeter::new(None),
+            resets: 0,
+            failures: Failures::new(),
+            pending: AllocError::ZERO,
+        }
+    }
+
+    /// Allocate `size` bytes at `align` (a power of two); null on failure
+    /// (the cause is in `last_error`). The hot path pops a class list; the
+    /// carve from the top is out of line (wasmi charges a function's whole
+    /// straight-line body on entry, so a cold path inside it costs fuel on
+    /// every call).
+    ///
+    /// # Safety
+    /// `be` is the backend this core has always been used with; `align` is a
+    /// power of two.
+    #[inline(never)]
+    pub(crate) unsafe fn alloc<B: PageSource>(
+        &mut self,
+        cfg: &Config,
+        be: &mut B,
+        size: usize,
+        align: usize,
+    ) -> *mut u8 {
+        if let Some(c) = class_of(size, align) {
+            // SAFETY: `c < NUM_SMALL`; listed objects are free memory of this
+            // heap.
+            let p = unsafe { self.small.pop(c) };
+            if p != 0 {
+                self.live += size;
+                return ptr(p);
+            }
+        }
+        self.carve(cfg, be, size, align)
+    }
+
+    /// Carve `size` bytes (rounded up to 8) at `align` from the top, growing
+    /// if needed.
+    #[inline(never)]
+    fn carve<B: PageSource>(
+        &mut self,
+        cfg: &Config,
+        be: &mut B,
+        size: usize,
+        align: usize,
+    ) -> *mut u8 {
+        if size == 0 {
+            return core::ptr::without_provenance_mut(align);
+        }
+        if !self.ready {
+            self.init(cfg, be);
+        }
+        if size > MAX_SPAN || align > MAX_SPAN {
+            return self.fail(AllocError::LayoutTooLarge);
+        }
+        let n = granules(size);
+        loop {
+            // `top`, `n` and `align` are below 2^32 on wasm32 and far below
+            // `usize::MAX` elsewhere, but the sums are checked all the same.
+            let e = match align_up(self.top, align) {
+                Some(b) => b.checked_add(n).map(|e| (b, e)),
+                None => None,
+            };
+            let Some((b, e)) = e else {
+                return self.fail(AllocError::LayoutTooLarge);
+            };
+            if e <= self.end {
+                self.top = e;
+                self.live += size;
+                return ptr(b);
+            }
+            // Grows, or moves the top above memory someone else grew (then
+            // the carve is recomputed).
+            if !self.make_room(cfg, be, e) {
+                return self.fail(self.pending);
+            }
+        }
+    }
+
+    /// Set the heap up at the backend's heap base.
+    #[cold]
+    #[inline(never)]
+    fn init<B: PageSource>(&mut self, cfg: &Config, be: &mut B) {
+        let start = align_up(be.heap_base(), GRAN).unwrap_or(usize::MAX & !(GRAN - 1));
+        self.start = start;
+        self.seg_start = start;
+        self.top = start;
+        // Wrapping: a heap within `RESET_MIN` of the address-space end resets
+        // every time it empties (safe).
+        self.reset_above = start.wrapping_add(RESET_MIN);
+        self.mem_end = be.end();
+        if !self.budget_set {
+            self.meter.set_budget(cfg.growth_budget);
+        }
+        self.ready = true;
+        self.set_end(cfg);
+    }
+
+    /// `end` from the memory end and the heap-bytes cap.
+    fn set_end(&mut self, cfg: &Config) {
+        self.end = match cfg.max_heap_bytes {
+            Some(cap) => self
+                .start
+                .saturating_add(self.foreign)
+                .saturating_add(cap)
+                .min(self.mem_end),
+            None => self.mem_end,
+        };
+    }
+
+    /// Make the top able to reach `want` (`> end`): grow exactly the missing
+    /// pages, or, if someone else grew the memory since we last looked,
+    /// continue above their pages (true: the caller recomputes). False with
+    /// `pending` set if a cap, the budget, the gas hook or the backend
+    /// refuses; nothing has changed then.
+    #[cold]
+    #[inline(never)]
+    fn make_room<B: PageSource>(&mut self, cfg: &Config, be: &mut B, want: usize) -> bool {
+        let cur_end = be.end();
+        if cur_end > self.mem_end {
+            // What lies between the top and the old memory end stays unused;
+            // a reset returns to the new segment's start.
+            self.foreign += cur_end - self.mem_end;
+            self.seg_start = cur_end;
+            self.reset_above = cur_end.wrapping_add(RESET_MIN);
+            self.top = cur_end;
+            self.mem_end = cur_end;
+            self.set_end(cfg);
+            return true;
+        }
+        if let Some(cap) = cfg.max_heap_bytes {
+            let footprint = want.saturating_sub(self.start.saturating_add(self.foreign));
+            if footprint > cap {
+                self.pending = AllocError::CapExceeded {
+                    cap: CapKind::HeapBytes,
+                    limit: cap as u64,
+                    requested: footprint as u64,
+                };
+                return false;
+            }
+        }
+        // Under the cap, so `want > end` means `want > mem_end`.
+        let pages = pages_for(want.saturating_sub(self.mem_end));
+        if pages + be.pages() as usize > 65_535 {
+            self.pending = AllocError::OutOfMemory;
+            return false;
+        }
+        if let Err(e) = self.meter.grow(
+            be,
+            &cfg.pricing,
+            cfg.max_memory_pages,
+            cfg.gas_hook,
+            pages as u32,
+        ) {
+            self.pending = e;
+            return false;
+        }
+        self.mem_end = be.end();
+        self.set_end(cfg);
+        true
+    }
+
+    /// Free a block allocated with `(size, align)`.
+    ///
+    /// # Safety
+    /// `p` was returned by `alloc`/`realloc` of this core with this layout
+    /// and not freed since.
+    #[inline(never)]
+    pub(crate) unsafe fn dealloc(&mut self, p: *mut u8, size: usize, align: usize) {
+        if size == 0 {
+            return;
+        }
+        self.live = self.live.wrapping_sub(size);
+        if self.live == 0 && self.top > self.reset_above {
+            return self.reset();
+        }
+        let a = p as usize;
+        if a + granules(size) == self.top {
+            self.top = a;
+        } else if let Some(c) = class_of(size, align) {
+            // SAFETY: `c < NUM_SMALL`; `a` is a free block of at least the
+            // class size (caller), below the top.
+            unsafe { self.small.push(c, a) }
+        }
+    }
+
+    /// Nothing is live: forget every free block, return to the start.
+    #[cold]
+    #[inline(never)]
+    fn reset(&mut self) {
+        self.small.clear();
+        self.top = self.seg_start;
+        self.resets += 1;
+    }
+
+    /// Resize in place when the block ends at the top (move the top) or
+    /// shrinks, else move.
+    ///
+    /// # Safety
+    /// As for [`MiniCore::dealloc`] for `(p, size, align)`.
+    #[inline(never)]
+    pub(crate) unsafe fn realloc<B: PageSource>(
+        &mut self,
+        cfg: &Config,
+        be: &mut B,
+        p: *mut u8,
+        size: usize,
+        align: usize,
+        new_size: usize,
+    ) -> *mut u8 {
+        let a = p as usize;
+        if size != 0 && new_size != 0 && align <= GRAN && new_size <= MAX_SPAN {
+            let (n, m) = (granules(size), granules(new_size));
+            let at_top = a + n == self.top;
+            // A block keeps its bytes when it shrinks, so a later free by
+            // the new layout finds at least what that layout needs.
+            let fits = match a.checked_add(m) {
+                Some(e) if at_top => {
+                    e <= self.end || (self.make_room(cfg, be, e) && a + n == self.top)
+                }
+                _ => m <= n,
+            };
+            if fits {
+                if at_top {
+                    self.top = a + m;
+                }
+                self.live = self.live - size + new_size;
+                return p;
+            }
+        }
+        // SAFETY: `align` is a power of two (caller).
+        let q = unsafe { self.alloc(cfg, be, new_size, align) };
+        if !q.is_null() {
+            // SAFETY: both blocks are live and distinct (a zero-size one is
+            // dangling and copies nothing); the old one is freed once.
+            unsafe {
+                core::ptr::copy_nonoverlapping(p, q, size.min(new_size));
+                self.dealloc(p, size, align);
+            }
+        }
+        q
+    }
+
+    #[inline(always)]
+    fn fail(&mut self, e: AllocError) -> *mut u8 {
+        self.pending = e;
+        self.fail_pending()
+    }
+
+    /// Record `pending`, return null (the error is read from the state: a
+    /// by-value `AllocError` is a shadow-stack copy in every caller).
+    #[cold]
+    #[inline(never)]
+    fn fail_pending(&mut self) -> *mut u8 {
+        self.failures.record(self.pending);
+        core::ptr::null_mut()
+    }
+
+    pub(crate) fn stats(&self) -> Stats {
+        self.failures.fill(Stats {
+            live_bytes: self.live as u64,
+            heap_bytes: self.footprint() as u64,
+            pages_grown: self.meter.pages_grown(),
+            growth_price_charged: self.meter.charged(),
+            resets: self.resets as u64,
+            ..Stats::default()
+        })
+    }
+
+    /// Bytes between the start and the top, minus memory others grew.
+    fn footprint(&self) -> usize {
+        if self.ready {
+            self.top - self.start - self.foreign
+        } else {
+            0
+        }
+    }
+
+    pub(crate) fn last_error(&self) -> Option<AllocError> {
+        self.failures.last()
+    }
+
+    /// Budget left (before first use: the configured one).
+    pub(crate) fn budget_for(&self, cfg: &Config) -> Option<u64> {
+        if self.budget_set || self.ready {
+            self.meter.remaining()
+        } else {
+            cfg.growth_budget
+        }
+    }
+
+    pub(crate) fn set_budget(&mut self, budget: Option<u64>) {
+        self.meter.set_budget(budget);
+        self.budget_set = true;
+    }
+
+    /// Heap start and current top.
+    pub(crate) fn bounds(&self) -> (usize, usize) {
+        (self.start, self.top)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The global minimal heap
+// ---------------------------------------------------------------------------
+
+struct MiniInner {
+    core: MiniCore,
+    backend: DefaultBackend,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+static mut MINI_NATIVE_MEMORY: crate::heap::NativeMemory = crate::heap::NativeMemory::ZERO;
+
+static MINI: Shared<MiniInner> = Shared::new(MiniInner {
+    core: MiniCore::new(),
+    #[cfg(target_arch = "wasm32")]
+    backend: crate::backend::WasmMemory::new(),
+    // SAFETY: `MINI_NATIVE_MEMORY` is used by this backend only.
+    #[cfg(not(target_arch = "wasm32"))]
+    backend: unsafe { crate::heap::native_backend(&raw mut MINI_NATIVE_MEMORY) },
+});
+
+/// The minimal global allocator: [`crate::Heap`]'s caps, pricing, budget and
+/// gas hook around a top-of-heap allocator with size-class reuse (see the
+/// [module documentation](self) for what it reuses and what it does not).
+///
+/// ```
+/// #[global_allocator]
+/// static HEAP: capheap::mini::MiniHeap =
+///     capheap::mini::MiniHeap::new(capheap::Config::DEFAULT.max_memory_pages(64));
+///
+/// fn main() {
+///     let before = HEAP.live_bytes();
+///     let v: Vec<u64> = (0..100).collect();
+///     assert_eq!(HEAP.live_bytes(), before + 800);
+///     drop(v);
+///     assert_eq!(HEAP.live_bytes(), before);
+/// }
+/// ```
+///
+/// Like `Heap`, it is a handle holding the [`Config`]; the state is one per
+/// program. Declare one (and not a `Heap` beside it as the global
+/// allocator: both would take pages from the same memory, which each
+/// handles as memory someone else grew).
+#[derive(Debug)]
+pub struct MiniHeap {
+    cfg: Config,
+}
+
+impl MiniHeap {
+    /// A handle with configuration `cfg`.
+    pub const fn new(cfg: Config) -> Self {
+        Self { cfg }
+    }
+
+    /// The configuration.
+    pub const fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    #[inline(always)]
+    fn with<R>(
+        &self,
+        busy: impl FnOnce() -> R,
+        f: impl FnOnce(&mut MiniCore, &mut DefaultBackend, &Config) -> R,
+    ) -> R {
+        let user = self.cfg.runs_user_code();
+        if !MINI.enter(user) {
+            return busy();
+        }
+        // SAFETY: entered just above, left just below.
+        let inner = unsafe { MINI.state() };
+        let r = f(&mut inner.core, &mut inner.backend, &self.cfg);
+        MINI.leave(user);
+        r
+    }
+
+    /// Allocate, returning why on failure.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// static HEAP: capheap::mini::MiniHeap =
+    ///     capheap::mini::MiniHeap::new(capheap::Config::DEFAULT.max_heap_bytes(4096));
+    ///
+    /// let p = HEAP.try_alloc(Layout::new::<[u8; 64]>()).unwrap();
+    /// let err = HEAP.try_alloc(Layout::new::<[u8; 8192]>()).unwrap_err();
+    /// assert!(matches!(err, capheap::AllocError::CapExceeded { .. }));
+    /// // SAFETY: `p` was allocated with this layout and is not used again.
+    /// unsafe { HEAP.dealloc_nonnull(p, Layout::new::<[u8; 64]>()) };
+    /// ```
+    pub fn try_alloc(&self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
+        self.with(
+            || Err(MINI.refuse()),
+            |c, b, cfg| {
+                // SAFETY: `Layout` guarantees a power-of-two alignment; the
+                // backend is the one this core always uses.
+                let p = unsafe { c.alloc(cfg, b, layout.size(), layout.align()) };
+                NonNull::new(p).ok_or_else(|| c.last_error().unwrap_or(AllocError::OutOfMemory))
+            },
+        )
+    }
+
+    /// Free what [`MiniHeap::try_alloc`] returned.
+    ///
+    /// # Safety
+    /// `ptr` was allocated by this heap with `layout` and is not used
+    /// afterwards.
+    pub unsafe fn dealloc_nonnull(&self, ptr: NonNull<u8>, layout: Layout) {
+        // SAFETY: forwarded to the caller.
+        unsafe { GlobalAlloc::dealloc(self, ptr.as_ptr(), layout) }
+    }
+
+    /// Resize, returning why on failure (the old block is then untouched).
+    ///
+    /// # Safety
+    /// `ptr` is a live allocation of this heap with `layout`; `new_size`
+    /// rounded up to `layout.align()` does not overflow `isize`.
+    pub unsafe fn try_realloc(
+        &self,
+        ptr: NonNull<u8>,
+        layout: Layout,
+        new_size: usize,
+    ) -> Result<NonNull<u8>, AllocError> {
+        if Layout::from_size_align(new_size, layout.align()).is_err() {
+            return Err(AllocError::LayoutTooLarge);
+        }
+        self.with(
+            || Err(MINI.refuse()),
+            |c, b, cfg| {
+                // SAFETY: forwarded to the caller.
+                let p = unsafe {
+                    c.realloc(
+                        cfg,
+                        b,
+                        ptr.as_ptr(),
+                        layout.size(),
+                        layout.align(),
+                        new_size,
+                    )
+                };
+                NonNull::new(p).ok_or_else(|| c.last_error().unwrap_or(AllocError::OutOfMemory))
+            },
+        )
+    }
+
+    /// Current statistics (`allocs`, `frees`, `reallocs`, `peak_live_bytes`
+    /// and `rounding_waste_bytes` are not kept: 0).
+    pub fn stats(&self) -> Stats {
+        let mut s = self.with(Stats::default, |c, _, _| c.stats());
+        s.failed_reentrant += MINI.refused();
+        s
+    }
+
+    /// The most recent failure, if any.
+    pub fn last_error(&self) -> Option<AllocError> {
+        self.with(|| Some(AllocError::Reentrant), |c, _, _| c.last_error())
+    }
+
+    /// Growth budget left (`None` = unlimited).
+    pub fn growth_budget(&self) -> Option<u64> {
+        self.with(|| None, |c, _, cfg| c.budget_for(cfg))
+    }
+
+    /// Replace the growth budget (e.g. at the start of each call).
+    pub fn set_growth_budget(&self, budget: Option<u64>) {
+        self.with(|| (), |c, _, _| c.set_budget(budget))
+    }
+
+    /// Bytes currently allocated.
+    pub fn live_bytes(&self) -> usize {
+        self.stats().live_bytes as usize
+    }
+}
+
+// SAFETY: `alloc` returns null or `size` bytes (rounded up to 8) at
+// `align` carved from the top, which no live block overlaps (blocks below
+// the top are live, listed in a class of their exact granule size, or
+// abandoned until a reset, which happens only when nothing is live);
+// `realloc` keeps the contents up to `min(old, new)` bytes.
+unsafe impl GlobalAlloc for MiniHeap {
+    #[inline]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        self.with(
+            || MINI.refuse_null(),
+            |c, b, cfg| {
+                // SAFETY: `Layout` alignment is a power of two.
+                unsafe { c.alloc(cfg, b, layout.size(), layout.align()) }
+            },
+        )
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        self.with(
+            || (),
+            |c, _, _| {
+                // SAFETY: forwarded to the caller (GlobalAlloc contract).
+                unsafe { c.dealloc(ptr, layout.size(), layout.align()) }
+            },
+        )
+    }
+
+    #[inline]
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        self.with(
+            || MINI.refuse_null(),
+            |c, b, cfg| {
+                // SAFETY: forwarded to the caller (GlobalAlloc contract).
+                unsafe { c.realloc(cfg, b, ptr, layout.size(), layout.align(), new_size) }
+            },
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------
+// LocalMiniHeap
+// ---------------------------------------------------------------------------
+
+/// The minimal heap over an owned backend: for host tests, simulators and
+/// model checks.
+///
+/// ```
+/// use core::alloc::Layout;
+/// use capheap::{backend::NativePages, mini::LocalMiniHeap, Config};
+///
+/// let mut heap = LocalMiniHeap::new(NativePages::new(0, 16), Config::DEFAULT);
+/// let small = Layout::new::<[u64; 4]>();
+/// let a = heap.try_alloc(small).unwrap();
+/// let b = heap.try_alloc(small).unwrap();
+/// // `a` is below the top: freed, it serves the next request of its class.
+/// unsafe { heap.dealloc(a.as_ptr(), small) };
+/// assert_eq!(heap.try_alloc(small).unwrap(), a);
+/// // `b` ends at the top: freed, it lowers the top.
+/// let (_, top) = heap.bounds();
+/// unsafe { heap.dealloc(b.as_ptr(), small) };
+/// assert_eq!(heap.bounds().1, top - 32);
+/// ```
+#[derive(Debug)]
+pub struct LocalMiniHeap<B: PageSource> {
+    core: MiniCore,
+    backend: B,
+    cfg: Config,
+}
+
+impl<B: PageSource> LocalMiniHeap<B> {
+    /// A heap over `backend` with `cfg`.
+    pub fn new(backend: B, cfg: Config) -> Self {
+        Self {
+            core: MiniCore::new(),
+            backend,
+            cfg,
+        }
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    /// Allocate; null on failure (see [`LocalMiniHeap::last_error`]).
+    pub fn alloc(&mut self, layout: Layout) -> *mut u8 {
+        // SAFETY: `Layout` alignment is a power of two; the backend is ours.
+        unsafe {
+            self.core
+                .alloc(&self.cfg, &mut self.backend, layout.size(), layout.align())
+        }
+    }
+
+    /// Allocate, returning why on failure.
+    pub fn try_alloc(&mut self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
+        let p = self.alloc(layout);
+        NonNull::new(p).ok_or_else(|| self.core.last_error().unwrap_or(AllocError::OutOfMemory))
+    }
+
+    /// Free.
+    ///
+    /// # Safety
+    /// `ptr` was allocated by this heap with `layout` and is not used
+    /// afterwards.
+    pub unsafe fn dealloc(&mut self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded to the caller.
+        unsafe { self.core.dealloc(ptr, layout.size(), layout.align()) }
+    }
+
+    /// Resize; null on failure (the old block is then untouched).
+    ///
+    /// # Safety
+    /// `ptr` is a live allocation of this heap with `layout`; `new_size`
+    /// rounded up to `layout.align()` does not overflow `isize`.
+    pub unsafe fn realloc(&mut self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded to the caller.
+        unsafe {
+            self.core.realloc(
+                &self.cfg,
+                &mut self.backend,
+                ptr,
+                layout.size(),
+                layout.align(),
+                new_size,
+            )
+        }
+    }
+
+    /// Resize, returning why on failure.
+    ///
+    /// # Safety
+    /// As for [`LocalMiniHeap::realloc`].
+    pub unsafe fn try_realloc(
+        &mut self,
+        ptr: NonNull<u8>,
+        layout: Layout,
+        new_size: usize,
+    ) -> Result<NonNull<u8>, AllocError> {
+        // SAFETY: forwarded to the caller.
+        let p = unsafe { self.realloc(ptr.as_ptr(), layout, new_size) };
+        NonNull::new(p).ok_or_else(|| self.core.last_error().unwrap_or(AllocError::OutOfMemory))
+    }
+
+    /// Current statistics (as [`MiniHeap::stats`]).
+    pub fn stats(&self) -> Stats {
+        self.core.stats()
+    }
+
+    /// The most recent failure, if any.
+    pub fn last_error(&self) -> Option<AllocError> {
+        self.core.last_error()
+    }
+
+    /// Growth budget left (`None` = unlimited).
+    pub fn growth_budget(&self) -> Option<u64> {
+        self.core.budget_for(&self.cfg)
+    }
+
+    /// Replace the growth budget.
+    pub fn set_growth_budget(&mut self, budget: Option<u64>) {
+        self.core.set_budget(budget);
+    }
+
+    /// Heap start address and current top (0, 0 before the first
+    /// allocation).
+    pub fn bounds(&self) -> (usize, usize) {
+        self.core.bounds()
+    }
+}
