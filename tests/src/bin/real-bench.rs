@@ -1,8 +1,7 @@
 //! `real-bench`: runs the real-chain scenarios (`scenarios/chains/*.toml`:
 //! cw20-base and OpenZeppelin's Stylus ERC-20, built from crates.io) on each
 //! contract's default allocator, on capheap and on capheap's minimal heap,
-//! and writes
-//! `docs/src/real-contracts.md`.
+//! and writes `docs/src/real-contracts.md`.
 //!
 //! ```text
 //! cargo run --release -p capheap-tests --bin real-bench [-- --stdout]
@@ -105,7 +104,9 @@ fn main() -> ExitCode {
         let _ = writeln!(
             page,
             "## {name}\n\n{what}. Scenario: `scenarios/chains/{name}.toml` ({} calls, pricing {}).\n\n\
-             ![{name}: fuel and pages per call on both allocators]({chart})\n\n{}\n             ### {name} on capheap's minimal heap\n\n             The same scenario built with `--allocator capheap-mini` \
+             ![{name}: fuel and pages per call on both allocators]({chart})\n\n{}\n\
+             ### {name} on capheap's minimal heap\n\n\
+             The same scenario built with `--allocator capheap-mini` \
              (`capheap::mini::MiniHeap`, see [Allocator design](allocator-design.md#the-minimal-heap)); \
              totals only, every call's output is the same as on the default allocator.\n\n{}",
             report.calls.len(),
