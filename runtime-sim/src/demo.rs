@@ -144,6 +144,9 @@ pub struct RealResult {
     pub pricing: String,
     /// Side by side: `default` (a) and `capheap` (b).
     pub comparison: Comparison,
+    /// Side by side: `default` (a) and capheap's minimal heap,
+    /// `capheap-mini` (b).
+    pub mini: Comparison,
     /// The chart's file name.
     pub chart: String,
 }
@@ -279,7 +282,7 @@ pub struct DemoReport {
 }
 
 /// Steps [`run`] reports through its progress callback.
-pub const STEPS: u64 = (REAL_CONTRACTS.len() * 3 + EXAMPLE_SCENARIOS.len() + 3) as u64;
+pub const STEPS: u64 = (REAL_CONTRACTS.len() * 4 + EXAMPLE_SCENARIOS.len() + 3) as u64;
 
 /// Checks that `root` is a capheap checkout.
 pub fn check_root(root: &Path) -> DemoResult<()> {
@@ -323,8 +326,9 @@ pub fn run(root: &Path, progress: &mut dyn FnMut(&str)) -> DemoResult<DemoReport
         };
         let a = build(Allocator::Default)?;
         let b = build(Allocator::Capheap)?;
+        let m = build(Allocator::CapheapMini)?;
         toolchain = b.toolchain.version();
-        progress(&format!("{}: the scenario on both builds", spec.name));
+        progress(&format!("{}: the scenario on every build", spec.name));
         let scenario_rel = format!("scenarios/chains/{}.toml", spec.name);
         let file = ScenarioFile::load(&root.join(&scenario_rel))?;
         let sim = file
@@ -332,12 +336,18 @@ pub fn run(root: &Path, progress: &mut dyn FnMut(&str)) -> DemoResult<DemoReport
             .build()
             .map_err(sim_err(spec.name))?;
         let load = |wasm: &[u8]| sim.load(wasm).map_err(sim_err(spec.name));
-        let (ca, cb) = (load(&a.wasm)?, load(&b.wasm)?);
+        let (ca, cb, cm) = (load(&a.wasm)?, load(&b.wasm)?, load(&m.wasm)?);
         let scenario = file.scenario();
         let comparison = compare(
             &scenario,
             ("default", &ca, &a.wasm),
             ("capheap", &cb, &b.wasm),
+        )
+        .map_err(sim_err(spec.name))?;
+        let mini = compare(
+            &scenario,
+            ("default", &ca, &a.wasm),
+            ("capheap-mini", &cm, &m.wasm),
         )
         .map_err(sim_err(spec.name))?;
         let chart = format!("{}.svg", spec.name);
@@ -361,6 +371,7 @@ pub fn run(root: &Path, progress: &mut dyn FnMut(&str)) -> DemoResult<DemoReport
             scenario: scenario_rel,
             pricing: sim.pricing_label(),
             comparison,
+            mini,
             chart,
         });
     }
@@ -624,12 +635,14 @@ impl DemoReport {
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
         for r in &self.real {
-            let differ = r.comparison.calls.iter().filter(|c| !c.same_output).count();
-            if differ > 0 {
-                out.push(format!(
-                    "{}: the two builds disagree on {differ} call(s)",
-                    r.name
-                ));
+            for c in [&r.comparison, &r.mini] {
+                let differ = c.calls.iter().filter(|c| !c.same_output).count();
+                if differ > 0 {
+                    out.push(format!(
+                        "{}: the {} and {} builds disagree on {differ} call(s)",
+                        r.name, c.a.label, c.b.label
+                    ));
+                }
             }
         }
         if self.leak.stopped_at.is_none() {
@@ -656,18 +669,18 @@ impl DemoReport {
         };
         let _ = writeln!(
             out,
-            "Real contracts, on the allocator they ship with and on capheap:"
+            "Real contracts, on the allocator they ship with, on capheap and on its minimal heap:"
         );
         let _ = writeln!(
             out,
-            "  {:<22} {:>12} {:>12} {:>12} {:>10} {:>10}",
+            "  {:<24} {:>12} {:>12} {:>12} {:>10} {:>10}",
             "", "fuel", "growth fuel", "peak pages", "wasm B", "gzip B"
         );
         for r in &self.real {
-            for side in [&r.comparison.a, &r.comparison.b] {
+            for side in [&r.comparison.a, &r.comparison.b, &r.mini.b] {
                 let _ = writeln!(
                     out,
-                    "  {:<22} {:>12} {:>12} {:>12} {:>10} {:>10}",
+                    "  {:<24} {:>12} {:>12} {:>12} {:>10} {:>10}",
                     format!("{} {}", r.name, side.label),
                     side.fuel,
                     side.growth_fuel,
@@ -676,17 +689,19 @@ impl DemoReport {
                     side.gzip_bytes
                 );
             }
-            let (a, b) = (&r.comparison.a, &r.comparison.b);
-            let _ = writeln!(
-                out,
-                "  {:<22} {:>12} {:>12} {:>12} {:>10} {:>10}",
-                "  capheap / default",
-                ratio(a.fuel, b.fuel),
-                ratio(a.growth_fuel, b.growth_fuel),
-                ratio(u64::from(a.peak_pages), u64::from(b.peak_pages)),
-                ratio(a.wasm_bytes as u64, b.wasm_bytes as u64),
-                ratio(a.gzip_bytes as u64, b.gzip_bytes as u64)
-            );
+            for c in [&r.comparison, &r.mini] {
+                let (a, b) = (&c.a, &c.b);
+                let _ = writeln!(
+                    out,
+                    "  {:<24} {:>12} {:>12} {:>12} {:>10} {:>10}",
+                    format!("  {} / default", b.label),
+                    ratio(a.fuel, b.fuel),
+                    ratio(a.growth_fuel, b.growth_fuel),
+                    ratio(u64::from(a.peak_pages), u64::from(b.peak_pages)),
+                    ratio(a.wasm_bytes as u64, b.wasm_bytes as u64),
+                    ratio(a.gzip_bytes as u64, b.gzip_bytes as u64)
+                );
+            }
         }
         let l = &self.leak;
         match l.stopped_at {
@@ -748,20 +763,21 @@ impl DemoReport {
         let mut out = String::from(
             "## At a glance\n\n\
              | contract | fuel, capheap / default | pages at most (default, capheap) | \
-             wasm gzipped (default, capheap) |\n|---|--:|--:|--:|\n",
+             wasm gzipped (default, capheap, capheap-mini) |\n|---|--:|--:|--:|\n",
         );
         for r in &self.real {
             let (a, b) = (&r.comparison.a, &r.comparison.b);
             let _ = writeln!(
                 out,
-                "| {} ({}) | {} | {}, {} | {}, {} |",
+                "| {} ({}) | {} | {}, {} | {}, {}, {} |",
                 r.name,
                 r.chain,
                 ratio(a.fuel, b.fuel),
                 a.peak_pages,
                 b.peak_pages,
                 a.gzip_bytes,
-                b.gzip_bytes
+                b.gzip_bytes,
+                r.mini.b.gzip_bytes
             );
         }
         let l = &self.leak;
@@ -814,9 +830,10 @@ impl DemoReport {
             out,
             "## 1. Real contracts: the allocator they ship with vs capheap\n\n\
              Two contracts nobody here wrote, built from crates.io (versions pinned by \
-             `contracts/real/Cargo.lock`) twice: once as published, once with capheap as \
+             `contracts/real/Cargo.lock`) three times: as published, with capheap as \
              `#[global_allocator]` through the build pipeline's allocator swap \
-             (`capheap-sim build <crate> --allocator capheap`). Nothing else differs. \
+             (`capheap-sim build <crate> --allocator capheap`), and with capheap's minimal \
+             heap (`--allocator capheap-mini`). Nothing else differs. \
              `capheap-sim compare <scenario>` prints the same tables.\n"
         );
         for r in &self.real {
@@ -824,7 +841,10 @@ impl DemoReport {
                 out,
                 "### {} ({})\n\n{}. Scenario `{}`: {} calls, pricing `{}`.\n\n\
                  ![{}: fuel and pages per call on both allocators]({})\n\n{}\n\
-                 <details><summary>Every call</summary>\n\n{}\n</details>\n",
+                 <details><summary>Every call</summary>\n\n{}\n</details>\n\n\
+                 On capheap's minimal heap (`--allocator capheap-mini`, \
+                 `capheap::mini::MiniHeap`: less code; large blocks freed below the top wait \
+                 for the heap to empty), every call's outcome the same:\n\n{}\n",
                 r.name,
                 r.chain,
                 r.what,
@@ -834,7 +854,8 @@ impl DemoReport {
                 r.name,
                 r.chart,
                 r.comparison.totals_markdown(),
-                r.comparison.calls_markdown()
+                r.comparison.calls_markdown(),
+                r.mini.totals_markdown()
             );
         }
         let l = &self.leak;

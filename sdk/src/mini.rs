@@ -277,7 +277,9 @@ impl MiniCore {
             return self.reset();
         }
         let a = p as usize;
-        if a + granules(size) == self.top {
+        // Wrapping: a valid block never wraps, and a bogus pointer must not
+        // panic here (it just is not at the top).
+        if a.wrapping_add(granules(size)) == self.top {
             self.top = a;
         } else if let Some(c) = class_of(size, align) {
             // SAFETY: `c < NUM_SMALL`; `a` is a free block of at least the
@@ -313,20 +315,22 @@ impl MiniCore {
         let a = p as usize;
         if size != 0 && new_size != 0 && align <= GRAN && new_size <= MAX_SPAN {
             let (n, m) = (granules(size), granules(new_size));
-            let at_top = a + n == self.top;
+            // Wrapping, as in `dealloc`.
+            let at_top = a.wrapping_add(n) == self.top;
             // A block keeps its bytes when it shrinks, so a later free by
             // the new layout finds at least what that layout needs.
             let fits = match a.checked_add(m) {
                 Some(e) if at_top => {
-                    e <= self.end || (self.make_room(cfg, be, e) && a + n == self.top)
+                    e <= self.end || (self.make_room(cfg, be, e) && a.wrapping_add(n) == self.top)
                 }
                 _ => m <= n,
             };
             if fits {
                 if at_top {
-                    self.top = a + m;
+                    // `a + m` did not overflow (`fits`).
+                    self.top = a.wrapping_add(m);
                 }
-                self.live = self.live - size + new_size;
+                self.live = self.live.wrapping_sub(size).wrapping_add(new_size);
                 return p;
             }
         }

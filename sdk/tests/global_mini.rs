@@ -42,6 +42,7 @@ fn std_collections_threads_and_a_cap_on_the_minimal_heap() {
     unsafe { HEAP.dealloc_nonnull(p, l) };
     assert_eq!(HEAP.stats().live_bytes, before.live_bytes);
     // 4096 pages is the cap: a 512 MiB request crosses it, grows nothing.
+    let before = HEAP.stats();
     let huge = Layout::from_size_align(512 << 20, 8).unwrap();
     let err = HEAP.try_alloc(huge).unwrap_err();
     assert!(

@@ -36,6 +36,19 @@ fn the_demo_shows_each_promise_on_real_contracts_and_repeats_exactly() {
         assert!(c.calls.iter().all(|call| call.same_output), "{}", r.name);
         assert!(c.a.gzip_bytes < c.a.wasm_bytes && c.b.gzip_bytes < c.b.wasm_bytes);
         assert!(c.a.fuel > 0 && c.b.fuel > 0);
+        // The minimal heap: the same outcomes, on the same default build.
+        let m = &r.mini;
+        assert_eq!(
+            (m.a.label.as_str(), m.b.label.as_str()),
+            ("default", "capheap-mini")
+        );
+        assert_eq!(m.a, c.a, "{}: the same default build", r.name);
+        assert!(m.calls.iter().all(|call| call.same_output), "{}", r.name);
+        assert!(
+            m.b.wasm_bytes < c.b.wasm_bytes,
+            "{}: capheap-mini is the smaller capheap",
+            r.name
+        );
     }
     let cw20 = &report.real[0].comparison;
     assert!(cw20.b.fuel < cw20.a.fuel, "capheap is cheaper on cw20-base");
