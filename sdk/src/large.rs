@@ -46,13 +46,6 @@ pub(crate) fn idx(s: usize) -> usize {
     (k - 5) * 2 + ((s >> (k - 1)) & 1)
 }
 
-/// First class whose every block is at least `s` bytes.
-#[inline(always)]
-fn ceil_idx(s: usize) -> usize {
-    let k = (usize::BITS - 1 - s.leading_zeros()) as usize;
-    idx(s) + ((s & ((1 << (k - 1)) - 1)) != 0) as usize
-}
-
 /// Read a block header.
 ///
 /// # Safety
@@ -222,59 +215,53 @@ impl LargeLists {
 
     /// Find, unlink and return a free block of at least `n` bytes, or 0.
     /// O(1): the head of `n`'s own class if it is big enough (the closest
-    /// fit), else the head of the first non-empty class whose every block is
-    /// at least `n` bytes, found with one `ctz` (a "good fit", as in TLSF).
+    /// fit), else the head of the first non-empty class above it, whose
+    /// every block is bigger than `n` (a "good fit", as in TLSF), found with
+    /// one `ctz`.
     ///
     /// # Safety
     /// The lists are consistent; `MIN_BLOCK <= n < 2^32`.
-    #[inline(always)]
-    pub(crate) unsafe fn take(&mut self, n: usize) -> usize {
-        // SAFETY: forwarded.
-        unsafe { self.take_from(ceil_idx(n), n) }
-    }
-
-    /// [`LargeLists::take`] for `n > MIN_BLOCK`, where the first class whose
-    /// blocks all fit is simply the one after `n - 1`'s.
-    ///
-    /// # Safety
-    /// The lists are consistent; `MIN_BLOCK < n < 2^32`.
-    #[inline(always)]
-    pub(crate) unsafe fn take_above_min(&mut self, n: usize) -> usize {
-        debug_assert!(n > MIN_BLOCK);
-        // SAFETY: forwarded.
-        unsafe { self.take_from(idx(n - 1) + 1, n) }
-    }
-
-    /// # Safety
-    /// As for [`LargeLists::take`]; `c == ceil_idx(n)`.
     #[inline(never)]
-    unsafe fn take_from(&mut self, c: usize, n: usize) -> usize {
+    pub(crate) unsafe fn take(&mut self, n: usize) -> usize {
+        debug_assert!(n >= MIN_BLOCK);
         // Own class first: its head, if big enough, is a closer fit than
         // any block of a class above (less splitting, less fragmentation).
-        // `n`'s own class is `c - 1` unless `n` starts class `c`, and then
-        // every block of `c - 1` is too small: the size check covers both.
-        let i = c.wrapping_sub(1) & 63;
-        if c != 0 && self.mask & (1u64 << i) != 0 {
-            // SAFETY: a non-empty list's head is a listed free block.
-            unsafe {
-                let b = *self.heads.get_unchecked(i);
-                if hdr(b) & SIZE_MASK >= n {
-                    self.unlink(b);
-                    return b;
-                }
-            }
-        }
-        // `ceil_idx(n) <= NUM_LARGE < 64` for `n < 2^32`.
-        let m = self.mask & (!0u64 << (c & 63));
+        // One mask search from the own class up finds either: only a head of
+        // the own class can be too small, and then the next non-empty class
+        // is a good fit. (One search rather than a bit test and then a
+        // search: wasmi charges every instruction of the function on entry,
+        // so the shorter body is cheaper on every large allocation.)
+        // `idx(n) < NUM_LARGE < 64` for `n < 2^32`.
+        let mut m = self.mask & (!0u64 << (idx(n) & 63));
         if m == 0 {
             return 0;
         }
-        let j = m.trailing_zeros() as usize;
-        // SAFETY: bit `j` is set, so `j < NUM_LARGE` and its head is a free block.
+        // SAFETY: bit `ctz(m)` is set, so it is below `NUM_LARGE` and its
+        // list's head is a listed free block; the same for the next bit. The
+        // head has no predecessor, and its successor (if any) is listed.
         unsafe {
-            let b = *self.heads.get_unchecked(j);
+            let mut j = m.trailing_zeros() as usize;
+            let mut b = *self.heads.get_unchecked(j);
+            if hdr(b) & SIZE_MASK < n {
+                // The own class's head is too small: the next class up.
+                m &= m - 1;
+                if m == 0 {
+                    return 0;
+                }
+                j = m.trailing_zeros() as usize;
+                b = *self.heads.get_unchecked(j);
+            }
             debug_assert!(hdr(b) & SIZE_MASK >= n, "good fit {b:#x} smaller than {n}");
-            self.unlink(b);
+            debug_assert!(rd_at(b, HDR + W) == 0, "list head {b:#x} has a predecessor");
+            // Pop the head in line (cheaper than the general `unlink`, which
+            // also handles a predecessor and reads the class from the block).
+            let next = rd_at(b, HDR);
+            *self.heads.get_unchecked_mut(j) = next;
+            if next != 0 {
+                wr_at(next, HDR + W, 0);
+            } else {
+                self.mask &= !(1u64 << j);
+            }
             b
         }
     }
@@ -304,11 +291,6 @@ mod tests {
         while s < (1usize << 32) - 8 {
             let i = idx(s);
             assert!(i >= last && i < NUM_LARGE);
-            assert!(ceil_idx(s) >= i && ceil_idx(s) <= i + 1);
-            if s > MIN_BLOCK {
-                assert_eq!(ceil_idx(s), idx(s - 1) + 1, "size {s}");
-                assert_eq!(ceil_idx(s + 1), idx(s) + 1, "size {}", s + 1);
-            }
             last = i;
             s += s / 7 + 8;
         }
@@ -316,10 +298,6 @@ mod tests {
         assert_eq!(idx(47), 0);
         assert_eq!(idx(48), 1);
         assert_eq!(idx(64), 2);
-        assert_eq!(ceil_idx(32), 0);
-        assert_eq!(ceil_idx(33), 1);
-        assert_eq!(ceil_idx(48), 1);
-        assert_eq!(ceil_idx(49), 2);
         assert_eq!(idx((1usize << 32) - 8), NUM_LARGE - 1);
     }
 }

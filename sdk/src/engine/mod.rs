@@ -92,6 +92,24 @@ fn is_small(size: usize, align: usize) -> bool {
     size.wrapping_sub(1) < SMALL_MAX && align <= GRAN
 }
 
+/// Mark the unlinked free block `b` (header `h`) in use whole: its tail is
+/// too small to stand alone. Out of line: most reused blocks are split, and
+/// wasmi would charge this branch on every split.
+///
+/// # Safety
+/// As for `Core::split`.
+#[cold]
+#[inline(never)]
+unsafe fn use_whole(b: usize, h: usize) {
+    // SAFETY: `b` was a free block, so the word after it is the next block's
+    // header (it is not the top).
+    unsafe {
+        set_hdr(b, h & (SIZE_MASK | PREV_FREE));
+        let next = b + (h & SIZE_MASK);
+        set_hdr(next, hdr(next) & !PREV_FREE);
+    }
+}
+
 /// Heap state. All addresses are plain integers; see [`crate::util`]. The
 /// all-zero value is the initial state (so a `static` of it lives in `.bss`).
 #[derive(Debug)]
@@ -417,8 +435,8 @@ impl Core {
         // `MIN_BLOCK <= n < MAX_SPAN` (the same value as `block_size`).
         let n = (size + HDR + 7) & !7;
         // SAFETY: lists are consistent (an uninitialised heap has none);
-        // `n > SMALL_MAX > MIN_BLOCK`.
-        let b = unsafe { self.large.take_above_min(n) };
+        // `MIN_BLOCK < SMALL_MAX < n < MAX_SPAN`.
+        let b = unsafe { self.large.take(n) };
         if b == 0 {
             // SAFETY: forwarded.
             return unsafe { self.alloc_large_top(cfg, be, size, n) };
@@ -665,15 +683,12 @@ impl Core {
             let pf = h & PREV_FREE;
             debug_assert!(n <= bsz && n >= MIN_BLOCK && n.is_multiple_of(8));
             debug_assert!(b + bsz != self.top, "split block {b:#x} borders the top");
-            if bsz - n >= MIN_BLOCK {
-                set_hdr(b, n | pf);
-                // The block after the tail already has PREV_FREE set.
-                self.large.make_free(b + n, bsz - n, 0);
-            } else {
-                set_hdr(b, bsz | pf);
-                let next = b + bsz;
-                set_hdr(next, hdr(next) & !PREV_FREE);
+            if bsz - n < MIN_BLOCK {
+                return use_whole(b, h);
             }
+            set_hdr(b, n | pf);
+            // The block after the tail already has PREV_FREE set.
+            self.large.make_free(b + n, bsz - n, 0);
         }
     }
 
