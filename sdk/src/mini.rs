@@ -41,7 +41,7 @@ use core::ptr::NonNull;
 use crate::backend::{MAX_SPAN, PageSource};
 use crate::cap::{AllocError, CapKind};
 use crate::config::Config;
-use crate::heap::DefaultBackend;
+use crate::heap::{DefaultBackend, GlobalState};
 use crate::meter::GrowthMeter;
 use crate::small::{GRAN, SmallLists, class_of};
 use crate::stats::{Failures, Stats};
@@ -410,15 +410,10 @@ impl MiniCore {
 // The global minimal heap
 // ---------------------------------------------------------------------------
 
-struct MiniInner {
-    core: MiniCore,
-    backend: DefaultBackend,
-}
-
 #[cfg(not(target_arch = "wasm32"))]
 static mut MINI_NATIVE_MEMORY: crate::heap::NativeMemory = crate::heap::NativeMemory::ZERO;
 
-static MINI: Shared<MiniInner> = Shared::new(MiniInner {
+static MINI: Shared<GlobalState<MiniCore>> = Shared::new(GlobalState {
     core: MiniCore::new(),
     #[cfg(target_arch = "wasm32")]
     backend: crate::backend::WasmMemory::new(),
@@ -471,15 +466,7 @@ impl MiniHeap {
         busy: impl FnOnce() -> R,
         f: impl FnOnce(&mut MiniCore, &mut DefaultBackend, &Config) -> R,
     ) -> R {
-        let user = self.cfg.runs_user_code();
-        if !MINI.enter(user) {
-            return busy();
-        }
-        // SAFETY: entered just above, left just below.
-        let inner = unsafe { MINI.state() };
-        let r = f(&mut inner.core, &mut inner.backend, &self.cfg);
-        MINI.leave(user);
-        r
+        MINI.with(&self.cfg, busy, f)
     }
 
     /// Allocate, returning why on failure.

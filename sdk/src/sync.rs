@@ -90,10 +90,8 @@ impl<S> Shared<S> {
     /// from user code, only possible when `runs_user_code`: then false).
     /// Pair every `true` with [`Shared::leave`], with the same argument.
     ///
-    /// (Callers write `enter`, `state`, `leave` in line rather than passing
-    /// a closure: a closure layer that LLVM inlines only late makes it miss
-    /// that the `Config` passed to the engine is a constant, and nothing
-    /// folds: measured, 2,800 bytes more code and twice the fuel per call.)
+    /// (See `heap::GlobalState`'s `with` for why callers use these in line
+    /// rather than through a closure.)
     #[inline(always)]
     pub(crate) fn enter(&self, runs_user_code: bool) -> bool {
         if SINGLE_THREADED && !runs_user_code {
