@@ -130,74 +130,62 @@ pub trait Heap {
     fn stats(&self) -> Stats;
 }
 
-impl Heap for LocalHeap<NativePages> {
-    fn new(backend: NativePages, cfg: Config) -> Self {
-        LocalHeap::new(backend, cfg)
-    }
-    fn backend(&self) -> &NativePages {
-        LocalHeap::backend(self)
-    }
-    fn try_alloc(&mut self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
-        LocalHeap::try_alloc(self, layout)
-    }
-    unsafe fn dealloc(&mut self, p: *mut u8, layout: Layout) {
-        // SAFETY: forwarded to the caller (live with `layout`).
-        unsafe { LocalHeap::dealloc(self, p, layout) }
-    }
-    unsafe fn try_realloc(
-        &mut self,
-        p: NonNull<u8>,
-        layout: Layout,
-        new_size: usize,
-    ) -> Result<NonNull<u8>, AllocError> {
-        // SAFETY: forwarded to the caller (live with `layout`).
-        unsafe { LocalHeap::try_realloc(self, p, layout, new_size) }
-    }
-    fn check(&self) -> Result<(), String> {
-        self.check_invariants()
-            .map(|_| ())
-            .map_err(|e| format!("heap walker: {e}"))
-    }
-    fn stats(&self) -> Stats {
-        LocalHeap::stats(self)
-    }
+/// `Heap` for one of capheap's local heaps: every method forwards to the
+/// heap's own, except `check`, which is `$check`.
+macro_rules! forward_heap {
+    ($heap:ident, $check:path) => {
+        impl Heap for $heap<NativePages> {
+            fn new(backend: NativePages, cfg: Config) -> Self {
+                $heap::new(backend, cfg)
+            }
+            fn backend(&self) -> &NativePages {
+                $heap::backend(self)
+            }
+            fn try_alloc(&mut self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
+                $heap::try_alloc(self, layout)
+            }
+            unsafe fn dealloc(&mut self, p: *mut u8, layout: Layout) {
+                // SAFETY: forwarded to the caller (live with `layout`).
+                unsafe { $heap::dealloc(self, p, layout) }
+            }
+            unsafe fn try_realloc(
+                &mut self,
+                p: NonNull<u8>,
+                layout: Layout,
+                new_size: usize,
+            ) -> Result<NonNull<u8>, AllocError> {
+                // SAFETY: forwarded to the caller (live with `layout`).
+                unsafe { $heap::try_realloc(self, p, layout, new_size) }
+            }
+            fn check(&self) -> Result<(), String> {
+                $check(self)
+            }
+            fn stats(&self) -> Stats {
+                $heap::stats(self)
+            }
+        }
+    };
 }
 
-impl Heap for LocalMiniHeap<NativePages> {
-    fn new(backend: NativePages, cfg: Config) -> Self {
-        LocalMiniHeap::new(backend, cfg)
-    }
-    fn backend(&self) -> &NativePages {
-        LocalMiniHeap::backend(self)
-    }
-    fn try_alloc(&mut self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
-        LocalMiniHeap::try_alloc(self, layout)
-    }
-    unsafe fn dealloc(&mut self, p: *mut u8, layout: Layout) {
-        // SAFETY: forwarded to the caller (live with `layout`).
-        unsafe { LocalMiniHeap::dealloc(self, p, layout) }
-    }
-    unsafe fn try_realloc(
-        &mut self,
-        p: NonNull<u8>,
-        layout: Layout,
-        new_size: usize,
-    ) -> Result<NonNull<u8>, AllocError> {
-        // SAFETY: forwarded to the caller (live with `layout`).
-        unsafe { LocalMiniHeap::try_realloc(self, p, layout, new_size) }
-    }
-    /// The top stays within the memory and above the start.
-    fn check(&self) -> Result<(), String> {
-        let (start, top) = self.bounds();
-        let end = self.backend().base() as usize + self.backend().pages() as usize * PAGE_SIZE;
-        if start <= top && top <= end {
-            Ok(())
-        } else {
-            Err(format!("top {top:#x} outside {start:#x}..={end:#x}"))
-        }
-    }
-    fn stats(&self) -> Stats {
-        LocalMiniHeap::stats(self)
+forward_heap!(LocalHeap, walk_heap);
+forward_heap!(LocalMiniHeap, top_in_memory);
+
+/// `LocalHeap`'s check: the heap walker.
+fn walk_heap(heap: &LocalHeap<NativePages>) -> Result<(), String> {
+    heap.check_invariants()
+        .map(|_| ())
+        .map_err(|e| format!("heap walker: {e}"))
+}
+
+/// `LocalMiniHeap`'s check: the top stays within the memory and above the
+/// start.
+fn top_in_memory(heap: &LocalMiniHeap<NativePages>) -> Result<(), String> {
+    let (start, top) = heap.bounds();
+    let end = heap.backend().base() as usize + heap.backend().pages() as usize * PAGE_SIZE;
+    if start <= top && top <= end {
+        Ok(())
+    } else {
+        Err(format!("top {top:#x} outside {start:#x}..={end:#x}"))
     }
 }
 
