@@ -145,7 +145,10 @@ macro_rules! forward_heap {
                 $heap::try_alloc(self, layout)
             }
             unsafe fn dealloc(&mut self, p: *mut u8, layout: Layout) {
-                // SAFETY: forwarded to the caller (live with `layout`).
+                // SAFETY: the local heap's `dealloc` needs `p` allocated by
+                // it with `layout` and unused afterwards: this trait method's
+                // contract says `p` is live with `layout` in this heap and
+                // freeing it ends its use.
                 unsafe { $heap::dealloc(self, p, layout) }
             }
             unsafe fn try_realloc(
@@ -154,7 +157,8 @@ macro_rules! forward_heap {
                 layout: Layout,
                 new_size: usize,
             ) -> Result<NonNull<u8>, AllocError> {
-                // SAFETY: forwarded to the caller (live with `layout`).
+                // SAFETY: the local heap's `try_realloc` needs `p` live in
+                // it with `layout`: this trait method's own contract.
                 unsafe { $heap::try_realloc(self, p, layout, new_size) }
             }
             fn check(&self) -> Result<(), String> {

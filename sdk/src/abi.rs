@@ -59,7 +59,10 @@ pub unsafe fn host_free_ptr<A: GlobalAlloc>(heap: &A, p: *mut u8, len: i32) {
     if p.is_null() || len <= 0 {
         return;
     }
-    // SAFETY: forwarded; the layout is the one used to allocate.
+    // SAFETY: `GlobalAlloc::dealloc` needs `p` allocated by `heap` with this
+    // layout: the caller promises `p` came from `host_alloc_ptr(heap, len)`,
+    // which allocated it with `(len, 1)`, the layout rebuilt here (valid: `len
+    // > 0` was checked, and alignment 1).
     unsafe { heap.dealloc(p, Layout::from_size_align_unchecked(len as usize, 1)) }
 }
 
@@ -77,7 +80,11 @@ pub fn host_alloc<A: GlobalAlloc>(heap: &A, len: i32) -> i32 {
 #[doc(hidden)]
 #[cfg(target_arch = "wasm32")]
 pub unsafe fn host_free<A: GlobalAlloc>(heap: &A, ptr: i32, len: i32) {
-    // SAFETY: forwarded.
+    // SAFETY: `host_free_ptr` needs the pointer to come from
+    // `host_alloc_ptr(heap, len)`: our caller promises that of `ptr` (the
+    // contract above), and `host_alloc` returned that address as an `i32`,
+    // which is turned back into the same pointer here (its provenance was
+    // exposed by the backend).
     unsafe {
         host_free_ptr(
             heap,

@@ -126,17 +126,23 @@ struct Inner<B> {
 /// `c` is a chunk header written by this arena.
 #[inline]
 unsafe fn next(c: usize) -> usize {
-    // SAFETY: forwarded.
+    // SAFETY: `rd` needs an aligned word of owned memory: `c` is a chunk
+    // header this arena wrote (the contract above), 8-aligned, whose first
+    // word is `next`.
     unsafe { rd(c) }
 }
 #[inline]
 unsafe fn chunk_end(c: usize) -> usize {
-    // SAFETY: forwarded.
+    // SAFETY: `rd` needs an aligned word of owned memory: `c` is a chunk
+    // header this arena wrote (the contract above), 8-aligned, whose second
+    // word is the end.
     unsafe { rd(c + W) }
 }
 #[inline]
 unsafe fn write_chunk(c: usize, next: usize, end: usize) {
-    // SAFETY: forwarded (the header's 16 bytes are inside the chunk).
+    // SAFETY: `wr` needs aligned, writable words of owned memory: `c` is the
+    // 8-aligned start of a chunk this arena owns (the contract above), and the
+    // header's 16 bytes are inside it.
     unsafe {
         wr(c, next);
         wr(c + W, end);
@@ -629,7 +635,10 @@ unsafe impl<B: PageSource> allocator_api2::alloc::Allocator for &Arena<B> {
     }
 
     unsafe fn deallocate(&self, ptr: NonNull<u8>, layout: Layout) {
-        // SAFETY: forwarded (allocator contract).
+        // SAFETY: `Arena::dealloc` needs `ptr` allocated from this arena with
+        // `layout` and unused afterwards: `Allocator::deallocate`'s contract,
+        // which our caller upholds, says exactly that (`&Arena` allocates from
+        // the arena it points to).
         unsafe { (**self).dealloc(ptr, layout) }
     }
 

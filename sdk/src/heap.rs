@@ -240,7 +240,9 @@ impl Heap {
     /// # Safety
     /// `ptr` was allocated by this heap with `layout` and is not used afterwards.
     pub unsafe fn try_dealloc(&self, ptr: NonNull<u8>, layout: Layout) -> Result<(), AllocError> {
-        // SAFETY: forwarded to the caller.
+        // SAFETY: `try_dealloc_raw` has this function's contract (`ptr`
+        // allocated by this heap with `layout`, unused afterwards), which our
+        // caller upholds.
         unsafe { self.try_dealloc_raw(ptr.as_ptr(), layout) }
     }
 
@@ -253,7 +255,11 @@ impl Heap {
             || Err(AllocError::Reentrant),
             |c, _, cfg| {
                 let before = c.invalid_frees();
-                // SAFETY: forwarded to the caller.
+                // SAFETY: `Core::dealloc` needs `ptr` returned by this core
+                // with `layout` and not freed since: the caller promises it
+                // was allocated by this heap with `layout` and is not used
+                // afterwards (the contract above), and every handle of this
+                // heap shares the one global core.
                 unsafe { c.dealloc(cfg, ptr, layout.size(), layout.align()) };
                 if c.invalid_frees() != before {
                     Err(c.last_error().unwrap_or(AllocError::InvalidPointer))
@@ -280,7 +286,12 @@ impl Heap {
         self.with(
             || Err(GLOBAL.refuse()),
             |c, b, cfg| {
-                // SAFETY: forwarded to the caller.
+                // SAFETY: `Core::realloc` needs `ptr` live in this core with
+                // `layout` and the core's own backend: the caller promises the
+                // first (the contract above; every handle shares the one
+                // global core), and `with` passes the global state's own
+                // backend. `new_size` was checked above to form a valid
+                // layout.
                 let p = unsafe {
                     c.realloc(
                         cfg,
@@ -373,7 +384,9 @@ unsafe impl GlobalAlloc for Heap {
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         #[cfg(feature = "debug-checks")]
         if self.cfg.trap_on_invalid_free {
-            // SAFETY: forwarded to the caller (GlobalAlloc contract).
+            // SAFETY: `try_dealloc_raw` has `GlobalAlloc::dealloc`'s contract
+            // (`ptr` allocated by this allocator with `layout`), which our
+            // caller upholds.
             if let Err(e) = unsafe { self.try_dealloc_raw(ptr, layout) } {
                 // The lock is released: the trap may report (and allocate).
                 trap_invalid_free(e);
@@ -383,7 +396,10 @@ unsafe impl GlobalAlloc for Heap {
         self.with(
             || (),
             |c, _, cfg| {
-                // SAFETY: forwarded to the caller (GlobalAlloc contract).
+                // SAFETY: `Core::dealloc` needs `ptr` returned by this core
+                // with `layout` and not freed since: `GlobalAlloc::dealloc`'s
+                // contract says `ptr` came from this allocator with `layout`,
+                // and every handle of this heap shares the one global core.
                 unsafe { c.dealloc(cfg, ptr, layout.size(), layout.align()) }
             },
         )
@@ -394,7 +410,11 @@ unsafe impl GlobalAlloc for Heap {
         self.with(
             || GLOBAL.refuse_null(),
             |c, b, cfg| {
-                // SAFETY: forwarded to the caller (GlobalAlloc contract).
+                // SAFETY: `Core::realloc` needs `ptr` live in this core with
+                // `layout` and the core's own backend:
+                // `GlobalAlloc::realloc`'s contract gives the first (every
+                // handle shares the one global core), and `with` passes the
+                // global state's own backend.
                 unsafe { c.realloc(cfg, b, ptr, layout.size(), layout.align(), new_size) }
             },
         )
@@ -469,21 +489,28 @@ impl<B: PageSource> LocalHeap<B> {
         #[cfg(feature = "debug-checks")]
         if self.cfg.trap_on_invalid_free {
             let before = self.core.invalid_frees();
-            // SAFETY: forwarded to the caller.
+            // SAFETY: `dealloc_unchecked` has this function's contract (`ptr`
+            // allocated by this heap with `layout`, unused afterwards), which
+            // our caller upholds.
             unsafe { self.dealloc_unchecked(ptr, layout) };
             if self.core.invalid_frees() != before {
                 trap_invalid_free(self.core.last_error().unwrap_or(AllocError::InvalidPointer));
             }
             return;
         }
-        // SAFETY: forwarded to the caller.
+        // SAFETY: `dealloc_unchecked` has this function's contract (`ptr`
+        // allocated by this heap with `layout`, unused afterwards), which our
+        // caller upholds.
         unsafe { self.dealloc_unchecked(ptr, layout) }
     }
 
     /// # Safety
     /// As for [`LocalHeap::dealloc`].
     unsafe fn dealloc_unchecked(&mut self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded to the caller.
+        // SAFETY: `Core::dealloc` needs `ptr` returned by this core with
+        // `layout` and not freed since: the caller promises it was allocated
+        // by this heap with `layout` and is not used afterwards (the contract
+        // above), and this heap owns its core.
         unsafe {
             self.core
                 .dealloc(&self.cfg, ptr, layout.size(), layout.align())
@@ -501,7 +528,9 @@ impl<B: PageSource> LocalHeap<B> {
         layout: Layout,
     ) -> Result<(), AllocError> {
         let before = self.core.invalid_frees();
-        // SAFETY: forwarded to the caller.
+        // SAFETY: `dealloc_unchecked` has this function's contract (`ptr`
+        // allocated by this heap with `layout`, unused afterwards), which our
+        // caller upholds.
         unsafe { self.dealloc_unchecked(ptr.as_ptr(), layout) };
         if self.core.invalid_frees() != before {
             Err(self.core.last_error().unwrap_or(AllocError::InvalidPointer))
@@ -516,7 +545,10 @@ impl<B: PageSource> LocalHeap<B> {
     /// `ptr` is a live allocation of this heap with `layout`; `new_size`
     /// rounded up to `layout.align()` does not overflow `isize`.
     pub unsafe fn realloc(&mut self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: forwarded to the caller.
+        // SAFETY: `Core::realloc` needs `ptr` live in this core with `layout`
+        // and the core's own backend: the caller promises the first (the
+        // contract above), and `self.backend` is the only backend this core
+        // has ever used.
         unsafe {
             self.core.realloc(
                 &self.cfg,
@@ -542,7 +574,9 @@ impl<B: PageSource> LocalHeap<B> {
         if Layout::from_size_align(new_size, layout.align()).is_err() {
             return Err(AllocError::LayoutTooLarge);
         }
-        // SAFETY: forwarded to the caller.
+        // SAFETY: `realloc` has this function's contract (`ptr` live in this
+        // heap with `layout`), which our caller upholds; `new_size` was
+        // checked above to form a valid layout.
         let p = unsafe { self.realloc(ptr.as_ptr(), layout, new_size) };
         NonNull::new(p).ok_or_else(|| self.core.last_error().unwrap_or(AllocError::OutOfMemory))
     }
@@ -552,7 +586,9 @@ impl<B: PageSource> LocalHeap<B> {
     /// # Safety
     /// `ptr` is a live allocation of this heap with `layout`.
     pub unsafe fn usable_size(&self, ptr: *mut u8, layout: Layout) -> usize {
-        // SAFETY: forwarded to the caller.
+        // SAFETY: `Core::usable_size` needs `ptr` live in this core with
+        // `layout`: the caller promises it is a live allocation of this heap
+        // with `layout` (the contract above), and this heap owns its core.
         unsafe { self.core.usable_size(ptr, layout.size(), layout.align()) }
     }
 

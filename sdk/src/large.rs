@@ -52,7 +52,9 @@ pub(crate) fn idx(s: usize) -> usize {
 /// `b` is the 8-aligned start of a block (or a run/sentinel header) in owned memory.
 #[inline(always)]
 pub(crate) unsafe fn hdr(b: usize) -> usize {
-    // SAFETY: forwarded to the caller (8-aligned, so 4-aligned).
+    // SAFETY: a `u32` read needs a 4-aligned, readable address with
+    // provenance: the caller promises an 8-aligned block start in memory the
+    // heap owns, whose provenance its backend exposed (see `crate::util`).
     unsafe { core::ptr::with_exposed_provenance::<u32>(b).read() as usize }
 }
 
@@ -63,7 +65,10 @@ pub(crate) unsafe fn hdr(b: usize) -> usize {
 #[inline(always)]
 pub(crate) unsafe fn set_hdr(b: usize, v: usize) {
     debug_assert!(v <= u32::MAX as usize);
-    // SAFETY: forwarded to the caller (8-aligned, so 4-aligned).
+    // SAFETY: a `u32` write needs a 4-aligned, writable address with
+    // provenance: the caller promises an 8-aligned, writable block start in
+    // memory the heap owns, whose provenance its backend exposed (see
+    // `crate::util`).
     unsafe { core::ptr::with_exposed_provenance_mut::<u32>(b).write(v as u32) }
 }
 

@@ -500,7 +500,10 @@ impl MiniHeap {
     /// `ptr` was allocated by this heap with `layout` and is not used
     /// afterwards.
     pub unsafe fn dealloc_nonnull(&self, ptr: NonNull<u8>, layout: Layout) {
-        // SAFETY: forwarded to the caller.
+        // SAFETY: `GlobalAlloc::dealloc` needs `ptr` allocated by this
+        // allocator with `layout`: `try_alloc` allocates through it, and the
+        // caller promises `ptr` came from there with `layout` and is not used
+        // afterwards (the contract above).
         unsafe { GlobalAlloc::dealloc(self, ptr.as_ptr(), layout) }
     }
 
@@ -521,7 +524,12 @@ impl MiniHeap {
         self.with(
             || Err(MINI.refuse()),
             |c, b, cfg| {
-                // SAFETY: forwarded to the caller.
+                // SAFETY: `MiniCore::realloc` needs `ptr` live in this core
+                // with `layout` and the core's own backend: the caller
+                // promises the first (the contract above; every handle shares
+                // the one global core), and `with` passes the global state's
+                // own backend. `new_size` was checked above to form a valid
+                // layout.
                 let p = unsafe {
                     c.realloc(
                         cfg,
@@ -588,7 +596,11 @@ unsafe impl GlobalAlloc for MiniHeap {
         self.with(
             || (),
             |c, _, _| {
-                // SAFETY: forwarded to the caller (GlobalAlloc contract).
+                // SAFETY: `MiniCore::dealloc` needs `ptr` returned by this
+                // core with `layout` and not freed since:
+                // `GlobalAlloc::dealloc`'s contract says `ptr` came from this
+                // allocator with `layout`, and every handle shares the one
+                // global core.
                 unsafe { c.dealloc(ptr, layout.size(), layout.align()) }
             },
         )
@@ -599,7 +611,11 @@ unsafe impl GlobalAlloc for MiniHeap {
         self.with(
             || MINI.refuse_null(),
             |c, b, cfg| {
-                // SAFETY: forwarded to the caller (GlobalAlloc contract).
+                // SAFETY: `MiniCore::realloc` needs `ptr` live in this core
+                // with `layout` and the core's own backend:
+                // `GlobalAlloc::realloc`'s contract gives the first (every
+                // handle shares the one global core), and `with` passes the
+                // global state's own backend.
                 unsafe { c.realloc(cfg, b, ptr, layout.size(), layout.align(), new_size) }
             },
         )
@@ -672,7 +688,10 @@ impl<B: PageSource> LocalMiniHeap<B> {
     /// `ptr` was allocated by this heap with `layout` and is not used
     /// afterwards.
     pub unsafe fn dealloc(&mut self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded to the caller.
+        // SAFETY: `MiniCore::dealloc` needs `ptr` returned by this core with
+        // `layout` and not freed since: the caller promises it was allocated
+        // by this heap with `layout` and is not used afterwards (the contract
+        // above), and this heap owns its core.
         unsafe { self.core.dealloc(ptr, layout.size(), layout.align()) }
     }
 
@@ -682,7 +701,10 @@ impl<B: PageSource> LocalMiniHeap<B> {
     /// `ptr` is a live allocation of this heap with `layout`; `new_size`
     /// rounded up to `layout.align()` does not overflow `isize`.
     pub unsafe fn realloc(&mut self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: forwarded to the caller.
+        // SAFETY: `MiniCore::realloc` needs `ptr` live in this core with
+        // `layout` and the core's own backend: the caller promises the first
+        // (the contract above), and `self.backend` is the only backend this
+        // core has ever used.
         unsafe {
             self.core.realloc(
                 &self.cfg,
@@ -705,7 +727,8 @@ impl<B: PageSource> LocalMiniHeap<B> {
         layout: Layout,
         new_size: usize,
     ) -> Result<NonNull<u8>, AllocError> {
-        // SAFETY: forwarded to the caller.
+        // SAFETY: `realloc` has this function's contract (`ptr` live in this
+        // heap with `layout`), which our caller upholds.
         let p = unsafe { self.realloc(ptr.as_ptr(), layout, new_size) };
         NonNull::new(p).ok_or_else(|| self.core.last_error().unwrap_or(AllocError::OutOfMemory))
     }

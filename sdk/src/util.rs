@@ -29,7 +29,10 @@ pub(crate) const fn pages_for(bytes: usize) -> usize {
 /// `a` must be word-aligned and point to readable memory owned by the caller.
 #[inline(always)]
 pub(crate) unsafe fn rd(a: usize) -> usize {
-    // SAFETY: forwarded to the caller (aligned, readable, exposed provenance).
+    // SAFETY: `read` needs a word-aligned, readable address with provenance:
+    // the caller promises an aligned word of memory it owns (the contract
+    // above), and every backend exposes the provenance of the memory it hands
+    // out (module docs).
     unsafe { core::ptr::with_exposed_provenance::<usize>(a).read() }
 }
 
@@ -39,7 +42,10 @@ pub(crate) unsafe fn rd(a: usize) -> usize {
 /// `a` must be word-aligned and point to writable memory owned by the caller.
 #[inline(always)]
 pub(crate) unsafe fn wr(a: usize, v: usize) {
-    // SAFETY: forwarded to the caller (aligned, writable, exposed provenance).
+    // SAFETY: `write` needs a word-aligned, writable address with provenance:
+    // the caller promises an aligned word of memory it owns (the contract
+    // above), and every backend exposes the provenance of the memory it hands
+    // out (module docs).
     unsafe { core::ptr::with_exposed_provenance_mut::<usize>(a).write(v) }
 }
 
@@ -50,7 +56,9 @@ pub(crate) unsafe fn wr(a: usize, v: usize) {
 /// As for [`rd`], for `a + off`, which must lie in the same allocation as `a`.
 #[inline(always)]
 pub(crate) unsafe fn rd_at(a: usize, off: usize) -> usize {
-    // SAFETY: forwarded to the caller.
+    // SAFETY: `add` needs `a + off` inside `a`'s allocation and `read` an
+    // aligned, readable word there: the caller promises both (the contract
+    // above); provenance as in `rd`.
     unsafe {
         core::ptr::with_exposed_provenance::<u8>(a)
             .add(off)
@@ -65,7 +73,9 @@ pub(crate) unsafe fn rd_at(a: usize, off: usize) -> usize {
 /// As for [`wr`], for `a + off`, which must lie in the same allocation as `a`.
 #[inline(always)]
 pub(crate) unsafe fn wr_at(a: usize, off: usize, v: usize) {
-    // SAFETY: forwarded to the caller.
+    // SAFETY: `add` needs `a + off` inside `a`'s allocation and `write` an
+    // aligned, writable word there: the caller promises both (the contract
+    // above); provenance as in `wr`.
     unsafe {
         core::ptr::with_exposed_provenance_mut::<u8>(a)
             .add(off)
@@ -87,6 +97,8 @@ pub(crate) fn ptr(a: usize) -> *mut u8 {
 #[cfg(feature = "debug-checks")]
 #[inline]
 pub(crate) unsafe fn poison(a: usize, len: usize, byte: u8) {
-    // SAFETY: forwarded to the caller.
+    // SAFETY: `write_bytes` needs `len` writable bytes at `a` with provenance:
+    // the caller promises the range is writable memory it owns, and the
+    // backend exposed its provenance (module docs).
     unsafe { ptr(a).write_bytes(byte, len) }
 }

@@ -65,6 +65,8 @@ fn try_alloc_reports_the_cap_instead_of_aborting() {
         .try_alloc(Layout::from_size_align(1000, 64).unwrap())
         .unwrap();
     assert_eq!(ok.as_ptr() as usize % 64, 0);
+    // SAFETY: `ok` is live in `HEAP` with this layout; the realloc's result replaces it and is
+    // freed once.
     unsafe {
         let p = HEAP
             .try_realloc(ok, Layout::from_size_align(1000, 64).unwrap(), 3000)
@@ -90,6 +92,7 @@ fn growth_budget_can_be_set_at_runtime() {
     let p = HEAP.try_alloc(l).expect("free growth under a zero budget");
     assert!(HEAP.stats().pages_grown >= grown + 640);
     assert_eq!(HEAP.growth_budget(), Some(0));
+    // SAFETY: `p` is live in `HEAP` with `l` and is not used again.
     unsafe { HEAP.try_dealloc(p, l).unwrap() };
     HEAP.set_growth_budget(old);
     assert_eq!(HEAP.growth_budget(), old);
@@ -100,9 +103,12 @@ fn host_abi_allocates_and_frees() {
     assert!(host_alloc_ptr(&HEAP, -1).is_null());
     let z = host_alloc_ptr(&HEAP, 0);
     assert_eq!(z as usize, 1);
+    // SAFETY: `z` came from `host_alloc_ptr(&HEAP, 0)` and is not used again.
     unsafe { host_free_ptr(&HEAP, z, 0) };
     let p = host_alloc_ptr(&HEAP, 100);
     assert!(!p.is_null());
+    // SAFETY: `p` came from `host_alloc_ptr(&HEAP, 100)`: 100 writable bytes, then freed once with
+    // the same length.
     unsafe {
         p.write_bytes(7, 100);
         host_free_ptr(&HEAP, p, 100);

@@ -38,7 +38,7 @@ fn std_collections_threads_and_a_cap_on_the_minimal_heap() {
     let l = Layout::from_size_align(1000, 8).unwrap();
     let p = HEAP.try_alloc(l).unwrap();
     assert_eq!(HEAP.stats().live_bytes, before.live_bytes + 1000);
-    // SAFETY (test): `p` was allocated with `l` and is not used again.
+    // SAFETY: `p` was allocated with `l` and is not used again.
     unsafe { HEAP.dealloc_nonnull(p, l) };
     assert_eq!(HEAP.stats().live_bytes, before.live_bytes);
     // 4096 pages is the cap: a 512 MiB request crosses it, grows nothing.

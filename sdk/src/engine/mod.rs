@@ -213,7 +213,8 @@ impl Core {
         align: usize,
     ) -> *mut u8 {
         if !is_small(size, align) {
-            // SAFETY: forwarded.
+            // SAFETY: `alloc_slow` needs this core's own backend and a
+            // power-of-two `align`: both are `alloc`'s own contract.
             return unsafe { self.alloc_slow(cfg, be, size, align) };
         }
         let c = (size - 1) / GRAN;
@@ -221,7 +222,8 @@ impl Core {
         // are free memory of this heap.
         let p = unsafe { self.small.pop(c) };
         if p == 0 {
-            // SAFETY: forwarded.
+            // SAFETY: `alloc_small_top` has `alloc`'s contract (this core's
+            // own backend), which our caller upholds.
             return unsafe { self.alloc_small_top(cfg, be, size) };
         }
         self.note_alloc(cfg, size, class_size(c));
@@ -239,7 +241,10 @@ impl Core {
     #[inline(never)]
     pub(crate) unsafe fn dealloc(&mut self, cfg: &Config, p: *mut u8, size: usize, align: usize) {
         if !is_small(size, align) {
-            // SAFETY: forwarded.
+            // SAFETY: `dealloc_large` needs `p` to be a live large block of
+            // this core allocated with `size`: `dealloc`'s contract gives the
+            // layout, and a layout that is not small was served by the large
+            // path (`alloc` splits on the same `is_small`).
             return unsafe { self.dealloc_large(cfg, p, size) };
         }
         let a = p as usize;
@@ -314,7 +319,8 @@ impl Core {
         if !self.ready {
             return self.alloc_first(cfg, be, size, cs);
         }
-        // SAFETY: forwarded.
+        // SAFETY: `alloc_small_slow` needs this core's own backend (our
+        // contract) and an initialised heap (`ready` was checked above).
         unsafe { self.alloc_small_slow(cfg, be, size, cs) }
     }
 
@@ -361,7 +367,8 @@ impl Core {
         if self.top + need <= self.end {
             return self.bump_run(cfg, size, cs);
         }
-        // SAFETY: forwarded.
+        // SAFETY: `alloc_small_grow` needs this core's own backend, which
+        // is our own contract.
         unsafe { self.alloc_small_grow(cfg, be, size, cs, need) }
     }
 
@@ -428,7 +435,8 @@ impl Core {
         align: usize,
     ) -> *mut u8 {
         if align > GRAN || size.wrapping_sub(1) >= LARGE_FAST_MAX {
-            // SAFETY: forwarded.
+            // SAFETY: `alloc_odd` needs this core's own backend and a
+            // power-of-two `align`: both are our own contract.
             return unsafe { self.alloc_odd(cfg, be, size, align) };
         }
         // `SMALL_MAX < size <= LARGE_FAST_MAX`: no overflow, and
@@ -438,7 +446,8 @@ impl Core {
         // `MIN_BLOCK < SMALL_MAX < n < MAX_SPAN`.
         let b = unsafe { self.large.take(n) };
         if b == 0 {
-            // SAFETY: forwarded.
+            // SAFETY: `alloc_large_top` needs this core's own backend (our
+            // contract) and `n` a block size for `size` (computed above).
             return unsafe { self.alloc_large_top(cfg, be, size, n) };
         }
         // SAFETY: `b` is an unlinked free block of at least `n` bytes, not

@@ -9,7 +9,9 @@ impl Core {
     /// block at the top, shrinking a large block), else move.
     ///
     /// # Safety
-    /// As for [`Core::dealloc`] for `(p, size, align)`.
+    /// As for [`Core::dealloc`] for `(p, size, align)` (so `align`, a
+    /// `Layout`'s, is a power of two), and `be` is the backend this core has
+    /// always been used with (as for [`Core::alloc`]).
     #[inline(always)]
     pub(crate) unsafe fn realloc<B: PageSource>(
         &mut self,
@@ -24,7 +26,11 @@ impl Core {
         if let Err(e) = self.check_live(p as usize, size, is_small(size, align)) {
             return self.fail(e);
         }
-        // SAFETY: forwarded.
+        // SAFETY: `resize` and `realloc_move` have this function's own
+        // contract (`p` live with `(size, align)`, `be` ours), which our
+        // caller upholds; `p` is still live with that layout when `realloc_move`
+        // runs: a `resize` that returns false has not touched the block
+        // (it may have grown memory or sealed the segment, nothing else).
         unsafe {
             let done = if is_small(size, align) && is_small(new_size, align) {
                 self.resize_small(cfg, p as usize, size, new_size)
@@ -189,7 +195,9 @@ impl Core {
         align: usize,
         new_size: usize,
     ) -> *mut u8 {
-        // SAFETY: forwarded.
+        // SAFETY: `alloc` needs this core's own backend and a power-of-two
+        // `align`: `realloc`'s contract gives both (`align` is the live
+        // block's layout alignment).
         let q = unsafe { self.alloc(cfg, be, new_size, align) };
         if !q.is_null() {
             // SAFETY: both blocks are live and distinct (a zero-size one is

@@ -86,7 +86,7 @@ proptest! {
                 AOp::FreeLast => {
                     let Some(&(p, s, t)) = live.last() else { continue };
                     let l = core::alloc::Layout::from_size_align(s, 1).unwrap();
-                    // SAFETY (test): `p` is live in this arena with size `s`
+                    // SAFETY: `p` is live in this arena with size `s`
                     // (the alignment does not take part in the free).
                     unsafe { arena.dealloc(core::ptr::NonNull::new(p).unwrap(), l) };
                     if newest_is_last {
@@ -185,6 +185,8 @@ proptest! {
                 let (p, size, t) = live.swap_remove(pick % live.len());
                 check(p, size, t);
                 ranges.remove(p as usize, size);
+                // SAFETY: `p` was allocated from `pools` with `layout(size, 3)` (the same call
+                // made it) and is dropped from `live` here, so it is not used again.
                 unsafe { pools.dealloc(core::ptr::NonNull::new(p).unwrap(), layout(size, 3)) };
             }
             let rounded: usize = live.iter().map(|x| (x.1 + 7) & !7).sum();

@@ -19,6 +19,10 @@ fn small_double_free_is_detected() {
     let l = Layout::from_size_align(40, 8).unwrap();
     let keep = h.try_alloc(l).unwrap();
     let p = h.try_alloc(l).unwrap().as_ptr();
+    // SAFETY: `p` is a live block of `h` with `l` for the first free. The second breaks
+    // `try_dealloc`'s contract on purpose: with `debug-checks` the heap detects the double free
+    // before touching anything and ignores it (the behaviour under test). Reading the freed bytes
+    // is sound: they are still `h`'s mapped memory.
     unsafe {
         assert_eq!(h.try_dealloc(nn(p), l), Ok(()));
         // Freed memory is poisoned (after the free-list link word).
@@ -43,6 +47,10 @@ fn large_double_free_is_detected() {
     let _after = h
         .try_alloc(Layout::from_size_align(5000, 8).unwrap())
         .unwrap();
+    // SAFETY: `p` is a live block of `h` with `l` for the first free. The second breaks
+    // `try_dealloc`'s contract on purpose: with `debug-checks` the heap detects the double free
+    // before touching anything and ignores it (the behaviour under test). Reading the freed bytes
+    // is sound: they are still `h`'s mapped memory.
     unsafe {
         assert_eq!(h.try_dealloc(nn(p), l), Ok(()));
         assert!((64..4000).all(|i| *p.add(i) == 0xDE));
@@ -58,6 +66,9 @@ fn foreign_pointers_are_rejected() {
     let _a = h.try_alloc(l).unwrap();
     let mut outside = [0u64; 16];
     let p = outside.as_mut_ptr().cast::<u8>();
+    // SAFETY: this breaks `try_dealloc`'s contract on purpose (a pointer `h` never allocated):
+    // with `debug-checks` the heap recognises it as foreign before touching it and refuses the
+    // free (the behaviour under test).
     unsafe {
         assert_eq!(h.try_dealloc(nn(p), l), Err(AllocError::InvalidPointer));
         let big = Layout::from_size_align(4096, 8).unwrap();
@@ -77,6 +88,9 @@ fn large_block_freed_with_a_small_layout_is_a_layout_mismatch() {
     let wrong = Layout::from_size_align(62, 1).unwrap();
     let p = h.try_alloc(big).unwrap().as_ptr();
     let _after = h.try_alloc(Layout::new::<u64>()).unwrap();
+    // SAFETY: the wrong layout breaks `try_dealloc`'s contract on purpose: with `debug-checks` the
+    // heap compares it with the block's own before touching the block and refuses the free (the
+    // behaviour under test).
     unsafe {
         assert_eq!(h.try_dealloc(nn(p), wrong), Err(AllocError::LayoutMismatch));
     }
@@ -84,6 +98,8 @@ fn large_block_freed_with_a_small_layout_is_a_layout_mismatch() {
     assert_eq!((s.invalid_frees, s.live_bytes), (1, 1024 + 8));
     assert_eq!(h.last_error(), Some(AllocError::LayoutMismatch));
     // The block is still live and intact; the right free works.
+    // SAFETY: the refused free left `p` live with `big` (asserted above), and it is not used
+    // again.
     unsafe { h.try_dealloc(nn(p), big).unwrap() };
     assert_eq!(h.stats().live_bytes, 8);
     h.check_invariants().unwrap();
@@ -97,6 +113,10 @@ fn wrong_large_sizes_and_small_objects_freed_as_large_are_detected() {
     let small = Layout::from_size_align(24, 8).unwrap();
     let s1 = h.try_alloc(small).unwrap().as_ptr();
     let s2 = h.try_alloc(small).unwrap().as_ptr();
+    // SAFETY: the wrong layouts break `try_dealloc`'s contract on purpose: with `debug-checks`
+    // each is detected before the block is touched and the free refused (the behaviour under
+    // test). The last three frees are of live blocks with layouts their blocks accept, and nothing
+    // is used afterwards.
     unsafe {
         // Another block size (bigger and smaller).
         for wrong in [4000, 6000, 1000] {
@@ -126,12 +146,17 @@ fn realloc_with_a_wrong_layout_is_refused_and_changes_nothing() {
     let mut h = heap();
     let l = Layout::from_size_align(3000, 8).unwrap();
     let p = h.try_alloc(l).unwrap().as_ptr();
+    // SAFETY: `p` is a live 3000-byte block of `h`.
     unsafe { p.write(7) };
     let wrong = Layout::from_size_align(100, 8).unwrap();
+    // SAFETY: the wrong layout breaks `try_realloc`'s contract on purpose: with `debug-checks` it
+    // is detected before the block is touched and the call refused (the behaviour under test).
     let err = unsafe { h.try_realloc(nn(p), wrong, 6000) }.unwrap_err();
     assert_eq!(err, AllocError::LayoutMismatch);
+    // SAFETY: the refused realloc left `p` live (its first byte is what we check).
     assert_eq!(unsafe { p.read() }, 7);
     assert_eq!(h.stats().live_bytes, 3000);
+    // SAFETY: `p` is still live with `l`, and it is not used again.
     unsafe { h.try_dealloc(nn(p), l).unwrap() };
 }
 
@@ -169,6 +194,9 @@ fn trap_child() {
     );
     let big = Layout::from_size_align(1024, 8).unwrap();
     let p = h.alloc(big);
+    // SAFETY: the wrong layout breaks `dealloc`'s contract on purpose: with `trap_on_invalid_free`
+    // the heap detects it before touching the block and aborts this child process, which its parent
+    // test expects.
     unsafe { h.dealloc(p, Layout::from_size_align(62, 8).unwrap()) };
     unreachable!("the wrong free should have aborted");
 }

@@ -23,6 +23,7 @@ fn zero_size_is_dangling_aligned_and_free() {
     for align in [1, 8, 16, 4096, 65536] {
         let p = h.try_alloc(l(0, align)).unwrap();
         assert_eq!(p.as_ptr() as usize % align, 0);
+        // SAFETY: `p` was allocated by `h` with `l(0, align)` just above and is not used again.
         unsafe { h.dealloc(p.as_ptr(), l(0, align)) };
     }
     assert_eq!(h.stats(), Stats::default());
@@ -53,6 +54,8 @@ fn huge_alignments_up_to_64k_and_beyond() {
     }
     for &(p, size, align, tag) in &live {
         check(p, size, tag);
+        // SAFETY: each `p` is live in `h` with `l(size, align)` (recorded when allocated) and
+        // freed once.
         unsafe { h.dealloc(p, l(size, align)) };
     }
     assert_eq!(h.stats().live_bytes, 0);
@@ -61,6 +64,7 @@ fn huge_alignments_up_to_64k_and_beyond() {
     let keep = h.try_alloc(l(8, 8)).unwrap();
     let big = h.try_alloc(l(200_000, 8)).unwrap();
     let _guard = h.try_alloc(l(8, 8)).unwrap();
+    // SAFETY: `big` is live in `h` with `l(200_000, 8)` and is not used again.
     unsafe { h.dealloc(big.as_ptr(), l(200_000, 8)) };
     let pages = h.stats().pages_grown;
     let p = h.try_alloc(l(50_000, 65536)).unwrap();
@@ -99,6 +103,7 @@ fn overflowing_sizes_fail_cleanly_without_growth() {
     // A realloc to an impossible size keeps the old block.
     let p = h.try_alloc(l(100, 8)).unwrap().as_ptr();
     fill(p, 100, 9);
+    // SAFETY: `p` is live in `h` with `l(100, 8)`; the call fails (asserted) and leaves it live.
     assert!(unsafe { h.try_realloc(nn(p), l(100, 8), isize::MAX as usize) }.is_err());
     check(p, 100, 9);
 }
@@ -231,6 +236,8 @@ fn freed_memory_is_reused_and_coalesced_before_growing() {
     let b = h.try_alloc(l(3000, 8)).unwrap();
     let c = h.try_alloc(l(3000, 8)).unwrap();
     let _pin = h.try_alloc(l(16, 8)).unwrap();
+    // SAFETY: `a`, `b` and `c` are live in `h` with `l(3000, 8)`, each freed once and not used
+    // again.
     unsafe {
         h.dealloc(a.as_ptr(), l(3000, 8));
         h.dealloc(c.as_ptr(), l(3000, 8));
@@ -243,6 +250,7 @@ fn freed_memory_is_reused_and_coalesced_before_growing() {
     assert_eq!(h.bounds().1, top, "must not carve from the top");
     // Small classes reuse freed objects (LIFO).
     let x = h.try_alloc(l(40, 8)).unwrap();
+    // SAFETY: `x` is live in `h` with `l(40, 8)` and is not used again (only compared).
     unsafe { h.dealloc(x.as_ptr(), l(40, 8)) };
     assert_eq!(h.try_alloc(l(33, 4)).unwrap(), x);
 }
@@ -262,6 +270,8 @@ fn alternating_large_buffers_stay_within_peak() {
         let kb = ((r >> 33) % 64 + 1) as usize;
         let k = ((r >> 20) % 4) as usize;
         if let Some((p, lay)) = live[k].take() {
+            // SAFETY: a slot holds a live block of `h` with its own layout; `take` empties the
+            // slot, so it is freed once.
             unsafe { h.dealloc(p, lay) };
         }
         let lay = l(kb * 1024, 8);
@@ -284,6 +294,8 @@ fn realloc_in_place_at_top_and_within_class() {
     let mut size = 8;
     while size < 256 {
         fill(p, size, 1);
+        // SAFETY: `p` is live in `h` with `l(size, 1)` (the previous round's new size); it is
+        // replaced by the result.
         p = unsafe { h.try_realloc(nn(p), l(size, 1), size * 2) }
             .unwrap()
             .as_ptr();
@@ -292,6 +304,7 @@ fn realloc_in_place_at_top_and_within_class() {
     }
     assert_eq!(p, first);
     // Same class: no move.
+    // SAFETY: `p` is live in `h` with `l(256, 1)` (the loop's last size).
     let q = unsafe { h.try_realloc(nn(p), l(256, 1), 250) }
         .unwrap()
         .as_ptr();
@@ -299,11 +312,13 @@ fn realloc_in_place_at_top_and_within_class() {
     // A large buffer at the top grows and shrinks in place.
     let big = h.try_alloc(l(10_000, 8)).unwrap().as_ptr();
     fill(big, 10_000, 2);
+    // SAFETY: `big` is live in `h` with `l(10_000, 8)`.
     let big2 = unsafe { h.try_realloc(nn(big), l(10_000, 8), 300_000) }
         .unwrap()
         .as_ptr();
     assert_eq!(big2, big);
     check(big2, 10_000, 2);
+    // SAFETY: `big2` is live in `h` with `l(300_000, 8)` (the realloc above succeeded).
     let big3 = unsafe { h.try_realloc(nn(big2), l(300_000, 8), 1000) }
         .unwrap()
         .as_ptr();
@@ -342,6 +357,8 @@ fn foreign_growth_starts_a_new_segment() {
     let (start, top) = h.bounds();
     assert!((s.heap_bytes as usize) < top - start);
     for (p, size, _) in live {
+        // SAFETY: each block is live in `h` with `l(size, 8)` (recorded when allocated) and freed
+        // once.
         unsafe { h.dealloc(p, l(size, 8)) };
     }
     assert_eq!(h.stats().live_bytes, 0);
@@ -364,6 +381,7 @@ fn static_region_serves_until_full() {
 fn try_dealloc_is_ok_without_debug_checks() {
     let mut h = heap(0, Config::DEFAULT);
     let p = h.try_alloc(l(10, 1)).unwrap();
+    // SAFETY: `p` was allocated by `h` with `l(10, 1)` and is not used again.
     assert!(unsafe { h.try_dealloc(p, l(10, 1)) }.is_ok());
 }
 
@@ -391,6 +409,7 @@ fn emptying_a_small_heap_keeps_free_lists_and_a_big_one_resets() {
     let mut h = heap(0, Config::DEFAULT);
     // Small footprint: emptying it does not reset; the freed object is reused.
     let p = h.try_alloc(l(64, 8)).unwrap().as_ptr();
+    // SAFETY: `p` is live in `h` with `l(64, 8)` and is not used again (only compared).
     unsafe { h.dealloc(p, l(64, 8)) };
     let (start, top) = h.bounds();
     assert!(top - start <= RESET_MIN);
@@ -399,6 +418,7 @@ fn emptying_a_small_heap_keeps_free_lists_and_a_big_one_resets() {
     for _ in 0..1000 {
         let q = h.try_alloc(l(64, 8)).unwrap().as_ptr();
         assert_eq!(q, p);
+        // SAFETY: `q` was allocated just above with `l(64, 8)` and is not used again.
         unsafe { h.dealloc(q, l(64, 8)) };
     }
     assert_eq!(
@@ -410,6 +430,7 @@ fn emptying_a_small_heap_keeps_free_lists_and_a_big_one_resets() {
     let big = h.try_alloc(l(RESET_MIN, 8)).unwrap().as_ptr();
     let small = h.try_alloc(l(24, 8)).unwrap().as_ptr();
     assert!(h.bounds().1 - start > RESET_MIN);
+    // SAFETY: `big` and `small` are live in `h` with these layouts and are not used again.
     unsafe {
         h.dealloc(big, l(RESET_MIN, 8));
         h.dealloc(small, l(24, 8));
@@ -431,6 +452,8 @@ fn growing_the_top_block_past_a_cap_does_not_read_past_the_top() {
     // and its bytes stay behind.
     let z = l(30_000, 8);
     let pz = h.alloc(z);
+    // SAFETY: `pz` is a live 30,000-byte block of `h` (non-null: the allocation is within the
+    // cap), written and then freed once.
     unsafe {
         pz.write_bytes(0xFF, 30_000);
         h.dealloc(pz, z);
@@ -439,13 +462,17 @@ fn growing_the_top_block_past_a_cap_does_not_read_past_the_top() {
     let a = l(1_000, 8);
     let pa = h.alloc(a);
     assert_eq!(pa, pz, "the freed space is reused at the top");
+    // SAFETY: `pa` is a live 1,000-byte block of `h`.
     unsafe { pa.write_bytes(7, 1_000) };
     // Growing it past the cap fails cleanly and leaves it intact.
+    // SAFETY: `pa` is live in `h` with `a`; the call fails (asserted) and leaves it live.
     let err = unsafe { h.try_realloc(nn(pa), a, 50_000) }.unwrap_err();
     assert!(matches!(err, AllocError::CapExceeded { .. }), "{err:?}");
+    // SAFETY: `pa` is still a live 1,000-byte block (the realloc failed).
     assert!((0..1_000).all(|i| unsafe { *pa.add(i) } == 7));
     h.check_invariants().unwrap();
     // And within the cap it grows in place at the top.
+    // SAFETY: `pa` is live in `h` with `a`.
     let q = unsafe { h.try_realloc(nn(pa), a, 20_000) }.unwrap();
     assert_eq!(q.as_ptr(), pa);
     h.check_invariants().unwrap();

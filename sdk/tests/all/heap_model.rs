@@ -264,7 +264,7 @@ impl Model {
         check(p, l.size(), tag);
         self.ranges.remove(p as usize, l.size());
         let (_, top_before) = self.heap.bounds();
-        // SAFETY (test): `p` is live with layout `l`.
+        // SAFETY: `p` is live with layout `l`.
         unsafe { self.heap.try_dealloc(nn(p), l).unwrap() };
         if l.size() != 0 {
             self.expect.frees += 1;
@@ -291,7 +291,7 @@ impl Model {
         let (p, l, tag) = (self.live[i].p, self.live[i].l, self.live[i].tag);
         let before = self.heap.stats();
         let (_, top_before) = self.heap.bounds();
-        // SAFETY (test): `p` is live with layout `l`.
+        // SAFETY: `p` is live with layout `l`.
         match unsafe { self.heap.try_realloc(nn(p), l, new) } {
             Ok(q) => {
                 let q = q.as_ptr();
@@ -363,14 +363,14 @@ impl Model {
             .live
             .iter()
             .filter(|x| x.l.size() != 0)
-            // SAFETY (test): live blocks.
+            // SAFETY: live blocks.
             .map(|x| unsafe { self.heap.usable_size(x.p, x.l) } - x.l.size())
             .sum();
         // Each block's usable size is what its size class or block size
         // allows: a small class exactly, a large block at most one
         // too-small-to-split tail above its 8-rounded size.
         for x in self.live.iter().filter(|x| x.l.size() != 0) {
-            // SAFETY (test): live block.
+            // SAFETY: live block.
             let usable = unsafe { self.heap.usable_size(x.p, x.l) };
             let size = x.l.size();
             if size <= SMALL_MAX && x.l.align() <= 8 {

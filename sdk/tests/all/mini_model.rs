@@ -246,14 +246,14 @@ fn run(heap_base: usize, cap_pages: Option<u32>, cap_bytes: Option<usize>, list:
                 check(p as *const u8, l.size(), t);
                 ranges.remove(p, l.size());
                 m.dealloc(p, l.size(), l.align());
-                // SAFETY (test): `p` is live with layout `l`.
+                // SAFETY: `p` is live with layout `l`.
                 unsafe { heap.dealloc(p as *mut u8, l) };
             }
             Op::Realloc(i, new) if !live.is_empty() => {
                 let k = i % live.len();
                 let (p, l, t) = live[k];
                 let want = m.realloc(p, l.size(), l.align(), new);
-                // SAFETY (test): `p` is live with layout `l`.
+                // SAFETY: `p` is live with layout `l`.
                 let got = unsafe {
                     heap.try_realloc(core::ptr::NonNull::new(p as *mut u8).unwrap(), l, new)
                 }
@@ -312,11 +312,11 @@ fn a_large_block_freed_below_the_top_is_not_reused_until_the_heap_empties() {
     let big = Layout::from_size_align(40_000, 8).unwrap();
     let a = heap.try_alloc(big).unwrap();
     let b = heap.try_alloc(big).unwrap();
-    // SAFETY (test): `a` is live with layout `big`.
+    // SAFETY: `a` is live with layout `big`.
     unsafe { heap.dealloc(a.as_ptr(), big) };
     let c = heap.try_alloc(big).unwrap();
     assert!(c > b, "carved above b, not in a's place");
-    // SAFETY (test): both live with layout `big`; then nothing is live.
+    // SAFETY: both live with layout `big`; then nothing is live.
     unsafe {
         heap.dealloc(b.as_ptr(), big);
         heap.dealloc(c.as_ptr(), big);

@@ -260,6 +260,7 @@ fn runtime_budget_limits_growth() {
     let c = h.try_alloc(page).unwrap();
     assert_eq!(h.growth_budget(), Some(5));
     assert_eq!(h.stats().growth_price_charged, 30);
+    // SAFETY: `a`, `b` and `c` are live in `h` with `page`, each freed once and not used again.
     unsafe {
         for p in [a, b, c] {
             h.dealloc(p.as_ptr(), page);

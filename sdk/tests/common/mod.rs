@@ -43,7 +43,7 @@ pub fn nn(p: *mut u8) -> core::ptr::NonNull<u8> {
 /// Fill `len` bytes at `p` with a pattern derived from `tag`.
 pub fn fill(p: *mut u8, len: usize, tag: u32) {
     for i in 0..len {
-        // SAFETY (test): `p..p+len` is a live block we own.
+        // SAFETY: `p..p+len` is a live block we own.
         unsafe { p.add(i).write(pattern(tag, i)) };
     }
 }
@@ -51,7 +51,7 @@ pub fn fill(p: *mut u8, len: usize, tag: u32) {
 /// Check the pattern written by `fill` on the first `len` bytes.
 pub fn check(p: *const u8, len: usize, tag: u32) {
     for i in 0..len {
-        // SAFETY (test): `p..p+len` is a live block we own.
+        // SAFETY: `p..p+len` is a live block we own.
         let b = unsafe { p.add(i).read() };
         assert_eq!(
             b,
