@@ -117,6 +117,126 @@ pub(crate) const unsafe fn native_backend(memory: *mut NativeMemory) -> DefaultB
     unsafe { crate::backend::NativePages::from_raw(memory.cast::<u8>(), 0, NATIVE_HEAP_PAGES) }
 }
 
+// ---------------------------------------------------------------------------
+// What the heap handles share
+// ---------------------------------------------------------------------------
+
+/// What a heap handle needs from the algorithm behind it: [`Core`] for
+/// [`Heap`] and [`LocalHeap`], `MiniCore` for the minimal heaps
+/// ([`crate::mini`]). The handles' operations are written once, over this
+/// trait (on [`Shared<GlobalState<C>>`] for the global handles and on
+/// [`Owned`] for the owned ones), so both heaps have the same API shapes
+/// and the same error reporting.
+pub(crate) trait Engine {
+    /// Allocate `size` bytes at `align`; null on failure (the cause in
+    /// [`Engine::last_error`]).
+    ///
+    /// # Safety
+    /// `be` is the backend this engine has always been used with; `align`
+    /// is a power of two.
+    unsafe fn alloc<B: PageSource>(
+        &mut self,
+        cfg: &Config,
+        be: &mut B,
+        size: usize,
+        align: usize,
+    ) -> *mut u8;
+
+    /// Free a block allocated with `(size, align)`.
+    ///
+    /// # Safety
+    /// `p` was returned by this engine's `alloc`/`realloc` with this layout
+    /// and not freed since.
+    unsafe fn dealloc(&mut self, cfg: &Config, p: *mut u8, size: usize, align: usize);
+
+    /// Resize; null on failure (the old block is then untouched).
+    ///
+    /// # Safety
+    /// As for [`Engine::dealloc`] for `(p, size, align)`, and `be` as for
+    /// [`Engine::alloc`].
+    unsafe fn realloc<B: PageSource>(
+        &mut self,
+        cfg: &Config,
+        be: &mut B,
+        p: *mut u8,
+        size: usize,
+        align: usize,
+        new_size: usize,
+    ) -> *mut u8;
+
+    /// Current statistics.
+    fn stats(&self) -> Stats;
+    /// The most recent failure.
+    fn last_error(&self) -> Option<AllocError>;
+    /// Growth budget left for a heap configured with `cfg`.
+    fn budget_for(&self, cfg: &Config) -> Option<u64>;
+    /// Replace the growth budget.
+    fn set_budget(&mut self, budget: Option<u64>);
+}
+
+/// `impl Engine for $core` by its inherent methods of the same names and
+/// signatures (both engines have them: they are also called directly inside
+/// each engine).
+macro_rules! forward_engine {
+    ($core:ident) => {
+        impl $crate::heap::Engine for $core {
+            #[inline(always)]
+            unsafe fn alloc<B: PageSource>(
+                &mut self,
+                cfg: &Config,
+                be: &mut B,
+                size: usize,
+                align: usize,
+            ) -> *mut u8 {
+                // SAFETY: the inherent `alloc`'s contract is this method's,
+                // which our caller upholds.
+                unsafe { $core::alloc(self, cfg, be, size, align) }
+            }
+            #[inline(always)]
+            unsafe fn dealloc(&mut self, cfg: &Config, p: *mut u8, size: usize, align: usize) {
+                // SAFETY: the inherent `dealloc`'s contract is this method's,
+                // which our caller upholds.
+                unsafe { $core::dealloc(self, cfg, p, size, align) }
+            }
+            #[inline(always)]
+            unsafe fn realloc<B: PageSource>(
+                &mut self,
+                cfg: &Config,
+                be: &mut B,
+                p: *mut u8,
+                size: usize,
+                align: usize,
+                new_size: usize,
+            ) -> *mut u8 {
+                // SAFETY: the inherent `realloc`'s contract is this method's,
+                // which our caller upholds.
+                unsafe { $core::realloc(self, cfg, be, p, size, align, new_size) }
+            }
+            fn stats(&self) -> Stats {
+                $core::stats(self)
+            }
+            fn last_error(&self) -> Option<AllocError> {
+                $core::last_error(self)
+            }
+            fn budget_for(&self, cfg: &Config) -> Option<u64> {
+                $core::budget_for(self, cfg)
+            }
+            fn set_budget(&mut self, budget: Option<u64>) {
+                $core::set_budget(self, budget)
+            }
+        }
+    };
+}
+pub(crate) use forward_engine;
+
+forward_engine!(Core);
+
+/// A failed allocation's result: the engine's last error.
+#[inline(always)]
+fn result<C: Engine>(c: &C, p: *mut u8) -> Result<NonNull<u8>, AllocError> {
+    NonNull::new(p).ok_or_else(|| c.last_error().unwrap_or(AllocError::OutOfMemory))
+}
+
 /// A global heap's state: its engine (`Core`, or the minimal heap's) and the
 /// memory backend.
 pub(crate) struct GlobalState<C> {
@@ -124,7 +244,7 @@ pub(crate) struct GlobalState<C> {
     pub(crate) backend: DefaultBackend,
 }
 
-impl<C> Shared<GlobalState<C>> {
+impl<C: Engine> Shared<GlobalState<C>> {
     /// Run `f` on the state for a handle configured with `cfg`, or `busy`
     /// if the state is taken (re-entry from user code).
     ///
@@ -148,6 +268,246 @@ impl<C> Shared<GlobalState<C>> {
         let r = f(&mut state.core, &mut state.backend, cfg);
         self.leave(user);
         r
+    }
+
+    /// `try_alloc` of a global handle configured with `cfg`.
+    #[inline(always)]
+    pub(crate) fn try_alloc(
+        &self,
+        cfg: &Config,
+        layout: Layout,
+    ) -> Result<NonNull<u8>, AllocError> {
+        self.with(
+            cfg,
+            || Err(self.refuse()),
+            |c, b, cfg| {
+                // SAFETY: `Layout` guarantees a power-of-two alignment; the
+                // backend is the one this engine always uses (`with` passes
+                // the global state's own).
+                let p = unsafe { c.alloc(cfg, b, layout.size(), layout.align()) };
+                result(c, p)
+            },
+        )
+    }
+
+    /// `try_realloc` of a global handle configured with `cfg`.
+    ///
+    /// # Safety
+    /// `ptr` is a live allocation of this heap with `layout`.
+    #[inline(always)]
+    pub(crate) unsafe fn try_realloc(
+        &self,
+        cfg: &Config,
+        ptr: NonNull<u8>,
+        layout: Layout,
+        new_size: usize,
+    ) -> Result<NonNull<u8>, AllocError> {
+        if Layout::from_size_align(new_size, layout.align()).is_err() {
+            return Err(AllocError::LayoutTooLarge);
+        }
+        self.with(
+            cfg,
+            || Err(self.refuse()),
+            |c, b, cfg| {
+                // SAFETY: `Engine::realloc` needs `ptr` live in this engine
+                // with `layout` and the engine's own backend: the caller
+                // promises the first (every handle shares the one global
+                // engine), and `with` passes the global state's own backend.
+                let p = unsafe {
+                    c.realloc(
+                        cfg,
+                        b,
+                        ptr.as_ptr(),
+                        layout.size(),
+                        layout.align(),
+                        new_size,
+                    )
+                };
+                result(c, p)
+            },
+        )
+    }
+
+    /// `GlobalAlloc::alloc` of a handle configured with `cfg`.
+    #[inline(always)]
+    pub(crate) fn alloc(&self, cfg: &Config, layout: Layout) -> *mut u8 {
+        self.with(
+            cfg,
+            || self.refuse_null(),
+            |c, b, cfg| {
+                // SAFETY: `Layout` alignment is a power of two; `with`
+                // passes the global state's own backend.
+                unsafe { c.alloc(cfg, b, layout.size(), layout.align()) }
+            },
+        )
+    }
+
+    /// `GlobalAlloc::dealloc` of a handle configured with `cfg`.
+    ///
+    /// # Safety
+    /// `ptr` was allocated by this heap with `layout` and is not used
+    /// afterwards.
+    #[inline(always)]
+    pub(crate) unsafe fn dealloc(&self, cfg: &Config, ptr: *mut u8, layout: Layout) {
+        self.with(
+            cfg,
+            || (),
+            |c, _, cfg| {
+                // SAFETY: `Engine::dealloc` needs `ptr` returned by this
+                // engine with `layout` and not freed since: the caller
+                // promises it (every handle shares the one global engine).
+                unsafe { c.dealloc(cfg, ptr, layout.size(), layout.align()) }
+            },
+        )
+    }
+
+    /// `GlobalAlloc::realloc` of a handle configured with `cfg`.
+    ///
+    /// # Safety
+    /// `ptr` is a live allocation of this heap with `layout`.
+    #[inline(always)]
+    pub(crate) unsafe fn realloc(
+        &self,
+        cfg: &Config,
+        ptr: *mut u8,
+        layout: Layout,
+        new_size: usize,
+    ) -> *mut u8 {
+        self.with(
+            cfg,
+            || self.refuse_null(),
+            |c, b, cfg| {
+                // SAFETY: `Engine::realloc` needs `ptr` live in this engine
+                // with `layout` and the engine's own backend: the caller
+                // promises the first (every handle shares the one global
+                // engine), and `with` passes the global state's own backend.
+                unsafe { c.realloc(cfg, b, ptr, layout.size(), layout.align(), new_size) }
+            },
+        )
+    }
+
+    /// `stats` of a global handle: the engine's, plus the requests refused
+    /// because the state was busy.
+    pub(crate) fn stats(&self, cfg: &Config) -> Stats {
+        let mut s = self.with(cfg, Stats::default, |c, _, _| c.stats());
+        s.failed_reentrant += self.refused();
+        s
+    }
+
+    /// `last_error` of a global handle (`Reentrant` while the state is busy).
+    pub(crate) fn last_error(&self, cfg: &Config) -> Option<AllocError> {
+        self.with(
+            cfg,
+            || Some(AllocError::Reentrant),
+            |c, _, _| c.last_error(),
+        )
+    }
+
+    /// `growth_budget` of a global handle.
+    pub(crate) fn growth_budget(&self, cfg: &Config) -> Option<u64> {
+        self.with(cfg, || None, |c, _, cfg| c.budget_for(cfg))
+    }
+
+    /// `set_growth_budget` of a global handle.
+    pub(crate) fn set_growth_budget(&self, cfg: &Config, budget: Option<u64>) {
+        self.with(cfg, || (), |c, _, _| c.set_budget(budget))
+    }
+}
+
+/// An owned heap: an engine, the backend it always uses, and its config
+/// (behind [`LocalHeap`] and [`crate::mini::LocalMiniHeap`]).
+#[derive(Debug)]
+pub(crate) struct Owned<C, B> {
+    pub(crate) core: C,
+    pub(crate) backend: B,
+    pub(crate) cfg: Config,
+}
+
+impl<C: Engine, B: PageSource> Owned<C, B> {
+    /// Allocate; null on failure.
+    #[inline]
+    pub(crate) fn alloc(&mut self, layout: Layout) -> *mut u8 {
+        // SAFETY: `Layout` alignment is a power of two; `self.backend` is the
+        // only backend this engine has ever used.
+        unsafe {
+            self.core
+                .alloc(&self.cfg, &mut self.backend, layout.size(), layout.align())
+        }
+    }
+
+    /// Allocate, returning why on failure.
+    #[inline]
+    pub(crate) fn try_alloc(&mut self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
+        let p = self.alloc(layout);
+        result(&self.core, p)
+    }
+
+    /// Free.
+    ///
+    /// # Safety
+    /// `ptr` was allocated by this heap with `layout` and is not used
+    /// afterwards.
+    #[inline]
+    pub(crate) unsafe fn dealloc(&mut self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `Engine::dealloc` needs `ptr` returned by this engine with
+        // `layout` and not freed since: the caller promises it, and this
+        // heap owns its engine.
+        unsafe {
+            self.core
+                .dealloc(&self.cfg, ptr, layout.size(), layout.align())
+        }
+    }
+
+    /// Resize; null on failure.
+    ///
+    /// # Safety
+    /// `ptr` is a live allocation of this heap with `layout`.
+    #[inline]
+    pub(crate) unsafe fn realloc(
+        &mut self,
+        ptr: *mut u8,
+        layout: Layout,
+        new_size: usize,
+    ) -> *mut u8 {
+        // SAFETY: `Engine::realloc` needs `ptr` live in this engine with
+        // `layout` and the engine's own backend: the caller promises the
+        // first, and `self.backend` is the only backend this engine has
+        // ever used.
+        unsafe {
+            self.core.realloc(
+                &self.cfg,
+                &mut self.backend,
+                ptr,
+                layout.size(),
+                layout.align(),
+                new_size,
+            )
+        }
+    }
+
+    /// Resize, returning why on failure.
+    ///
+    /// # Safety
+    /// As for [`Owned::realloc`].
+    #[inline]
+    pub(crate) unsafe fn try_realloc(
+        &mut self,
+        ptr: NonNull<u8>,
+        layout: Layout,
+        new_size: usize,
+    ) -> Result<NonNull<u8>, AllocError> {
+        if Layout::from_size_align(new_size, layout.align()).is_err() {
+            return Err(AllocError::LayoutTooLarge);
+        }
+        // SAFETY: `realloc` has this function's contract, which our caller
+        // upholds; `new_size` was checked above to form a valid layout.
+        let p = unsafe { self.realloc(ptr.as_ptr(), layout, new_size) };
+        result(&self.core, p)
+    }
+
+    /// Growth budget left.
+    pub(crate) fn growth_budget(&self) -> Option<u64> {
+        self.core.budget_for(&self.cfg)
     }
 }
 
@@ -222,15 +582,7 @@ impl Heap {
     /// the backend, or an impossible layout). Zero-size layouts get a
     /// dangling, well-aligned pointer.
     pub fn try_alloc(&self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
-        self.with(
-            || Err(GLOBAL.refuse()),
-            |c, b, cfg| {
-                // SAFETY: `Layout` guarantees a power-of-two alignment; the
-                // backend is the one this core always uses.
-                let p = unsafe { c.alloc(cfg, b, layout.size(), layout.align()) };
-                NonNull::new(p).ok_or_else(|| c.last_error().unwrap_or(AllocError::OutOfMemory))
-            },
-        )
+        GLOBAL.try_alloc(&self.cfg, layout)
     }
 
     /// Free, reporting detected misuse (`debug-checks`: double free, foreign
@@ -280,38 +632,14 @@ impl Heap {
         layout: Layout,
         new_size: usize,
     ) -> Result<NonNull<u8>, AllocError> {
-        if Layout::from_size_align(new_size, layout.align()).is_err() {
-            return Err(AllocError::LayoutTooLarge);
-        }
-        self.with(
-            || Err(GLOBAL.refuse()),
-            |c, b, cfg| {
-                // SAFETY: `Core::realloc` needs `ptr` live in this core with
-                // `layout` and the core's own backend: the caller promises the
-                // first (the contract above; every handle shares the one
-                // global core), and `with` passes the global state's own
-                // backend. `new_size` was checked above to form a valid
-                // layout.
-                let p = unsafe {
-                    c.realloc(
-                        cfg,
-                        b,
-                        ptr.as_ptr(),
-                        layout.size(),
-                        layout.align(),
-                        new_size,
-                    )
-                };
-                NonNull::new(p).ok_or_else(|| c.last_error().unwrap_or(AllocError::OutOfMemory))
-            },
-        )
+        // SAFETY: `ptr` is a live allocation of this heap with `layout`: the
+        // contract above, which our caller upholds.
+        unsafe { GLOBAL.try_realloc(&self.cfg, ptr, layout, new_size) }
     }
 
     /// Current statistics.
     pub fn stats(&self) -> Stats {
-        let mut s = self.with(Stats::default, |c, _, _| c.stats());
-        s.failed_reentrant += GLOBAL.refused();
-        s
+        GLOBAL.stats(&self.cfg)
     }
 
     /// Walk the whole heap and check every invariant the allocator relies
@@ -344,17 +672,17 @@ impl Heap {
 
     /// The most recent failure, if any.
     pub fn last_error(&self) -> Option<AllocError> {
-        self.with(|| Some(AllocError::Reentrant), |c, _, _| c.last_error())
+        GLOBAL.last_error(&self.cfg)
     }
 
     /// Growth budget left (`None` = unlimited).
     pub fn growth_budget(&self) -> Option<u64> {
-        self.with(|| None, |c, _, cfg| c.budget_for(cfg))
+        GLOBAL.growth_budget(&self.cfg)
     }
 
     /// Replace the growth budget (e.g. at the start of each call).
     pub fn set_growth_budget(&self, budget: Option<u64>) {
-        self.with(|| (), |c, _, _| c.set_budget(budget))
+        GLOBAL.set_growth_budget(&self.cfg, budget)
     }
 
     /// Bytes currently allocated.
@@ -371,13 +699,7 @@ impl Heap {
 unsafe impl GlobalAlloc for Heap {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        self.with(
-            || GLOBAL.refuse_null(),
-            |c, b, cfg| {
-                // SAFETY: `Layout` alignment is a power of two.
-                unsafe { c.alloc(cfg, b, layout.size(), layout.align()) }
-            },
-        )
+        GLOBAL.alloc(&self.cfg, layout)
     }
 
     #[inline]
@@ -393,31 +715,16 @@ unsafe impl GlobalAlloc for Heap {
             }
             return;
         }
-        self.with(
-            || (),
-            |c, _, cfg| {
-                // SAFETY: `Core::dealloc` needs `ptr` returned by this core
-                // with `layout` and not freed since: `GlobalAlloc::dealloc`'s
-                // contract says `ptr` came from this allocator with `layout`,
-                // and every handle of this heap shares the one global core.
-                unsafe { c.dealloc(cfg, ptr, layout.size(), layout.align()) }
-            },
-        )
+        // SAFETY: `GlobalAlloc::dealloc`'s contract, which our caller
+        // upholds, says `ptr` came from this allocator with `layout`.
+        unsafe { GLOBAL.dealloc(&self.cfg, ptr, layout) }
     }
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        self.with(
-            || GLOBAL.refuse_null(),
-            |c, b, cfg| {
-                // SAFETY: `Core::realloc` needs `ptr` live in this core with
-                // `layout` and the core's own backend:
-                // `GlobalAlloc::realloc`'s contract gives the first (every
-                // handle shares the one global core), and `with` passes the
-                // global state's own backend.
-                unsafe { c.realloc(cfg, b, ptr, layout.size(), layout.align(), new_size) }
-            },
-        )
+        // SAFETY: `GlobalAlloc::realloc`'s contract, which our caller
+        // upholds, says `ptr` is live in this allocator with `layout`.
+        unsafe { GLOBAL.realloc(&self.cfg, ptr, layout, new_size) }
     }
 }
 
@@ -431,16 +738,14 @@ unsafe impl GlobalAlloc for Heap {
 /// Pointers it returns are valid until freed or until the `LocalHeap` (and its
 /// backend memory) is dropped.
 pub struct LocalHeap<B: PageSource> {
-    core: Core,
-    backend: B,
-    cfg: Config,
+    h: Owned<Core, B>,
 }
 
 impl<B: PageSource> core::fmt::Debug for LocalHeap<B> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("LocalHeap")
-            .field("cfg", &self.cfg)
-            .field("stats", &self.core.stats())
+            .field("cfg", &self.h.cfg)
+            .field("stats", &self.h.core.stats())
             .finish_non_exhaustive()
     }
 }
@@ -449,35 +754,32 @@ impl<B: PageSource> LocalHeap<B> {
     /// A heap over `backend` with `cfg`.
     pub fn new(backend: B, cfg: Config) -> Self {
         Self {
-            core: Core::new(),
-            backend,
-            cfg,
+            h: Owned {
+                core: Core::new(),
+                backend,
+                cfg,
+            },
         }
     }
 
     /// The backend.
     pub fn backend(&self) -> &B {
-        &self.backend
+        &self.h.backend
     }
 
     /// The configuration.
     pub fn config(&self) -> &Config {
-        &self.cfg
+        &self.h.cfg
     }
 
     /// Allocate; null on failure (see [`LocalHeap::last_error`]).
     pub fn alloc(&mut self, layout: Layout) -> *mut u8 {
-        // SAFETY: `Layout` alignment is a power of two; the backend is ours.
-        unsafe {
-            self.core
-                .alloc(&self.cfg, &mut self.backend, layout.size(), layout.align())
-        }
+        self.h.alloc(layout)
     }
 
     /// Allocate, returning why on failure.
     pub fn try_alloc(&mut self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
-        let p = self.alloc(layout);
-        NonNull::new(p).ok_or_else(|| self.core.last_error().unwrap_or(AllocError::OutOfMemory))
+        self.h.try_alloc(layout)
     }
 
     /// Free. With `debug-checks` and [`Config::trap_on_invalid_free`], an
@@ -487,34 +789,26 @@ impl<B: PageSource> LocalHeap<B> {
     /// `ptr` was allocated by this heap with `layout` and is not used afterwards.
     pub unsafe fn dealloc(&mut self, ptr: *mut u8, layout: Layout) {
         #[cfg(feature = "debug-checks")]
-        if self.cfg.trap_on_invalid_free {
-            let before = self.core.invalid_frees();
-            // SAFETY: `dealloc_unchecked` has this function's contract (`ptr`
+        if self.h.cfg.trap_on_invalid_free {
+            let before = self.h.core.invalid_frees();
+            // SAFETY: `Owned::dealloc` has this function's contract (`ptr`
             // allocated by this heap with `layout`, unused afterwards), which
             // our caller upholds.
-            unsafe { self.dealloc_unchecked(ptr, layout) };
-            if self.core.invalid_frees() != before {
-                trap_invalid_free(self.core.last_error().unwrap_or(AllocError::InvalidPointer));
+            unsafe { self.h.dealloc(ptr, layout) };
+            if self.h.core.invalid_frees() != before {
+                trap_invalid_free(
+                    self.h
+                        .core
+                        .last_error()
+                        .unwrap_or(AllocError::InvalidPointer),
+                );
             }
             return;
         }
-        // SAFETY: `dealloc_unchecked` has this function's contract (`ptr`
+        // SAFETY: `Owned::dealloc` has this function's contract (`ptr`
         // allocated by this heap with `layout`, unused afterwards), which our
         // caller upholds.
-        unsafe { self.dealloc_unchecked(ptr, layout) }
-    }
-
-    /// # Safety
-    /// As for [`LocalHeap::dealloc`].
-    unsafe fn dealloc_unchecked(&mut self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `Core::dealloc` needs `ptr` returned by this core with
-        // `layout` and not freed since: the caller promises it was allocated
-        // by this heap with `layout` and is not used afterwards (the contract
-        // above), and this heap owns its core.
-        unsafe {
-            self.core
-                .dealloc(&self.cfg, ptr, layout.size(), layout.align())
-        }
+        unsafe { self.h.dealloc(ptr, layout) }
     }
 
     /// Free, reporting detected misuse (`debug-checks`).
@@ -527,13 +821,17 @@ impl<B: PageSource> LocalHeap<B> {
         ptr: NonNull<u8>,
         layout: Layout,
     ) -> Result<(), AllocError> {
-        let before = self.core.invalid_frees();
-        // SAFETY: `dealloc_unchecked` has this function's contract (`ptr`
+        let before = self.h.core.invalid_frees();
+        // SAFETY: `Owned::dealloc` has this function's contract (`ptr`
         // allocated by this heap with `layout`, unused afterwards), which our
         // caller upholds.
-        unsafe { self.dealloc_unchecked(ptr.as_ptr(), layout) };
-        if self.core.invalid_frees() != before {
-            Err(self.core.last_error().unwrap_or(AllocError::InvalidPointer))
+        unsafe { self.h.dealloc(ptr.as_ptr(), layout) };
+        if self.h.core.invalid_frees() != before {
+            Err(self
+                .h
+                .core
+                .last_error()
+                .unwrap_or(AllocError::InvalidPointer))
         } else {
             Ok(())
         }
@@ -545,20 +843,9 @@ impl<B: PageSource> LocalHeap<B> {
     /// `ptr` is a live allocation of this heap with `layout`; `new_size`
     /// rounded up to `layout.align()` does not overflow `isize`.
     pub unsafe fn realloc(&mut self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: `Core::realloc` needs `ptr` live in this core with `layout`
-        // and the core's own backend: the caller promises the first (the
-        // contract above), and `self.backend` is the only backend this core
-        // has ever used.
-        unsafe {
-            self.core.realloc(
-                &self.cfg,
-                &mut self.backend,
-                ptr,
-                layout.size(),
-                layout.align(),
-                new_size,
-            )
-        }
+        // SAFETY: `Owned::realloc` needs `ptr` live in this heap with
+        // `layout`: the contract above, which our caller upholds.
+        unsafe { self.h.realloc(ptr, layout, new_size) }
     }
 
     /// Resize, returning why on failure.
@@ -571,14 +858,9 @@ impl<B: PageSource> LocalHeap<B> {
         layout: Layout,
         new_size: usize,
     ) -> Result<NonNull<u8>, AllocError> {
-        if Layout::from_size_align(new_size, layout.align()).is_err() {
-            return Err(AllocError::LayoutTooLarge);
-        }
-        // SAFETY: `realloc` has this function's contract (`ptr` live in this
-        // heap with `layout`), which our caller upholds; `new_size` was
-        // checked above to form a valid layout.
-        let p = unsafe { self.realloc(ptr.as_ptr(), layout, new_size) };
-        NonNull::new(p).ok_or_else(|| self.core.last_error().unwrap_or(AllocError::OutOfMemory))
+        // SAFETY: `Owned::try_realloc` needs `ptr` live in this heap with
+        // `layout`: the contract above, which our caller upholds.
+        unsafe { self.h.try_realloc(ptr, layout, new_size) }
     }
 
     /// Usable bytes of a live allocation (size class or block payload).
@@ -589,43 +871,43 @@ impl<B: PageSource> LocalHeap<B> {
         // SAFETY: `Core::usable_size` needs `ptr` live in this core with
         // `layout`: the caller promises it is a live allocation of this heap
         // with `layout` (the contract above), and this heap owns its core.
-        unsafe { self.core.usable_size(ptr, layout.size(), layout.align()) }
+        unsafe { self.h.core.usable_size(ptr, layout.size(), layout.align()) }
     }
 
     /// Current statistics.
     pub fn stats(&self) -> Stats {
-        self.core.stats()
+        self.h.core.stats()
     }
 
     /// The most recent failure, if any.
     pub fn last_error(&self) -> Option<AllocError> {
-        self.core.last_error()
+        self.h.core.last_error()
     }
 
     /// Take (and clear) the most recent failure.
     pub fn take_last_error(&mut self) -> Option<AllocError> {
-        self.core.take_last_error()
+        self.h.core.take_last_error()
     }
 
     /// Growth budget left (`None` = unlimited).
     pub fn growth_budget(&self) -> Option<u64> {
-        self.core.budget_for(&self.cfg)
+        self.h.growth_budget()
     }
 
     /// Replace the growth budget.
     pub fn set_growth_budget(&mut self, budget: Option<u64>) {
-        self.core.set_budget(budget);
+        self.h.core.set_budget(budget);
     }
 
     /// The growth meter (pages grown, price charged, high-water mark).
     pub fn meter(&self) -> &GrowthMeter {
-        self.core.meter()
+        self.h.core.meter()
     }
 
     /// `(heap start address, current top address)`; `top - start` minus any
     /// foreign gaps is [`Stats::heap_bytes`].
     pub fn bounds(&self) -> (usize, usize) {
-        self.core.bounds()
+        self.h.core.bounds()
     }
 
     /// Walk the whole heap and check every invariant (see
@@ -645,7 +927,9 @@ impl<B: PageSource> LocalHeap<B> {
     /// # unsafe { heap.dealloc(b, big) };
     /// ```
     pub fn check_invariants(&self) -> Result<HeapShape, InvariantError> {
-        self.core.check(&self.backend, self.cfg.detailed_stats)
+        self.h
+            .core
+            .check(&self.h.backend, self.h.cfg.detailed_stats)
     }
 }
 

@@ -41,7 +41,7 @@ use core::ptr::NonNull;
 use crate::backend::{MAX_SPAN, PageSource};
 use crate::cap::{AllocError, CapKind};
 use crate::config::Config;
-use crate::heap::{DefaultBackend, GlobalState};
+use crate::heap::{GlobalState, Owned};
 use crate::meter::GrowthMeter;
 use crate::small::{GRAN, SmallLists, class_of};
 use crate::stats::{Failures, Stats};
@@ -268,7 +268,7 @@ impl MiniCore {
     /// `p` was returned by `alloc`/`realloc` of this core with this layout
     /// and not freed since.
     #[inline(never)]
-    pub(crate) unsafe fn dealloc(&mut self, p: *mut u8, size: usize, align: usize) {
+    pub(crate) unsafe fn dealloc(&mut self, _: &Config, p: *mut u8, size: usize, align: usize) {
         if size == 0 {
             return;
         }
@@ -341,7 +341,7 @@ impl MiniCore {
             // dangling and copies nothing); the old one is freed once.
             unsafe {
                 core::ptr::copy_nonoverlapping(p, q, size.min(new_size));
-                self.dealloc(p, size, align);
+                self.dealloc(cfg, p, size, align);
             }
         }
         q
@@ -406,6 +406,8 @@ impl MiniCore {
     }
 }
 
+crate::heap::forward_engine!(MiniCore);
+
 // ---------------------------------------------------------------------------
 // The global minimal heap
 // ---------------------------------------------------------------------------
@@ -460,15 +462,6 @@ impl MiniHeap {
         &self.cfg
     }
 
-    #[inline(always)]
-    fn with<R>(
-        &self,
-        busy: impl FnOnce() -> R,
-        f: impl FnOnce(&mut MiniCore, &mut DefaultBackend, &Config) -> R,
-    ) -> R {
-        MINI.with(&self.cfg, busy, f)
-    }
-
     /// Allocate, returning why on failure.
     ///
     /// ```
@@ -483,15 +476,7 @@ impl MiniHeap {
     /// unsafe { HEAP.dealloc_nonnull(p, Layout::new::<[u8; 64]>()) };
     /// ```
     pub fn try_alloc(&self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
-        self.with(
-            || Err(MINI.refuse()),
-            |c, b, cfg| {
-                // SAFETY: `Layout` guarantees a power-of-two alignment; the
-                // backend is the one this core always uses.
-                let p = unsafe { c.alloc(cfg, b, layout.size(), layout.align()) };
-                NonNull::new(p).ok_or_else(|| c.last_error().unwrap_or(AllocError::OutOfMemory))
-            },
-        )
+        MINI.try_alloc(&self.cfg, layout)
     }
 
     /// Free what [`MiniHeap::try_alloc`] returned.
@@ -500,11 +485,9 @@ impl MiniHeap {
     /// `ptr` was allocated by this heap with `layout` and is not used
     /// afterwards.
     pub unsafe fn dealloc_nonnull(&self, ptr: NonNull<u8>, layout: Layout) {
-        // SAFETY: `GlobalAlloc::dealloc` needs `ptr` allocated by this
-        // allocator with `layout`: `try_alloc` allocates through it, and the
-        // caller promises `ptr` came from there with `layout` and is not used
-        // afterwards (the contract above).
-        unsafe { GlobalAlloc::dealloc(self, ptr.as_ptr(), layout) }
+        // SAFETY: the caller promises `ptr` was allocated by this heap with
+        // `layout` and is not used afterwards (the contract above).
+        unsafe { MINI.dealloc(&self.cfg, ptr.as_ptr(), layout) }
     }
 
     /// Resize, returning why on failure (the old block is then untouched).
@@ -518,54 +501,30 @@ impl MiniHeap {
         layout: Layout,
         new_size: usize,
     ) -> Result<NonNull<u8>, AllocError> {
-        if Layout::from_size_align(new_size, layout.align()).is_err() {
-            return Err(AllocError::LayoutTooLarge);
-        }
-        self.with(
-            || Err(MINI.refuse()),
-            |c, b, cfg| {
-                // SAFETY: `MiniCore::realloc` needs `ptr` live in this core
-                // with `layout` and the core's own backend: the caller
-                // promises the first (the contract above; every handle shares
-                // the one global core), and `with` passes the global state's
-                // own backend. `new_size` was checked above to form a valid
-                // layout.
-                let p = unsafe {
-                    c.realloc(
-                        cfg,
-                        b,
-                        ptr.as_ptr(),
-                        layout.size(),
-                        layout.align(),
-                        new_size,
-                    )
-                };
-                NonNull::new(p).ok_or_else(|| c.last_error().unwrap_or(AllocError::OutOfMemory))
-            },
-        )
+        // SAFETY: `ptr` is a live allocation of this heap with `layout`: the
+        // contract above, which our caller upholds.
+        unsafe { MINI.try_realloc(&self.cfg, ptr, layout, new_size) }
     }
 
     /// Current statistics (`allocs`, `frees`, `reallocs`, `peak_live_bytes`
     /// and `rounding_waste_bytes` are not kept: 0).
     pub fn stats(&self) -> Stats {
-        let mut s = self.with(Stats::default, |c, _, _| c.stats());
-        s.failed_reentrant += MINI.refused();
-        s
+        MINI.stats(&self.cfg)
     }
 
     /// The most recent failure, if any.
     pub fn last_error(&self) -> Option<AllocError> {
-        self.with(|| Some(AllocError::Reentrant), |c, _, _| c.last_error())
+        MINI.last_error(&self.cfg)
     }
 
     /// Growth budget left (`None` = unlimited).
     pub fn growth_budget(&self) -> Option<u64> {
-        self.with(|| None, |c, _, cfg| c.budget_for(cfg))
+        MINI.growth_budget(&self.cfg)
     }
 
     /// Replace the growth budget (e.g. at the start of each call).
     pub fn set_growth_budget(&self, budget: Option<u64>) {
-        self.with(|| (), |c, _, _| c.set_budget(budget))
+        MINI.set_growth_budget(&self.cfg, budget)
     }
 
     /// Bytes currently allocated.
@@ -582,43 +541,21 @@ impl MiniHeap {
 unsafe impl GlobalAlloc for MiniHeap {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        self.with(
-            || MINI.refuse_null(),
-            |c, b, cfg| {
-                // SAFETY: `Layout` alignment is a power of two.
-                unsafe { c.alloc(cfg, b, layout.size(), layout.align()) }
-            },
-        )
+        MINI.alloc(&self.cfg, layout)
     }
 
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        self.with(
-            || (),
-            |c, _, _| {
-                // SAFETY: `MiniCore::dealloc` needs `ptr` returned by this
-                // core with `layout` and not freed since:
-                // `GlobalAlloc::dealloc`'s contract says `ptr` came from this
-                // allocator with `layout`, and every handle shares the one
-                // global core.
-                unsafe { c.dealloc(ptr, layout.size(), layout.align()) }
-            },
-        )
+        // SAFETY: `GlobalAlloc::dealloc`'s contract, which our caller
+        // upholds, says `ptr` came from this allocator with `layout`.
+        unsafe { MINI.dealloc(&self.cfg, ptr, layout) }
     }
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        self.with(
-            || MINI.refuse_null(),
-            |c, b, cfg| {
-                // SAFETY: `MiniCore::realloc` needs `ptr` live in this core
-                // with `layout` and the core's own backend:
-                // `GlobalAlloc::realloc`'s contract gives the first (every
-                // handle shares the one global core), and `with` passes the
-                // global state's own backend.
-                unsafe { c.realloc(cfg, b, ptr, layout.size(), layout.align(), new_size) }
-            },
-        )
+        // SAFETY: `GlobalAlloc::realloc`'s contract, which our caller
+        // upholds, says `ptr` is live in this allocator with `layout`.
+        unsafe { MINI.realloc(&self.cfg, ptr, layout, new_size) }
     }
 }
 
@@ -647,39 +584,39 @@ unsafe impl GlobalAlloc for MiniHeap {
 /// ```
 #[derive(Debug)]
 pub struct LocalMiniHeap<B: PageSource> {
-    core: MiniCore,
-    backend: B,
-    cfg: Config,
+    h: Owned<MiniCore, B>,
 }
 
 impl<B: PageSource> LocalMiniHeap<B> {
     /// A heap over `backend` with `cfg`.
     pub fn new(backend: B, cfg: Config) -> Self {
         Self {
-            core: MiniCore::new(),
-            backend,
-            cfg,
+            h: Owned {
+                core: MiniCore::new(),
+                backend,
+                cfg,
+            },
         }
     }
 
     /// The backend.
     pub fn backend(&self) -> &B {
-        &self.backend
+        &self.h.backend
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.h.cfg
     }
 
     /// Allocate; null on failure (see [`LocalMiniHeap::last_error`]).
     pub fn alloc(&mut self, layout: Layout) -> *mut u8 {
-        // SAFETY: `Layout` alignment is a power of two; the backend is ours.
-        unsafe {
-            self.core
-                .alloc(&self.cfg, &mut self.backend, layout.size(), layout.align())
-        }
+        self.h.alloc(layout)
     }
 
     /// Allocate, returning why on failure.
     pub fn try_alloc(&mut self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
-        let p = self.alloc(layout);
-        NonNull::new(p).ok_or_else(|| self.core.last_error().unwrap_or(AllocError::OutOfMemory))
+        self.h.try_alloc(layout)
     }
 
     /// Free.
@@ -688,11 +625,10 @@ impl<B: PageSource> LocalMiniHeap<B> {
     /// `ptr` was allocated by this heap with `layout` and is not used
     /// afterwards.
     pub unsafe fn dealloc(&mut self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `MiniCore::dealloc` needs `ptr` returned by this core with
-        // `layout` and not freed since: the caller promises it was allocated
-        // by this heap with `layout` and is not used afterwards (the contract
-        // above), and this heap owns its core.
-        unsafe { self.core.dealloc(ptr, layout.size(), layout.align()) }
+        // SAFETY: `Owned::dealloc` has this function's contract (`ptr`
+        // allocated by this heap with `layout`, unused afterwards), which our
+        // caller upholds.
+        unsafe { self.h.dealloc(ptr, layout) }
     }
 
     /// Resize; null on failure (the old block is then untouched).
@@ -701,61 +637,49 @@ impl<B: PageSource> LocalMiniHeap<B> {
     /// `ptr` is a live allocation of this heap with `layout`; `new_size`
     /// rounded up to `layout.align()` does not overflow `isize`.
     pub unsafe fn realloc(&mut self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: `MiniCore::realloc` needs `ptr` live in this core with
-        // `layout` and the core's own backend: the caller promises the first
-        // (the contract above), and `self.backend` is the only backend this
-        // core has ever used.
-        unsafe {
-            self.core.realloc(
-                &self.cfg,
-                &mut self.backend,
-                ptr,
-                layout.size(),
-                layout.align(),
-                new_size,
-            )
-        }
+        // SAFETY: `Owned::realloc` needs `ptr` live in this heap with
+        // `layout`: the contract above, which our caller upholds.
+        unsafe { self.h.realloc(ptr, layout, new_size) }
     }
 
     /// Resize, returning why on failure.
     ///
     /// # Safety
-    /// As for [`LocalMiniHeap::realloc`].
+    /// `ptr` is a live allocation of this heap with `layout`.
     pub unsafe fn try_realloc(
         &mut self,
         ptr: NonNull<u8>,
         layout: Layout,
         new_size: usize,
     ) -> Result<NonNull<u8>, AllocError> {
-        // SAFETY: `realloc` has this function's contract (`ptr` live in this
-        // heap with `layout`), which our caller upholds.
-        let p = unsafe { self.realloc(ptr.as_ptr(), layout, new_size) };
-        NonNull::new(p).ok_or_else(|| self.core.last_error().unwrap_or(AllocError::OutOfMemory))
+        // SAFETY: `Owned::try_realloc` needs `ptr` live in this heap with
+        // `layout`: the contract above, which our caller upholds.
+        unsafe { self.h.try_realloc(ptr, layout, new_size) }
     }
 
     /// Current statistics (as [`MiniHeap::stats`]).
     pub fn stats(&self) -> Stats {
-        self.core.stats()
+        self.h.core.stats()
     }
 
     /// The most recent failure, if any.
     pub fn last_error(&self) -> Option<AllocError> {
-        self.core.last_error()
+        self.h.core.last_error()
     }
 
     /// Growth budget left (`None` = unlimited).
     pub fn growth_budget(&self) -> Option<u64> {
-        self.core.budget_for(&self.cfg)
+        self.h.growth_budget()
     }
 
     /// Replace the growth budget.
     pub fn set_growth_budget(&mut self, budget: Option<u64>) {
-        self.core.set_budget(budget);
+        self.h.core.set_budget(budget);
     }
 
     /// Heap start address and current top (0, 0 before the first
     /// allocation).
     pub fn bounds(&self) -> (usize, usize) {
-        self.core.bounds()
+        self.h.core.bounds()
     }
 }
