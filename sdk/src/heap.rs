@@ -560,11 +560,33 @@ pub struct Heap {
 
 impl Heap {
     /// A heap handle with configuration `cfg`.
+    ///
+    /// ```
+    /// #[global_allocator]
+    /// static HEAP: capheap::Heap = capheap::Heap::new(
+    ///     capheap::Config::DEFAULT
+    ///         .max_memory_pages(256)
+    ///         .pricing(capheap::PagePricing::STYLUS),
+    /// );
+    ///
+    /// fn main() {
+    ///     let v = vec![1u8; 1000];
+    ///     assert!(HEAP.live_bytes() >= 1000);
+    ///     drop(v);
+    /// }
+    /// ```
     pub const fn new(cfg: Config) -> Self {
         Self { cfg }
     }
 
     /// The configuration.
+    ///
+    /// ```
+    /// static HEAP: capheap::Heap = capheap::Heap::new(capheap::Config::DEFAULT.max_memory_pages(64));
+    ///
+    /// assert_eq!(HEAP.config().max_memory_pages, Some(64));
+    /// assert_eq!(HEAP.config().max_heap_bytes, None);
+    /// ```
     pub const fn config(&self) -> &Config {
         &self.cfg
     }
@@ -581,6 +603,27 @@ impl Heap {
     /// Allocate, returning why on failure (a cap, the budget, the gas hook,
     /// the backend, or an impossible layout). Zero-size layouts get a
     /// dangling, well-aligned pointer.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    ///
+    /// #[global_allocator]
+    /// static HEAP: capheap::Heap =
+    ///     capheap::Heap::new(capheap::Config::DEFAULT.max_heap_bytes(1 << 20));
+    ///
+    /// fn main() {
+    ///     let layout = Layout::from_size_align(4096, 64).unwrap();
+    ///     let p = HEAP.try_alloc(layout).unwrap();
+    ///     assert_eq!(p.as_ptr() as usize % 64, 0);
+    ///     // Past the 1 MiB cap: an error value, and nothing is grown.
+    ///     let pages = HEAP.stats().pages_grown;
+    ///     let err = HEAP.try_alloc(Layout::from_size_align(2 << 20, 8).unwrap()).unwrap_err();
+    ///     assert!(matches!(err, capheap::AllocError::CapExceeded { .. }));
+    ///     assert_eq!(HEAP.stats().pages_grown, pages);
+    ///     // SAFETY: `p` was allocated with `layout` and is not used again.
+    ///     unsafe { HEAP.try_dealloc(p, layout) }.unwrap();
+    /// }
+    /// ```
     pub fn try_alloc(&self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
         GLOBAL.try_alloc(&self.cfg, layout)
     }
@@ -591,6 +634,19 @@ impl Heap {
     ///
     /// # Safety
     /// `ptr` was allocated by this heap with `layout` and is not used afterwards.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    ///
+    /// static HEAP: capheap::Heap = capheap::Heap::new(capheap::Config::DEFAULT);
+    ///
+    /// let layout = Layout::new::<[u64; 4]>();
+    /// let p = HEAP.try_alloc(layout).unwrap();
+    /// // SAFETY: `p` was allocated by `HEAP` with `layout` and is not used again.
+    /// assert_eq!(unsafe { HEAP.try_dealloc(p, layout) }, Ok(()));
+    /// ```
     pub unsafe fn try_dealloc(&self, ptr: NonNull<u8>, layout: Layout) -> Result<(), AllocError> {
         // SAFETY: `try_dealloc_raw` has this function's contract (`ptr`
         // allocated by this heap with `layout`, unused afterwards), which our
@@ -626,6 +682,26 @@ impl Heap {
     ///
     /// # Safety
     /// As for [`GlobalAlloc::realloc`], except that `new_size` may be 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    ///
+    /// static HEAP: capheap::Heap = capheap::Heap::new(capheap::Config::DEFAULT);
+    ///
+    /// let old = Layout::from_size_align(16, 8).unwrap();
+    /// let p = HEAP.try_alloc(old).unwrap();
+    /// // SAFETY: `p` is a live block of 16 writable bytes.
+    /// unsafe { p.as_ptr().write_bytes(7, 16) };
+    /// // SAFETY: `p` is live with `old`; it is replaced by `q`.
+    /// let q = unsafe { HEAP.try_realloc(p, old, 4000) }.unwrap();
+    /// // SAFETY: `q` holds the first 16 bytes of the old block.
+    /// assert_eq!(unsafe { *q.as_ptr().add(15) }, 7);
+    /// let new = Layout::from_size_align(4000, 8).unwrap();
+    /// // SAFETY: `q` is live with `new` and is not used again.
+    /// unsafe { HEAP.try_dealloc(q, new) }.unwrap();
+    /// ```
     pub unsafe fn try_realloc(
         &self,
         ptr: NonNull<u8>,
@@ -638,6 +714,21 @@ impl Heap {
     }
 
     /// Current statistics.
+    ///
+    /// ```
+    /// #[global_allocator]
+    /// static HEAP: capheap::Heap = capheap::Heap::new(capheap::Config::DEFAULT);
+    ///
+    /// fn main() {
+    ///     let before = HEAP.stats();
+    ///     let v: Vec<u64> = Vec::with_capacity(100);
+    ///     let s = HEAP.stats();
+    ///     assert_eq!(s.live_bytes, before.live_bytes + 800);
+    ///     assert_eq!(s.failed(), 0);
+    ///     drop(v);
+    ///     assert_eq!(HEAP.stats().live_bytes, before.live_bytes);
+    /// }
+    /// ```
     pub fn stats(&self) -> Stats {
         GLOBAL.stats(&self.cfg)
     }
@@ -671,21 +762,91 @@ impl Heap {
     }
 
     /// The most recent failure, if any.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{AllocError, CapKind};
+    ///
+    /// #[global_allocator]
+    /// static HEAP: capheap::Heap = capheap::Heap::new(capheap::Config::DEFAULT.max_memory_pages(512));
+    ///
+    /// fn main() {
+    ///     let huge = Layout::from_size_align(64 << 20, 8).unwrap();
+    ///     // Through `GlobalAlloc` a refusal is only a null pointer; the heap
+    ///     // keeps why.
+    ///     // SAFETY: `huge` has a non-zero size.
+    ///     assert!(unsafe { std::alloc::alloc(huge) }.is_null());
+    ///     assert!(matches!(
+    ///         HEAP.last_error(),
+    ///         Some(AllocError::CapExceeded { cap: CapKind::MemoryPages, limit: 512, .. })
+    ///     ));
+    /// }
+    /// ```
     pub fn last_error(&self) -> Option<AllocError> {
         GLOBAL.last_error(&self.cfg)
     }
 
     /// Growth budget left (`None` = unlimited).
+    ///
+    /// ```
+    /// #[global_allocator]
+    /// static HEAP: capheap::Heap = capheap::Heap::new(
+    ///     capheap::Config::DEFAULT
+    ///         .pricing(capheap::PagePricing::Flat { per_page: 10 })
+    ///         .growth_budget(5_000),
+    /// );
+    ///
+    /// fn main() {
+    ///     let spent = HEAP.stats().growth_price_charged;
+    ///     assert_eq!(HEAP.growth_budget(), Some(5_000 - spent));
+    ///     let v = vec![0u8; 1 << 20];
+    ///     // 16 more pages at 10 each (at least: the vector needs them).
+    ///     assert!(HEAP.growth_budget() <= Some(5_000 - spent - 160));
+    ///     drop(v);
+    /// }
+    /// ```
     pub fn growth_budget(&self) -> Option<u64> {
         GLOBAL.growth_budget(&self.cfg)
     }
 
     /// Replace the growth budget (e.g. at the start of each call).
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    ///
+    /// #[global_allocator]
+    /// static HEAP: capheap::Heap = capheap::Heap::new(
+    ///     capheap::Config::DEFAULT.pricing(capheap::PagePricing::Flat { per_page: 10 }),
+    /// );
+    ///
+    /// fn main() {
+    ///     // A call may grow at most 2 pages' worth.
+    ///     HEAP.set_growth_budget(Some(20));
+    ///     let big = Layout::from_size_align(1 << 20, 8).unwrap();
+    ///     assert!(matches!(
+    ///         HEAP.try_alloc(big),
+    ///         Err(capheap::AllocError::BudgetExhausted { price: 160, remaining: 20 })
+    ///     ));
+    ///     HEAP.set_growth_budget(None);
+    ///     assert_eq!(HEAP.growth_budget(), None);
+    /// }
+    /// ```
     pub fn set_growth_budget(&self, budget: Option<u64>) {
         GLOBAL.set_growth_budget(&self.cfg, budget)
     }
 
     /// Bytes currently allocated.
+    ///
+    /// ```
+    /// #[global_allocator]
+    /// static HEAP: capheap::Heap = capheap::Heap::new(capheap::Config::DEFAULT);
+    ///
+    /// fn main() {
+    ///     let before = HEAP.live_bytes();
+    ///     let s = String::from("capheap");
+    ///     assert_eq!(HEAP.live_bytes(), before + s.len());
+    /// }
+    /// ```
     pub fn live_bytes(&self) -> usize {
         self.stats().live_bytes as usize
     }
@@ -752,6 +913,14 @@ impl<B: PageSource> core::fmt::Debug for LocalHeap<B> {
 
 impl<B: PageSource> LocalHeap<B> {
     /// A heap over `backend` with `cfg`.
+    ///
+    /// ```
+    /// use capheap::{backend::NativePages, Config, LocalHeap};
+    ///
+    /// // A heap over 16 simulated pages, starting with none, capped at 4.
+    /// let heap = LocalHeap::new(NativePages::new(0, 16), Config::DEFAULT.max_memory_pages(4));
+    /// assert_eq!(heap.stats().live_bytes, 0);
+    /// ```
     pub fn new(backend: B, cfg: Config) -> Self {
         Self {
             h: Owned {
@@ -763,21 +932,61 @@ impl<B: PageSource> LocalHeap<B> {
     }
 
     /// The backend.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::{NativePages, PageSource}, Config, LocalHeap};
+    ///
+    /// let mut heap = LocalHeap::new(NativePages::new(0, 16), Config::DEFAULT);
+    /// heap.try_alloc(Layout::from_size_align(100_000, 8).unwrap()).unwrap();
+    /// // 100,000 bytes and a header need exactly 2 pages.
+    /// assert_eq!(heap.backend().pages(), 2);
+    /// ```
     pub fn backend(&self) -> &B {
         &self.h.backend
     }
 
     /// The configuration.
+    ///
+    /// ```
+    /// use capheap::{backend::NativePages, Config, LocalHeap};
+    ///
+    /// let heap = LocalHeap::new(NativePages::new(0, 16), Config::DEFAULT.max_heap_bytes(4096));
+    /// assert_eq!(heap.config().max_heap_bytes, Some(4096));
+    /// ```
     pub fn config(&self) -> &Config {
         &self.h.cfg
     }
 
     /// Allocate; null on failure (see [`LocalHeap::last_error`]).
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, AllocError, Config, LocalHeap};
+    ///
+    /// let mut heap = LocalHeap::new(NativePages::new(0, 1), Config::DEFAULT);
+    /// let p = heap.alloc(Layout::new::<u64>());
+    /// assert!(!p.is_null());
+    /// // More than the backend's one page: null, and the reason is kept.
+    /// assert!(heap.alloc(Layout::from_size_align(1 << 20, 8).unwrap()).is_null());
+    /// assert_eq!(heap.last_error(), Some(AllocError::OutOfMemory));
+    /// ```
     pub fn alloc(&mut self, layout: Layout) -> *mut u8 {
         self.h.alloc(layout)
     }
 
     /// Allocate, returning why on failure.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, AllocError, CapKind, Config, LocalHeap};
+    ///
+    /// let mut heap = LocalHeap::new(NativePages::new(0, 16), Config::DEFAULT.max_memory_pages(2));
+    /// let p = heap.try_alloc(Layout::from_size_align(256, 256).unwrap()).unwrap();
+    /// assert_eq!(p.as_ptr() as usize % 256, 0);
+    /// let err = heap.try_alloc(Layout::from_size_align(200_000, 8).unwrap()).unwrap_err();
+    /// assert!(matches!(err, AllocError::CapExceeded { cap: CapKind::MemoryPages, limit: 2, .. }));
+    /// ```
     pub fn try_alloc(&mut self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
         self.h.try_alloc(layout)
     }
@@ -787,6 +996,22 @@ impl<B: PageSource> LocalHeap<B> {
     ///
     /// # Safety
     /// `ptr` was allocated by this heap with `layout` and is not used afterwards.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, Config, LocalHeap};
+    ///
+    /// let mut heap = LocalHeap::new(NativePages::new(0, 16), Config::DEFAULT);
+    /// let layout = Layout::new::<[u8; 48]>();
+    /// let p = heap.alloc(layout);
+    /// // SAFETY: `p` was allocated by `heap` with `layout` and is not used again.
+    /// unsafe { heap.dealloc(p, layout) };
+    /// assert_eq!(heap.stats().live_bytes, 0);
+    /// // The freed object serves the next request of its size class.
+    /// assert_eq!(heap.alloc(layout), p);
+    /// ```
     pub unsafe fn dealloc(&mut self, ptr: *mut u8, layout: Layout) {
         #[cfg(feature = "debug-checks")]
         if self.h.cfg.trap_on_invalid_free {
@@ -816,6 +1041,21 @@ impl<B: PageSource> LocalHeap<B> {
     /// # Safety
     /// As for [`LocalHeap::dealloc`] (with `debug-checks`, double frees and
     /// foreign pointers are detected where possible and ignored).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, Config, LocalHeap};
+    ///
+    /// let mut heap = LocalHeap::new(NativePages::new(0, 16), Config::DEFAULT);
+    /// let layout = Layout::new::<[u8; 48]>();
+    /// let p = heap.try_alloc(layout).unwrap();
+    /// // SAFETY: `p` was allocated by `heap` with `layout` and is not used again.
+    /// assert_eq!(unsafe { heap.try_dealloc(p, layout) }, Ok(()));
+    /// // With the `debug-checks` feature, freeing `p` again would be
+    /// // `Err(AllocError::DoubleFree)` and change nothing.
+    /// ```
     pub unsafe fn try_dealloc(
         &mut self,
         ptr: NonNull<u8>,
@@ -842,6 +1082,21 @@ impl<B: PageSource> LocalHeap<B> {
     /// # Safety
     /// `ptr` is a live allocation of this heap with `layout`; `new_size`
     /// rounded up to `layout.align()` does not overflow `isize`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, Config, LocalHeap};
+    ///
+    /// let mut heap = LocalHeap::new(NativePages::new(0, 16), Config::DEFAULT);
+    /// let layout = Layout::from_size_align(10_000, 8).unwrap();
+    /// let p = heap.alloc(layout);
+    /// // SAFETY: `p` is live with `layout`. At the top of the heap a block
+    /// // grows in place.
+    /// let q = unsafe { heap.realloc(p, layout, 20_000) };
+    /// assert_eq!(q, p);
+    /// ```
     pub unsafe fn realloc(&mut self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: `Owned::realloc` needs `ptr` live in this heap with
         // `layout`: the contract above, which our caller upholds.
@@ -852,6 +1107,21 @@ impl<B: PageSource> LocalHeap<B> {
     ///
     /// # Safety
     /// As for [`LocalHeap::realloc`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, Config, LocalHeap};
+    ///
+    /// let mut heap = LocalHeap::new(NativePages::new(0, 16), Config::DEFAULT.max_heap_bytes(8192));
+    /// let layout = Layout::from_size_align(1000, 8).unwrap();
+    /// let p = heap.try_alloc(layout).unwrap();
+    /// // SAFETY: `p` is live with `layout`; a refused resize leaves it so.
+    /// let err = unsafe { heap.try_realloc(p, layout, 100_000) }.unwrap_err();
+    /// assert!(matches!(err, capheap::AllocError::CapExceeded { .. }));
+    /// assert_eq!(heap.stats().live_bytes, 1000);
+    /// ```
     pub unsafe fn try_realloc(
         &mut self,
         ptr: NonNull<u8>,
@@ -867,6 +1137,19 @@ impl<B: PageSource> LocalHeap<B> {
     ///
     /// # Safety
     /// `ptr` is a live allocation of this heap with `layout`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, Config, LocalHeap};
+    ///
+    /// let mut heap = LocalHeap::new(NativePages::new(0, 16), Config::DEFAULT);
+    /// let layout = Layout::from_size_align(13, 1).unwrap();
+    /// let p = heap.alloc(layout);
+    /// // SAFETY: `p` is live with `layout`. 13 bytes take a 16-byte class.
+    /// assert_eq!(unsafe { heap.usable_size(p, layout) }, 16);
+    /// ```
     pub unsafe fn usable_size(&self, ptr: *mut u8, layout: Layout) -> usize {
         // SAFETY: `Core::usable_size` needs `ptr` live in this core with
         // `layout`: the caller promises it is a live allocation of this heap
@@ -875,37 +1158,121 @@ impl<B: PageSource> LocalHeap<B> {
     }
 
     /// Current statistics.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, Config, LocalHeap};
+    ///
+    /// let mut heap = LocalHeap::new(NativePages::new(0, 16), Config::DEFAULT.detailed_stats(true));
+    /// let layout = Layout::from_size_align(13, 1).unwrap();
+    /// heap.alloc(layout);
+    /// let s = heap.stats();
+    /// assert_eq!((s.live_bytes, s.allocs, s.rounding_waste_bytes), (13, 1, 3));
+    /// assert_eq!(s.pages_grown, 1);
+    /// ```
     pub fn stats(&self) -> Stats {
         self.h.core.stats()
     }
 
     /// The most recent failure, if any.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, AllocError, Config, LocalHeap};
+    ///
+    /// let mut heap = LocalHeap::new(NativePages::new(0, 16), Config::DEFAULT);
+    /// assert_eq!(heap.last_error(), None);
+    /// assert!(heap.alloc(Layout::from_size_align(1 << 30, 8).unwrap()).is_null());
+    /// assert_eq!(heap.last_error(), Some(AllocError::OutOfMemory));
+    /// ```
     pub fn last_error(&self) -> Option<AllocError> {
         self.h.core.last_error()
     }
 
     /// Take (and clear) the most recent failure.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, AllocError, Config, LocalHeap};
+    ///
+    /// let mut heap = LocalHeap::new(NativePages::new(0, 16), Config::DEFAULT);
+    /// assert!(heap.alloc(Layout::from_size_align(1 << 30, 8).unwrap()).is_null());
+    /// assert_eq!(heap.take_last_error(), Some(AllocError::OutOfMemory));
+    /// assert_eq!(heap.last_error(), None);
+    /// ```
     pub fn take_last_error(&mut self) -> Option<AllocError> {
         self.h.core.take_last_error()
     }
 
     /// Growth budget left (`None` = unlimited).
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, Config, LocalHeap, PagePricing};
+    ///
+    /// let cfg = Config::DEFAULT.pricing(PagePricing::Flat { per_page: 100 }).growth_budget(250);
+    /// let mut heap = LocalHeap::new(NativePages::new(0, 16), cfg);
+    /// assert_eq!(heap.growth_budget(), Some(250));
+    /// heap.try_alloc(Layout::from_size_align(100_000, 8).unwrap()).unwrap();
+    /// // Two pages at 100 each.
+    /// assert_eq!(heap.growth_budget(), Some(50));
+    /// ```
     pub fn growth_budget(&self) -> Option<u64> {
         self.h.growth_budget()
     }
 
     /// Replace the growth budget.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, AllocError, Config, LocalHeap, PagePricing};
+    ///
+    /// let cfg = Config::DEFAULT.pricing(PagePricing::Flat { per_page: 100 });
+    /// let mut heap = LocalHeap::new(NativePages::new(0, 16), cfg);
+    /// heap.set_growth_budget(Some(50));
+    /// let page = Layout::from_size_align(60_000, 8).unwrap();
+    /// assert_eq!(
+    ///     heap.try_alloc(page),
+    ///     Err(AllocError::BudgetExhausted { price: 100, remaining: 50 })
+    /// );
+    /// heap.set_growth_budget(Some(100));
+    /// assert!(heap.try_alloc(page).is_ok());
+    /// assert_eq!(heap.growth_budget(), Some(0));
+    /// ```
     pub fn set_growth_budget(&mut self, budget: Option<u64>) {
         self.h.core.set_budget(budget);
     }
 
     /// The growth meter (pages grown, price charged, high-water mark).
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, Config, LocalHeap, PagePricing};
+    ///
+    /// let mut heap = LocalHeap::new(NativePages::new(0, 16), Config::DEFAULT.pricing(PagePricing::NEAR));
+    /// heap.try_alloc(Layout::from_size_align(100_000, 8).unwrap()).unwrap();
+    /// let m = heap.meter();
+    /// assert_eq!((m.pages_grown(), m.high_water_pages()), (2, 2));
+    /// // NEAR's preset: a base per growth plus a price per page.
+    /// assert_eq!(m.charged(), 822_756 + 2 * 822_756);
+    /// ```
     pub fn meter(&self) -> &GrowthMeter {
         self.h.core.meter()
     }
 
     /// `(heap start address, current top address)`; `top - start` minus any
     /// foreign gaps is [`Stats::heap_bytes`].
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, Config, LocalHeap};
+    ///
+    /// let mut heap = LocalHeap::new(NativePages::new(0, 16), Config::DEFAULT);
+    /// heap.alloc(Layout::new::<[u8; 40]>());
+    /// let (start, top) = heap.bounds();
+    /// assert_eq!(top - start, 40);
+    /// assert_eq!(heap.stats().heap_bytes, 40);
+    /// ```
     pub fn bounds(&self) -> (usize, usize) {
         self.h.core.bounds()
     }

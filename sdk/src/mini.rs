@@ -453,11 +453,32 @@ pub struct MiniHeap {
 
 impl MiniHeap {
     /// A handle with configuration `cfg`.
+    ///
+    /// ```
+    /// #[global_allocator]
+    /// static HEAP: capheap::mini::MiniHeap = capheap::mini::MiniHeap::new(
+    ///     capheap::Config::DEFAULT
+    ///         .max_memory_pages(128)
+    ///         .pricing(capheap::PagePricing::STYLUS),
+    /// );
+    ///
+    /// fn main() {
+    ///     let s = format!("{} pages at most", 128);
+    ///     assert!(HEAP.live_bytes() >= s.len());
+    /// }
+    /// ```
     pub const fn new(cfg: Config) -> Self {
         Self { cfg }
     }
 
     /// The configuration.
+    ///
+    /// ```
+    /// static HEAP: capheap::mini::MiniHeap =
+    ///     capheap::mini::MiniHeap::new(capheap::Config::DEFAULT.max_memory_pages(64));
+    ///
+    /// assert_eq!(HEAP.config().max_memory_pages, Some(64));
+    /// ```
     pub const fn config(&self) -> &Config {
         &self.cfg
     }
@@ -484,6 +505,24 @@ impl MiniHeap {
     /// # Safety
     /// `ptr` was allocated by this heap with `layout` and is not used
     /// afterwards.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    ///
+    /// #[global_allocator]
+    /// static HEAP: capheap::mini::MiniHeap = capheap::mini::MiniHeap::new(capheap::Config::DEFAULT);
+    ///
+    /// fn main() {
+    ///     let layout = Layout::new::<[u64; 16]>();
+    ///     let before = HEAP.live_bytes();
+    ///     let p = HEAP.try_alloc(layout).unwrap();
+    ///     // SAFETY: `p` was allocated with `layout` and is not used again.
+    ///     unsafe { HEAP.dealloc_nonnull(p, layout) };
+    ///     assert_eq!(HEAP.live_bytes(), before);
+    /// }
+    /// ```
     pub unsafe fn dealloc_nonnull(&self, ptr: NonNull<u8>, layout: Layout) {
         // SAFETY: the caller promises `ptr` was allocated by this heap with
         // `layout` and is not used afterwards (the contract above).
@@ -495,6 +534,28 @@ impl MiniHeap {
     /// # Safety
     /// `ptr` is a live allocation of this heap with `layout`; `new_size`
     /// rounded up to `layout.align()` does not overflow `isize`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    ///
+    /// #[global_allocator]
+    /// static HEAP: capheap::mini::MiniHeap = capheap::mini::MiniHeap::new(capheap::Config::DEFAULT);
+    ///
+    /// fn main() {
+    ///     let old = Layout::from_size_align(24, 8).unwrap();
+    ///     let p = HEAP.try_alloc(old).unwrap();
+    ///     // SAFETY: `p` is a live block of 24 writable bytes.
+    ///     unsafe { p.as_ptr().write_bytes(9, 24) };
+    ///     // SAFETY: `p` is live with `old`; it is replaced by `q`.
+    ///     let q = unsafe { HEAP.try_realloc(p, old, 2000) }.unwrap();
+    ///     // SAFETY: `q` holds the old block's 24 bytes.
+    ///     assert_eq!(unsafe { *q.as_ptr().add(23) }, 9);
+    ///     // SAFETY: `q` is live with this layout and is not used again.
+    ///     unsafe { HEAP.dealloc_nonnull(q, Layout::from_size_align(2000, 8).unwrap()) };
+    /// }
+    /// ```
     pub unsafe fn try_realloc(
         &self,
         ptr: NonNull<u8>,
@@ -508,26 +569,105 @@ impl MiniHeap {
 
     /// Current statistics (`allocs`, `frees`, `reallocs`, `peak_live_bytes`
     /// and `rounding_waste_bytes` are not kept: 0).
+    ///
+    /// ```
+    /// #[global_allocator]
+    /// static HEAP: capheap::mini::MiniHeap = capheap::mini::MiniHeap::new(capheap::Config::DEFAULT);
+    ///
+    /// fn main() {
+    ///     let before = HEAP.stats();
+    ///     let v: Vec<u32> = Vec::with_capacity(10);
+    ///     assert_eq!(HEAP.stats().live_bytes, before.live_bytes + 40);
+    ///     assert_eq!(HEAP.stats().failed(), 0);
+    ///     drop(v);
+    /// }
+    /// ```
     pub fn stats(&self) -> Stats {
         MINI.stats(&self.cfg)
     }
 
     /// The most recent failure, if any.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{AllocError, CapKind};
+    ///
+    /// #[global_allocator]
+    /// static HEAP: capheap::mini::MiniHeap =
+    ///     capheap::mini::MiniHeap::new(capheap::Config::DEFAULT.max_memory_pages(512));
+    ///
+    /// fn main() {
+    ///     let huge = Layout::from_size_align(64 << 20, 8).unwrap();
+    ///     // SAFETY: `huge` has a non-zero size.
+    ///     assert!(unsafe { std::alloc::alloc(huge) }.is_null());
+    ///     assert!(matches!(
+    ///         HEAP.last_error(),
+    ///         Some(AllocError::CapExceeded { cap: CapKind::MemoryPages, limit: 512, .. })
+    ///     ));
+    /// }
+    /// ```
     pub fn last_error(&self) -> Option<AllocError> {
         MINI.last_error(&self.cfg)
     }
 
     /// Growth budget left (`None` = unlimited).
+    ///
+    /// ```
+    /// #[global_allocator]
+    /// static HEAP: capheap::mini::MiniHeap = capheap::mini::MiniHeap::new(
+    ///     capheap::Config::DEFAULT
+    ///         .pricing(capheap::PagePricing::Flat { per_page: 10 })
+    ///         .growth_budget(5_000),
+    /// );
+    ///
+    /// fn main() {
+    ///     let spent = HEAP.stats().growth_price_charged;
+    ///     assert_eq!(HEAP.growth_budget(), Some(5_000 - spent));
+    /// }
+    /// ```
     pub fn growth_budget(&self) -> Option<u64> {
         MINI.growth_budget(&self.cfg)
     }
 
     /// Replace the growth budget (e.g. at the start of each call).
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    ///
+    /// #[global_allocator]
+    /// static HEAP: capheap::mini::MiniHeap = capheap::mini::MiniHeap::new(
+    ///     capheap::Config::DEFAULT.pricing(capheap::PagePricing::Flat { per_page: 10 }),
+    /// );
+    ///
+    /// fn main() {
+    ///     HEAP.set_growth_budget(Some(20));
+    ///     let big = Layout::from_size_align(1 << 20, 8).unwrap();
+    ///     assert!(matches!(
+    ///         HEAP.try_alloc(big),
+    ///         Err(capheap::AllocError::BudgetExhausted { remaining: 20, .. })
+    ///     ));
+    ///     HEAP.set_growth_budget(None);
+    ///     assert_eq!(HEAP.growth_budget(), None);
+    /// }
+    /// ```
     pub fn set_growth_budget(&self, budget: Option<u64>) {
         MINI.set_growth_budget(&self.cfg, budget)
     }
 
     /// Bytes currently allocated.
+    ///
+    /// ```
+    /// #[global_allocator]
+    /// static HEAP: capheap::mini::MiniHeap = capheap::mini::MiniHeap::new(capheap::Config::DEFAULT);
+    ///
+    /// fn main() {
+    ///     let before = HEAP.live_bytes();
+    ///     let b = Box::new([0u16; 10]);
+    ///     assert_eq!(HEAP.live_bytes(), before + 20);
+    ///     drop(b);
+    ///     assert_eq!(HEAP.live_bytes(), before);
+    /// }
+    /// ```
     pub fn live_bytes(&self) -> usize {
         self.stats().live_bytes as usize
     }
@@ -589,6 +729,13 @@ pub struct LocalMiniHeap<B: PageSource> {
 
 impl<B: PageSource> LocalMiniHeap<B> {
     /// A heap over `backend` with `cfg`.
+    ///
+    /// ```
+    /// use capheap::{backend::NativePages, mini::LocalMiniHeap, Config};
+    ///
+    /// let heap = LocalMiniHeap::new(NativePages::new(0, 16), Config::DEFAULT.max_memory_pages(4));
+    /// assert_eq!(heap.bounds(), (0, 0), "nothing is set up before the first allocation");
+    /// ```
     pub fn new(backend: B, cfg: Config) -> Self {
         Self {
             h: Owned {
@@ -600,21 +747,61 @@ impl<B: PageSource> LocalMiniHeap<B> {
     }
 
     /// The backend.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::{NativePages, PageSource}, mini::LocalMiniHeap, Config};
+    ///
+    /// let mut heap = LocalMiniHeap::new(NativePages::new(0, 16), Config::DEFAULT);
+    /// heap.try_alloc(Layout::from_size_align(100_000, 8).unwrap()).unwrap();
+    /// assert_eq!(heap.backend().pages(), 2);
+    /// ```
     pub fn backend(&self) -> &B {
         &self.h.backend
     }
 
     /// The configuration.
+    ///
+    /// ```
+    /// use capheap::{backend::NativePages, mini::LocalMiniHeap, Config};
+    ///
+    /// let heap = LocalMiniHeap::new(NativePages::new(0, 16), Config::DEFAULT.max_heap_bytes(4096));
+    /// assert_eq!(heap.config().max_heap_bytes, Some(4096));
+    /// ```
     pub fn config(&self) -> &Config {
         &self.h.cfg
     }
 
     /// Allocate; null on failure (see [`LocalMiniHeap::last_error`]).
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, mini::LocalMiniHeap, AllocError, Config};
+    ///
+    /// let mut heap = LocalMiniHeap::new(NativePages::new(0, 1), Config::DEFAULT);
+    /// let a = heap.alloc(Layout::new::<u32>());
+    /// let b = heap.alloc(Layout::new::<u32>());
+    /// // Carved back to back from the top, each rounded up to 8 bytes.
+    /// assert_eq!(b as usize - a as usize, 8);
+    /// assert!(heap.alloc(Layout::from_size_align(1 << 20, 8).unwrap()).is_null());
+    /// assert_eq!(heap.last_error(), Some(AllocError::OutOfMemory));
+    /// ```
     pub fn alloc(&mut self, layout: Layout) -> *mut u8 {
         self.h.alloc(layout)
     }
 
     /// Allocate, returning why on failure.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, mini::LocalMiniHeap, AllocError, CapKind, Config};
+    ///
+    /// let cfg = Config::DEFAULT.max_heap_bytes(1000);
+    /// let mut heap = LocalMiniHeap::new(NativePages::new(0, 16), cfg);
+    /// assert!(heap.try_alloc(Layout::from_size_align(600, 8).unwrap()).is_ok());
+    /// let err = heap.try_alloc(Layout::from_size_align(600, 8).unwrap()).unwrap_err();
+    /// assert!(matches!(err, AllocError::CapExceeded { cap: CapKind::HeapBytes, limit: 1000, .. }));
+    /// ```
     pub fn try_alloc(&mut self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
         self.h.try_alloc(layout)
     }
@@ -624,6 +811,22 @@ impl<B: PageSource> LocalMiniHeap<B> {
     /// # Safety
     /// `ptr` was allocated by this heap with `layout` and is not used
     /// afterwards.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, mini::LocalMiniHeap, Config};
+    ///
+    /// let mut heap = LocalMiniHeap::new(NativePages::new(0, 16), Config::DEFAULT);
+    /// let big = Layout::from_size_align(5000, 8).unwrap();
+    /// let p = heap.alloc(big);
+    /// let (_, top) = heap.bounds();
+    /// // SAFETY: `p` was allocated with `big` and is not used again. It ends
+    /// // at the top, so the top comes down over it.
+    /// unsafe { heap.dealloc(p, big) };
+    /// assert_eq!(heap.bounds().1, top - 5000);
+    /// ```
     pub unsafe fn dealloc(&mut self, ptr: *mut u8, layout: Layout) {
         // SAFETY: `Owned::dealloc` has this function's contract (`ptr`
         // allocated by this heap with `layout`, unused afterwards), which our
@@ -636,6 +839,20 @@ impl<B: PageSource> LocalMiniHeap<B> {
     /// # Safety
     /// `ptr` is a live allocation of this heap with `layout`; `new_size`
     /// rounded up to `layout.align()` does not overflow `isize`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, mini::LocalMiniHeap, Config};
+    ///
+    /// let mut heap = LocalMiniHeap::new(NativePages::new(0, 16), Config::DEFAULT);
+    /// let layout = Layout::from_size_align(100, 8).unwrap();
+    /// let p = heap.alloc(layout);
+    /// // SAFETY: `p` is live with `layout`. At the top it grows in place.
+    /// let q = unsafe { heap.realloc(p, layout, 30_000) };
+    /// assert_eq!(q, p);
+    /// ```
     pub unsafe fn realloc(&mut self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: `Owned::realloc` needs `ptr` live in this heap with
         // `layout`: the contract above, which our caller upholds.
@@ -646,6 +863,21 @@ impl<B: PageSource> LocalMiniHeap<B> {
     ///
     /// # Safety
     /// `ptr` is a live allocation of this heap with `layout`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, mini::LocalMiniHeap, AllocError, Config};
+    ///
+    /// let mut heap = LocalMiniHeap::new(NativePages::new(0, 16), Config::DEFAULT.max_heap_bytes(4096));
+    /// let layout = Layout::from_size_align(100, 8).unwrap();
+    /// let p = heap.try_alloc(layout).unwrap();
+    /// // SAFETY: `p` is live with `layout`; the refused resize leaves it so.
+    /// let err = unsafe { heap.try_realloc(p, layout, 10_000) }.unwrap_err();
+    /// assert!(matches!(err, AllocError::CapExceeded { .. }));
+    /// assert_eq!(heap.stats().live_bytes, 100);
+    /// ```
     pub unsafe fn try_realloc(
         &mut self,
         ptr: NonNull<u8>,
@@ -658,27 +890,82 @@ impl<B: PageSource> LocalMiniHeap<B> {
     }
 
     /// Current statistics (as [`MiniHeap::stats`]).
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, mini::LocalMiniHeap, Config};
+    ///
+    /// let mut heap = LocalMiniHeap::new(NativePages::new(0, 16), Config::DEFAULT);
+    /// heap.alloc(Layout::from_size_align(13, 1).unwrap());
+    /// let s = heap.stats();
+    /// assert_eq!((s.live_bytes, s.heap_bytes, s.pages_grown), (13, 16, 1));
+    /// ```
     pub fn stats(&self) -> Stats {
         self.h.core.stats()
     }
 
     /// The most recent failure, if any.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, mini::LocalMiniHeap, AllocError, Config};
+    ///
+    /// let mut heap = LocalMiniHeap::new(NativePages::new(0, 16), Config::DEFAULT);
+    /// assert_eq!(heap.last_error(), None);
+    /// assert!(heap.alloc(Layout::from_size_align(1 << 30, 8).unwrap()).is_null());
+    /// assert_eq!(heap.last_error(), Some(AllocError::OutOfMemory));
+    /// ```
     pub fn last_error(&self) -> Option<AllocError> {
         self.h.core.last_error()
     }
 
     /// Growth budget left (`None` = unlimited).
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, mini::LocalMiniHeap, Config, PagePricing};
+    ///
+    /// let cfg = Config::DEFAULT.pricing(PagePricing::Flat { per_page: 100 }).growth_budget(250);
+    /// let mut heap = LocalMiniHeap::new(NativePages::new(0, 16), cfg);
+    /// assert_eq!(heap.growth_budget(), Some(250));
+    /// heap.try_alloc(Layout::from_size_align(100_000, 8).unwrap()).unwrap();
+    /// assert_eq!(heap.growth_budget(), Some(50));
+    /// ```
     pub fn growth_budget(&self) -> Option<u64> {
         self.h.growth_budget()
     }
 
     /// Replace the growth budget.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, mini::LocalMiniHeap, AllocError, Config, PagePricing};
+    ///
+    /// let cfg = Config::DEFAULT.pricing(PagePricing::Flat { per_page: 100 });
+    /// let mut heap = LocalMiniHeap::new(NativePages::new(0, 16), cfg);
+    /// heap.set_growth_budget(Some(50));
+    /// let page = Layout::from_size_align(60_000, 8).unwrap();
+    /// assert_eq!(
+    ///     heap.try_alloc(page),
+    ///     Err(AllocError::BudgetExhausted { price: 100, remaining: 50 })
+    /// );
+    /// ```
     pub fn set_growth_budget(&mut self, budget: Option<u64>) {
         self.h.core.set_budget(budget);
     }
 
     /// Heap start address and current top (0, 0 before the first
     /// allocation).
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, mini::LocalMiniHeap, Config};
+    ///
+    /// let mut heap = LocalMiniHeap::new(NativePages::new(0, 16), Config::DEFAULT);
+    /// heap.alloc(Layout::new::<[u8; 40]>());
+    /// let (start, top) = heap.bounds();
+    /// assert_eq!(top - start, 40);
+    /// ```
     pub fn bounds(&self) -> (usize, usize) {
         self.h.core.bounds()
     }
