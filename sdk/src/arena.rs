@@ -73,6 +73,21 @@ impl ArenaConfig {
     };
 
     /// Cap the claimed bytes.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::arena::{Arena, ArenaConfig};
+    /// use capheap::{backend::NativePages, AllocError, CapKind};
+    ///
+    /// let mut arena = Arena::with_config(NativePages::new(0, 8), ArenaConfig::DEFAULT.max_bytes(4096));
+    /// assert!(arena.try_alloc(Layout::from_size_align(2000, 8).unwrap()).is_ok());
+    /// // The arena claimed only what the cap allows of the page it grew.
+    /// assert_eq!(arena.stats().heap_bytes, 4096);
+    /// assert!(matches!(
+    ///     arena.try_alloc(Layout::from_size_align(3000, 8).unwrap()),
+    ///     Err(AllocError::CapExceeded { cap: CapKind::ArenaBytes, limit: 4096, .. })
+    /// ));
+    /// ```
     pub const fn max_bytes(mut self, bytes: usize) -> Self {
         self.max_bytes = Some(bytes);
         self
@@ -184,11 +199,32 @@ struct Plan {
 
 impl<B: PageSource> Arena<B> {
     /// An arena over `backend` with no caps.
+    ///
+    /// ```
+    /// use capheap::{arena::Arena, backend::NativePages};
+    ///
+    /// let arena = Arena::new(NativePages::new(0, 8));
+    /// assert_eq!(arena.first_chunk(), None, "no memory is claimed before the first allocation");
+    /// ```
     pub fn new(backend: B) -> Self {
         Self::with_config(backend, ArenaConfig::DEFAULT)
     }
 
     /// An arena over `backend` with `cfg`.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::arena::{Arena, ArenaConfig};
+    /// use capheap::{backend::NativePages, PagePricing};
+    ///
+    /// let cfg = ArenaConfig {
+    ///     pricing: PagePricing::Flat { per_page: 7 },
+    ///     ..ArenaConfig::DEFAULT
+    /// };
+    /// let arena = Arena::with_config(NativePages::new(0, 8), cfg);
+    /// arena.try_alloc(Layout::from_size_align(100_000, 8).unwrap()).unwrap();
+    /// assert_eq!(arena.stats().growth_price_charged, 2 * 7);
+    /// ```
     pub fn with_config(backend: B, cfg: ArenaConfig) -> Self {
         Self {
             inner: UnsafeCell::new(Inner {
@@ -227,6 +263,18 @@ impl<B: PageSource> Arena<B> {
     }
 
     /// Allocate; null on failure.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{arena::Arena, backend::NativePages};
+    ///
+    /// let arena = Arena::new(NativePages::new(0, 1));
+    /// let a = arena.alloc(Layout::new::<u32>());
+    /// let b = arena.alloc(Layout::new::<u32>());
+    /// assert_eq!(b as usize - a as usize, 4, "bump allocation: back to back");
+    /// // More than the backend can ever hold: null.
+    /// assert!(arena.alloc(Layout::from_size_align(1 << 20, 8).unwrap()).is_null());
+    /// ```
     #[inline]
     pub fn alloc(&self, layout: Layout) -> *mut u8 {
         match self.try_alloc(layout) {
@@ -237,6 +285,18 @@ impl<B: PageSource> Arena<B> {
 
     /// Allocate, returning why on failure. Zero-size layouts get a dangling,
     /// well-aligned pointer.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{arena::Arena, backend::NativePages, AllocError};
+    ///
+    /// let arena = Arena::new(NativePages::new(0, 1));
+    /// let p = arena.try_alloc(Layout::from_size_align(64, 64).unwrap()).unwrap();
+    /// assert_eq!(p.as_ptr() as usize % 64, 0);
+    /// let err = arena.try_alloc(Layout::from_size_align(1 << 20, 8).unwrap()).unwrap_err();
+    /// assert_eq!(err, AllocError::OutOfMemory);
+    /// assert_eq!(arena.stats().failed_oom, 1);
+    /// ```
     #[inline]
     pub fn try_alloc(&self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
         let (size, align) = (layout.size(), layout.align());
@@ -293,6 +353,26 @@ impl<B: PageSource> Arena<B> {
     ///
     /// # Safety
     /// `p` was allocated from this arena with `layout` and is not used afterwards.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{arena::Arena, backend::NativePages};
+    ///
+    /// let arena = Arena::new(NativePages::new(0, 1));
+    /// let layout = Layout::new::<[u8; 32]>();
+    /// let a = arena.try_alloc(layout).unwrap();
+    /// let b = arena.try_alloc(layout).unwrap();
+    /// // SAFETY: `b` was allocated from `arena` with `layout` and is not used
+    /// // again. It is the newest allocation: it is given back.
+    /// unsafe { arena.dealloc(b, layout) };
+    /// assert_eq!(arena.stats().live_bytes, 32);
+    /// // SAFETY: as for `b`. `a` is not the newest any more: nothing happens
+    /// // until a reset.
+    /// unsafe { arena.dealloc(a, layout) };
+    /// assert_eq!(arena.stats().live_bytes, 32);
+    /// ```
     pub unsafe fn dealloc(&self, p: NonNull<u8>, layout: Layout) {
         self.with(|i| {
             let a = p.as_ptr() as usize;
@@ -305,6 +385,15 @@ impl<B: PageSource> Arena<B> {
     }
 
     /// Move `value` into the arena. Its destructor will not run.
+    ///
+    /// ```
+    /// use capheap::{arena::Arena, backend::NativePages};
+    ///
+    /// let arena = Arena::new(NativePages::new(0, 1));
+    /// let point = arena.alloc_value((3i32, 4i32)).unwrap();
+    /// point.0 += 1;
+    /// assert_eq!(*point, (4, 4));
+    /// ```
     #[allow(clippy::mut_from_ref)] // bump allocation: each call returns fresh memory
     pub fn alloc_value<T>(&self, value: T) -> Result<&mut T, AllocError> {
         let p = self.try_alloc(Layout::new::<T>())?.cast::<T>();
@@ -317,6 +406,15 @@ impl<B: PageSource> Arena<B> {
     }
 
     /// Copy a slice into the arena.
+    ///
+    /// ```
+    /// use capheap::{arena::Arena, backend::NativePages};
+    ///
+    /// let arena = Arena::new(NativePages::new(0, 1));
+    /// let v = arena.alloc_slice_copy(&[3u16, 1, 2]).unwrap();
+    /// v.sort();
+    /// assert_eq!(v, &[1, 2, 3]);
+    /// ```
     #[allow(clippy::mut_from_ref)] // bump allocation: each call returns fresh memory
     pub fn alloc_slice_copy<T: Copy>(&self, src: &[T]) -> Result<&mut [T], AllocError> {
         let layout = Layout::array::<T>(src.len()).map_err(|_| AllocError::LayoutTooLarge)?;
@@ -329,6 +427,15 @@ impl<B: PageSource> Arena<B> {
     }
 
     /// Copy a string into the arena.
+    ///
+    /// ```
+    /// use capheap::{arena::Arena, backend::NativePages};
+    ///
+    /// let arena = Arena::new(NativePages::new(0, 1));
+    /// let s = arena.alloc_str("capheap").unwrap();
+    /// s.make_ascii_uppercase();
+    /// assert_eq!(s, "CAPHEAP");
+    /// ```
     #[allow(clippy::mut_from_ref)] // bump allocation: each call returns fresh memory
     pub fn alloc_str(&self, s: &str) -> Result<&mut str, AllocError> {
         let b = self.alloc_slice_copy(s.as_bytes())?;
@@ -337,6 +444,17 @@ impl<B: PageSource> Arena<B> {
     }
 
     /// The current position.
+    ///
+    /// ```
+    /// use capheap::{arena::Arena, backend::NativePages};
+    ///
+    /// let mut arena = Arena::new(NativePages::new(0, 1));
+    /// arena.alloc_str("kept").unwrap();
+    /// let cp = arena.checkpoint();
+    /// arena.alloc_str("temporary").unwrap();
+    /// arena.reset_to(cp).unwrap();
+    /// assert_eq!(arena.stats().live_bytes, 4);
+    /// ```
     pub fn checkpoint(&self) -> Checkpoint {
         self.with(|i| Checkpoint {
             chunk: i.cur,
@@ -351,6 +469,19 @@ impl<B: PageSource> Arena<B> {
     /// now: taken from another arena, before a [`reset`](Self::reset), or
     /// ahead of the current position (after an earlier `reset_to`), so that
     /// `live_bytes` always counts what is really allocated.
+    ///
+    /// ```
+    /// use capheap::{arena::Arena, backend::NativePages, AllocError};
+    ///
+    /// let mut arena = Arena::new(NativePages::new(0, 1));
+    /// let cp = arena.checkpoint();
+    /// arena.alloc_value(1u64).unwrap();
+    /// assert_eq!(arena.reset_to(cp), Ok(()));
+    /// assert_eq!(arena.stats().live_bytes, 0);
+    /// // A checkpoint from before a reset is refused.
+    /// arena.reset();
+    /// assert_eq!(arena.reset_to(cp), Err(AllocError::InvalidPointer));
+    /// ```
     pub fn reset_to(&mut self, cp: Checkpoint) -> Result<(), AllocError> {
         let i = self.inner.get_mut();
         if cp.generation != i.generation {
@@ -388,6 +519,18 @@ impl<B: PageSource> Arena<B> {
     }
 
     /// Free everything. Chunks are kept for reuse.
+    ///
+    /// ```
+    /// use capheap::{arena::Arena, backend::NativePages};
+    ///
+    /// let mut arena = Arena::new(NativePages::new(0, 4));
+    /// let first = arena.alloc_value(1u64).unwrap() as *mut u64;
+    /// arena.reset();
+    /// // The memory is reused: no page is grown again.
+    /// let again = arena.alloc_value(2u64).unwrap() as *mut u64;
+    /// assert_eq!(first, again);
+    /// assert_eq!(arena.stats().pages_grown, 1);
+    /// ```
     pub fn reset(&mut self) {
         let i = self.inner.get_mut();
         i.rewind();
@@ -396,6 +539,18 @@ impl<B: PageSource> Arena<B> {
     }
 
     /// Run `f`, then free everything it allocated.
+    ///
+    /// ```
+    /// use capheap::{arena::Arena, backend::NativePages};
+    ///
+    /// let mut arena = Arena::new(NativePages::new(0, 4));
+    /// let total = arena.scope(|a| {
+    ///     let words = a.alloc_slice_copy(&[10u32, 20, 30]).unwrap();
+    ///     words.iter().sum::<u32>()
+    /// });
+    /// assert_eq!(total, 60);
+    /// assert_eq!(arena.stats().live_bytes, 0);
+    /// ```
     pub fn scope<R>(&mut self, f: impl FnOnce(&Self) -> R) -> R {
         let cp = self.checkpoint();
         let r = f(self);
@@ -406,6 +561,18 @@ impl<B: PageSource> Arena<B> {
 
     /// Statistics: `live_bytes` = bytes allocated since the last reset,
     /// `heap_bytes` = bytes claimed.
+    ///
+    /// ```
+    /// use capheap::{arena::Arena, backend::NativePages};
+    ///
+    /// let arena = Arena::new(NativePages::new(0, 4));
+    /// arena.alloc_str("abc").unwrap();
+    /// arena.alloc_str("de").unwrap();
+    /// let s = arena.stats();
+    /// assert_eq!((s.live_bytes, s.allocs, s.pages_grown), (5, 2, 1));
+    /// // One page claimed as one chunk.
+    /// assert_eq!(s.heap_bytes, 65_536);
+    /// ```
     pub fn stats(&self) -> Stats {
         self.with(|i| Stats {
             live_bytes: i.live as u64,
@@ -425,16 +592,43 @@ impl<B: PageSource> Arena<B> {
     }
 
     /// Bytes still available in the current chunk without growing.
+    ///
+    /// ```
+    /// use capheap::{arena::Arena, backend::NativePages};
+    ///
+    /// let arena = Arena::new(NativePages::new(0, 4));
+    /// arena.alloc_str("abc").unwrap();
+    /// // A 64 KiB chunk, less its 16-byte header and the 3 bytes.
+    /// assert_eq!(arena.remaining_in_chunk(), 65_536 - 16 - 3);
+    /// ```
     pub fn remaining_in_chunk(&self) -> usize {
         self.with(|i| i.end - i.ptr)
     }
 
     /// The backend.
+    ///
+    /// ```
+    /// use capheap::{arena::Arena, backend::{NativePages, PageSource}};
+    ///
+    /// let mut arena = Arena::new(NativePages::new(0, 4));
+    /// arena.alloc_str("abc").unwrap();
+    /// assert_eq!(arena.backend().pages(), 1);
+    /// ```
     pub fn backend(&mut self) -> &B {
         &self.inner.get_mut().backend
     }
 
     /// Address of the first chunk, or `None` before the arena claimed memory.
+    ///
+    /// ```
+    /// use capheap::{arena::Arena, backend::NativePages};
+    ///
+    /// let arena = Arena::new(NativePages::new(0, 4));
+    /// assert_eq!(arena.first_chunk(), None);
+    /// let s = arena.alloc_str("abc").unwrap();
+    /// // The first object follows the chunk's 16-byte header.
+    /// assert_eq!(arena.first_chunk(), Some(s.as_ptr() as usize - 16));
+    /// ```
     pub fn first_chunk(&self) -> Option<usize> {
         self.with(|i| if i.first == 0 { None } else { Some(i.first) })
     }

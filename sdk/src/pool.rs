@@ -69,11 +69,32 @@ impl<T, B: PageSource> Pool<T, B> {
     };
 
     /// A pool over `backend`, uncapped.
+    ///
+    /// ```
+    /// use capheap::{backend::NativePages, pool::Pool};
+    ///
+    /// let pool: Pool<u64, _> = Pool::new(NativePages::new(0, 4));
+    /// let x = pool.alloc(7).unwrap();
+    /// assert_eq!(*x, 7);
+    /// ```
     pub fn new(backend: B) -> Self {
         Self::with_arena_config(backend, ArenaConfig::DEFAULT)
     }
 
     /// A pool whose slots come from an arena with `cfg`.
+    ///
+    /// ```
+    /// use capheap::arena::ArenaConfig;
+    /// use capheap::{backend::NativePages, pool::Pool, PagePricing};
+    ///
+    /// let cfg = ArenaConfig {
+    ///     pricing: PagePricing::Flat { per_page: 3 },
+    ///     ..ArenaConfig::DEFAULT
+    /// };
+    /// let pool: Pool<[u8; 100], _> = Pool::with_arena_config(NativePages::new(0, 4), cfg);
+    /// let _item = pool.alloc([0; 100]).unwrap();
+    /// assert_eq!(pool.stats().growth_price_charged, 3);
+    /// ```
     pub fn with_arena_config(backend: B, cfg: ArenaConfig) -> Self {
         Self {
             arena: Arena::with_config(backend, cfg),
@@ -86,17 +107,55 @@ impl<T, B: PageSource> Pool<T, B> {
     }
 
     /// Cap the number of live items.
+    ///
+    /// ```
+    /// use capheap::{backend::NativePages, pool::Pool, AllocError, CapKind};
+    ///
+    /// let pool: Pool<u32, _> = Pool::new(NativePages::new(0, 4)).with_max_items(1);
+    /// let a = pool.alloc(1).unwrap();
+    /// assert!(matches!(
+    ///     pool.alloc(2),
+    ///     Err(AllocError::CapExceeded { cap: CapKind::PoolItems, limit: 1, .. })
+    /// ));
+    /// drop(a);
+    /// assert!(pool.alloc(3).is_ok());
+    /// ```
     pub fn with_max_items(mut self, n: usize) -> Self {
         self.max_items = Some(n);
         self
     }
 
     /// Live items.
+    ///
+    /// ```
+    /// use capheap::{backend::NativePages, pool::Pool};
+    ///
+    /// let pool: Pool<u32, _> = Pool::new(NativePages::new(0, 4));
+    /// let a = pool.alloc(1).unwrap();
+    /// let b = pool.alloc(2).unwrap();
+    /// assert_eq!(pool.live(), 2);
+    /// drop((a, b));
+    /// assert_eq!(pool.live(), 0);
+    /// ```
     pub fn live(&self) -> usize {
         self.live.get()
     }
 
     /// An uninitialised slot.
+    ///
+    /// ```
+    /// use capheap::{backend::NativePages, pool::Pool};
+    ///
+    /// let pool: Pool<u64, _> = Pool::new(NativePages::new(0, 4));
+    /// let p = pool.alloc_raw().unwrap();
+    /// // SAFETY: `p` is a fresh slot for one `u64`, freed once below.
+    /// unsafe {
+    ///     p.as_ptr().write(42);
+    ///     assert_eq!(p.as_ptr().read(), 42);
+    ///     pool.free_raw(p);
+    /// }
+    /// assert_eq!(pool.live(), 0);
+    /// ```
     pub fn alloc_raw(&self) -> Result<NonNull<T>, AllocError> {
         let live = self.live.get();
         cap::check(
@@ -121,6 +180,20 @@ impl<T, B: PageSource> Pool<T, B> {
     ///
     /// # Safety
     /// `p` came from [`Pool::alloc_raw`] of this pool and is not used afterwards.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use capheap::{backend::NativePages, pool::Pool};
+    ///
+    /// let pool: Pool<u64, _> = Pool::new(NativePages::new(0, 4));
+    /// let p = pool.alloc_raw().unwrap();
+    /// // SAFETY: `p` came from `alloc_raw` of this pool and is not used again
+    /// // (a `u64` needs no drop).
+    /// unsafe { pool.free_raw(p) };
+    /// // The slot is reused first (LIFO).
+    /// assert_eq!(pool.alloc_raw().unwrap(), p);
+    /// ```
     pub unsafe fn free_raw(&self, p: NonNull<T>) {
         let a = p.as_ptr() as usize;
         // SAFETY: the slot is ours again, word-aligned and at least a word long.
@@ -131,6 +204,18 @@ impl<T, B: PageSource> Pool<T, B> {
     }
 
     /// Move `value` into a slot.
+    ///
+    /// ```
+    /// use capheap::{backend::NativePages, pool::Pool};
+    ///
+    /// let pool: Pool<String, _> = Pool::new(NativePages::new(0, 4));
+    /// let mut name = pool.alloc(String::from("cap")).unwrap();
+    /// name.push_str("heap");
+    /// assert_eq!(*name, "capheap");
+    /// // Dropping the box drops the `String` and frees the slot.
+    /// drop(name);
+    /// assert_eq!(pool.live(), 0);
+    /// ```
     pub fn alloc(&self, value: T) -> Result<PoolBox<'_, T, B>, AllocError> {
         let p = self.alloc_raw()?;
         // SAFETY: fresh slot, aligned and sized for `T`.
@@ -139,6 +224,16 @@ impl<T, B: PageSource> Pool<T, B> {
     }
 
     /// Statistics of the pool (items as `allocs`/`frees`, bytes from its arena).
+    ///
+    /// ```
+    /// use capheap::{backend::NativePages, pool::Pool};
+    ///
+    /// let pool: Pool<u64, _> = Pool::new(NativePages::new(0, 4));
+    /// let a = pool.alloc(1).unwrap();
+    /// drop(a);
+    /// let s = pool.stats();
+    /// assert_eq!((s.allocs, s.frees, s.live_bytes), (1, 1, 0));
+    /// ```
     pub fn stats(&self) -> Stats {
         let mut s = self.arena.stats();
         s.frees = self.frees.get();
@@ -156,6 +251,16 @@ pub struct PoolBox<'a, T, B: PageSource> {
 
 impl<T, B: PageSource> PoolBox<'_, T, B> {
     /// Give up ownership without dropping; free later with [`Pool::free_raw`].
+    ///
+    /// ```
+    /// use capheap::{backend::NativePages, pool::Pool};
+    ///
+    /// let pool: Pool<u64, _> = Pool::new(NativePages::new(0, 4));
+    /// let p = pool.alloc(5).unwrap().into_raw();
+    /// assert_eq!(pool.live(), 1, "still allocated");
+    /// // SAFETY: `p` came from this pool (through `alloc`) and is not used again.
+    /// unsafe { pool.free_raw(p) };
+    /// ```
     pub fn into_raw(self) -> NonNull<T> {
         let p = self.ptr;
         core::mem::forget(self);
@@ -213,11 +318,34 @@ impl<B: PageSource> core::fmt::Debug for ClassPools<B> {
 
 impl<B: PageSource> ClassPools<B> {
     /// Pools over `backend`.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, pool::ClassPools};
+    ///
+    /// let pools = ClassPools::new(NativePages::new(0, 4));
+    /// let p = pools.try_alloc(Layout::from_size_align(20, 4).unwrap()).unwrap();
+    /// assert_eq!(p.as_ptr() as usize % 4, 0);
+    /// ```
     pub fn new(backend: B) -> Self {
         Self::with_arena_config(backend, ArenaConfig::DEFAULT)
     }
 
     /// Pools whose slots come from an arena with `cfg`.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::arena::ArenaConfig;
+    /// use capheap::{backend::NativePages, pool::ClassPools};
+    ///
+    /// let cfg = ArenaConfig { max_memory_pages: Some(1), ..ArenaConfig::DEFAULT };
+    /// let pools = ClassPools::with_arena_config(NativePages::new(0, 4), cfg);
+    /// let small = Layout::from_size_align(512, 8).unwrap();
+    /// // One page holds fewer than 128 objects of 512 bytes.
+    /// let n = (0..200).take_while(|_| pools.try_alloc(small).is_ok()).count();
+    /// assert!(n < 128);
+    /// assert_eq!(pools.stats().failed_cap, 1);
+    /// ```
     pub fn with_arena_config(backend: B, cfg: ArenaConfig) -> Self {
         Self {
             arena: Arena::with_config(backend, cfg),
@@ -228,17 +356,55 @@ impl<B: PageSource> ClassPools<B> {
     }
 
     /// Cap the live bytes (rounded to classes); counted as [`CapKind::PoolItems`].
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, pool::ClassPools, AllocError};
+    ///
+    /// let pools = ClassPools::new(NativePages::new(0, 4)).with_max_bytes(64);
+    /// let l = Layout::from_size_align(30, 8).unwrap();
+    /// pools.try_alloc(l).unwrap();
+    /// pools.try_alloc(l).unwrap();
+    /// // Two objects of 30 bytes already take 64 (two 32-byte classes).
+    /// assert!(matches!(pools.try_alloc(l), Err(AllocError::CapExceeded { .. })));
+    /// ```
     pub fn with_max_bytes(mut self, n: usize) -> Self {
         self.max_bytes = Some(n);
         self
     }
 
     /// Live bytes (rounded to classes).
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, pool::ClassPools};
+    ///
+    /// let pools = ClassPools::new(NativePages::new(0, 4));
+    /// pools.try_alloc(Layout::from_size_align(13, 1).unwrap()).unwrap();
+    /// assert_eq!(pools.live_bytes(), 16, "rounded up to the 16-byte class");
+    /// ```
     pub fn live_bytes(&self) -> usize {
         self.live.get()
     }
 
     /// Allocate; fails with [`AllocError::LayoutTooLarge`] outside the classes.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, pool::ClassPools, AllocError};
+    ///
+    /// let pools = ClassPools::new(NativePages::new(0, 4));
+    /// assert!(pools.try_alloc(Layout::from_size_align(512, 8).unwrap()).is_ok());
+    /// // Larger than the largest class, or aligned above 8: not served here.
+    /// assert_eq!(
+    ///     pools.try_alloc(Layout::from_size_align(513, 8).unwrap()),
+    ///     Err(AllocError::LayoutTooLarge)
+    /// );
+    /// assert_eq!(
+    ///     pools.try_alloc(Layout::from_size_align(16, 16).unwrap()),
+    ///     Err(AllocError::LayoutTooLarge)
+    /// );
+    /// ```
     pub fn try_alloc(&self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
         let Some(c) = class_of(layout.size(), layout.align()) else {
             return Err(AllocError::LayoutTooLarge);
@@ -270,6 +436,22 @@ impl<B: PageSource> ClassPools<B> {
     /// # Safety
     /// `p` came from [`ClassPools::try_alloc`] of these pools with `layout`
     /// and is not used afterwards.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, pool::ClassPools};
+    ///
+    /// let pools = ClassPools::new(NativePages::new(0, 4));
+    /// let l = Layout::from_size_align(100, 8).unwrap();
+    /// let p = pools.try_alloc(l).unwrap();
+    /// // SAFETY: `p` came from `try_alloc` with `l` and is not used again.
+    /// unsafe { pools.dealloc(p, l) };
+    /// assert_eq!(pools.live_bytes(), 0);
+    /// // Its class reuses the slot.
+    /// assert_eq!(pools.try_alloc(l).unwrap(), p);
+    /// ```
     pub unsafe fn dealloc(&self, p: NonNull<u8>, layout: Layout) {
         if let Some(c) = class_of(layout.size(), layout.align()) {
             // SAFETY: short exclusive borrow; `p` is a free slot of class `c`.
@@ -279,6 +461,16 @@ impl<B: PageSource> ClassPools<B> {
     }
 
     /// Statistics of the underlying arena.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, pool::ClassPools};
+    ///
+    /// let pools = ClassPools::new(NativePages::new(0, 4));
+    /// pools.try_alloc(Layout::from_size_align(100, 8).unwrap()).unwrap();
+    /// let s = pools.stats();
+    /// assert_eq!((s.pages_grown, s.allocs), (1, 1));
+    /// ```
     pub fn stats(&self) -> Stats {
         let mut s = self.arena.stats();
         s.live_bytes = self.live.get() as u64;
