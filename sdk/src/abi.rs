@@ -40,6 +40,18 @@ impl Region {
 
 /// Allocate `len` bytes at alignment 1 from `heap`: null on failure or
 /// negative `len`; a dangling non-null pointer (address 1) for `len == 0`.
+///
+/// ```
+/// use capheap::abi::{host_alloc_ptr, host_free_ptr};
+///
+/// static HEAP: capheap::mini::MiniHeap = capheap::mini::MiniHeap::new(capheap::Config::DEFAULT);
+///
+/// let p = host_alloc_ptr(&HEAP, 100);
+/// assert!(!p.is_null());
+/// assert!(host_alloc_ptr(&HEAP, -1).is_null());
+/// // SAFETY: `p` came from `host_alloc_ptr(&HEAP, 100)` and is not used again.
+/// unsafe { host_free_ptr(&HEAP, p, 100) };
+/// ```
 pub fn host_alloc_ptr<A: GlobalAlloc>(heap: &A, len: i32) -> *mut u8 {
     if len < 0 {
         return core::ptr::null_mut();
@@ -55,6 +67,20 @@ pub fn host_alloc_ptr<A: GlobalAlloc>(heap: &A, len: i32) -> *mut u8 {
 ///
 /// # Safety
 /// `p` came from `host_alloc_ptr(heap, len)` and is not used afterwards.
+///
+/// # Examples
+///
+/// ```
+/// use capheap::abi::{host_alloc_ptr, host_free_ptr};
+///
+/// static HEAP: capheap::mini::MiniHeap = capheap::mini::MiniHeap::new(capheap::Config::DEFAULT);
+///
+/// let empty = host_alloc_ptr(&HEAP, 0);
+/// assert_eq!(empty as usize, 1, "a dangling pointer for 0 bytes");
+/// // SAFETY: `empty` came from `host_alloc_ptr(&HEAP, 0)`; freeing 0 bytes
+/// // does nothing.
+/// unsafe { host_free_ptr(&HEAP, empty, 0) };
+/// ```
 pub unsafe fn host_free_ptr<A: GlobalAlloc>(heap: &A, p: *mut u8, len: i32) {
     if p.is_null() || len <= 0 {
         return;

@@ -151,6 +151,17 @@ pub struct StaticRegion {
 
 impl StaticRegion {
     /// Use a `'static` buffer as the whole memory.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{arena::Arena, backend::{PageSource, StaticRegion}};
+    ///
+    /// let buf: &'static mut [u8] = Box::leak(vec![0u8; 4096].into_boxed_slice());
+    /// let arena = Arena::new(StaticRegion::new(buf));
+    /// assert!(arena.try_alloc(Layout::from_size_align(1000, 8).unwrap()).is_ok());
+    /// // It never grows: more than the region is refused.
+    /// assert!(arena.try_alloc(Layout::from_size_align(8000, 8).unwrap()).is_err());
+    /// ```
     pub fn new(buf: &'static mut [u8]) -> Self {
         let len = buf.len().min(MAX_SPAN);
         Self {
@@ -164,6 +175,18 @@ impl StaticRegion {
     /// # Safety
     /// `start..start+len` must be valid for reads and writes, not used by
     /// anything else, and outlive every allocation made from this region.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use capheap::backend::{PageSource, StaticRegion};
+    ///
+    /// let buf = Box::leak(vec![0u64; 512].into_boxed_slice());
+    /// // SAFETY: the leaked buffer lives for the rest of the program, is used by
+    /// // nothing else, and is 4096 bytes long.
+    /// let region = unsafe { StaticRegion::from_raw(buf.as_mut_ptr().cast(), 4096) };
+    /// assert_eq!(region.end() - region.heap_base(), 4096);
+    /// ```
     pub unsafe fn from_raw(start: *mut u8, len: usize) -> Self {
         Self {
             start: start.expose_provenance(),
@@ -228,6 +251,17 @@ impl NativePages {
     /// # Panics
     /// If `initial_pages > max_pages`, `max_pages > 65_535`, or the host cannot
     /// reserve the buffer.
+    ///
+    /// ```
+    /// use capheap::backend::{NativePages, PageSource, PAGE_SIZE};
+    ///
+    /// let mut memory = NativePages::new(1, 4);
+    /// assert_eq!(memory.pages(), 1);
+    /// assert_eq!(memory.grow(2), Some(1));
+    /// assert_eq!(memory.end() - memory.base() as usize, 3 * PAGE_SIZE);
+    /// // Past the maximum: refused, like `memory.grow` returning -1.
+    /// assert_eq!(memory.grow(2), None);
+    /// ```
     pub fn new(initial_pages: u32, max_pages: u32) -> Self {
         assert!(initial_pages <= max_pages && max_pages <= 65_535);
         let len = (max_pages as usize).max(1) * PAGE_SIZE;
@@ -250,6 +284,23 @@ impl NativePages {
     /// `base..base + max_pages * PAGE_SIZE` must be valid for reads and writes,
     /// zero-filled beyond `initial_pages`, used by nothing else, and outlive
     /// this value and every allocation made from it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::alloc::{alloc_zeroed, Layout};
+    /// use capheap::backend::{NativePages, PageSource, PAGE_SIZE};
+    ///
+    /// let layout = Layout::from_size_align(2 * PAGE_SIZE, PAGE_SIZE).unwrap();
+    /// // SAFETY: a non-zero layout.
+    /// let base = unsafe { alloc_zeroed(layout) };
+    /// assert!(!base.is_null());
+    /// // SAFETY: two zeroed, 64 KiB-aligned pages used by nothing else; the
+    /// // buffer is leaked, so it outlives the memory and its allocations.
+    /// let mut memory = unsafe { NativePages::from_raw(base, 0, 2) };
+    /// assert_eq!(memory.grow(2), Some(0));
+    /// assert_eq!(memory.grow(1), None);
+    /// ```
     pub const unsafe fn from_raw(base: *mut u8, initial_pages: u32, max_pages: u32) -> Self {
         Self {
             base,
@@ -262,22 +313,59 @@ impl NativePages {
 
     /// Simulate static data and stack below the heap: the owner starts at
     /// `offset` bytes into page 0 (like `__heap_base`).
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, Config, LocalHeap};
+    ///
+    /// // 1,000 bytes of "static data" below the heap, in a page that exists.
+    /// let memory = NativePages::new(1, 4).with_heap_base(1000);
+    /// let base = memory.base() as usize;
+    /// let mut heap = LocalHeap::new(memory, Config::DEFAULT);
+    /// let p = heap.alloc(Layout::new::<u64>());
+    /// assert_eq!(p as usize - base, 1000);
+    /// ```
     pub const fn with_heap_base(mut self, offset: usize) -> Self {
         self.heap_base_offset = offset;
         self
     }
 
     /// Address of page 0.
+    ///
+    /// ```
+    /// use capheap::backend::{NativePages, PAGE_SIZE};
+    ///
+    /// let memory = NativePages::new(0, 4);
+    /// assert_eq!(memory.base() as usize % PAGE_SIZE, 0, "page 0 is 64 KiB-aligned");
+    /// ```
     pub fn base(&self) -> *mut u8 {
         self.base
     }
 
     /// Offset of `p` from page 0 (deterministic across runs).
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, Config, LocalHeap};
+    ///
+    /// let mut heap = LocalHeap::new(NativePages::new(0, 4), Config::DEFAULT);
+    /// let a = heap.alloc(Layout::new::<[u8; 24]>());
+    /// let b = heap.alloc(Layout::new::<[u8; 24]>());
+    /// // The same offsets on every run, whatever address the buffer got.
+    /// assert_eq!(heap.backend().offset_of(a), 0);
+    /// assert_eq!(heap.backend().offset_of(b), 24);
+    /// ```
     pub fn offset_of(&self, p: *const u8) -> usize {
         (p as usize).wrapping_sub(self.base as usize)
     }
 
     /// Maximum size in pages.
+    ///
+    /// ```
+    /// use capheap::backend::NativePages;
+    ///
+    /// assert_eq!(NativePages::new(0, 12).max_pages(), 12);
+    /// ```
     pub fn max_pages(&self) -> u32 {
         self.max_pages
     }

@@ -98,6 +98,13 @@ impl AllocError {
 
     /// The variant's index in declaration order (`CapExceeded` = 0 ...
     /// `LayoutMismatch` = 9).
+    ///
+    /// ```
+    /// use capheap::AllocError;
+    ///
+    /// assert_eq!(AllocError::LayoutTooLarge.code(), 4);
+    /// assert!(AllocError::LayoutMismatch.code() < AllocError::CODES as u8);
+    /// ```
     pub const fn code(&self) -> u8 {
         // SAFETY: `AllocError` is `repr(u8)`, so its first byte is the
         // discriminant, which is the declaration index (no explicit values).
@@ -106,6 +113,13 @@ impl AllocError {
 
     /// Whether this error is about a free (an invalid pointer or layout, or
     /// a double free) rather than a refused allocation.
+    ///
+    /// ```
+    /// use capheap::AllocError;
+    ///
+    /// assert!(AllocError::DoubleFree.is_invalid_free());
+    /// assert!(!AllocError::OutOfMemory.is_invalid_free());
+    /// ```
     pub const fn is_invalid_free(&self) -> bool {
         matches!(
             self,

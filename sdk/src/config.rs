@@ -57,35 +57,105 @@ impl Config {
     };
 
     /// Same as [`Config::DEFAULT`].
+    ///
+    /// ```
+    /// assert_eq!(capheap::Config::new(), capheap::Config::DEFAULT);
+    /// ```
     pub const fn new() -> Self {
         Self::DEFAULT
     }
 
     /// Cap the whole linear memory at `pages` pages.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, AllocError, CapKind, Config, LocalHeap};
+    ///
+    /// // Two pages in all, counting the one that is already there.
+    /// let mut heap = LocalHeap::new(NativePages::new(1, 16), Config::DEFAULT.max_memory_pages(2));
+    /// assert!(heap.try_alloc(Layout::from_size_align(100_000, 8).unwrap()).is_ok());
+    /// assert!(matches!(
+    ///     heap.try_alloc(Layout::from_size_align(100_000, 8).unwrap()),
+    ///     Err(AllocError::CapExceeded { cap: CapKind::MemoryPages, limit: 2, requested: 4 })
+    /// ));
+    /// ```
     pub const fn max_memory_pages(mut self, pages: u32) -> Self {
         self.max_memory_pages = Some(pages);
         self
     }
 
     /// Cap the heap footprint at `bytes`.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, AllocError, CapKind, Config, LocalHeap};
+    ///
+    /// let mut heap = LocalHeap::new(NativePages::new(0, 16), Config::DEFAULT.max_heap_bytes(1024));
+    /// assert!(heap.try_alloc(Layout::from_size_align(1000, 8).unwrap()).is_ok());
+    /// assert!(matches!(
+    ///     heap.try_alloc(Layout::from_size_align(100, 8).unwrap()),
+    ///     Err(AllocError::CapExceeded { cap: CapKind::HeapBytes, limit: 1024, .. })
+    /// ));
+    /// ```
     pub const fn max_heap_bytes(mut self, bytes: usize) -> Self {
         self.max_heap_bytes = Some(bytes);
         self
     }
 
     /// Price growth with `pricing`.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, Config, LocalHeap, PagePricing};
+    ///
+    /// let cfg = Config::DEFAULT.pricing(PagePricing::Flat { per_page: 1_000 });
+    /// let mut heap = LocalHeap::new(NativePages::new(0, 16), cfg);
+    /// heap.try_alloc(Layout::from_size_align(200_000, 8).unwrap()).unwrap();
+    /// assert_eq!(heap.stats().growth_price_charged, 4 * 1_000);
+    /// ```
     pub const fn pricing(mut self, pricing: PagePricing) -> Self {
         self.pricing = pricing;
         self
     }
 
     /// Limit the total growth price to `budget`.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, AllocError, Config, LocalHeap, PagePricing};
+    ///
+    /// let cfg = Config::DEFAULT.pricing(PagePricing::Flat { per_page: 1_000 }).growth_budget(3_000);
+    /// let mut heap = LocalHeap::new(NativePages::new(0, 16), cfg);
+    /// assert_eq!(
+    ///     heap.try_alloc(Layout::from_size_align(200_000, 8).unwrap()),
+    ///     Err(AllocError::BudgetExhausted { price: 4_000, remaining: 3_000 })
+    /// );
+    /// // Nothing was grown.
+    /// assert_eq!(heap.stats().pages_grown, 0);
+    /// ```
     pub const fn growth_budget(mut self, budget: u64) -> Self {
         self.growth_budget = Some(budget);
         self
     }
 
     /// Consult `hook` (gas left) before every growth.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, AllocError, Config, LocalHeap, PagePricing};
+    ///
+    /// // The host says 1,500 gas is left: one page at 1,000 is affordable, two are not.
+    /// fn gas_left() -> i64 {
+    ///     1_500
+    /// }
+    /// let cfg = Config::DEFAULT.pricing(PagePricing::Flat { per_page: 1_000 }).gas_hook(gas_left);
+    /// let mut heap = LocalHeap::new(NativePages::new(0, 16), cfg);
+    /// assert!(heap.try_alloc(Layout::from_size_align(60_000, 8).unwrap()).is_ok());
+    /// assert_eq!(
+    ///     heap.try_alloc(Layout::from_size_align(100_000, 8).unwrap()),
+    ///     Err(AllocError::GasHookRefused { price: 2_000, gas_left: 1_500 })
+    /// );
+    /// ```
     pub const fn gas_hook(mut self, hook: GasHook) -> Self {
         self.gas_hook = Some(hook);
         self
@@ -100,6 +170,20 @@ impl Config {
     }
 
     /// Maintain (or not) the per-call statistics.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, Config, LocalHeap};
+    ///
+    /// let layout = Layout::from_size_align(10, 1).unwrap();
+    /// let mut plain = LocalHeap::new(NativePages::new(0, 4), Config::DEFAULT);
+    /// let mut detailed = LocalHeap::new(NativePages::new(0, 4), Config::DEFAULT.detailed_stats(true));
+    /// plain.alloc(layout);
+    /// detailed.alloc(layout);
+    /// assert_eq!(plain.stats().allocs, 0, "not kept by default");
+    /// assert_eq!(detailed.stats().allocs, 1);
+    /// assert_eq!(detailed.stats().rounding_waste_bytes, 6);
+    /// ```
     pub const fn detailed_stats(mut self, on: bool) -> Self {
         self.detailed_stats = on;
         self

@@ -127,6 +127,26 @@ impl PagePricing {
     /// Price of a growth. `None` = the price overflows `u64` or the growth is
     /// unpriceable (treat as unaffordable). Pure, integer-only, deterministic.
     /// A growth of 0 pages is free under every preset.
+    ///
+    /// ```
+    /// use capheap::{GrowthRequest, PagePricing};
+    ///
+    /// let grow = |current, high_water, delta| GrowthRequest {
+    ///     current_pages: current,
+    ///     high_water_pages: high_water,
+    ///     delta_pages: delta,
+    /// };
+    /// assert_eq!(PagePricing::Flat { per_page: 5 }.price(grow(10, 10, 3)), Some(15));
+    /// // Stylus: the first 2 pages are free; then 1,000 gas a page plus the
+    /// // exponential ramp on the high-water mark (flat up to 6 pages).
+    /// assert_eq!(PagePricing::STYLUS.price(grow(0, 0, 2)), Some(0));
+    /// assert_eq!(PagePricing::STYLUS.price(grow(2, 2, 1)), Some(1_000));
+    /// assert_eq!(PagePricing::STYLUS.price(grow(40, 40, 1)), Some(1_000 + (253 - 221)));
+    /// // Beyond Stylus's 128-page table a growth cannot be priced.
+    /// assert_eq!(PagePricing::STYLUS.price(grow(128, 128, 1)), None);
+    /// // EVM memory never shrinks: below the high-water mark growth is free.
+    /// assert_eq!(PagePricing::EVM.price(grow(1, 4, 2)), Some(0));
+    /// ```
     pub fn price(&self, req: GrowthRequest) -> Option<u64> {
         if req.delta_pages == 0 && !matches!(self, Self::Custom(_)) {
             return Some(0);
@@ -175,6 +195,16 @@ impl PagePricing {
     }
 
     /// Whether pricing may run user code (a [`PagePricing::Custom`] function).
+    ///
+    /// ```
+    /// use capheap::{GrowthRequest, PagePricing};
+    ///
+    /// fn doubled(req: GrowthRequest) -> Option<u64> {
+    ///     Some(2 * req.delta_pages as u64)
+    /// }
+    /// assert!(PagePricing::Custom(doubled).runs_user_code());
+    /// assert!(!PagePricing::STYLUS.runs_user_code());
+    /// ```
     pub const fn runs_user_code(&self) -> bool {
         matches!(self, Self::Custom(_))
     }
@@ -371,6 +401,13 @@ pub struct GrowthMeter {
 
 impl GrowthMeter {
     /// A meter with `budget` (`None` = unlimited).
+    ///
+    /// ```
+    /// use capheap::GrowthMeter;
+    ///
+    /// let meter = GrowthMeter::new(Some(10_000));
+    /// assert_eq!((meter.remaining(), meter.charged(), meter.pages_grown()), (Some(10_000), 0, 0));
+    /// ```
     pub const fn new(budget: Option<u64>) -> Self {
         Self {
             remaining: budget,
@@ -381,32 +418,100 @@ impl GrowthMeter {
     }
 
     /// Budget left (`None` = unlimited).
+    ///
+    /// ```
+    /// use capheap::{backend::NativePages, GrowthMeter, PagePricing};
+    ///
+    /// let mut memory = NativePages::new(0, 8);
+    /// let mut meter = GrowthMeter::new(Some(100));
+    /// meter.grow(&mut memory, &PagePricing::Flat { per_page: 30 }, None, None, 2).unwrap();
+    /// assert_eq!(meter.remaining(), Some(40));
+    /// assert_eq!(GrowthMeter::new(None).remaining(), None);
+    /// ```
     pub const fn remaining(&self) -> Option<u64> {
         self.remaining
     }
 
     /// Replace the remaining budget.
+    ///
+    /// ```
+    /// use capheap::{backend::NativePages, AllocError, GrowthMeter, PagePricing};
+    ///
+    /// let mut memory = NativePages::new(0, 8);
+    /// let mut meter = GrowthMeter::new(Some(0));
+    /// let flat = PagePricing::Flat { per_page: 30 };
+    /// assert!(matches!(
+    ///     meter.grow(&mut memory, &flat, None, None, 1),
+    ///     Err(AllocError::BudgetExhausted { .. })
+    /// ));
+    /// meter.set_budget(Some(30));
+    /// assert_eq!(meter.grow(&mut memory, &flat, None, None, 1), Ok(0));
+    /// ```
     pub fn set_budget(&mut self, budget: Option<u64>) {
         self.remaining = budget;
     }
 
     /// Total price charged so far.
+    ///
+    /// ```
+    /// use capheap::{backend::NativePages, GrowthMeter, PagePricing};
+    ///
+    /// let mut memory = NativePages::new(0, 8);
+    /// let mut meter = GrowthMeter::new(None);
+    /// let near = PagePricing::Near { base: 100, per_page: 10 };
+    /// meter.grow(&mut memory, &near, None, None, 3).unwrap();
+    /// meter.grow(&mut memory, &near, None, None, 1).unwrap();
+    /// assert_eq!(meter.charged(), (100 + 30) + (100 + 10));
+    /// ```
     pub const fn charged(&self) -> u64 {
         self.charged
     }
 
     /// Total pages grown through this meter.
+    ///
+    /// ```
+    /// use capheap::{backend::NativePages, GrowthMeter, PagePricing};
+    ///
+    /// let mut memory = NativePages::new(1, 8);
+    /// let mut meter = GrowthMeter::new(None);
+    /// meter.grow(&mut memory, &PagePricing::FREE, None, None, 3).unwrap();
+    /// // The page that was already there is not counted.
+    /// assert_eq!(meter.pages_grown(), 3);
+    /// ```
     pub const fn pages_grown(&self) -> u64 {
         self.pages_grown
     }
 
     /// Highest page count seen.
+    ///
+    /// ```
+    /// use capheap::{backend::NativePages, GrowthMeter, PagePricing};
+    ///
+    /// let mut memory = NativePages::new(1, 8);
+    /// let mut meter = GrowthMeter::new(None);
+    /// meter.grow(&mut memory, &PagePricing::FREE, None, None, 3).unwrap();
+    /// assert_eq!(meter.high_water_pages(), 4);
+    /// ```
     pub const fn high_water_pages(&self) -> u32 {
         self.high_water_pages
     }
 
     /// Price growing `delta` pages from `current` pages, and check it against
     /// the budget and the gas hook. Changes nothing.
+    ///
+    /// ```
+    /// use capheap::{AllocError, GrowthMeter, PagePricing};
+    ///
+    /// let meter = GrowthMeter::new(Some(1_500));
+    /// let flat = PagePricing::Flat { per_page: 1_000 };
+    /// assert_eq!(meter.quote(&flat, None, 4, 1), Ok(1_000));
+    /// assert_eq!(
+    ///     meter.quote(&flat, None, 4, 2),
+    ///     Err(AllocError::BudgetExhausted { price: 2_000, remaining: 1_500 })
+    /// );
+    /// // A quote changes nothing.
+    /// assert_eq!(meter.remaining(), Some(1_500));
+    /// ```
     pub fn quote(
         &self,
         pricing: &PagePricing,
@@ -445,6 +550,23 @@ impl GrowthMeter {
     /// THE growth path: check the memory-pages cap, price, check budget and
     /// gas hook, grow `backend` by exactly `delta` pages, then charge. Returns
     /// the previous size in pages. On any error nothing has changed.
+    ///
+    /// ```
+    /// use capheap::backend::{NativePages, PageSource};
+    /// use capheap::{AllocError, CapKind, GrowthMeter, PagePricing};
+    ///
+    /// let mut memory = NativePages::new(1, 16);
+    /// let mut meter = GrowthMeter::new(None);
+    /// // Returns the size before the growth, like `memory.grow`.
+    /// assert_eq!(meter.grow(&mut memory, &PagePricing::FREE, Some(4), None, 2), Ok(1));
+    /// assert_eq!(memory.pages(), 3);
+    /// // Past the page cap: refused, and nothing changes.
+    /// assert!(matches!(
+    ///     meter.grow(&mut memory, &PagePricing::FREE, Some(4), None, 2),
+    ///     Err(AllocError::CapExceeded { cap: CapKind::MemoryPages, limit: 4, requested: 5 })
+    /// ));
+    /// assert_eq!((memory.pages(), meter.pages_grown()), (3, 2));
+    /// ```
     pub fn grow<B: PageSource + ?Sized>(
         &mut self,
         backend: &mut B,
@@ -460,6 +582,19 @@ impl GrowthMeter {
     /// First half of [`GrowthMeter::grow`]: the memory-pages cap, the price,
     /// the budget and the gas hook, for growing `delta` pages from `current`.
     /// Changes nothing; may run user code (custom pricing, gas hook).
+    ///
+    /// ```
+    /// use capheap::{AllocError, GrowthMeter, PagePricing};
+    ///
+    /// let meter = GrowthMeter::new(None);
+    /// // The price of growing from 2 to 5 pages under a 6-page cap...
+    /// assert_eq!(meter.check(&PagePricing::Flat { per_page: 7 }, Some(6), None, 2, 3), Ok(21));
+    /// // ...and of going past it.
+    /// assert!(matches!(
+    ///     meter.check(&PagePricing::Flat { per_page: 7 }, Some(6), None, 2, 5),
+    ///     Err(AllocError::CapExceeded { .. })
+    /// ));
+    /// ```
     pub fn check(
         &self,
         pricing: &PagePricing,
@@ -482,6 +617,19 @@ impl GrowthMeter {
     /// Second half of [`GrowthMeter::grow`]: grow by `delta` pages and charge
     /// `price` (as returned by [`GrowthMeter::check`] for the backend's current
     /// size). On failure nothing has changed.
+    ///
+    /// ```
+    /// use capheap::backend::{NativePages, PageSource};
+    /// use capheap::{GrowthMeter, PagePricing};
+    ///
+    /// let mut memory = NativePages::new(0, 8);
+    /// let mut meter = GrowthMeter::new(Some(100));
+    /// let flat = PagePricing::Flat { per_page: 10 };
+    /// // Check first (this may run user code), then grow and charge.
+    /// let price = meter.check(&flat, None, None, memory.pages(), 2).unwrap();
+    /// assert_eq!(meter.commit(&mut memory, price, 2), Ok(0));
+    /// assert_eq!((memory.pages(), meter.charged(), meter.remaining()), (2, 20, Some(80)));
+    /// ```
     pub fn commit<B: PageSource + ?Sized>(
         &mut self,
         backend: &mut B,

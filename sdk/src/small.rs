@@ -17,6 +17,18 @@ pub const GRAN: usize = 8;
 pub const NUM_SMALL: usize = SMALL_MAX / GRAN;
 
 /// The class serving `(size, align)`, if any (`size` in `1..=512`, `align <= 8`).
+///
+/// ```
+/// use capheap::layout::class_of;
+///
+/// assert_eq!(class_of(1, 1), Some(0));
+/// assert_eq!(class_of(13, 4), Some(1));
+/// assert_eq!(class_of(512, 8), Some(63));
+/// // Zero, larger than 512 bytes, or aligned above 8: a large block.
+/// assert_eq!(class_of(0, 1), None);
+/// assert_eq!(class_of(513, 8), None);
+/// assert_eq!(class_of(64, 16), None);
+/// ```
 #[inline(always)]
 pub const fn class_of(size: usize, align: usize) -> Option<usize> {
     if size.wrapping_sub(1) < SMALL_MAX && align <= GRAN {
@@ -27,6 +39,12 @@ pub const fn class_of(size: usize, align: usize) -> Option<usize> {
 }
 
 /// Bytes of one object of class `c`.
+///
+/// ```
+/// use capheap::layout::{class_of, class_size};
+///
+/// assert_eq!(class_size(class_of(13, 1).unwrap()), 16);
+/// ```
 #[inline(always)]
 pub const fn class_size(c: usize) -> usize {
     (c + 1) * GRAN

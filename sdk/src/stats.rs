@@ -91,6 +91,16 @@ impl Stats {
 
     /// Borsh-encode into a fixed buffer without allocating. Produces exactly
     /// the bytes `borsh::to_vec(self)` would.
+    ///
+    /// ```
+    /// use capheap::Stats;
+    ///
+    /// let stats = Stats { live_bytes: 640, pages_grown: 2, ..Stats::default() };
+    /// let mut buf = [0u8; Stats::ENCODED_LEN];
+    /// stats.encode_into(&mut buf);
+    /// assert_eq!(buf.to_vec(), borsh::to_vec(&stats).unwrap());
+    /// assert_eq!(Stats::decode(&buf).unwrap(), stats);
+    /// ```
     pub fn encode_into(&self, out: &mut [u8; Self::ENCODED_LEN]) {
         for (chunk, v) in out.chunks_exact_mut(8).zip(self.fields()) {
             chunk.copy_from_slice(&v.to_le_bytes());
@@ -98,11 +108,28 @@ impl Stats {
     }
 
     /// Decode bytes produced by [`Stats::encode_into`] or borsh.
+    ///
+    /// ```
+    /// use capheap::Stats;
+    ///
+    /// let mut buf = [0u8; Stats::ENCODED_LEN];
+    /// Stats { resets: 3, ..Stats::default() }.encode_into(&mut buf);
+    /// assert_eq!(Stats::decode(&buf).unwrap().resets, 3);
+    /// // Truncated input is an error, not a panic.
+    /// assert!(Stats::decode(&buf[..10]).is_err());
+    /// ```
     pub fn decode(bytes: &[u8]) -> Result<Stats, borsh::io::Error> {
         borsh::from_slice(bytes)
     }
 
     /// Total failed requests, all causes.
+    ///
+    /// ```
+    /// use capheap::Stats;
+    ///
+    /// let s = Stats { failed_cap: 2, failed_oom: 1, ..Stats::default() };
+    /// assert_eq!(s.failed(), 3);
+    /// ```
     pub fn failed(&self) -> u64 {
         self.failed_cap
             + self.failed_budget
