@@ -37,7 +37,7 @@ use core::ptr::NonNull;
 use crate::backend::{MAX_SPAN, PageSource};
 use crate::cap::{self, AllocError, CapKind};
 use crate::meter::{GasHook, GrowthMeter, PagePricing};
-use crate::stats::Stats;
+use crate::stats::{Failures, Stats};
 use crate::util::{align_up, pages_for, ptr, rd, wr};
 
 /// Chunk header: `[next chunk][chunk end]`, padded to 16 bytes.
@@ -128,11 +128,8 @@ struct Inner<B> {
     resets: u64,
     /// Full resets so far: checkpoints of an earlier generation are void.
     generation: u64,
-    failed_cap: u64,
-    failed_budget: u64,
-    failed_gas_hook: u64,
-    failed_oom: u64,
-    failed_layout: u64,
+    /// Failure counters and the most recent failure (as the heaps keep them).
+    failures: Failures,
 }
 
 /// Chunk fields.
@@ -243,11 +240,7 @@ impl<B: PageSource> Arena<B> {
                 allocs: 0,
                 resets: 0,
                 generation: 0,
-                failed_cap: 0,
-                failed_budget: 0,
-                failed_gas_hook: 0,
-                failed_oom: 0,
-                failed_layout: 0,
+                failures: Failures::new(),
             }),
         }
     }
@@ -319,11 +312,16 @@ impl<B: PageSource> Arena<B> {
 
     #[inline(never)]
     fn grow_and_alloc(&self, size: usize, align: usize) -> Result<NonNull<u8>, AllocError> {
-        let r = self.slow(size, align);
-        if let Err(e) = r {
-            self.with(|i| i.record(e));
-        }
-        r
+        self.slow(size, align).map_err(|e| self.refused(e))
+    }
+
+    /// Count a refused request in this arena's statistics (also for the
+    /// pools built on it, whose own caps refuse before the arena is asked)
+    /// and hand the error back.
+    #[cold]
+    pub(crate) fn refused(&self, e: AllocError) -> AllocError {
+        self.with(|i| i.record(e));
+        e
     }
 
     fn slow(&self, size: usize, align: usize) -> Result<NonNull<u8>, AllocError> {
@@ -574,21 +572,34 @@ impl<B: PageSource> Arena<B> {
     /// assert_eq!(s.heap_bytes, 65_536);
     /// ```
     pub fn stats(&self) -> Stats {
-        self.with(|i| Stats {
-            live_bytes: i.live as u64,
-            peak_live_bytes: i.peak as u64,
-            heap_bytes: i.claimed as u64,
-            pages_grown: i.meter.pages_grown(),
-            growth_price_charged: i.meter.charged(),
-            allocs: i.allocs,
-            resets: i.resets,
-            failed_cap: i.failed_cap,
-            failed_budget: i.failed_budget,
-            failed_gas_hook: i.failed_gas_hook,
-            failed_oom: i.failed_oom,
-            failed_layout: i.failed_layout,
-            ..Stats::default()
+        self.with(|i| {
+            i.failures.fill(Stats {
+                live_bytes: i.live as u64,
+                peak_live_bytes: i.peak as u64,
+                heap_bytes: i.claimed as u64,
+                pages_grown: i.meter.pages_grown(),
+                growth_price_charged: i.meter.charged(),
+                allocs: i.allocs,
+                resets: i.resets,
+                ..Stats::default()
+            })
         })
+    }
+
+    /// The most recent failure, if any (as [`crate::Heap::last_error`]).
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{arena::Arena, backend::NativePages, AllocError};
+    ///
+    /// let arena = Arena::new(NativePages::new(0, 1));
+    /// assert_eq!(arena.last_error(), None);
+    /// // Through `alloc` a refusal is only a null pointer; the arena keeps why.
+    /// assert!(arena.alloc(Layout::from_size_align(1 << 20, 8).unwrap()).is_null());
+    /// assert_eq!(arena.last_error(), Some(AllocError::OutOfMemory));
+    /// ```
+    pub fn last_error(&self) -> Option<AllocError> {
+        self.with(|i| i.failures.last())
     }
 
     /// Bytes still available in the current chunk without growing.
@@ -646,15 +657,7 @@ impl<B: PageSource> Inner<B> {
     }
 
     fn record(&mut self, e: AllocError) {
-        match e {
-            AllocError::CapExceeded { .. } => self.failed_cap += 1,
-            AllocError::BudgetExhausted { .. } | AllocError::Unpriceable { .. } => {
-                self.failed_budget += 1
-            }
-            AllocError::GasHookRefused { .. } => self.failed_gas_hook += 1,
-            AllocError::OutOfMemory => self.failed_oom += 1,
-            _ => self.failed_layout += 1,
-        }
+        self.failures.record(e);
     }
 
     fn rewind(&mut self) {

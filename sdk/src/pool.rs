@@ -117,6 +117,7 @@ impl<T, B: PageSource> Pool<T, B> {
     ///     pool.alloc(2),
     ///     Err(AllocError::CapExceeded { cap: CapKind::PoolItems, limit: 1, .. })
     /// ));
+    /// assert_eq!(pool.stats().failed_cap, 1);
     /// drop(a);
     /// assert!(pool.alloc(3).is_ok());
     /// ```
@@ -162,7 +163,8 @@ impl<T, B: PageSource> Pool<T, B> {
             CapKind::PoolItems,
             self.max_items.map(|m| m as u64),
             live as u64 + 1,
-        )?;
+        )
+        .map_err(|e| self.arena.refused(e))?;
         let f = self.free.get();
         let p = if f != 0 {
             // SAFETY: `f` is a free slot whose first word links to the next.
@@ -223,7 +225,8 @@ impl<T, B: PageSource> Pool<T, B> {
         Ok(PoolBox { pool: self, ptr: p })
     }
 
-    /// Statistics of the pool (items as `allocs`/`frees`, bytes from its arena).
+    /// Statistics of the pool (items as `allocs`/`frees`, bytes from its
+    /// arena; failures: refusals by the item cap and by the arena).
     ///
     /// ```
     /// use capheap::{backend::NativePages, pool::Pool};
@@ -404,10 +407,11 @@ impl<B: PageSource> ClassPools<B> {
     ///     pools.try_alloc(Layout::from_size_align(16, 16).unwrap()),
     ///     Err(AllocError::LayoutTooLarge)
     /// );
+    /// assert_eq!(pools.stats().failed_layout, 2);
     /// ```
     pub fn try_alloc(&self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
         let Some(c) = class_of(layout.size(), layout.align()) else {
-            return Err(AllocError::LayoutTooLarge);
+            return Err(self.arena.refused(AllocError::LayoutTooLarge));
         };
         let cs = class_size(c);
         let live = self.live.get();
@@ -415,7 +419,8 @@ impl<B: PageSource> ClassPools<B> {
             CapKind::PoolItems,
             self.max_bytes.map(|m| m as u64),
             (live + cs) as u64,
-        )?;
+        )
+        .map_err(|e| self.arena.refused(e))?;
         // SAFETY: short exclusive borrow (`!Sync`, no user code inside);
         // `c < NUM_SMALL`; list members are free slots of class `c`.
         let p = unsafe { (*self.lists.get()).pop(c) };
@@ -460,7 +465,8 @@ impl<B: PageSource> ClassPools<B> {
         }
     }
 
-    /// Statistics of the underlying arena.
+    /// Statistics of the underlying arena, with the pools' own refusals (the
+    /// byte cap, layouts outside the classes) among the failures.
     ///
     /// ```
     /// use core::alloc::Layout;

@@ -144,6 +144,7 @@ proptest! {
         if let Some(c) = cap { pool = pool.with_max_items(c); }
         let mut live = vec![];
         let mut ranges = Ranges::default();
+        let mut refused = 0;
         for (alloc, v) in ops {
             if alloc || live.is_empty() {
                 match pool.alloc([v, !v, v ^ 7]) {
@@ -155,6 +156,7 @@ proptest! {
                         prop_assert_eq!(Some(limit as usize), cap);
                         prop_assert_eq!(requested, limit + 1);
                         prop_assert_eq!(live.len(), limit as usize);
+                        refused += 1;
                     }
                     Err(e) => prop_assert!(false, "unexpected {:?}", e),
                 }
@@ -165,6 +167,8 @@ proptest! {
                 drop(b);
             }
             prop_assert_eq!(pool.live(), live.len());
+            // Every refusal of the item cap is counted, and nothing else fails.
+            prop_assert_eq!((pool.stats().failed_cap, pool.stats().failed()), (refused, refused));
             for (b, v) in &live { prop_assert_eq!(**b, [*v, !*v, *v ^ 7]); }
         }
     }
@@ -192,8 +196,10 @@ proptest! {
             let rounded: usize = live.iter().map(|x| (x.1 + 7) & !7).sum();
             prop_assert_eq!(pools.live_bytes(), rounded);
         }
+        prop_assert_eq!(pools.stats().failed(), 0);
         prop_assert_eq!(pools.try_alloc(layout(513, 0)).unwrap_err(), AllocError::LayoutTooLarge);
         prop_assert_eq!(pools.try_alloc(layout(8, 4)).unwrap_err(), AllocError::LayoutTooLarge);
+        prop_assert_eq!(pools.stats().failed_layout, 2);
     }
 
     #[test]
