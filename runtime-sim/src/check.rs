@@ -558,16 +558,7 @@ fn check_exports(
         if let Some(ty) = ty {
             takes_input |= ty.params().len() == 2 && is_callable;
         }
-        if export.name.starts_with(RESERVED_PREFIX) {
-            report.push(
-                Level::Error,
-                "reserved-export",
-                format!(
-                    "`{}` uses the reserved prefix `{RESERVED_PREFIX}`",
-                    export.name
-                ),
-            );
-        }
+        reject_reserved(&export.name, report);
         let sig = ty.map(signature);
         if export.name == ALLOC_EXPORT {
             has_alloc = true;
@@ -640,22 +631,25 @@ fn func_sig(info: &ModuleInfo, export: &instrument::ExportInfo) -> Option<String
 }
 
 /// Lists exports with `callable` decided by `entry`, and flags reserved names.
+/// An export named with the simulator's reserved prefix is an error: the
+/// instrumentation adds its own exports under that prefix.
+fn reject_reserved(name: &str, report: &mut CheckReport) {
+    if name.starts_with(RESERVED_PREFIX) {
+        report.push(
+            Level::Error,
+            "reserved-export",
+            format!("`{name}` uses the reserved prefix `{RESERVED_PREFIX}`"),
+        );
+    }
+}
+
 fn summarise_exports(
     info: &ModuleInfo,
     report: &mut CheckReport,
     entry: impl Fn(&str, Option<&str>) -> bool,
 ) {
     for export in &info.exports {
-        if export.name.starts_with(RESERVED_PREFIX) {
-            report.push(
-                Level::Error,
-                "reserved-export",
-                format!(
-                    "`{}` uses the reserved prefix `{RESERVED_PREFIX}`",
-                    export.name
-                ),
-            );
-        }
+        reject_reserved(&export.name, report);
         let sig = func_sig(info, export);
         report.exports.push(ExportSummary {
             name: export.name.clone(),
