@@ -444,6 +444,9 @@ pub struct CodeSize {
     pub total: usize,
     /// The code section (function bodies), header included.
     pub code: usize,
+    /// The whole `.wasm` file compressed with gzip at level 9 (what a chain
+    /// that stores or charges compressed code sees, approximately).
+    pub gzip: usize,
 }
 
 /// Measures `wasm` with wasmparser.
@@ -451,6 +454,7 @@ pub fn code_size(wasm: &[u8]) -> Result<CodeSize, String> {
     let mut size = CodeSize {
         total: wasm.len(),
         code: 0,
+        gzip: capheap_sim::report::compare::gzip_size(wasm),
     };
     for payload in wasmparser::Parser::new(0).parse_all(wasm) {
         if let wasmparser::Payload::CodeSectionStart { range, .. } =
