@@ -43,11 +43,53 @@ impl std::fmt::Debug for Contract {
 
 impl Simulator {
     /// Validates, instruments and compiles `wasm`.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let contract = Simulator::new().load(&wasm)?;
+    /// // Every `memory.grow` is routed through the simulator's growth hook.
+    /// assert_eq!(contract.grow_sites(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn load(&self, wasm: &[u8]) -> Result<Contract> {
         Contract::load(self, wasm)
     }
 
     /// Reads and loads a `.wasm` file.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let path = std::env::temp_dir().join("capheap-sim-doc-load-file.wasm");
+    /// std::fs::write(&path, &wasm)?;
+    /// let contract = Simulator::new().load_file(&path)?;
+    /// assert_eq!(contract.size(), wasm.len());
+    /// // A missing file is an error that names it.
+    /// assert!(Simulator::new().load_file(&path.with_extension("missing")).is_err());
+    /// std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn load_file(&self, path: &Path) -> Result<Contract> {
         let wasm = crate::limits::read_capped(path, self.config.limits.max_wasm_size as u64)?;
         self.load(&wasm)
@@ -56,11 +98,52 @@ impl Simulator {
 
 impl Contract {
     /// Loads `wasm` with a default [`Simulator`].
+    ///
+    /// ```
+    /// use capheap_sim::Contract;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let contract = Contract::from_bytes(&wasm)?;
+    /// assert_eq!(contract.instantiate()?.call("bump", &[])?.returned, Some(1));
+    /// // Not wasm: a typed error, not a panic.
+    /// assert!(Contract::from_bytes(b"not wasm").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_bytes(wasm: &[u8]) -> Result<Self> {
         Simulator::new().load(wasm)
     }
 
     /// Loads a `.wasm` file with a default [`Simulator`].
+    ///
+    /// ```
+    /// use capheap_sim::Contract;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let path = std::env::temp_dir().join("capheap-sim-doc-from-file.wasm");
+    /// std::fs::write(&path, &wasm)?;
+    /// let contract = Contract::from_file(&path)?;
+    /// assert_eq!(contract.size(), wasm.len());
+    /// std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_file(path: &Path) -> Result<Self> {
         Simulator::new().load_file(path)
     }
@@ -133,6 +216,26 @@ impl Contract {
     }
 
     /// SHA-256 of the original module bytes (snapshots record it).
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// use sha2::{Digest as _, Sha256};
+    /// let contract = Simulator::new().load(&wasm)?;
+    /// let expected: [u8; 32] = Sha256::digest(&wasm).into();
+    /// assert_eq!(contract.code_hash().0, expected);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn code_hash(&self) -> Digest {
         self.inner.code_hash
     }
@@ -162,16 +265,70 @@ impl Contract {
     }
 
     /// Size of the original module in bytes.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// assert_eq!(Simulator::new().load(&wasm)?.size(), wasm.len());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn size(&self) -> usize {
         self.inner.size
     }
 
     /// Number of `memory.grow` instructions routed through the growth hook.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// assert_eq!(Simulator::new().load(&wasm)?.grow_sites(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn grow_sites(&self) -> u32 {
         self.inner.info.grow_sites
     }
 
     /// The simulator that loaded it.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// use capheap::PagePricing;
+    /// let sim = Simulator::builder().pricing(PagePricing::NEAR).build()?;
+    /// let contract = sim.load(&wasm)?;
+    /// assert_eq!(contract.simulator().pricing(), PagePricing::NEAR);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn simulator(&self) -> &Simulator {
         &self.inner.sim
     }

@@ -59,6 +59,13 @@ impl Default for ReplayOptions {
 
 impl ReplayOptions {
     /// The seed of run `run`.
+    ///
+    /// ```
+    /// use capheap_sim::ReplayOptions;
+    ///
+    /// let options = ReplayOptions { seeds: vec![5, 6], ..ReplayOptions::default() };
+    /// assert_eq!((options.seed(1), options.seed(2)), (6, 0));
+    /// ```
     pub fn seed(&self, run: usize) -> u64 {
         self.seeds.get(run).copied().unwrap_or(0)
     }
@@ -344,6 +351,27 @@ pub fn replay(
 
 impl Contract {
     /// [`replay`] of this contract.
+    ///
+    /// ```
+    /// use capheap_sim::{ReplayOptions, Scenario, ScenarioCall, Simulator};
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let scenario = Scenario::new().call(ScenarioCall::new("bump", []).repeat(3));
+    /// let report = Simulator::new().load(&wasm)?.replay(&scenario, &ReplayOptions::default())?;
+    /// assert!(report.deterministic);
+    /// assert_eq!(report.runs, 3);
+    /// assert_eq!(report.calls.len(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn replay(&self, scenario: &Scenario, options: &ReplayOptions) -> Result<ReplayReport> {
         replay(self, scenario, options)
     }

@@ -50,6 +50,14 @@ fn one() -> u32 {
 
 impl ScenarioCall {
     /// A call of `export` with `input`, made once.
+    ///
+    /// ```
+    /// use capheap_sim::{Scenario, ScenarioCall};
+    ///
+    /// let call = ScenarioCall::new("transfer", b"to=bob".to_vec());
+    /// assert_eq!(call.name(), "transfer");
+    /// assert_eq!(Scenario::new().call(call).len(), 1);
+    /// ```
     pub fn new(export: impl Into<String>, input: impl Into<Vec<u8>>) -> Self {
         ScenarioCall {
             export: export.into(),
@@ -61,30 +69,79 @@ impl ScenarioCall {
     }
 
     /// Makes the call `times` times.
+    ///
+    /// ```
+    /// use capheap_sim::{Scenario, ScenarioCall, Simulator};
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let scenario = Scenario::new().call(ScenarioCall::new("bump", []).repeat(3));
+    /// assert_eq!(scenario.len(), 3);
+    /// let run = Simulator::new().load(&wasm)?.run_scenario(&scenario, 0)?;
+    /// assert_eq!(run.calls[2].outcome.returned, Some(3));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn repeat(mut self, times: u32) -> Self {
         self.repeat = times;
         self
     }
 
     /// Sets who makes the call and what it sends (chain ABIs).
+    ///
+    /// ```
+    /// use capheap_sim::{CallEnv, Scenario, ScenarioCall};
+    ///
+    /// let env = CallEnv { value: Some("1000".into()), ..CallEnv::default() };
+    /// let call = ScenarioCall::new("deposit", []).env(env);
+    /// assert_eq!(Scenario::new().call(call).len(), 1);
+    /// ```
     pub fn env(mut self, env: CallEnv) -> Self {
         self.env = env;
         self
     }
 
     /// Sets the name reports give the call.
+    ///
+    /// ```
+    /// use capheap_sim::ScenarioCall;
+    ///
+    /// let call = ScenarioCall::new("execute", []).label("mint");
+    /// assert_eq!(call.name(), "mint");
+    /// ```
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.label = Some(label.into());
         self
     }
 
     /// Sets or clears the name reports give the call.
+    ///
+    /// ```
+    /// use capheap_sim::ScenarioCall;
+    ///
+    /// let call = ScenarioCall::new("execute", []).label("mint").with_label(None);
+    /// assert_eq!(call.name(), "execute");
+    /// ```
     pub fn with_label(mut self, label: Option<String>) -> Self {
         self.label = label;
         self
     }
 
     /// The name reports give the call: its label, else the export.
+    ///
+    /// ```
+    /// use capheap_sim::ScenarioCall;
+    ///
+    /// assert_eq!(ScenarioCall::new("bump", []).name(), "bump");
+    /// assert_eq!(ScenarioCall::new("bump", []).label("first").name(), "first");
+    /// ```
     pub fn name(&self) -> &str {
         self.label.as_deref().unwrap_or(&self.export)
     }
@@ -121,28 +178,93 @@ pub(crate) struct Step<'a> {
 
 impl Scenario {
     /// An empty scenario.
+    ///
+    /// ```
+    /// use capheap_sim::Scenario;
+    ///
+    /// assert!(Scenario::new().is_empty());
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Appends a call.
+    ///
+    /// ```
+    /// use capheap_sim::{Scenario, ScenarioCall, Simulator};
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let scenario = Scenario::new()
+    ///     .call(ScenarioCall::new("bump", []))
+    ///     .call(ScenarioCall::new("grow", []));
+    /// let run = Simulator::new().load(&wasm)?.run_scenario(&scenario, 0)?;
+    /// assert_eq!(run.calls[1].outcome.pages_after, 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn call(mut self, call: ScenarioCall) -> Self {
         self.calls.push(call);
         self
     }
 
     /// Sets the isolation.
+    ///
+    /// ```
+    /// use capheap_sim::{Isolation, Scenario, ScenarioCall, Simulator};
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let scenario = Scenario::new()
+    ///     .call(ScenarioCall::new("bump", []).repeat(2))
+    ///     .isolation(Isolation::FreshPerCall);
+    /// let run = Simulator::new().load(&wasm)?.run_scenario(&scenario, 0)?;
+    /// // Each call is a new transaction: the global starts from 0 again.
+    /// assert_eq!(run.calls[1].outcome.returned, Some(1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn isolation(mut self, isolation: Isolation) -> Self {
         self.isolation = isolation;
         self
     }
 
     /// Number of calls with repeats expanded.
+    ///
+    /// ```
+    /// use capheap_sim::{Scenario, ScenarioCall};
+    ///
+    /// let scenario = Scenario::new()
+    ///     .call(ScenarioCall::new("a", []).repeat(4))
+    ///     .call(ScenarioCall::new("b", []));
+    /// assert_eq!(scenario.len(), 5);
+    /// ```
     pub fn len(&self) -> usize {
         self.calls.iter().map(|c| c.repeat as usize).sum()
     }
 
     /// Whether the scenario makes no call.
+    ///
+    /// ```
+    /// use capheap_sim::{Scenario, ScenarioCall};
+    ///
+    /// assert!(Scenario::new().is_empty());
+    /// assert!(!Scenario::new().call(ScenarioCall::new("a", [])).is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -188,6 +310,26 @@ pub struct ScenarioRun {
 
 impl ScenarioRun {
     /// Total fuel of all calls.
+    ///
+    /// ```
+    /// use capheap_sim::{Scenario, ScenarioCall, Simulator};
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let scenario = Scenario::new().call(ScenarioCall::new("bump", []).repeat(2));
+    /// let run = Simulator::new().load(&wasm)?.run_scenario(&scenario, 0)?;
+    /// let sum: u64 = run.calls.iter().map(|c| c.outcome.fuel.total).sum();
+    /// assert_eq!(run.total_fuel(), sum);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn total_fuel(&self) -> u64 {
         self.calls.iter().map(|c| c.outcome.fuel.total).sum()
     }
@@ -219,6 +361,29 @@ impl Contract {
     /// Runs `scenario` once on a fresh instance seeded with `seed`. Failed
     /// calls are recorded (their [`CallOutcome::error`] is set) and the
     /// scenario goes on; only a failed instantiation is an error.
+    ///
+    /// ```
+    /// use capheap_sim::{Scenario, ScenarioCall, Simulator};
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let scenario = Scenario::new()
+    ///     .call(ScenarioCall::new("missing", []))
+    ///     .call(ScenarioCall::new("bump", []));
+    /// let run = Simulator::new().load(&wasm)?.run_scenario(&scenario, 0)?;
+    /// // A failed call is recorded, and the scenario goes on.
+    /// assert!(run.calls[0].outcome.error.is_some());
+    /// assert_eq!(run.calls[1].outcome.returned, Some(1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn run_scenario(&self, scenario: &Scenario, seed: u64) -> Result<ScenarioRun> {
         if scenario.len() > crate::limits::MAX_SCENARIO_CALLS {
             return Err(crate::SimError::LimitExceeded {

@@ -73,21 +73,99 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// The code hash of the contract it was taken of.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let contract = Simulator::new().load(&wasm)?;
+    /// let snapshot = contract.instantiate()?.snapshot()?;
+    /// assert_eq!(snapshot.code_hash(), contract.code_hash());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn code_hash(&self) -> Digest {
         self.code_hash
     }
 
     /// Pages of linear memory.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let mut instance = Simulator::new().load(&wasm)?.instantiate()?;
+    /// instance.call("grow", &[])?;
+    /// assert_eq!(instance.snapshot()?.pages(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn pages(&self) -> u32 {
         self.pages
     }
 
     /// The pricing high-water mark.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let mut instance = Simulator::new().load(&wasm)?.instantiate()?;
+    /// instance.call("grow", &[])?;
+    /// instance.reset()?;
+    /// let snapshot = instance.snapshot()?;
+    /// assert_eq!((snapshot.pages(), snapshot.high_water_pages()), (1, 2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn high_water_pages(&self) -> u32 {
         self.high_water_pages
     }
 
     /// Memory root of the saved memory (equal to the instance's at the time).
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let mut instance = Simulator::new().load(&wasm)?.instantiate()?;
+    /// instance.call("bump", &[])?;
+    /// assert_eq!(instance.snapshot()?.memory_root(), instance.memory_root().root);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn memory_root(&self) -> Digest {
         let zero = page_digest(&[0u8; PAGE]);
         let mut digests = vec![zero; self.pages as usize];
@@ -100,11 +178,49 @@ impl Snapshot {
     }
 
     /// Storage root of the saved storage.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let mut instance = Simulator::new().load(&wasm)?.instantiate()?;
+    /// instance.storage_mut().insert(b"k".to_vec(), b"v".to_vec());
+    /// assert_eq!(instance.snapshot()?.storage_root(), instance.storage_root());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn storage_root(&self) -> Digest {
         self.storage.iter().cloned().collect::<Storage>().root()
     }
 
     /// The file form: header, borsh body, SHA-256 checksum.
+    ///
+    /// ```
+    /// use capheap_sim::{Simulator, Snapshot};
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let snapshot = Simulator::new().load(&wasm)?.instantiate()?.snapshot()?;
+    /// let bytes = snapshot.to_bytes();
+    /// assert_eq!(Snapshot::from_bytes(&bytes)?, snapshot);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_bytes(&self) -> Vec<u8> {
         // Serialising plain data into a Vec cannot fail.
         let body = borsh::to_vec(self).unwrap_or_default();
@@ -119,6 +235,28 @@ impl Snapshot {
     }
 
     /// Parses and checks the file form.
+    ///
+    /// ```
+    /// use capheap_sim::{Simulator, Snapshot};
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let mut bytes = Simulator::new().load(&wasm)?.instantiate()?.snapshot()?.to_bytes();
+    /// // One flipped byte fails the checksum: a typed error, not a panic.
+    /// let mid = bytes.len() / 2;
+    /// bytes[mid] ^= 1;
+    /// assert!(Snapshot::from_bytes(&bytes).is_err());
+    /// assert!(Snapshot::from_bytes(b"short").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
         let len = bytes.len() as u64;
         let magic_len = bytes.len().min(SNAPSHOT_MAGIC.len());
@@ -163,6 +301,27 @@ impl Snapshot {
     }
 
     /// Writes the file form to `path`.
+    ///
+    /// ```
+    /// use capheap_sim::{Simulator, Snapshot};
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let snapshot = Simulator::new().load(&wasm)?.instantiate()?.snapshot()?;
+    /// let path = std::env::temp_dir().join("capheap-sim-doc-save.snap");
+    /// snapshot.save(&path)?;
+    /// assert_eq!(Snapshot::load(&path)?, snapshot);
+    /// std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn save(&self, path: &Path) -> Result<()> {
         std::fs::write(path, self.to_bytes()).map_err(|e| SimError::Io {
             path: path.to_owned(),
@@ -172,6 +331,26 @@ impl Snapshot {
 
     /// Reads and checks a snapshot file (at most
     /// [`MAX_SNAPSHOT_FILE`](crate::limits::MAX_SNAPSHOT_FILE) bytes).
+    ///
+    /// ```
+    /// use capheap_sim::Snapshot;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let path = std::env::temp_dir().join("capheap-sim-doc-load.snap");
+    /// std::fs::write(&path, b"not a snapshot")?;
+    /// assert!(Snapshot::load(&path).is_err());
+    /// std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn load(path: &Path) -> Result<Snapshot> {
         let bytes = crate::limits::read_capped(path, crate::limits::MAX_SNAPSHOT_FILE)?;
         Ok(Snapshot::from_bytes(&bytes)?)
@@ -211,6 +390,29 @@ impl Snapshot {
 
 impl Instance {
     /// Saves memory, mutable globals, storage and the pricing high-water mark.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let contract = Simulator::new().load(&wasm)?;
+    /// let mut instance = contract.instantiate()?;
+    /// instance.call("bump", &[])?;
+    /// let snapshot = instance.snapshot()?;
+    /// // The restored instance continues where the first one was.
+    /// let mut restored = contract.restore(&snapshot)?;
+    /// assert_eq!(restored.call("bump", &[])?.returned, Some(2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn snapshot(&self) -> Result<Snapshot> {
         let memory = self
             .memory()
@@ -261,6 +463,28 @@ impl Instance {
 impl Contract {
     /// A new instance in the state `snapshot` saved (seed 0). Growth back to
     /// the saved size is not charged.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let mut instance = Simulator::new().load(&wasm)?.instantiate()?;
+    /// instance.call("grow", &[])?;
+    /// let snapshot = instance.snapshot()?;
+    /// // Another contract cannot take this snapshot.
+    /// let other = Simulator::new().load(&wat::parse_str("(module (memory 2))")?)?;
+    /// assert!(other.restore(&snapshot).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn restore(&self, snapshot: &Snapshot) -> Result<Instance> {
         if snapshot.code_hash != self.code_hash() {
             return Err(SnapshotError::WrongContract {

@@ -96,12 +96,53 @@ impl Instance {
     }
 
     /// The contract this is an instance of.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let contract = Simulator::new().load(&wasm)?;
+    /// let instance = contract.instantiate()?;
+    /// assert_eq!(instance.contract().code_hash(), contract.code_hash());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn contract(&self) -> &Contract {
         &self.contract
     }
 
     /// Sets the fuel limit of each later call; above the simulator's
     /// [`Limits::max_fuel_per_call`](crate::Limits) it is refused.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let mut instance = Simulator::new().load(&wasm)?.instantiate()?;
+    /// instance.set_fuel_limit(5)?;
+    /// // Five units do not pay for the call.
+    /// assert!(instance.call("bump", &[]).is_err());
+    /// // More than the simulator's cap is refused.
+    /// assert!(instance.set_fuel_limit(u64::MAX).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_fuel_limit(&mut self, limit: u64) -> Result<()> {
         let max = self.contract.inner.sim.config.limits.max_fuel_per_call;
         if limit > max {
@@ -116,6 +157,25 @@ impl Instance {
     }
 
     /// The fuel limit of each call.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let sim = Simulator::builder().fuel_limit(50_000).build()?;
+    /// let instance = sim.load(&wasm)?.instantiate()?;
+    /// assert_eq!(instance.fuel_limit(), 50_000);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn fuel_limit(&self) -> u64 {
         self.fuel_limit
     }
@@ -163,12 +223,52 @@ impl Instance {
 
     /// What the module's start function did when this instance (or its last
     /// [`reset`](Self::reset)) was created: fuel and growth.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// // This module has no start function: it cost nothing.
+    /// let instance = Simulator::new().load(&wasm)?.instantiate()?;
+    /// assert_eq!(instance.start_outcome().fuel, 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn start_outcome(&self) -> &StartOutcome {
         &self.start
     }
 
     /// Sets who makes the following calls and what they send (the chain
     /// ABIs' `msg_sender`/`msg_value`, `info.sender`/`info.funds`).
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// use capheap_sim::CallEnv;
+    /// let mut instance = Simulator::new().load(&wasm)?.instantiate()?;
+    /// let env = CallEnv { sender: Some("0x00000000000000000000000000000000000000aa".into()), ..CallEnv::default() };
+    /// instance.set_call_env(env.clone());
+    /// assert_eq!(instance.call_env(), &env);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_call_env(&mut self, env: CallEnv) {
         self.call_env = env;
     }
@@ -180,21 +280,98 @@ impl Instance {
     }
 
     /// The current call context.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// use capheap_sim::CallEnv;
+    /// let instance = Simulator::new().load(&wasm)?.instantiate()?;
+    /// assert_eq!(instance.call_env(), &CallEnv::default());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn call_env(&self) -> &CallEnv {
         &self.call_env
     }
 
     /// The seed custom host functions see.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let contract = Simulator::new().load(&wasm)?;
+    /// assert_eq!(contract.instantiate()?.seed(), 0);
+    /// assert_eq!(contract.instantiate_seeded(7)?.seed(), 7);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn seed(&self) -> u64 {
         self.store.data().seed
     }
 
     /// Sets the seed custom host functions see.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let mut instance = Simulator::new().load(&wasm)?.instantiate()?;
+    /// instance.set_seed(99);
+    /// assert_eq!(instance.seed(), 99);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_seed(&mut self, seed: u64) {
         self.store.data_mut().seed = seed;
     }
 
     /// Current size of linear memory in pages (0 without a memory).
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let mut instance = Simulator::new().load(&wasm)?.instantiate()?;
+    /// assert_eq!(instance.pages(), 1);
+    /// instance.call("grow", &[])?;
+    /// assert_eq!(instance.pages(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn pages(&self) -> u32 {
         self.store.data().memory.map_or(0, |m| {
             u32::try_from(m.size(&self.store)).unwrap_or(u32::MAX)
@@ -202,6 +379,26 @@ impl Instance {
     }
 
     /// The whole linear memory (empty without a memory).
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let mut instance = Simulator::new().load(&wasm)?.instantiate()?;
+    /// instance.call("bump", &[])?;
+    /// assert_eq!(instance.memory().len(), 65_536);
+    /// assert_eq!(instance.memory()[1024], 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn memory(&self) -> &[u8] {
         match self.store.data().memory {
             Some(m) => m.data(&self.store),
@@ -231,6 +428,27 @@ impl Instance {
     }
 
     /// Reads `len` bytes at `ptr`.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let mut instance = Simulator::new().load(&wasm)?.instantiate()?;
+    /// instance.call("bump", &[])?;
+    /// assert_eq!(instance.read(1024, 4)?, 1u32.to_le_bytes());
+    /// // Out of bounds: an error.
+    /// assert!(instance.read(65_534, 4).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn read(&self, ptr: u64, len: u64) -> Result<Vec<u8>> {
         let data = self.memory();
         let out_of_bounds = || SimError::RegionOutOfBounds {
@@ -249,6 +467,26 @@ impl Instance {
     }
 
     /// Writes `bytes` at `ptr`.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let mut instance = Simulator::new().load(&wasm)?.instantiate()?;
+    /// instance.write(0, b"hello")?;
+    /// assert_eq!(instance.read(0, 5)?, b"hello");
+    /// assert!(instance.write(65_535, b"xy").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn write(&mut self, ptr: u64, bytes: &[u8]) -> Result<()> {
         let data = self.memory_mut()?;
         let memory_len = data.len();
@@ -266,27 +504,129 @@ impl Instance {
     }
 
     /// Root and page digests of linear memory now.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let contract = Simulator::new().load(&wasm)?;
+    /// let (mut a, mut b) = (contract.instantiate()?, contract.instantiate()?);
+    /// a.call("bump", &[])?;
+    /// assert_ne!(a.memory_root().root, b.memory_root().root);
+    /// b.call("bump", &[])?;
+    /// // The same calls leave the same memory, byte for byte.
+    /// assert_eq!(a.memory_root(), b.memory_root());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn memory_root(&self) -> MemoryRoot {
         MemoryRoot::of(self.memory())
     }
 
     /// Contract storage.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let instance = Simulator::new().load(&wasm)?.instantiate()?;
+    /// assert!(instance.storage().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn storage(&self) -> &Storage {
         &self.store.data().storage
     }
 
     /// Contract storage, mutably (e.g. to seed a scenario).
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let mut instance = Simulator::new().load(&wasm)?.instantiate()?;
+    /// instance.storage_mut().insert(b"owner".to_vec(), b"alice".to_vec());
+    /// assert_eq!(instance.storage().get(b"owner"), Some(&b"alice"[..]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn storage_mut(&mut self) -> &mut Storage {
         &mut self.store.data_mut().storage
     }
 
     /// Root of storage now.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let contract = Simulator::new().load(&wasm)?;
+    /// let mut a = contract.instantiate()?;
+    /// let empty = a.storage_root();
+    /// a.storage_mut().insert(b"k".to_vec(), b"v".to_vec());
+    /// assert_ne!(a.storage_root(), empty);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn storage_root(&self) -> Digest {
         self.storage().root()
     }
 
     /// The pricing high-water mark: the most pages this instance (and the
     /// instances it was [`reset`](Self::reset) from) ever had.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let mut instance = Simulator::new().load(&wasm)?.instantiate()?;
+    /// instance.call("grow", &[])?;
+    /// // A new transaction starts at the module's 1 page, but the mark stays.
+    /// instance.reset()?;
+    /// assert_eq!((instance.pages(), instance.high_water_pages()), (1, 2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn high_water_pages(&self) -> u32 {
         self.store.data().high_water_pages
     }
@@ -298,6 +638,29 @@ impl Instance {
     /// Starts a new "transaction": a fresh instantiation (memory, globals and
     /// tables from the module) that keeps storage, the pricing high-water
     /// mark, the seed and the fuel limit — how chains run successive calls.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let mut instance = Simulator::new().load(&wasm)?.instantiate()?;
+    /// instance.storage_mut().insert(b"k".to_vec(), b"v".to_vec());
+    /// assert_eq!(instance.call("bump", &[])?.returned, Some(1));
+    /// instance.reset()?;
+    /// // Globals and memory are fresh; storage is kept.
+    /// assert_eq!(instance.call("bump", &[])?.returned, Some(1));
+    /// assert_eq!(instance.storage().len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn reset(&mut self) -> Result<()> {
         let storage = self.storage().clone();
         let (store, instance, start) = self.contract.new_store(
@@ -323,6 +686,27 @@ impl Instance {
     /// - `... -> ()`: no output; `... -> i32`: a plain return value;
     ///   `... -> i64`: a region `(ptr << 32) | len` whose bytes are the
     ///   output. `capheap.output` overrides the returned region.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let mut instance = Simulator::new().load(&wasm)?.instantiate()?;
+    /// let outcome = instance.call("grow", &[])?;
+    /// assert_eq!(outcome.returned, Some(1));
+    /// assert_eq!((outcome.pages_before, outcome.pages_after), (1, 2));
+    /// assert!(instance.call("no_such_export", &[]).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn call(&mut self, export: &str, input: &[u8]) -> Result<CallOutcome> {
         self.execute(export, input).into_result()
     }
@@ -330,6 +714,26 @@ impl Instance {
     /// Like [`call`](Self::call) but always returns the outcome, with
     /// [`CallOutcome::error`] set when the call failed (fuel, pages, roots
     /// and logs describe the state it left).
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let mut instance = Simulator::new().load(&wasm)?.instantiate()?;
+    /// let outcome = instance.execute("no_such_export", &[]);
+    /// assert!(outcome.error.is_some());
+    /// assert_eq!(instance.execute("bump", &[]).returned, Some(1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn execute(&mut self, export: &str, input: &[u8]) -> CallOutcome {
         let abi = self.contract.abi();
         let chain_abi = abi != Abi::Capheap;
@@ -634,6 +1038,16 @@ impl Instance {
     /// end the read with an error, and every mutable global is restored
     /// afterwards. The bytes it writes into memory (its stats buffer) stay,
     /// so roots are taken after it.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(r#"(module (memory (export "memory") 1) (func (export "f")))"#)?;
+    /// let mut instance = Simulator::new().load(&wasm)?.instantiate()?;
+    /// // No `capheap_stats` export: no statistics, and no error.
+    /// assert_eq!(instance.stats()?, None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn stats(&mut self) -> Result<Option<Stats>> {
         let Some(func) = self.instance.get_func(&self.store, STATS_EXPORT) else {
             return Ok(None);
@@ -678,12 +1092,51 @@ impl Instance {
 
 impl Contract {
     /// A fresh instance with its own memory and empty storage (seed 0).
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let contract = Simulator::new().load(&wasm)?;
+    /// let (mut a, mut b) = (contract.instantiate()?, contract.instantiate()?);
+    /// a.call("bump", &[])?;
+    /// // Instances share nothing.
+    /// assert_eq!(b.call("bump", &[])?.returned, Some(1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn instantiate(&self) -> Result<Instance> {
         self.instantiate_seeded(0)
     }
 
     /// A fresh instance whose custom host functions see `seed`
     /// ([`HostContext::seed`](crate::HostContext::seed)).
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let instance = Simulator::new().load(&wasm)?.instantiate_seeded(1234)?;
+    /// assert_eq!(instance.seed(), 1234);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn instantiate_seeded(&self, seed: u64) -> Result<Instance> {
         self.instantiate_with(Storage::new(), 0, seed)
     }
