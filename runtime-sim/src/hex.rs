@@ -1,6 +1,12 @@
 //! Lowercase hex for digests and byte strings in reports.
 
 /// Lowercase hex of `bytes`.
+///
+/// ```
+/// use capheap_sim::hex;
+///
+/// assert_eq!(hex::encode(&[0x00, 0xab, 0xff]), "00abff");
+/// ```
 pub fn encode(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
@@ -12,6 +18,15 @@ pub fn encode(bytes: &[u8]) -> String {
 }
 
 /// Parses hex (`0x` prefix optional, either case).
+///
+/// ```
+/// use capheap_sim::hex;
+///
+/// assert_eq!(hex::decode("0xABff").unwrap(), [0xab, 0xff]);
+/// // Odd lengths and non-hex digits are errors.
+/// assert!(hex::decode("abc").is_err());
+/// assert!(hex::decode("zz").is_err());
+/// ```
 pub fn decode(text: &str) -> Result<Vec<u8>, String> {
     let digits = text.strip_prefix("0x").unwrap_or(text).as_bytes();
     if !digits.len().is_multiple_of(2) {

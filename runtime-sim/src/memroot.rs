@@ -30,11 +30,26 @@ pub struct Digest(pub [u8; 32]);
 
 impl Digest {
     /// SHA-256 of `bytes`.
+    ///
+    /// ```
+    /// use capheap_sim::Digest;
+    ///
+    /// assert_eq!(
+    ///     Digest::of(b"abc").to_hex(),
+    ///     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    /// );
+    /// ```
     pub fn of(bytes: &[u8]) -> Digest {
         Digest(Sha256::digest(bytes).into())
     }
 
     /// The digest as hex.
+    ///
+    /// ```
+    /// use capheap_sim::Digest;
+    ///
+    /// assert_eq!(Digest::of(b"").to_hex().len(), 64);
+    /// ```
     pub fn to_hex(&self) -> String {
         crate::hex::encode(&self.0)
     }
@@ -75,6 +90,15 @@ impl MemoryRoot {
     /// hashed as its own page, which never happens for wasm memories).
     /// Memories of [`PARALLEL_PAGES`] pages or more are hashed on all cores;
     /// the result does not depend on it.
+    ///
+    /// ```
+    /// use capheap_sim::{MemoryRoot, PAGE_SIZE};
+    ///
+    /// let memory = vec![0u8; 3 * PAGE_SIZE as usize];
+    /// let root = MemoryRoot::of(&memory);
+    /// assert_eq!(root.pages, 3);
+    /// assert_eq!(root.root, capheap_sim::memroot::memory_root(&memory));
+    /// ```
     pub fn of(memory: &[u8]) -> MemoryRoot {
         Self::from_digests(digest_pages(memory))
     }
@@ -90,6 +114,16 @@ impl MemoryRoot {
 
     /// The first page whose digest differs from `other`'s (a page present in
     /// one memory only counts as differing).
+    ///
+    /// ```
+    /// use capheap_sim::{MemoryRoot, PAGE_SIZE};
+    ///
+    /// let a = vec![0u8; 3 * PAGE_SIZE as usize];
+    /// let mut b = a.clone();
+    /// b[2 * PAGE_SIZE as usize + 7] = 1;
+    /// assert_eq!(MemoryRoot::of(&a).first_differing_page(&MemoryRoot::of(&b)), Some(2));
+    /// assert_eq!(MemoryRoot::of(&a).first_differing_page(&MemoryRoot::of(&a)), None);
+    /// ```
     pub fn first_differing_page(&self, other: &MemoryRoot) -> Option<u32> {
         let common = self.page_digests.len().min(other.page_digests.len());
         let differing = (0..common)
@@ -147,11 +181,34 @@ impl Default for PageCache {
 
 impl PageCache {
     /// An empty cache.
+    ///
+    /// ```
+    /// use capheap_sim::memroot::{PageCache, memory_root};
+    /// use capheap_sim::PAGE_SIZE;
+    ///
+    /// let mut cache = PageCache::new();
+    /// let mut memory = vec![0u8; 4 * PAGE_SIZE as usize];
+    /// cache.root(&memory);
+    /// memory[5] = 1;
+    /// // Only the changed page is hashed again; the root is the same as from scratch.
+    /// assert_eq!(cache.root(&memory).root, memory_root(&memory));
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// An empty cache that copies memories of at most `limit` bytes.
+    ///
+    /// ```
+    /// use capheap_sim::memroot::{PageCache, memory_root};
+    /// use capheap_sim::PAGE_SIZE;
+    ///
+    /// // Above the limit the cache keeps no copy, and still gives the right root.
+    /// let mut cache = PageCache::with_limit(PAGE_SIZE as usize);
+    /// let memory = vec![7u8; 2 * PAGE_SIZE as usize];
+    /// assert_eq!(cache.root(&memory).root, memory_root(&memory));
+    /// assert_eq!(cache.held_bytes(), 0);
+    /// ```
     pub fn with_limit(limit: usize) -> Self {
         PageCache {
             shadow: Vec::new(),
@@ -161,11 +218,30 @@ impl PageCache {
     }
 
     /// Bytes the cache holds (its copy of memory).
+    ///
+    /// ```
+    /// use capheap_sim::memroot::PageCache;
+    /// use capheap_sim::PAGE_SIZE;
+    ///
+    /// let mut cache = PageCache::new();
+    /// assert_eq!(cache.held_bytes(), 0);
+    /// cache.root(&vec![1u8; PAGE_SIZE as usize]);
+    /// assert_eq!(cache.held_bytes(), PAGE_SIZE as usize);
+    /// ```
     pub fn held_bytes(&self) -> usize {
         self.shadow.capacity()
     }
 
     /// The root of `memory`, reusing digests of unchanged pages.
+    ///
+    /// ```
+    /// use capheap_sim::memroot::PageCache;
+    /// use capheap_sim::{MemoryRoot, PAGE_SIZE};
+    ///
+    /// let mut cache = PageCache::new();
+    /// let memory = vec![3u8; 2 * PAGE_SIZE as usize];
+    /// assert_eq!(cache.root(&memory), MemoryRoot::of(&memory));
+    /// ```
     pub fn root(&mut self, memory: &[u8]) -> MemoryRoot {
         if memory.len() > self.limit {
             // Too large to copy: hash it whole, and drop what was cached.
@@ -202,6 +278,15 @@ impl PageCache {
 }
 
 /// The root over page digests.
+///
+/// ```
+/// use capheap_sim::memroot::{page_digest, root_of};
+/// use capheap_sim::{MemoryRoot, PAGE_SIZE};
+///
+/// let memory = vec![9u8; 2 * PAGE_SIZE as usize];
+/// let pages: Vec<_> = memory.chunks(PAGE_SIZE as usize).map(page_digest).collect();
+/// assert_eq!(root_of(&pages), MemoryRoot::of(&memory).root);
+/// ```
 pub fn root_of(page_digests: &[Digest]) -> Digest {
     let mut hasher = Sha256::new();
     hasher.update(ROOT_DOMAIN);
@@ -214,11 +299,28 @@ pub fn root_of(page_digests: &[Digest]) -> Digest {
 }
 
 /// The root of `memory` without keeping the page digests.
+///
+/// ```
+/// use capheap_sim::memroot::memory_root;
+/// use capheap_sim::{MemoryRoot, PAGE_SIZE};
+///
+/// let memory = vec![0u8; PAGE_SIZE as usize];
+/// assert_eq!(memory_root(&memory), MemoryRoot::of(&memory).root);
+/// ```
 pub fn memory_root(memory: &[u8]) -> Digest {
     MemoryRoot::of(memory).root
 }
 
 /// SHA-256 of one page, with a fast path for all-zero pages.
+///
+/// ```
+/// use capheap_sim::memroot::page_digest;
+/// use capheap_sim::{Digest, PAGE_SIZE};
+///
+/// // The all-zero fast path gives the plain SHA-256.
+/// let zero = vec![0u8; PAGE_SIZE as usize];
+/// assert_eq!(page_digest(&zero), Digest::of(&zero));
+/// ```
 pub fn page_digest(page: &[u8]) -> Digest {
     if page.len() == PAGE && is_zero(page) {
         static ZERO_PAGE: OnceLock<Digest> = OnceLock::new();
@@ -249,6 +351,17 @@ pub struct ByteDifference {
 /// The first byte at which `expected` and `actual` differ, or `None` when
 /// they are equal. Memories of different sizes differ at the shorter's end
 /// if their common prefix is equal.
+///
+/// ```
+/// use capheap_sim::memroot::first_difference;
+///
+/// let d = first_difference(b"abcd", b"abXd").unwrap();
+/// assert_eq!((d.offset, d.page, d.expected, d.actual), (2, 0, Some(b'c'), Some(b'X')));
+/// // A longer memory differs where the shorter one ends.
+/// let d = first_difference(b"ab", b"abc").unwrap();
+/// assert_eq!((d.offset, d.expected, d.actual), (2, None, Some(b'c')));
+/// assert!(first_difference(b"same", b"same").is_none());
+/// ```
 pub fn first_difference(expected: &[u8], actual: &[u8]) -> Option<ByteDifference> {
     let common = expected.len().min(actual.len());
     let offset = first_mismatch(&expected[..common], &actual[..common])

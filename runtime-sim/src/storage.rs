@@ -19,16 +19,40 @@ pub struct Storage {
 
 impl Storage {
     /// Empty storage.
+    ///
+    /// ```
+    /// use capheap_sim::Storage;
+    ///
+    /// let storage = Storage::new();
+    /// assert!(storage.is_empty());
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// The value under `key`.
+    ///
+    /// ```
+    /// use capheap_sim::Storage;
+    ///
+    /// let mut storage = Storage::new();
+    /// storage.insert(b"owner".to_vec(), b"alice".to_vec());
+    /// assert_eq!(storage.get(b"owner"), Some(&b"alice"[..]));
+    /// assert_eq!(storage.get(b"nobody"), None);
+    /// ```
     pub fn get(&self, key: &[u8]) -> Option<&[u8]> {
         self.map.get(key).map(Vec::as_slice)
     }
 
     /// Sets `key` to `value`, returning the previous value.
+    ///
+    /// ```
+    /// use capheap_sim::Storage;
+    ///
+    /// let mut storage = Storage::new();
+    /// assert_eq!(storage.insert(b"k".to_vec(), b"1".to_vec()), None);
+    /// assert_eq!(storage.insert(b"k".to_vec(), b"2".to_vec()), Some(b"1".to_vec()));
+    /// ```
     pub fn insert(&mut self, key: Vec<u8>, value: Vec<u8>) -> Option<Vec<u8>> {
         let (key_len, value_len) = (key.len() as u64, value.len() as u64);
         let old = self.map.insert(key, value);
@@ -44,6 +68,15 @@ impl Storage {
     }
 
     /// Removes `key`, returning its value.
+    ///
+    /// ```
+    /// use capheap_sim::Storage;
+    ///
+    /// let mut storage = Storage::new();
+    /// storage.insert(b"k".to_vec(), b"v".to_vec());
+    /// assert_eq!(storage.remove(b"k"), Some(b"v".to_vec()));
+    /// assert!(storage.is_empty());
+    /// ```
     pub fn remove(&mut self, key: &[u8]) -> Option<Vec<u8>> {
         let old = self.map.remove(key);
         if let Some(v) = &old {
@@ -53,27 +86,73 @@ impl Storage {
     }
 
     /// Bytes of all keys and values.
+    ///
+    /// ```
+    /// use capheap_sim::Storage;
+    ///
+    /// let mut storage = Storage::new();
+    /// storage.insert(b"key".to_vec(), b"value".to_vec());
+    /// assert_eq!(storage.bytes(), 3 + 5);
+    /// ```
     pub fn bytes(&self) -> u64 {
         self.bytes
     }
 
     /// Number of entries.
+    ///
+    /// ```
+    /// use capheap_sim::Storage;
+    ///
+    /// let mut storage = Storage::new();
+    /// storage.insert(b"a".to_vec(), vec![]);
+    /// storage.insert(b"b".to_vec(), vec![]);
+    /// assert_eq!(storage.len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         self.map.len()
     }
 
     /// Whether storage is empty.
+    ///
+    /// ```
+    /// use capheap_sim::Storage;
+    ///
+    /// assert!(Storage::new().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
 
     /// Entries in key order.
+    ///
+    /// ```
+    /// use capheap_sim::Storage;
+    ///
+    /// let mut storage = Storage::new();
+    /// storage.insert(b"b".to_vec(), b"2".to_vec());
+    /// storage.insert(b"a".to_vec(), b"1".to_vec());
+    /// let keys: Vec<&[u8]> = storage.iter().map(|(k, _)| k).collect();
+    /// assert_eq!(keys, [&b"a"[..], &b"b"[..]], "key order, whatever the insertion order");
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
         self.map.iter().map(|(k, v)| (k.as_slice(), v.as_slice()))
     }
 
     /// `SHA-256("capheap-storage-v1" ‖ n as u64 LE ‖ for each entry in key
     /// order: key length as u64 LE ‖ key ‖ value length as u64 LE ‖ value)`.
+    ///
+    /// ```
+    /// use capheap_sim::Storage;
+    ///
+    /// let (mut a, mut b) = (Storage::new(), Storage::new());
+    /// a.insert(b"x".to_vec(), b"1".to_vec());
+    /// a.insert(b"y".to_vec(), b"2".to_vec());
+    /// b.insert(b"y".to_vec(), b"2".to_vec());
+    /// b.insert(b"x".to_vec(), b"1".to_vec());
+    /// assert_eq!(a.root(), b.root());
+    /// b.insert(b"x".to_vec(), b"3".to_vec());
+    /// assert_ne!(a.root(), b.root());
+    /// ```
     pub fn root(&self) -> Digest {
         let mut hasher = Sha256::new();
         hasher.update(ROOT_DOMAIN);
