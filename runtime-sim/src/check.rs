@@ -178,11 +178,28 @@ pub struct CheckReport {
 
 impl CheckReport {
     /// The most severe finding's level.
+    ///
+    /// ```
+    /// use capheap_sim::{Level, Simulator};
+    ///
+    /// let report = Simulator::new().check(b"not wasm");
+    /// assert_eq!(report.max_level(), Some(Level::Error));
+    /// ```
     pub fn max_level(&self) -> Option<Level> {
         self.findings.iter().map(|f| f.level).max()
     }
 
     /// Whether no finding is at or above `deny`.
+    ///
+    /// ```
+    /// use capheap_sim::{Level, Simulator};
+    ///
+    /// let wasm = wat::parse_str(r#"(module (memory (export "memory") 1) (func (export "f")))"#)?;
+    /// let report = Simulator::new().check(&wasm);
+    /// assert!(report.passes(Level::Error));
+    /// assert!(!Simulator::new().check(b"not wasm").passes(Level::Error));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn passes(&self, deny: Level) -> bool {
         self.max_level().is_none_or(|level| level < deny)
     }
@@ -225,6 +242,18 @@ fn callable(ty: &FuncType) -> bool {
 impl Simulator {
     /// Static report on `wasm` against this simulator's configuration
     /// (never fails: a broken module is an error-level finding).
+    ///
+    /// ```
+    /// use capheap_sim::{Level, Simulator};
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module (memory (export "memory") 1) (func (export "__capheap_sim_x")))"#,
+    /// )?;
+    /// let report = Simulator::new().check(&wasm);
+    /// // Exports under the simulator's reserved prefix are refused.
+    /// assert!(report.findings.iter().any(|f| f.code == "reserved-export" && f.level == Level::Error));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn check(&self, wasm: &[u8]) -> CheckReport {
         check(self, wasm)
     }

@@ -283,6 +283,25 @@ pub enum SimError {
 impl SimError {
     /// A short kebab-case name of the variant (`out-of-fuel`, `trap`, ...),
     /// the same as the `type` field of its JSON form (`{"type": ..., "detail": ...}`).
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let sim = Simulator::builder().fuel_limit(1).build()?;
+    /// let err = sim.load(&wasm)?.instantiate()?.call("bump", &[]).unwrap_err();
+    /// assert_eq!(err.kind(), "out-of-fuel");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn kind(&self) -> &'static str {
         match self {
             SimError::Io { .. } => "io",
@@ -326,6 +345,28 @@ impl SimError {
     /// opposed to a call that could not be made at all (a bad module, a
     /// missing export, a wrong signature, bad input). `capheap-sim run` exits
     /// 3 for the first kind and 1 for the second.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let sim = Simulator::builder().fuel_limit(1).build()?;
+    /// let mut instance = sim.load(&wasm)?.instantiate()?;
+    /// // The call ran and failed (exit 3 from `capheap-sim run`)...
+    /// assert!(instance.call("bump", &[]).unwrap_err().is_call_failure());
+    /// // ...or could not be made at all (exit 1).
+    /// assert!(!instance.call("missing", &[]).unwrap_err().is_call_failure());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_call_failure(&self) -> bool {
         matches!(
             self,
@@ -348,6 +389,25 @@ impl SimError {
     }
 
     /// Whether the error is "ran out of fuel", in wasm or paying for growth.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let sim = Simulator::builder().fuel_limit(1).build()?;
+    /// let err = sim.load(&wasm)?.instantiate()?.call("bump", &[]).unwrap_err();
+    /// assert!(err.is_out_of_fuel());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_out_of_fuel(&self) -> bool {
         matches!(
             self,

@@ -147,6 +147,15 @@ pub struct Refusals {
 
 impl Refusals {
     /// The refusals between two statistics of one allocator.
+    ///
+    /// ```
+    /// use capheap_sim::{Refusals, Stats};
+    ///
+    /// let before = Stats { failed_cap: 1, ..Stats::default() };
+    /// let after = Stats { failed_cap: 3, failed_gas_hook: 1, ..Stats::default() };
+    /// let r = Refusals::between(&before, &after);
+    /// assert_eq!((r.cap, r.budget), (2, 1));
+    /// ```
     pub fn between(before: &Stats, after: &Stats) -> Self {
         Refusals {
             cap: after.failed_cap.saturating_sub(before.failed_cap),
@@ -158,11 +167,49 @@ impl Refusals {
 
 impl CallOutcome {
     /// Whether the call completed.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let mut instance = Simulator::new().load(&wasm)?.instantiate()?;
+    /// assert!(instance.execute("bump", &[]).is_ok());
+    /// assert!(!instance.execute("missing", &[]).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_ok(&self) -> bool {
         self.error.is_none()
     }
 
     /// The outcome, or its error.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let mut instance = Simulator::new().load(&wasm)?.instantiate()?;
+    /// let outcome = instance.execute("missing", &[]);
+    /// assert!(outcome.into_result().is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn into_result(self) -> Result<CallOutcome> {
         match self.error {
             Some(e) => Err(e),
@@ -171,6 +218,25 @@ impl CallOutcome {
     }
 
     /// Pages added by the call's successful growths.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module
+    ///          (memory (export "memory") 1)
+    ///          (global $n (mut i32) (i32.const 0))
+    ///          (func (export "bump") (result i32)
+    ///            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    ///            (i32.store (i32.const 1024) (global.get $n))
+    ///            (global.get $n))
+    ///          (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#,
+    /// )?;
+    /// let mut instance = Simulator::new().load(&wasm)?.instantiate()?;
+    /// assert_eq!(instance.call("grow", &[])?.growth_pages(), 1);
+    /// assert_eq!(instance.call("bump", &[])?.growth_pages(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn growth_pages(&self) -> u64 {
         self.growth
             .iter()

@@ -70,6 +70,13 @@ impl Abi {
     pub const ALL: [Abi; 3] = [Abi::Capheap, Abi::Stylus, Abi::CosmWasm];
 
     /// The name used on the command line and in scenario files.
+    ///
+    /// ```
+    /// use capheap_sim::Abi;
+    ///
+    /// let names: Vec<&str> = Abi::ALL.iter().map(|a| a.name()).collect();
+    /// assert_eq!(names, ["capheap", "stylus", "cosmwasm"]);
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             Abi::Capheap => "capheap",
@@ -79,6 +86,13 @@ impl Abi {
     }
 
     /// The import table of this ABI.
+    ///
+    /// ```
+    /// use capheap_sim::Abi;
+    ///
+    /// assert!(Abi::Stylus.imports().iter().any(|f| f.name == "storage_load_bytes32"));
+    /// assert!(Abi::CosmWasm.imports().iter().all(|f| f.module == "env"));
+    /// ```
     pub fn imports(self) -> &'static [AbiFunction] {
         match self {
             Abi::Capheap => HOST_ABI,
@@ -88,6 +102,14 @@ impl Abi {
     }
 
     /// The import table entry `module.name` of this ABI.
+    ///
+    /// ```
+    /// use capheap_sim::Abi;
+    ///
+    /// let read = Abi::CosmWasm.import("env", "db_read").unwrap();
+    /// assert_eq!((read.params.len(), read.results.len()), (1, 1));
+    /// assert!(Abi::CosmWasm.import("env", "no_such_import").is_none());
+    /// ```
     pub fn import(self, module: &str, name: &str) -> Option<&'static AbiFunction> {
         self.imports()
             .iter()
@@ -150,6 +172,14 @@ impl Abi {
 impl Abi {
     /// The import table as a markdown table (import, signature, simulated,
     /// what it does): the docs embed it verbatim, and a test keeps them equal.
+    ///
+    /// ```
+    /// use capheap_sim::Abi;
+    ///
+    /// let table = Abi::Capheap.imports_markdown();
+    /// assert!(table.starts_with('|'));
+    /// assert!(table.contains("`capheap.input`"));
+    /// ```
     pub fn imports_markdown(self) -> String {
         let mut out = String::from(
             "| import | signature | simulated | what the simulator does |\n|---|---|---|---|\n",
@@ -231,6 +261,13 @@ pub struct AbiFunction {
 
 impl AbiFunction {
     /// The wasmi function type.
+    ///
+    /// ```
+    /// use capheap_sim::{Abi, ValType};
+    ///
+    /// let read = Abi::CosmWasm.import("env", "db_read").unwrap();
+    /// assert_eq!(read.func_type().params(), [ValType::I32]);
+    /// ```
     pub fn func_type(&self) -> FuncType {
         FuncType::new(
             self.params.iter().map(|t| t.val_type()),
@@ -302,6 +339,25 @@ enum HostFnErrorInner {
 impl HostFnError {
     /// A failure described by `message`; the call ends with
     /// [`SimError::Host`] naming the function.
+    ///
+    /// ```
+    /// use capheap_sim::{HostContext, HostFnError, Simulator, Val, ValType};
+    ///
+    /// let sim = Simulator::builder()
+    ///     .host_func("env", "f", [], [], |cx: &mut HostContext<'_>, args: &[Val], out: &mut [Val]| {
+    ///         Err(HostFnError::new("the oracle is down"))
+    ///     })
+    ///     .build()?;
+    /// let wasm = wat::parse_str(
+    ///     r#"(module (import "env" "f" (func $f ))
+    ///          (memory (export "memory") 1)
+    ///          (func (export "run") (result i32) (call $f) (i32.const 0)))"#,
+    /// )?;
+    /// let mut instance = sim.load(&wasm)?.instantiate()?;
+    /// let err = instance.call("run", &[]).unwrap_err();
+    /// assert!(err.to_string().contains("the oracle is down"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(message: impl Into<String>) -> Self {
         HostFnError(HostFnErrorInner::Message(message.into()))
     }
@@ -344,43 +400,197 @@ impl HostContext<'_> {
     /// The instance's seed: a value the embedder sets per replay run
     /// ([`ReplayOptions::seeds`](crate::ReplayOptions)) to model host inputs
     /// that may differ between runs. Deterministic host functions ignore it.
+    ///
+    /// ```
+    /// use capheap_sim::{HostContext, HostFnError, Simulator, Val, ValType};
+    ///
+    /// let sim = Simulator::builder()
+    ///     .host_func("env", "f", [], [ValType::I32], |cx: &mut HostContext<'_>, args: &[Val], out: &mut [Val]| {
+    ///         out[0] = Val::I32(cx.seed() as i32);
+    ///         Ok(())
+    ///     })
+    ///     .build()?;
+    /// let wasm = wat::parse_str(
+    ///     r#"(module (import "env" "f" (func $f (result i32)))
+    ///          (memory (export "memory") 1)
+    ///          (func (export "run") (result i32) (call $f)))"#,
+    /// )?;
+    /// let mut instance = sim.load(&wasm)?.instantiate()?;
+    /// instance.set_seed(17);
+    /// assert_eq!(instance.call("run", &[])?.returned, Some(17));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn seed(&self) -> u64 {
         self.caller.data().seed
     }
 
     /// Fuel left in the call.
+    ///
+    /// ```
+    /// use capheap_sim::{HostContext, HostFnError, Simulator, Val, ValType};
+    ///
+    /// let sim = Simulator::builder()
+    ///     .host_func("env", "f", [], [ValType::I32], |cx: &mut HostContext<'_>, args: &[Val], out: &mut [Val]| {
+    ///         out[0] = Val::I32((cx.fuel_left() > 0) as i32);
+    ///         Ok(())
+    ///     })
+    ///     .build()?;
+    /// let wasm = wat::parse_str(
+    ///     r#"(module (import "env" "f" (func $f (result i32)))
+    ///          (memory (export "memory") 1)
+    ///          (func (export "run") (result i32) (call $f)))"#,
+    /// )?;
+    /// let mut instance = sim.load(&wasm)?.instantiate()?;
+    /// assert_eq!(instance.call("run", &[])?.returned, Some(1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn fuel_left(&self) -> u64 {
         self.caller.get_fuel().unwrap_or(0)
     }
 
     /// Charges `fuel` to the call (reported as host fuel); out of fuel ends
     /// the call.
+    ///
+    /// ```
+    /// use capheap_sim::{HostContext, HostFnError, Simulator, Val, ValType};
+    ///
+    /// let sim = Simulator::builder()
+    ///     .host_func("env", "f", [], [], |cx: &mut HostContext<'_>, args: &[Val], out: &mut [Val]| {
+    ///         cx.charge(5_000)
+    ///     })
+    ///     .build()?;
+    /// let wasm = wat::parse_str(
+    ///     r#"(module (import "env" "f" (func $f ))
+    ///          (memory (export "memory") 1)
+    ///          (func (export "run") (result i32) (call $f) (i32.const 0)))"#,
+    /// )?;
+    /// let mut instance = sim.load(&wasm)?.instantiate()?;
+    /// let outcome = instance.call("run", &[])?;
+    /// assert!(outcome.fuel.host >= 5_000);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn charge(&mut self, fuel: u64) -> Result<(), HostFnError> {
         charge(&mut self.caller, fuel).map_err(HostFnError::from)
     }
 
     /// Reads `len` bytes at `ptr` of contract memory.
+    ///
+    /// ```
+    /// use capheap_sim::{HostContext, HostFnError, Simulator, Val, ValType};
+    ///
+    /// let sim = Simulator::builder()
+    ///     .host_func("env", "f", [], [ValType::I32], |cx: &mut HostContext<'_>, args: &[Val], out: &mut [Val]| {
+    ///         let bytes = cx.read(0, 4)?;
+    ///         out[0] = Val::I32(i32::from_le_bytes(bytes.try_into().unwrap()));
+    ///         Ok(())
+    ///     })
+    ///     .build()?;
+    /// let wasm = wat::parse_str(
+    ///     r#"(module (import "env" "f" (func $f (result i32)))
+    ///          (memory (export "memory") 1)
+    ///          (func (export "run") (result i32) (i32.store (i32.const 0) (i32.const 99)) (call $f)))"#,
+    /// )?;
+    /// let mut instance = sim.load(&wasm)?.instantiate()?;
+    /// assert_eq!(instance.call("run", &[])?.returned, Some(99));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn read(&self, ptr: u32, len: u32) -> Result<Vec<u8>, HostFnError> {
         read(&self.caller, &self.function, ptr, len).map_err(HostFnError::from)
     }
 
     /// Writes `bytes` at `ptr` of contract memory.
+    ///
+    /// ```
+    /// use capheap_sim::{HostContext, HostFnError, Simulator, Val, ValType};
+    ///
+    /// let sim = Simulator::builder()
+    ///     .host_func("env", "f", [], [], |cx: &mut HostContext<'_>, args: &[Val], out: &mut [Val]| {
+    ///         cx.write(8, &7i32.to_le_bytes())
+    ///     })
+    ///     .build()?;
+    /// let wasm = wat::parse_str(
+    ///     r#"(module (import "env" "f" (func $f ))
+    ///          (memory (export "memory") 1)
+    ///          (func (export "run") (result i32) (call $f) (i32.load (i32.const 8))))"#,
+    /// )?;
+    /// let mut instance = sim.load(&wasm)?.instantiate()?;
+    /// assert_eq!(instance.call("run", &[])?.returned, Some(7));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), HostFnError> {
         write(&mut self.caller, &self.function, ptr, bytes).map_err(HostFnError::from)
     }
 
     /// Contract storage.
+    ///
+    /// ```
+    /// use capheap_sim::{HostContext, HostFnError, Simulator, Val, ValType};
+    ///
+    /// let sim = Simulator::builder()
+    ///     .host_func("env", "f", [], [ValType::I32], |cx: &mut HostContext<'_>, args: &[Val], out: &mut [Val]| {
+    ///         out[0] = Val::I32(cx.storage().len() as i32);
+    ///         Ok(())
+    ///     })
+    ///     .build()?;
+    /// let wasm = wat::parse_str(
+    ///     r#"(module (import "env" "f" (func $f (result i32)))
+    ///          (memory (export "memory") 1)
+    ///          (func (export "run") (result i32) (call $f)))"#,
+    /// )?;
+    /// let mut instance = sim.load(&wasm)?.instantiate()?;
+    /// instance.storage_mut().insert(b"k".to_vec(), b"v".to_vec());
+    /// assert_eq!(instance.call("run", &[])?.returned, Some(1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn storage(&self) -> &Storage {
         &self.caller.data().storage
     }
 
     /// Contract storage, mutably.
+    ///
+    /// ```
+    /// use capheap_sim::{HostContext, HostFnError, Simulator, Val, ValType};
+    ///
+    /// let sim = Simulator::builder()
+    ///     .host_func("env", "f", [], [], |cx: &mut HostContext<'_>, args: &[Val], out: &mut [Val]| {
+    ///         cx.storage_mut().insert(b"visited".to_vec(), vec![1]);
+    ///         Ok(())
+    ///     })
+    ///     .build()?;
+    /// let wasm = wat::parse_str(
+    ///     r#"(module (import "env" "f" (func $f ))
+    ///          (memory (export "memory") 1)
+    ///          (func (export "run") (result i32) (call $f) (i32.const 0)))"#,
+    /// )?;
+    /// let mut instance = sim.load(&wasm)?.instantiate()?;
+    /// instance.call("run", &[])?;
+    /// assert_eq!(instance.storage().get(b"visited"), Some(&[1u8][..]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn storage_mut(&mut self) -> &mut Storage {
         &mut self.caller.data_mut().storage
     }
 
     /// Appends a line to the call's logs (counted against
     /// [`Limits::max_log_bytes_per_call`]).
+    ///
+    /// ```
+    /// use capheap_sim::{HostContext, HostFnError, Simulator, Val, ValType};
+    ///
+    /// let sim = Simulator::builder()
+    ///     .host_func("env", "f", [], [], |cx: &mut HostContext<'_>, args: &[Val], out: &mut [Val]| {
+    ///         cx.log("hello from the host")
+    ///     })
+    ///     .build()?;
+    /// let wasm = wat::parse_str(
+    ///     r#"(module (import "env" "f" (func $f ))
+    ///          (memory (export "memory") 1)
+    ///          (func (export "run") (result i32) (call $f) (i32.const 0)))"#,
+    /// )?;
+    /// let mut instance = sim.load(&wasm)?.instantiate()?;
+    /// assert_eq!(instance.call("run", &[])?.logs, ["hello from the host"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn log(&mut self, line: impl Into<String>) -> Result<(), HostFnError> {
         self.caller
             .data_mut()
@@ -423,6 +633,13 @@ pub struct CallEnv {
 
 impl CallEnv {
     /// Whether nothing is set.
+    ///
+    /// ```
+    /// use capheap_sim::CallEnv;
+    ///
+    /// assert!(CallEnv::default().is_empty());
+    /// assert!(!CallEnv { value: Some("1".into()), ..CallEnv::default() }.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         *self == CallEnv::default()
     }

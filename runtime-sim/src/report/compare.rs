@@ -13,6 +13,14 @@ use crate::scenario::{Scenario, ScenarioRun};
 
 /// `b / a` in thousandths, for display (`None` when `a` is 0). Integer
 /// arithmetic: ratios never feed a figure that is compared or hashed.
+///
+/// ```
+/// use capheap_sim::report::compare::ratio_permille;
+///
+/// // capheap used 764 fuel where the default build used 1,000.
+/// assert_eq!(ratio_permille(1000, 764), Some(764));
+/// assert_eq!(ratio_permille(0, 5), None);
+/// ```
 pub fn ratio_permille(a: u64, b: u64) -> Option<u64> {
     if a == 0 {
         return None;
@@ -22,6 +30,13 @@ pub fn ratio_permille(a: u64, b: u64) -> Option<u64> {
 }
 
 /// A ratio in thousandths as `0.766`, or `-`.
+///
+/// ```
+/// use capheap_sim::report::compare::show_ratio;
+///
+/// assert_eq!(show_ratio(Some(764)), "0.764");
+/// assert_eq!(show_ratio(None), "-");
+/// ```
 pub fn show_ratio(permille: Option<u64>) -> String {
     permille.map_or_else(
         || "-".to_owned(),
@@ -30,6 +45,14 @@ pub fn show_ratio(permille: Option<u64>) -> String {
 }
 
 /// Size of `wasm` gzipped at the highest level (deterministic).
+///
+/// ```
+/// use capheap_sim::report::compare::gzip_size;
+///
+/// let repetitive = vec![0u8; 100_000];
+/// assert!(gzip_size(&repetitive) < 1_000);
+/// assert_eq!(gzip_size(&repetitive), gzip_size(&repetitive), "deterministic");
+/// ```
 pub fn gzip_size(wasm: &[u8]) -> usize {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     // Writing to a Vec cannot fail.

@@ -41,6 +41,16 @@ pub struct GasSnapshot {
 
 impl GasSnapshot {
     /// Parses a snapshot file's text. Blank lines are ignored.
+    ///
+    /// ```
+    /// use capheap_sim::report::gas_snapshot::GasSnapshot;
+    ///
+    /// let snap = GasSnapshot::parse("transfer (fuel: 1200)\nmint (fuel: 900)\n").unwrap();
+    /// assert_eq!(snap.entries["mint"], 900);
+    /// // A malformed line or a repeated name is an error naming the line.
+    /// assert!(GasSnapshot::parse("transfer 1200").is_err());
+    /// assert!(GasSnapshot::parse("a (fuel: 1)\na (fuel: 2)").is_err());
+    /// ```
     pub fn parse(text: &str) -> Result<Self, GasSnapshotError> {
         let mut entries = BTreeMap::new();
         for (i, raw) in text.lines().enumerate() {
@@ -72,6 +82,13 @@ impl GasSnapshot {
     }
 
     /// The file's text: sorted, one entry per line, trailing newline.
+    ///
+    /// ```
+    /// use capheap_sim::report::gas_snapshot::GasSnapshot;
+    ///
+    /// let snap = GasSnapshot::parse("b (fuel: 2)\na (fuel: 1)").unwrap();
+    /// assert_eq!(snap.render(), "a (fuel: 1)\nb (fuel: 2)\n");
+    /// ```
     pub fn render(&self) -> String {
         let mut out = String::new();
         for (name, fuel) in &self.entries {
@@ -81,6 +98,20 @@ impl GasSnapshot {
     }
 
     /// Compares `self` (the stored snapshot) with `new` (this run).
+    ///
+    /// ```
+    /// use capheap_sim::report::gas_snapshot::GasSnapshot;
+    ///
+    /// let old = GasSnapshot::parse("mint (fuel: 1000)\nburn (fuel: 500)").unwrap();
+    /// let new = GasSnapshot::parse("mint (fuel: 1100)\nburn (fuel: 500)").unwrap();
+    /// let changed: Vec<String> = old
+    ///     .diff(&new)
+    ///     .iter()
+    ///     .filter(|c| c.old != c.new)
+    ///     .map(|c| c.describe())
+    ///     .collect();
+    /// assert_eq!(changed, ["mint: 1000 -> 1100 (+10.00%)"]);
+    /// ```
     pub fn diff(&self, new: &GasSnapshot) -> Vec<GasChange> {
         let mut names: Vec<&String> = self.entries.keys().chain(new.entries.keys()).collect();
         names.sort();
@@ -110,6 +141,13 @@ pub struct GasChange {
 impl GasChange {
     /// Signed change in basis points of the old value (`+1234` = +12.34 %);
     /// None when either side is missing, or the old value is zero and the new is not.
+    ///
+    /// ```
+    /// use capheap_sim::report::gas_snapshot::GasChange;
+    ///
+    /// let c = GasChange { name: "mint".into(), old: Some(1000), new: Some(995) };
+    /// assert_eq!(c.delta_basis_points(), Some(-50));
+    /// ```
     pub fn delta_basis_points(&self) -> Option<i128> {
         let (old, new) = (i128::from(self.old?), i128::from(self.new?));
         if old == 0 {
@@ -120,6 +158,15 @@ impl GasChange {
 
     /// Whether this change is within `tolerance_bp` basis points. Added and
     /// removed entries are never within tolerance.
+    ///
+    /// ```
+    /// use capheap_sim::report::gas_snapshot::GasChange;
+    ///
+    /// let c = GasChange { name: "mint".into(), old: Some(1000), new: Some(1015) };
+    /// assert!(c.within(150) && !c.within(149));
+    /// let added = GasChange { name: "new".into(), old: None, new: Some(1) };
+    /// assert!(!added.within(10_000));
+    /// ```
     pub fn within(&self, tolerance_bp: u64) -> bool {
         match (self.old, self.new) {
             (Some(old), Some(new)) if old == new => true,
@@ -131,6 +178,13 @@ impl GasChange {
     }
 
     /// `name: old -> new (+x.yz%)`, `name: new entry n`, or `name: removed (was n)`.
+    ///
+    /// ```
+    /// use capheap_sim::report::gas_snapshot::GasChange;
+    ///
+    /// let gone = GasChange { name: "burn".into(), old: Some(500), new: None };
+    /// assert_eq!(gone.describe(), "burn: removed (was 500)");
+    /// ```
     pub fn describe(&self) -> String {
         match (self.old, self.new) {
             (Some(old), Some(new)) => {
@@ -147,6 +201,13 @@ impl GasChange {
 }
 
 /// `+12.34%`, `-0.05%`, `+0.00%`.
+///
+/// ```
+/// use capheap_sim::report::gas_snapshot::format_basis_points;
+///
+/// assert_eq!(format_basis_points(1234), "+12.34%");
+/// assert_eq!(format_basis_points(-5), "-0.05%");
+/// ```
 pub fn format_basis_points(bp: i128) -> String {
     let sign = if bp < 0 { '-' } else { '+' };
     let abs = bp.unsigned_abs();
@@ -154,6 +215,14 @@ pub fn format_basis_points(bp: i128) -> String {
 }
 
 /// Parses a tolerance percentage (`2`, `2.5`, `0.25`) into basis points.
+///
+/// ```
+/// use capheap_sim::report::gas_snapshot::parse_tolerance;
+///
+/// assert_eq!(parse_tolerance("2.5"), Ok(250));
+/// assert!(parse_tolerance("-1").is_err());
+/// assert!(parse_tolerance("0.001").is_err());
+/// ```
 pub fn parse_tolerance(text: &str) -> Result<u64, GasSnapshotError> {
     let bad = || GasSnapshotError::BadTolerance(text.to_owned());
     let text = text.trim().trim_end_matches('%');
