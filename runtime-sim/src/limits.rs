@@ -60,6 +60,18 @@ pub const MAX_SNAPSHOT_FILE: u64 = 1 << 30;
 /// Reads at most `max` bytes of `path`; a larger file is
 /// [`Limit::FileSize`], found after reading `max + 1` bytes at most (so
 /// `/dev/zero` or a huge file never fills memory).
+///
+/// ```
+/// use capheap_sim::limits::read_capped;
+///
+/// let path = std::env::temp_dir().join("capheap-sim-doc-read-capped.bin");
+/// std::fs::write(&path, [0u8; 100])?;
+/// assert_eq!(read_capped(&path, 100)?.len(), 100);
+/// // One byte over: refused after reading at most `max + 1` bytes.
+/// assert!(read_capped(&path, 99).is_err());
+/// std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn read_capped(path: &std::path::Path, max: u64) -> Result<Vec<u8>, crate::SimError> {
     use std::io::Read as _;
     let io = |e: std::io::Error| crate::SimError::Io {

@@ -260,12 +260,29 @@ pub struct ScenarioFile {
 /// Parses a pricing spec in [`PagePricing`]'s one text form: `free`,
 /// `flat:<per_page>`, `evm[:<word_gas>:<divisor>]`,
 /// `stylus[:<free_pages>:<page_gas>]`, `near[:<base>:<per_page>]`.
+///
+/// ```
+/// use capheap::PagePricing;
+/// use capheap_sim::scenario_file::parse_pricing;
+///
+/// assert_eq!(parse_pricing("flat:500"), Ok(PagePricing::Flat { per_page: 500 }));
+/// assert_eq!(parse_pricing("stylus"), Ok(PagePricing::STYLUS));
+/// assert!(parse_pricing("flat").is_err());
+/// ```
 pub fn parse_pricing(spec: &str) -> Result<PagePricing, String> {
     spec.parse().map_err(|e| format!("pricing `{spec}`: {e}"))
 }
 
 /// Whether `name` is safe as a file name and a gas-snapshot key: 1 to 100
 /// of `[A-Za-z0-9._-]`, not `.` or `..`, no leading `-`.
+///
+/// ```
+/// use capheap_sim::scenario_file::is_valid_name;
+///
+/// assert!(is_valid_name("erc20-transfer_1"));
+/// assert!(!is_valid_name("../escape"));
+/// assert!(!is_valid_name(""));
+/// ```
 pub fn is_valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 100
@@ -408,6 +425,24 @@ fn cosmwasm_env(raw: RawCosmWasmEnv) -> Result<CosmWasmEnv, String> {
 
 impl ScenarioFile {
     /// The library [`Scenario`](crate::Scenario) these calls make.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use capheap_sim::scenario_file::ScenarioFile;
+    ///
+    /// let file = ScenarioFile::parse(
+    ///     r#"
+    /// contract = "hello.wasm"
+    /// [[call]]
+    /// export = "reverse"
+    /// input = "abc"
+    /// repeat = 3
+    /// "#,
+    ///     Path::new("hello.toml"),
+    /// )?;
+    /// assert_eq!(file.scenario().len(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn scenario(&self) -> crate::Scenario {
         self.calls
             .iter()
@@ -581,6 +616,20 @@ impl ScenarioFile {
 
     /// Reads and validates a scenario file. Relative paths in it are relative
     /// to the file's directory.
+    ///
+    /// ```
+    /// use capheap_sim::scenario_file::ScenarioFile;
+    ///
+    /// let path = std::env::temp_dir().join("capheap-sim-doc-scenario.toml");
+    /// std::fs::write(&path, "contract = \"c.wasm\"\nreplays = 5\n[[call]]\nexport = \"run\"\n")?;
+    /// let file = ScenarioFile::load(&path)?;
+    /// assert_eq!((file.name.as_str(), file.replays), ("capheap-sim-doc-scenario", 5));
+    /// // A file that is not a scenario is a typed error naming the file.
+    /// std::fs::write(&path, "replays = \"many\"")?;
+    /// assert!(ScenarioFile::load(&path).unwrap_err().to_string().contains("capheap-sim-doc-scenario.toml"));
+    /// std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn load(path: &Path) -> Result<Self, ScenarioFileError> {
         let invalid = |message: String| ScenarioFileError::Invalid {
             path: path.to_owned(),
@@ -603,6 +652,20 @@ impl ScenarioFile {
     }
 
     /// Parses scenario text that was read from `path`.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use capheap_sim::scenario_file::ScenarioFile;
+    ///
+    /// let file = ScenarioFile::parse(
+    ///     "name = \"demo\"\ncontract = \"c.wasm\"\npricing = \"evm\"\n[[call]]\nexport = \"run\"\n",
+    ///     Path::new("demo.toml"),
+    /// )?;
+    /// assert_eq!(file.pricing, Some(capheap::PagePricing::EVM));
+    /// // Unknown keys are refused, not ignored.
+    /// assert!(ScenarioFile::parse("contract = \"c.wasm\"\nreplay = 3\n", Path::new("x.toml")).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn parse(text: &str, path: &Path) -> Result<Self, ScenarioFileError> {
         let raw: RawScenario = toml::from_str(text).map_err(|e| ScenarioFileError::Syntax {
             path: path.to_owned(),

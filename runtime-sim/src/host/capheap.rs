@@ -99,6 +99,14 @@ pub const HOST_ABI: &[AbiFunction] = &[
 ];
 
 /// Looks up a host ABI function by name.
+///
+/// ```
+/// use capheap_sim::host::capheap::abi_function;
+///
+/// let output = abi_function("output").unwrap();
+/// assert_eq!((output.module, output.params.len()), ("capheap", 2));
+/// assert!(abi_function("no_such_function").is_none());
+/// ```
 pub fn abi_function(name: &str) -> Option<&'static AbiFunction> {
     HOST_ABI.iter().find(|f| f.name == name)
 }

@@ -150,6 +150,17 @@ impl Default for CosmWasmEnv {
 impl CosmWasmEnv {
     /// A valid address under this chain's prefix, derived from `seed`: the
     /// bech32 of `SHA-256(seed)` (32 bytes, as contract addresses are).
+    ///
+    /// ```
+    /// use capheap_sim::CosmWasmEnv;
+    ///
+    /// let env = CosmWasmEnv::default();
+    /// let alice = env.address("alice")?;
+    /// assert!(alice.starts_with(&env.bech32_prefix));
+    /// assert_eq!(env.address("alice")?, alice, "the same seed, the same address");
+    /// assert!(env.validate(&alice).is_ok());
+    /// # Ok::<(), capheap_sim::SimError>(())
+    /// ```
     pub fn address(&self, seed: &str) -> Result<String> {
         let hrp = Hrp::parse(&self.bech32_prefix).map_err(|e| {
             SimError::Config(format!("bech32 prefix `{}`: {e}", self.bech32_prefix))
@@ -160,6 +171,14 @@ impl CosmWasmEnv {
     }
 
     /// `env.contract.address`.
+    ///
+    /// ```
+    /// use capheap_sim::CosmWasmEnv;
+    ///
+    /// let env = CosmWasmEnv::default();
+    /// assert!(env.validate(&env.contract()?).is_ok());
+    /// # Ok::<(), capheap_sim::SimError>(())
+    /// ```
     pub fn contract(&self) -> Result<String> {
         match &self.contract_address {
             Some(a) => Ok(a.clone()),
@@ -168,6 +187,14 @@ impl CosmWasmEnv {
     }
 
     /// The default sender.
+    ///
+    /// ```
+    /// use capheap_sim::CosmWasmEnv;
+    ///
+    /// let env = CosmWasmEnv::default();
+    /// assert_ne!(env.sender()?, env.contract()?);
+    /// # Ok::<(), capheap_sim::SimError>(())
+    /// ```
     pub fn sender(&self) -> Result<String> {
         match &self.default_sender {
             Some(a) => Ok(a.clone()),
@@ -176,6 +203,15 @@ impl CosmWasmEnv {
     }
 
     /// The `Env` JSON passed to every entry point.
+    ///
+    /// ```
+    /// use capheap_sim::CosmWasmEnv;
+    ///
+    /// let env = CosmWasmEnv { chain_id: "testnet-1".into(), ..CosmWasmEnv::default() };
+    /// let json = String::from_utf8(env.env_json()?).unwrap();
+    /// assert!(json.contains("\"chain_id\":\"testnet-1\""));
+    /// # Ok::<(), capheap_sim::SimError>(())
+    /// ```
     pub fn env_json(&self) -> Result<Vec<u8>> {
         let env = json!({
             "block": {
@@ -192,6 +228,17 @@ impl CosmWasmEnv {
     /// Canonicalizes a bech32 address with this chain's prefix (the
     /// cosmwasm-vm mock API's rules: correct prefix, 1 to 255 data bytes,
     /// lowercase normal form). `Err` holds the message the contract sees.
+    ///
+    /// ```
+    /// use capheap_sim::CosmWasmEnv;
+    ///
+    /// let env = CosmWasmEnv::default();
+    /// let human = env.address("bob")?;
+    /// let canonical = env.canonicalize(&human).unwrap();
+    /// assert_eq!(canonical.len(), 32);
+    /// assert!(env.canonicalize("not-an-address").is_err());
+    /// # Ok::<(), capheap_sim::SimError>(())
+    /// ```
     pub fn canonicalize(&self, human: &str) -> std::result::Result<Vec<u8>, String> {
         if human.is_empty() {
             return Err("Input is empty".to_owned());
@@ -208,6 +255,16 @@ impl CosmWasmEnv {
     }
 
     /// Humanizes canonical bytes with this chain's prefix.
+    ///
+    /// ```
+    /// use capheap_sim::CosmWasmEnv;
+    ///
+    /// let env = CosmWasmEnv::default();
+    /// let human = env.address("bob")?;
+    /// assert_eq!(env.humanize(&env.canonicalize(&human).unwrap()).unwrap(), human);
+    /// assert!(env.humanize(&[]).is_err());
+    /// # Ok::<(), capheap_sim::SimError>(())
+    /// ```
     pub fn humanize(&self, canonical: &[u8]) -> std::result::Result<String, String> {
         if canonical.is_empty() || canonical.len() > 255 {
             return Err("Invalid canonical address length".to_owned());
@@ -217,6 +274,17 @@ impl CosmWasmEnv {
     }
 
     /// Validates a human address: it must round-trip unchanged.
+    ///
+    /// ```
+    /// use capheap_sim::CosmWasmEnv;
+    ///
+    /// let env = CosmWasmEnv::default();
+    /// let human = env.address("carol")?;
+    /// assert!(env.validate(&human).is_ok());
+    /// // Not the normal (lowercase) form: refused.
+    /// assert!(env.validate(&human.to_uppercase()).is_err());
+    /// # Ok::<(), capheap_sim::SimError>(())
+    /// ```
     pub fn validate(&self, human: &str) -> std::result::Result<(), String> {
         let canonical = self.canonicalize(human)?;
         if self.humanize(&canonical)? != human {
