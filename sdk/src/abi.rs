@@ -166,8 +166,8 @@ pub fn output(bytes: &[u8]) {
     unsafe { host_output(bytes.as_ptr(), bytes.len()) }
 }
 
-/// A call's input, owned (see [`input`]): derefs to the bytes; frees them
-/// on drop.
+/// A call's input, owned (see `abi::input`, wasm32 only): derefs to the
+/// bytes; frees them on drop.
 #[derive(Debug)]
 pub struct Input<'h, A: GlobalAlloc> {
     ptr: *mut u8,

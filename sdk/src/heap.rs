@@ -543,7 +543,7 @@ static GLOBAL: Shared<GlobalState<Core>> = Shared::new(GlobalState {
 ///   hook), in which case a busy flag makes re-entry fail with
 ///   [`AllocError::Reentrant`].
 /// * **native**: the backend is a static buffer of
-///   [`NATIVE_HEAP_PAGES`](crate::heap::NATIVE_HEAP_PAGES) simulated pages
+///   [`NATIVE_HEAP_PAGES`] simulated pages
 ///   (1 GiB unless `CAPHEAP_NATIVE_PAGES` says otherwise at build time,
 ///   starting with 0 pages; only touched pages cost memory) and every
 ///   call takes a spin lock, so `Heap` is sound as a process allocator in

@@ -116,8 +116,11 @@ impl Abi {
             .find(|f| f.module == module && f.name == name)
     }
 
-    /// Detects the ABI of a wasm module (see [`Abi::detect`]'s rules), with
-    /// the reason; a module that does not parse is an error.
+    /// Detects the ABI of a wasm module, with the reason; a module that
+    /// does not parse is an error. The rules: `user_entrypoint` or a
+    /// `vm_hooks` import means Stylus; an `interface_version_*` export or an
+    /// `env` import of CosmWasm's means CosmWasm; anything else is capheap's
+    /// ABI.
     ///
     /// ```
     /// use capheap_sim::Abi;
@@ -139,11 +142,8 @@ impl Abi {
         Ok(Abi::detect(&info))
     }
 
-    /// Detects the ABI from a module's imports and exports:
-    /// `user_entrypoint` or a `vm_hooks` import means Stylus; an
-    /// `interface_version_*` export or an `env` import of CosmWasm's means
-    /// CosmWasm; anything else is capheap's ABI. The reason is returned for
-    /// reports.
+    /// Detects the ABI from a module's imports and exports, by the rules
+    /// given on [`Abi::detect_wasm`]. The reason is returned for reports.
     pub(crate) fn detect(info: &ModuleInfo) -> (Abi, String) {
         let exports = || info.exports.iter().map(|e| e.name.as_str());
         if exports().any(|e| e == stylus::ENTRY_EXPORT) {

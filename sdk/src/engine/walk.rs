@@ -1,7 +1,8 @@
 //! The heap walker: checks every invariant the engine relies on, from the
 //! heap's own memory, without allocating.
 //!
-//! [`Core::check`] walks the current segment block by block from its start
+//! `Core::check` (behind [`crate::LocalHeap::check_invariants`] and
+//! [`crate::Heap::check_invariants`]) walks the current segment block by block from its start
 //! to the top (each block's header says its size; a run's size is in its
 //! `DEAD` header once closed, the open run reaches the top, and the
 //! segment's first run ends at `first_end`), then follows every free list.
