@@ -320,7 +320,7 @@ impl<B: PageSource> Arena<B> {
     /// and hand the error back.
     #[cold]
     pub(crate) fn refused(&self, e: AllocError) -> AllocError {
-        self.with(|i| i.record(e));
+        self.with(|i| i.failures.record(e));
         e
     }
 
@@ -654,10 +654,6 @@ impl<B: PageSource> Inner<B> {
             self.peak = self.live;
         }
         self.allocs += 1;
-    }
-
-    fn record(&mut self, e: AllocError) {
-        self.failures.record(e);
     }
 
     fn rewind(&mut self) {

@@ -662,18 +662,12 @@ impl Heap {
         self.with(
             || Err(AllocError::Reentrant),
             |c, _, cfg| {
-                let before = c.invalid_frees();
-                // SAFETY: `Core::dealloc` needs `ptr` returned by this core
-                // with `layout` and not freed since: the caller promises it
-                // was allocated by this heap with `layout` and is not used
+                // SAFETY: `Core::checked_dealloc` needs `ptr` returned by this
+                // core with `layout` and not freed since: the caller promises
+                // it was allocated by this heap with `layout` and is not used
                 // afterwards (the contract above), and every handle of this
                 // heap shares the one global core.
-                unsafe { c.dealloc(cfg, ptr, layout.size(), layout.align()) };
-                if c.invalid_frees() != before {
-                    Err(c.last_error().unwrap_or(AllocError::InvalidPointer))
-                } else {
-                    Ok(())
-                }
+                unsafe { c.checked_dealloc(cfg, ptr, layout.size(), layout.align()) }
             },
         )
     }
@@ -1015,18 +1009,11 @@ impl<B: PageSource> LocalHeap<B> {
     pub unsafe fn dealloc(&mut self, ptr: *mut u8, layout: Layout) {
         #[cfg(feature = "debug-checks")]
         if self.h.cfg.trap_on_invalid_free {
-            let before = self.h.core.invalid_frees();
-            // SAFETY: `Owned::dealloc` has this function's contract (`ptr`
+            // SAFETY: `checked_dealloc` has this function's contract (`ptr`
             // allocated by this heap with `layout`, unused afterwards), which
             // our caller upholds.
-            unsafe { self.h.dealloc(ptr, layout) };
-            if self.h.core.invalid_frees() != before {
-                trap_invalid_free(
-                    self.h
-                        .core
-                        .last_error()
-                        .unwrap_or(AllocError::InvalidPointer),
-                );
+            if let Err(e) = unsafe { self.checked_dealloc(ptr, layout) } {
+                trap_invalid_free(e);
             }
             return;
         }
@@ -1061,19 +1048,22 @@ impl<B: PageSource> LocalHeap<B> {
         ptr: NonNull<u8>,
         layout: Layout,
     ) -> Result<(), AllocError> {
-        let before = self.h.core.invalid_frees();
-        // SAFETY: `Owned::dealloc` has this function's contract (`ptr`
+        // SAFETY: `checked_dealloc` has this function's contract (`ptr`
         // allocated by this heap with `layout`, unused afterwards), which our
         // caller upholds.
-        unsafe { self.h.dealloc(ptr.as_ptr(), layout) };
-        if self.h.core.invalid_frees() != before {
-            Err(self
-                .h
+        unsafe { self.checked_dealloc(ptr.as_ptr(), layout) }
+    }
+
+    /// # Safety
+    /// As for [`LocalHeap::dealloc`].
+    unsafe fn checked_dealloc(&mut self, ptr: *mut u8, layout: Layout) -> Result<(), AllocError> {
+        // SAFETY: `Core::checked_dealloc` needs `ptr` returned by this core
+        // with `layout` and not freed since: the caller promises it, and this
+        // heap owns its core.
+        unsafe {
+            self.h
                 .core
-                .last_error()
-                .unwrap_or(AllocError::InvalidPointer))
-        } else {
-            Ok(())
+                .checked_dealloc(&self.h.cfg, ptr, layout.size(), layout.align())
         }
     }
 

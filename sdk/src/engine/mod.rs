@@ -838,6 +838,28 @@ impl Core {
         self.failures.invalid_frees()
     }
 
+    /// [`Core::dealloc`], reporting a free that `debug-checks` refused (the
+    /// error it recorded); always `Ok` without `debug-checks`.
+    ///
+    /// # Safety
+    /// As for [`Core::dealloc`].
+    pub(crate) unsafe fn checked_dealloc(
+        &mut self,
+        cfg: &Config,
+        p: *mut u8,
+        size: usize,
+        align: usize,
+    ) -> Result<(), AllocError> {
+        let before = self.invalid_frees();
+        // SAFETY: this function's contract is `dealloc`'s.
+        unsafe { self.dealloc(cfg, p, size, align) };
+        if self.invalid_frees() == before {
+            Ok(())
+        } else {
+            Err(self.last_error().unwrap_or(AllocError::InvalidPointer))
+        }
+    }
+
     /// Budget left for a heap with config `cfg` (before first use: the
     /// configured one).
     pub(crate) fn budget_for(&self, cfg: &Config) -> Option<u64> {
