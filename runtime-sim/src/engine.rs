@@ -187,11 +187,30 @@ impl Simulator {
     }
 
     /// The Stylus chain environment.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// // Defaults: Arbitrum Stylus's local dev chain id, a fixed sender.
+    /// let env = Simulator::new().stylus_env().clone();
+    /// assert_eq!(env.chain_id, 412_346);
+    /// assert_eq!(env.default_sender.to_string(), "0xA1A1a1a1A1A1A1A1A1a1a1a1a1a1A1A1a1A1a1a1");
+    /// ```
     pub fn stylus_env(&self) -> &StylusEnv {
         &self.config.stylus
     }
 
     /// The CosmWasm chain environment.
+    ///
+    /// ```
+    /// use capheap_sim::Simulator;
+    ///
+    /// let sim = Simulator::new();
+    /// assert_eq!(sim.cosmwasm_env().chain_id, "capheap-sim-1");
+    /// // Addresses are valid bech32 under the environment's prefix.
+    /// assert!(sim.cosmwasm_env().sender()?.starts_with("cosmwasm1"));
+    /// # Ok::<(), capheap_sim::SimError>(())
+    /// ```
     pub fn cosmwasm_env(&self) -> &CosmWasmEnv {
         &self.config.cosmwasm
     }

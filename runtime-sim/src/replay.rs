@@ -10,6 +10,47 @@
 //! is re-executed up to the divergent call (runs are deterministic by
 //! construction unless a host input varies, and the reference's inputs are
 //! fixed), so no memory copies are kept while replaying.
+//!
+//! A host function that returns the run's seed models a host input that
+//! differs between nodes; the replay with another seed diverges, and says
+//! where:
+//!
+//! ```
+//! use capheap_sim::replay::ReplaySource;
+//! use capheap_sim::{HostContext, ReplayOptions, Scenario, ScenarioCall, Simulator, Val, ValType, replay};
+//!
+//! let sim = Simulator::builder()
+//!     .host_func("env", "oracle", [], [ValType::I32], |cx: &mut HostContext<'_>, _: &[Val], out: &mut [Val]| {
+//!         out[0] = Val::I32(cx.seed() as i32);
+//!         Ok(())
+//!     })
+//!     .build()?;
+//! let wasm = wat::parse_str(
+//!     r#"(module (import "env" "oracle" (func $oracle (result i32)))
+//!          (memory (export "memory") 1)
+//!          (func (export "tick") (i32.store (i32.const 1024) (call $oracle))))"#,
+//! )?;
+//! let contract = sim.load(&wasm)?;
+//! let scenario = Scenario::new().call(ScenarioCall::new("tick", []).repeat(4));
+//!
+//! // Three runs with seed 0 and a replay from the snapshot after call #1: all agree.
+//! let report = replay(&contract, &scenario, &ReplayOptions::default())?;
+//! assert!(report.deterministic);
+//! assert_eq!(report.snapshot.as_ref().map(|s| (s.after_call, s.calls)), Some((1, 2)));
+//!
+//! // Run 2 sees another oracle value.
+//! let options = ReplayOptions { runs: 3, seeds: vec![0, 0, 9], ..ReplayOptions::default() };
+//! let report = replay(&contract, &scenario, &options)?;
+//! assert!(!report.deterministic);
+//! let d = &report.divergences[0];
+//! assert_eq!(d.source, ReplaySource::Run { index: 2, seed: 9 });
+//! assert_eq!(d.lines(), [
+//!     "run 2 (seed 9) diverged at call #0 (tick): memory root differs",
+//!     "  fuel 4 (reference) vs 4; pages 1 vs 1",
+//!     "  memory: first difference on page 0 at offset 0x400: 0x00 (reference) vs 0x09",
+//! ]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use serde::Serialize;
 
@@ -115,6 +156,25 @@ pub enum Field {
     Error,
 }
 
+impl std::fmt::Display for Field {
+    /// The field as a person reads it (`memory root`), as
+    /// [`Divergence::lines`] names it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Field::Output => "output",
+            Field::Returned => "return value",
+            Field::Fuel => "fuel",
+            Field::Pages => "pages",
+            Field::Growth => "growth",
+            Field::MemoryRoot => "memory root",
+            Field::StorageRoot => "storage root",
+            Field::Logs => "logs",
+            Field::Stats => "stats",
+            Field::Error => "error",
+        })
+    }
+}
+
 /// Where memory diverged.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct MemoryDivergence {
@@ -190,13 +250,14 @@ impl Divergence {
                 format!("the replay from the snapshot after call #{after_call}")
             }
         };
-        let fields: Vec<String> = d
-            .fields
-            .iter()
-            .map(|f| format!("{f:?}").to_lowercase())
-            .collect();
+        let fields: Vec<String> = d.fields.iter().map(ToString::to_string).collect();
+        let verb = if fields.len() == 1 {
+            "differs"
+        } else {
+            "differ"
+        };
         let mut lines = vec![format!(
-            "{source} diverged at call #{} ({}): {} differ",
+            "{source} diverged at call #{} ({}): {} {verb}",
             d.call_index,
             d.export,
             fields.join(", ")

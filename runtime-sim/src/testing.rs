@@ -122,6 +122,26 @@ impl TestContract {
 
     /// The contract of a scenario file (built when it names a crate), in a
     /// simulator with the file's settings.
+    ///
+    /// ```
+    /// use capheap_sim::testing::TestContract;
+    ///
+    /// # let dir = std::env::temp_dir().join(format!("capheap-testing-{}-{}", std::process::id(), line!()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// // A scenario file may name a `.wasm` file (relative to the file) or a crate.
+    /// let wasm = wat::parse_str(r#"(module (memory (export "memory") 1)
+    ///     (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#)?;
+    /// std::fs::write(dir.join("grow.wasm"), &wasm)?;
+    /// std::fs::write(dir.join("grow.toml"), "contract = \"grow.wasm\"\nmax_pages = 2\n[[call]]\nexport = \"grow\"\n")?;
+    /// let contract = TestContract::from_scenario(dir.join("grow.toml"))?;
+    /// assert_eq!(contract.wasm(), wasm);
+    /// let mut instance = contract.instantiate()?;
+    /// assert_eq!(instance.call("grow", &[])?.returned, Some(1));
+    /// // The file's page cap holds.
+    /// assert_eq!(instance.call("grow", &[])?.returned, Some(-1));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_scenario(path: impl AsRef<Path>) -> Result<Self, TestError> {
         let (file, contract, wasm) = load_scenario(path.as_ref())?;
         drop(file);
@@ -131,6 +151,32 @@ impl TestContract {
     /// Runs a scenario file: its calls on `replays` fresh instances and once
     /// from a snapshot after the middle call. Fails with every expectation
     /// the reference run missed, or with the divergences between replays.
+    ///
+    /// ```
+    /// use capheap_sim::testing::{TestContract, TestError};
+    ///
+    /// # let dir = std::env::temp_dir().join(format!("capheap-testing-{}-{}", std::process::id(), line!()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// // A scenario file may name a `.wasm` file (relative to the file) or a crate.
+    /// let wasm = wat::parse_str(r#"(module (memory (export "memory") 1)
+    ///     (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#)?;
+    /// std::fs::write(dir.join("grow.wasm"), &wasm)?;
+    /// let scenario = |expected: u32| format!(
+    ///     "contract = \"grow.wasm\"\n[[call]]\nexport = \"grow\"\nrepeat = 2\n\n[[call]]\nexport = \"grow\"\nexpect = {{ pages_after = {expected} }}\n"
+    /// );
+    /// std::fs::write(dir.join("good.toml"), scenario(4))?;
+    /// let report = TestContract::check_scenario(dir.join("good.toml"))?;
+    /// assert!(report.deterministic);
+    /// assert_eq!(report.calls.len(), 3);
+    ///
+    /// std::fs::write(dir.join("bad.toml"), scenario(3))?;
+    /// let Err(TestError::Missed { misses, .. }) = TestContract::check_scenario(dir.join("bad.toml")) else {
+    ///     panic!("a missed expectation must fail the check");
+    /// };
+    /// assert_eq!(misses, ["call #2 (grow, step 2 rep 1): 4 pages after the call, expected 3"]);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn check_scenario(path: impl AsRef<Path>) -> Result<ReplayReport, TestError> {
         let path = path.as_ref();
         let (file, contract, _) = load_scenario(path)?;

@@ -5,6 +5,46 @@
 //! sequence to a small one and turns it into a scenario file that
 //! `capheap-sim replay` runs. Deterministic for a seed: run `r` draws its
 //! inputs from ChaCha8 stream `r` of that seed.
+//!
+//! A contract that grows memory by a page on every call, found, shrunk, and
+//! written as a scenario file that reproduces it:
+//!
+//! ```
+//! use capheap_sim::fuzzing::campaign::{Campaign, FuzzFinding, FuzzOptions, repro_scenario};
+//! use capheap_sim::fuzzing::input::InputTemplate;
+//! use capheap_sim::scenario_file::ScenarioFile;
+//! use capheap_sim::Simulator;
+//!
+//! // capheap's ABI: the input is placed through `capheap_alloc`, then the
+//! // entry point gets `(ptr, len)`.
+//! let wasm = wat::parse_str(
+//!     r#"(module (memory (export "memory") 1)
+//!          (func (export "capheap_alloc") (param i32) (result i32) (i32.const 1024))
+//!          (func (export "leak") (param i32 i32) (drop (memory.grow (i32.const 1)))))"#,
+//! )?;
+//! let contract = Simulator::new().load(&wasm)?;
+//! let options = FuzzOptions { runs: 4, calls_per_run: 32, ..FuzzOptions::default() };
+//! let campaign = Campaign::new(&contract, "leak", InputTemplate::Bytes { max_len: 16 }, options)?;
+//! let report = campaign.run(|_calls_so_far| true)?;
+//!
+//! // Reported once, shrunk from the 32 calls of run 0.
+//! assert_eq!(report.findings.len(), 1);
+//! let finding = &report.findings[0];
+//! let FuzzFinding::UnboundedGrowth { measure, bytes_per_call, run, calls, pages, .. } = finding else {
+//!     panic!("expected unbounded growth, got {finding:?}");
+//! };
+//! assert_eq!((measure.as_str(), *bytes_per_call, *run), ("memory", 65536, 0));
+//! assert!(calls.len() < 32);
+//! assert_eq!(pages.last(), Some(&(calls.len() as u32 + 1)));
+//!
+//! // The reproduction is a scenario file whose every expectation holds.
+//! let text = repro_scenario("leak", "leak.wasm", contract.abi(), "leak", &[], finding);
+//! let file = ScenarioFile::parse(&text, "leak.toml".as_ref())?;
+//! let replayed = contract.run_scenario(&file.scenario(), 0)?;
+//! assert_eq!(replayed.calls.len(), calls.len());
+//! assert!(file.misses(&replayed.calls).is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::fmt::Write as _;
 
@@ -134,6 +174,15 @@ impl FuzzFinding {
     }
 
     /// One line for a person.
+    ///
+    /// ```
+    /// use capheap_sim::fuzzing::campaign::{FuzzCall, FuzzFinding};
+    ///
+    /// let call = FuzzCall { input: vec![1, 2], sender: None };
+    /// let f = FuzzFinding::Trap { error: "wasm trap: unreachable".into(), run: 3, calls: vec![call] };
+    /// assert_eq!(f.summary(), "trap: wasm trap: unreachable (run 3; 1 call reproduces it)");
+    /// assert_eq!(f.calls()[0].input, [1, 2]);
+    /// ```
     pub fn summary(&self) -> String {
         match self {
             FuzzFinding::UnboundedGrowth {
@@ -143,24 +192,29 @@ impl FuzzFinding {
                 calls,
                 ..
             } => format!(
-                "unbounded growth: {measure} rising by {bytes_per_call} bytes per call (run {run}; {} calls reproduce it)",
-                calls.len()
+                "unbounded growth: {measure} rising by {bytes_per_call} bytes per call (run {run}; {})",
+                reproduced_by(calls.len())
             ),
             FuzzFinding::CapHit {
                 what, run, calls, ..
             } => {
                 format!(
-                    "cap hit: {what} (run {run}; {} calls reproduce it)",
-                    calls.len()
+                    "cap hit: {what} (run {run}; {})",
+                    reproduced_by(calls.len())
                 )
             }
             FuzzFinding::Trap { error, run, calls } => {
-                format!(
-                    "trap: {error} (run {run}; {} calls reproduce it)",
-                    calls.len()
-                )
+                format!("trap: {error} (run {run}; {})", reproduced_by(calls.len()))
             }
         }
+    }
+}
+
+/// "1 call reproduces it", "8 calls reproduce it".
+fn reproduced_by(calls: usize) -> String {
+    match calls {
+        1 => "1 call reproduces it".to_owned(),
+        n => format!("{n} calls reproduce it"),
     }
 }
 
@@ -246,6 +300,28 @@ pub struct Campaign<'a> {
 
 impl<'a> Campaign<'a> {
     /// A campaign calling `entry` of `contract` with inputs from `template`.
+    /// Options out of range and a template that cannot produce inputs (a bad
+    /// Solidity signature) are errors here, before any call.
+    ///
+    /// ```
+    /// # use capheap_sim::fuzzing::campaign::{Campaign, FuzzOptions};
+    /// # use capheap_sim::fuzzing::input::InputTemplate;
+    /// # let wasm = wat::parse_str(
+    /// #     r#"(module (memory (export "memory") 1)
+    /// #          (func (export "capheap_alloc") (param i32) (result i32) (i32.const 1024))
+    /// #          (func (export "leak") (param i32 i32) (drop (memory.grow (i32.const 1)))))"#,
+    /// # )?;
+    /// # let contract = capheap_sim::Simulator::new().load(&wasm)?;
+    /// let template = InputTemplate::Bytes { max_len: 8 };
+    /// let zero = FuzzOptions { calls_per_run: 0, ..FuzzOptions::default() };
+    /// let Err(err) = Campaign::new(&contract, "leak", template.clone(), zero) else { panic!() };
+    /// assert_eq!(err.to_string(), "invalid simulator configuration: calls per run must be 1 to 100000, not 0");
+    ///
+    /// let bad_sig = InputTemplate::Solidity { sig: "transfer(address,uint257)".into() };
+    /// assert!(Campaign::new(&contract, "leak", bad_sig, FuzzOptions::default()).is_err());
+    /// assert!(Campaign::new(&contract, "leak", template, FuzzOptions::default()).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(
         contract: &'a Contract,
         entry: &str,
@@ -293,7 +369,27 @@ impl<'a> Campaign<'a> {
         rng
     }
 
-    /// The calls of run `run`.
+    /// The calls of run `run`: the same for the same seed and run, on any
+    /// machine (ChaCha8 stream `run` of the seed).
+    ///
+    /// ```
+    /// # use capheap_sim::fuzzing::campaign::{Campaign, FuzzOptions};
+    /// # use capheap_sim::fuzzing::input::InputTemplate;
+    /// # let wasm = wat::parse_str(
+    /// #     r#"(module (memory (export "memory") 1)
+    /// #          (func (export "capheap_alloc") (param i32) (result i32) (i32.const 1024))
+    /// #          (func (export "leak") (param i32 i32) (drop (memory.grow (i32.const 1)))))"#,
+    /// # )?;
+    /// # let contract = capheap_sim::Simulator::new().load(&wasm)?;
+    /// let options = FuzzOptions { seed: 7, calls_per_run: 5, ..FuzzOptions::default() };
+    /// let campaign = Campaign::new(&contract, "leak", InputTemplate::Bytes { max_len: 8 }, options)?;
+    /// let run3 = campaign.calls_of(3)?;
+    /// assert_eq!(run3.len(), 5);
+    /// assert!(run3.iter().all(|c| c.input.len() <= 8 && c.sender.is_none()));
+    /// assert_eq!(run3, campaign.calls_of(3)?);
+    /// assert_ne!(run3, campaign.calls_of(4)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn calls_of(&self, run: u64) -> Result<Vec<FuzzCall>> {
         let mut rng = self.rng(run);
         (0..self.options.calls_per_run)
@@ -309,7 +405,27 @@ impl<'a> Campaign<'a> {
             .collect()
     }
 
-    /// Runs `calls` on a fresh instance.
+    /// Runs `calls` on a fresh instance (after the options' setup calls),
+    /// one outcome per call.
+    ///
+    /// ```
+    /// # use capheap_sim::fuzzing::campaign::{Campaign, FuzzOptions};
+    /// # use capheap_sim::fuzzing::input::InputTemplate;
+    /// # let wasm = wat::parse_str(
+    /// #     r#"(module (memory (export "memory") 1)
+    /// #          (func (export "capheap_alloc") (param i32) (result i32) (i32.const 1024))
+    /// #          (func (export "leak") (param i32 i32) (drop (memory.grow (i32.const 1)))))"#,
+    /// # )?;
+    /// # let contract = capheap_sim::Simulator::new().load(&wasm)?;
+    /// let campaign = Campaign::new(&contract, "leak", InputTemplate::Bytes { max_len: 8 }, FuzzOptions::default())?;
+    /// let calls = campaign.calls_of(0)?;
+    /// let outcomes = campaign.execute(&calls[..3])?;
+    /// let pages: Vec<u32> = outcomes.iter().map(|o| o.pages_after).collect();
+    /// assert_eq!(pages, [2, 3, 4]);
+    /// // A fresh instance each time: the same calls, the same pages.
+    /// assert_eq!(campaign.execute(&calls[..3])?[2].pages_after, 4);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn execute(&self, calls: &[FuzzCall]) -> Result<Vec<CallOutcome>> {
         let replay_to_revert = self.options.revert_failed
             && self.contract.simulator().keeps_failed_writes()
@@ -352,7 +468,29 @@ impl<'a> Campaign<'a> {
     }
 
     /// Runs the campaign; `progress` is told the calls made so far after
-    /// each run and may stop it early (return `false`).
+    /// each run and may stop it early (return `false`). The module docs show
+    /// a finding and its reproduction.
+    ///
+    /// ```
+    /// # use capheap_sim::fuzzing::campaign::{Campaign, FuzzOptions};
+    /// # use capheap_sim::fuzzing::input::InputTemplate;
+    /// # let wasm = wat::parse_str(
+    /// #     r#"(module (memory (export "memory") 1)
+    /// #          (func (export "capheap_alloc") (param i32) (result i32) (i32.const 1024))
+    /// #          (func (export "leak") (param i32 i32) (drop (memory.grow (i32.const 1)))))"#,
+    /// # )?;
+    /// # let contract = capheap_sim::Simulator::new().load(&wasm)?;
+    /// let options = FuzzOptions { runs: 10, calls_per_run: 4, ..FuzzOptions::default() };
+    /// let campaign = Campaign::new(&contract, "leak", InputTemplate::Bytes { max_len: 8 }, options)?;
+    /// // Stop after the second run.
+    /// let report = campaign.run(|calls_so_far| calls_so_far < 8)?;
+    /// assert_eq!((report.runs, report.calls, report.failed_calls), (2, 8, 0));
+    /// // Four calls of a fresh instance grow it from 1 page to 5.
+    /// assert_eq!(report.max_pages, 5);
+    /// // The leak is reported once, from run 0, not again for run 1.
+    /// assert_eq!(report.findings.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn run(&self, mut progress: impl FnMut(u64) -> bool) -> Result<FuzzReport> {
         let mut report = FuzzReport {
             seed: self.options.seed,

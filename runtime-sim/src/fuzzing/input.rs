@@ -91,6 +91,15 @@ impl InputTemplate {
 
     /// Checks the template once (a bad signature or JSON is an error before
     /// any call).
+    ///
+    /// ```
+    /// use capheap_sim::fuzzing::input::InputTemplate;
+    ///
+    /// let ok = InputTemplate::Solidity { sig: "transfer(address,uint256)".into() };
+    /// assert!(ok.validate().is_ok());
+    /// let bad = InputTemplate::Solidity { sig: "transfer(address,uint9)".into() };
+    /// assert!(bad.validate().is_err());
+    /// ```
     pub fn validate(&self) -> Result<()> {
         if let InputTemplate::Solidity { sig } = self {
             sol_types(sig)?;
@@ -98,7 +107,30 @@ impl InputTemplate {
         Ok(())
     }
 
-    /// One input.
+    /// One input, drawn from `rng` (addresses from `pool`).
+    ///
+    /// ```
+    /// use capheap_sim::fuzzing::input::{AddressPool, InputTemplate};
+    /// use rand_chacha::ChaCha8Rng;
+    /// use rand_core::SeedableRng;
+    ///
+    /// let pool = AddressPool { evm: vec![], bech32: vec!["cosmwasm1alice".into()] };
+    /// let template = InputTemplate::Json(serde_json::json!(
+    ///     { "transfer": { "recipient": "$addr", "amount": "$u128" } }
+    /// ));
+    /// let input = template.generate(&mut ChaCha8Rng::seed_from_u64(1), &pool)?;
+    /// let msg: serde_json::Value = serde_json::from_slice(&input)?;
+    /// assert_eq!(msg["transfer"]["recipient"], "cosmwasm1alice");
+    /// // CosmWasm's Uint128 is a decimal string.
+    /// assert!(msg["transfer"]["amount"].as_str().unwrap().parse::<u128>().is_ok());
+    ///
+    /// // Borsh fields: a u32 and a bool, 5 bytes.
+    /// let borsh = InputTemplate::borsh("u32,bool")?;
+    /// let bytes = borsh.generate(&mut ChaCha8Rng::seed_from_u64(1), &pool)?;
+    /// assert_eq!(bytes.len(), 5);
+    /// assert!(bytes[4] <= 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn generate(&self, rng: &mut ChaCha8Rng, pool: &AddressPool) -> Result<Vec<u8>> {
         match self {
             InputTemplate::Bytes { max_len } => {

@@ -105,6 +105,13 @@ pub enum Toolchain {
 
 impl Toolchain {
     /// The compiler this route uses.
+    ///
+    /// ```
+    /// use capheap_sim::Toolchain;
+    ///
+    /// let route = Toolchain::BuildStd { rustc: "/usr/bin/rustc-web".into() };
+    /// assert_eq!(route.rustc(), std::path::Path::new("/usr/bin/rustc-web"));
+    /// ```
     pub fn rustc(&self) -> &Path {
         match self {
             Toolchain::TargetInstalled { rustc } | Toolchain::BuildStd { rustc } => rustc,
@@ -113,6 +120,15 @@ impl Toolchain {
 
     /// The compiler's `--version` line (`rustc 1.95.0 (…)`), or `rustc
     /// (unknown version)` when it cannot be asked.
+    ///
+    /// ```
+    /// use capheap_sim::Toolchain;
+    ///
+    /// let installed = Toolchain::TargetInstalled { rustc: "rustc".into() };
+    /// assert!(installed.version().starts_with("rustc 1."));
+    /// let missing = Toolchain::TargetInstalled { rustc: "/nonexistent/rustc".into() };
+    /// assert_eq!(missing.version(), "rustc (unknown version)");
+    /// ```
     pub fn version(&self) -> String {
         Command::new(self.rustc())
             .arg("--version")
@@ -206,6 +222,14 @@ pub enum Allocator {
 
 impl Allocator {
     /// `default`, `capheap` or `capheap-mini`.
+    ///
+    /// ```
+    /// use capheap_sim::Allocator;
+    ///
+    /// assert_eq!(Allocator::CapheapMini.name(), "capheap-mini");
+    /// assert_eq!("capheap-mini".parse::<Allocator>(), Ok(Allocator::CapheapMini));
+    /// assert!("dlmalloc".parse::<Allocator>().is_err());
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             Allocator::Default => "default",
@@ -216,6 +240,13 @@ impl Allocator {
 
     /// The capheap type the wrapper installs (`None` for the contract's
     /// own allocator).
+    ///
+    /// ```
+    /// use capheap_sim::Allocator;
+    ///
+    /// assert_eq!(Allocator::Capheap.capheap_type(), Some("capheap::Heap"));
+    /// assert_eq!(Allocator::Default.capheap_type(), None);
+    /// ```
     pub fn capheap_type(self) -> Option<&'static str> {
         match self {
             Allocator::Default => None,
@@ -248,6 +279,12 @@ impl fmt::Display for Allocator {
 
 /// The capheap SDK this simulator was built from, if its source is still
 /// there (`<capheap-sim source>/../sdk`).
+///
+/// ```
+/// // Built from this repository: its `sdk/` crate.
+/// let sdk = capheap_sim::pipeline::default_capheap_path().expect("built from the repository");
+/// assert!(sdk.ends_with("sdk") && sdk.join("Cargo.toml").is_file());
+/// ```
 pub fn default_capheap_path() -> Option<PathBuf> {
     let sdk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdk");
     sdk.join("Cargo.toml")
@@ -322,6 +359,17 @@ fn has_libcore(dir: &Path) -> bool {
 }
 
 /// Finds a route that can build wasm32, trying the installed target first.
+///
+/// ```no_run
+/// use capheap_sim::{BuildOptions, Toolchain, pipeline::detect_toolchain};
+///
+/// // Needs `rustup target add wasm32-unknown-unknown`, or Debian's rustc-web.
+/// match detect_toolchain(&BuildOptions::default())? {
+///     Toolchain::TargetInstalled { rustc } => println!("{}: wasm32 target installed", rustc.display()),
+///     Toolchain::BuildStd { rustc } => println!("{}: -Zbuild-std=core,alloc", rustc.display()),
+/// }
+/// # Ok::<(), capheap_sim::BuildError>(())
+/// ```
 pub fn detect_toolchain(opts: &BuildOptions) -> Result<Toolchain, BuildError> {
     let mut tried = Vec::new();
     match rustc_print(&opts.rustc, "target-libdir", true) {
@@ -461,6 +509,28 @@ struct ArtifactTarget {
 
 /// Builds the contract crate in `dir` to wasm32 and returns its bytes; with
 /// [`BuildOptions::allocator`], through the allocator-swap wrapper.
+///
+/// ```no_run
+/// use capheap_sim::{Allocator, BuildOptions, Simulator, build_contract};
+///
+/// // The same crate on its own allocator and on capheap.
+/// let dir = std::path::Path::new("contracts/hello");
+/// let own = build_contract(dir, &BuildOptions::default())?;
+/// let swapped = build_contract(dir, &BuildOptions { allocator: Some(Allocator::Capheap), ..BuildOptions::default() })?;
+/// println!("{}: {} bytes, {} on capheap", own.name, own.wasm.len(), swapped.wasm.len());
+/// let contract = Simulator::new().load(&swapped.wasm)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// A directory that is not a crate is an error before cargo runs:
+///
+/// ```
+/// use capheap_sim::{BuildError, BuildOptions, build_contract};
+///
+/// let dir = std::env::temp_dir().join("capheap-sim-doc-not-a-crate");
+/// let err = build_contract(&dir, &BuildOptions::default()).unwrap_err();
+/// assert!(matches!(err, BuildError::NotACrate(_)));
+/// ```
 pub fn build_contract(dir: &Path, opts: &BuildOptions) -> Result<BuiltContract, BuildError> {
     let manifest = dir.join("Cargo.toml");
     if !manifest.is_file() {

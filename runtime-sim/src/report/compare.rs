@@ -206,7 +206,26 @@ impl Comparison {
         ]
     }
 
-    /// The report as a text table.
+    /// The report as a text table: the totals with `b / a` ratios, then
+    /// one line per call.
+    ///
+    /// ```
+    /// # use capheap_sim::report::compare::compare;
+    /// # use capheap_sim::{Scenario, ScenarioCall, Simulator};
+    /// // The same export on two builds: one grows 2 pages a call, one 1.
+    /// let grows = |pages: u32| wat::parse_str(format!(
+    ///     r#"(module (memory (export "memory") 1)
+    ///          (func (export "go") (drop (memory.grow (i32.const {pages})))))"#
+    /// ));
+    /// let (a, b) = (grows(2)?, grows(1)?);
+    /// let sim = Simulator::new();
+    /// let scenario = Scenario::new().call(ScenarioCall::new("go", []).repeat(2));
+    /// let cmp = compare(&scenario, ("two", &sim.load(&a)?, &a), ("one", &sim.load(&b)?, &b))?;
+    /// let text = cmp.to_text();
+    /// assert!(text.contains("pages at the end                      5              3   0.600"));
+    /// assert!(text.contains("1    go                        3          3   1.000         0         0     5     3"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_text(&self) -> String {
         let (a, b) = (&self.a, &self.b);
         let mut out = String::new();
@@ -257,11 +276,48 @@ impl Comparison {
 
 impl Comparison {
     /// The report as markdown: the totals table, then one row per call.
+    ///
+    /// ```
+    /// # use capheap_sim::report::compare::compare;
+    /// # use capheap_sim::{Scenario, ScenarioCall, Simulator};
+    /// # let grows = |pages: u32| wat::parse_str(format!(
+    /// #     r#"(module (memory (export "memory") 1)
+    /// #          (func (export "go") (drop (memory.grow (i32.const {pages})))))"#
+    /// # ));
+    /// # let (a, b) = (grows(2)?, grows(1)?);
+    /// # let sim = Simulator::new();
+    /// # let scenario = Scenario::new().call(ScenarioCall::new("go", []).repeat(2));
+    /// // Builds "two" and "one" grow memory by 2 pages and 1 page a call.
+    /// let cmp = compare(&scenario, ("two", &sim.load(&a)?, &a), ("one", &sim.load(&b)?, &b))?;
+    /// let md = cmp.to_markdown();
+    /// assert_eq!(md, format!("{}\n{}", cmp.totals_markdown(), cmp.calls_markdown()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_markdown(&self) -> String {
         format!("{}\n{}", self.totals_markdown(), self.calls_markdown())
     }
 
     /// The totals as a markdown table, with ratios.
+    ///
+    /// ```
+    /// # use capheap_sim::report::compare::compare;
+    /// # use capheap_sim::{Scenario, ScenarioCall, Simulator};
+    /// # let grows = |pages: u32| wat::parse_str(format!(
+    /// #     r#"(module (memory (export "memory") 1)
+    /// #          (func (export "go") (drop (memory.grow (i32.const {pages})))))"#
+    /// # ));
+    /// # let (a, b) = (grows(2)?, grows(1)?);
+    /// # let sim = Simulator::new();
+    /// # let scenario = Scenario::new().call(ScenarioCall::new("go", []).repeat(2));
+    /// // Builds "two" and "one" grow memory by 2 pages and 1 page a call.
+    /// let cmp = compare(&scenario, ("two", &sim.load(&a)?, &a), ("one", &sim.load(&b)?, &b))?;
+    /// let md = cmp.totals_markdown();
+    /// assert!(md.starts_with("| | two | one | one / two |\n|---|--:|--:|--:|\n"));
+    /// assert!(md.contains("| pages at the end | 5 | 3 | 0.600 |"));
+    /// // No ratio of two zeros.
+    /// assert!(md.contains("| failed calls | 0 | 0 | - |"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn totals_markdown(&self) -> String {
         let (a, b) = (&self.a, &self.b);
         let r = |x: u64, y: u64| show_ratio(ratio_permille(x, y));
@@ -279,6 +335,24 @@ impl Comparison {
     }
 
     /// One markdown table row per call.
+    ///
+    /// ```
+    /// # use capheap_sim::report::compare::compare;
+    /// # use capheap_sim::{Scenario, ScenarioCall, Simulator};
+    /// # let grows = |pages: u32| wat::parse_str(format!(
+    /// #     r#"(module (memory (export "memory") 1)
+    /// #          (func (export "go") (drop (memory.grow (i32.const {pages})))))"#
+    /// # ));
+    /// # let (a, b) = (grows(2)?, grows(1)?);
+    /// # let sim = Simulator::new();
+    /// # let scenario = Scenario::new().call(ScenarioCall::new("go", []).repeat(2));
+    /// // Builds "two" and "one" grow memory by 2 pages and 1 page a call.
+    /// let cmp = compare(&scenario, ("two", &sim.load(&a)?, &a), ("one", &sim.load(&b)?, &b))?;
+    /// let md = cmp.calls_markdown();
+    /// assert_eq!(md.lines().count(), 2 + 2);
+    /// assert!(md.ends_with("| 1 | `go` | 3 | 3 | 1.000 | 0 | 0 | 5 | 3 |\n"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn calls_markdown(&self) -> String {
         let (a, b) = (&self.a, &self.b);
         let r = |x: u64, y: u64| show_ratio(ratio_permille(x, y));

@@ -22,6 +22,30 @@ const B_COLOUR: &str = "#4c78a8";
 const FAIL_COLOUR: &str = "#b22222";
 
 /// Renders `cmp` as a standalone SVG document titled `title`.
+///
+/// ```
+/// use capheap_sim::report::{compare::compare, compare_svg};
+/// use capheap_sim::{Scenario, ScenarioCall, Simulator};
+///
+/// let grows = |pages: u32| wat::parse_str(format!(
+///     r#"(module (memory (export "memory") 1)
+///          (func (export "go") (drop (memory.grow (i32.const {pages})))))"#
+/// ));
+/// let (a, b) = (grows(2)?, grows(1)?);
+/// let sim = Simulator::new();
+/// let scenario = Scenario::new().call(ScenarioCall::new("go", []).repeat(3));
+/// let cmp = compare(&scenario, ("two", &sim.load(&a)?, &a), ("one", &sim.load(&b)?, &b))?;
+/// let svg = compare_svg::render("go, three times", &cmp);
+/// assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+/// assert!(svg.contains(">go, three times</text>"));
+/// // A fuel bar and a pages bar per call and build; no call failed.
+/// assert_eq!(svg.matches("class=\"fuel\"").count(), 6);
+/// assert_eq!(svg.matches("class=\"pages\"").count(), 6);
+/// assert!(!svg.contains("class=\"failed\""));
+/// // Integer geometry: the same comparison, the same bytes.
+/// assert_eq!(svg, compare_svg::render("go, three times", &cmp));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn render(title: &str, cmp: &Comparison) -> String {
     let calls = &cmp.calls;
     let plot_w = WIDTH - LEFT - RIGHT;

@@ -59,6 +59,24 @@ impl GasRow {
 }
 
 /// Summarises samples per export, ordered by export name.
+///
+/// ```
+/// use capheap_sim::report::gas_table::{GasSample, render, summarize};
+///
+/// let call = |export: &str, fuel, pages_after| GasSample {
+///     export: export.into(), fuel, growth_fuel: 0, pages_grown: 0, pages_after, refused: None,
+/// };
+/// let samples = [call("put", 30, 2), call("get", 8, 2), call("put", 10, 3), call("put", 20, 3),
+///                call("capheap_stats", 5, 3)];
+/// let rows = summarize(&samples);
+/// let names: Vec<&str> = rows.iter().map(|r| r.export.as_str()).collect();
+/// assert_eq!(names, ["capheap_stats", "get", "put"]);
+/// let put = &rows[2];
+/// assert_eq!((put.calls, put.min, put.median, put.max, put.max_pages), (3, 10, 20, 30, 3));
+/// // No sample carried allocator statistics: no refusal counts.
+/// assert_eq!(put.cap_refusals, None);
+/// assert!(rows[0].is_stats_read() && !put.is_stats_read());
+/// ```
 pub fn summarize(samples: &[GasSample]) -> Vec<GasRow> {
     let mut by_export: BTreeMap<&str, Vec<&GasSample>> = BTreeMap::new();
     for s in samples {
@@ -101,6 +119,23 @@ fn sum_refused(group: &[&GasSample], pick: impl Fn(&crate::Refusals) -> u64) -> 
 
 /// Renders rows as an aligned text table under a `title` line: the
 /// contract's exports, then the statistics reads (if any) on a line below.
+///
+/// ```
+/// use capheap_sim::report::gas_table::{GasSample, render, summarize};
+///
+/// let call = |export: &str, fuel, pages_after| GasSample {
+///     export: export.into(), fuel, growth_fuel: 0, pages_grown: 0, pages_after, refused: None,
+/// };
+/// let samples = [call("put", 30, 2), call("get", 8, 2), call("put", 10, 3), call("put", 20, 3),
+///                call("capheap_stats", 5, 3)];
+/// let rows = summarize(&samples);
+/// let table = render("token", &rows);
+/// let lines: Vec<&str> = table.lines().collect();
+/// assert_eq!(lines[0], "token");
+/// assert!(lines[1].starts_with("| export | calls | min | median | max |"));
+/// assert_eq!(lines[4], "| put    |     3 |  10 |     20 |  30 |           0 |           0 |         3 |            - |               - |");
+/// assert!(lines[5].contains("1 read of `capheap_stats`"));
+/// ```
 pub fn render(title: &str, rows: &[GasRow]) -> String {
     let header = [
         "export",

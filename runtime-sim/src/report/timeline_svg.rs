@@ -24,6 +24,25 @@ pub struct TimelinePoint {
 
 impl TimelinePoint {
     /// One point per call of a run, in order.
+    ///
+    /// ```
+    /// use capheap_sim::report::timeline_svg::TimelinePoint;
+    /// use capheap_sim::{Scenario, ScenarioCall, Simulator};
+    ///
+    /// // Grows a page a call; the third call passes the 3-page cap and fails.
+    /// let wasm = wat::parse_str(r#"(module (memory (export "memory") 1)
+    ///     (func (export "go") (if (i32.lt_s (memory.grow (i32.const 1)) (i32.const 0))
+    ///                            (then unreachable))))"#)?;
+    /// let sim = Simulator::builder().max_pages(3).build()?;
+    /// let run = sim.load(&wasm)?.run_scenario(&Scenario::new().call(ScenarioCall::new("go", []).repeat(3)), 0)?;
+    /// let points = TimelinePoint::from_calls(&run.calls);
+    /// let pages: Vec<u64> = points.iter().map(|p| p.pages).collect();
+    /// assert_eq!(pages, [2, 3, 3]);
+    /// assert_eq!(points[2].label, "#2 go");
+    /// assert!(points[2].failed && points[2].refused == 1);
+    /// assert!(!points[1].failed && points[1].refused == 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_calls(calls: &[crate::CallRecord]) -> Vec<TimelinePoint> {
         calls
             .iter()
@@ -135,6 +154,22 @@ fn human_bytes(bytes: u64) -> String {
 }
 
 /// Renders the timeline as a standalone SVG document.
+///
+/// ```
+/// use capheap_sim::report::timeline_svg::{Timeline, TimelinePoint, render};
+///
+/// let point = |label: &str, pages, live, failed| TimelinePoint {
+///     label: label.into(), pages, live_bytes: Some(live), failed, refused: u64::from(failed),
+/// };
+/// let points = [point("#0 init", 2, 300, false), point("#1 put", 3, 70_000, false), point("#2 put", 3, 70_000, true)];
+/// let svg = render(&Timeline { title: "cache", points: &points, initial_pages: 1, cap_pages: Some(4) });
+/// assert!(svg.starts_with("<svg ") && svg.trim_end().ends_with("</svg>"));
+/// assert_eq!(svg.matches("class=\"bar\"").count(), 3);
+/// // The failed call is marked, and the cap drawn (4 pages is on the scale).
+/// assert!(svg.contains("class=\"failed\""));
+/// assert!(svg.contains("class=\"cap\""));
+/// assert_eq!(svg, render(&Timeline { title: "cache", points: &points, initial_pages: 1, cap_pages: Some(4) }));
+/// ```
 pub fn render(t: &Timeline<'_>) -> String {
     let points = t.points;
     let plot_w = WIDTH - LEFT - RIGHT;
