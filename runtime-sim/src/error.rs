@@ -86,8 +86,10 @@ pub enum SimError {
         /// The name.
         name: String,
     },
-    /// The simulator configuration is inconsistent.
-    #[error("invalid simulator configuration: {0}")]
+    /// A configuration is inconsistent: the simulator's, a replay's
+    /// ([`ReplayOptions`](crate::ReplayOptions)) or a fuzz campaign's
+    /// ([`FuzzOptions`](crate::fuzzing::campaign::FuzzOptions)).
+    #[error("invalid configuration: {0}")]
     Config(String),
     /// Instantiation failed (start function trapped, ...).
     #[error("cannot instantiate: {0}")]

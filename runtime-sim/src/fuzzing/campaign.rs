@@ -74,7 +74,8 @@ pub struct FuzzOptions {
     /// Calls per run, on one instance.
     pub calls_per_run: usize,
     /// Growth in the last `window` calls of a run, with no plateau, is
-    /// unbounded growth.
+    /// unbounded growth (at least 2; a run shorter than twice the window is
+    /// judged on its second half).
     pub window: usize,
     /// Who makes the calls (chain ABIs): senders are drawn from
     /// `senders` when it is not empty, else the chain's default.
@@ -83,7 +84,7 @@ pub struct FuzzOptions {
     /// token's instantiation and mint): not fuzzed, not counted, and written
     /// first into every reproduction.
     pub setup: Vec<crate::ScenarioCall>,
-    /// Stop after this many findings.
+    /// Stop after this many findings (at least 1).
     pub max_findings: usize,
     /// Undo failed calls, as a chain reverts a failed transaction. With a
     /// simulator that keeps failed writes
@@ -315,7 +316,10 @@ impl<'a> Campaign<'a> {
     /// let template = InputTemplate::Bytes { max_len: 8 };
     /// let zero = FuzzOptions { calls_per_run: 0, ..FuzzOptions::default() };
     /// let Err(err) = Campaign::new(&contract, "leak", template.clone(), zero) else { panic!() };
-    /// assert_eq!(err.to_string(), "invalid simulator configuration: calls per run must be 1 to 100000, not 0");
+    /// assert_eq!(err.to_string(), "invalid configuration: calls per run must be 1 to 100000, not 0");
+    ///
+    /// let blind = FuzzOptions { window: 1, ..FuzzOptions::default() };
+    /// assert!(Campaign::new(&contract, "leak", template.clone(), blind).is_err());
     ///
     /// let bad_sig = InputTemplate::Solidity { sig: "transfer(address,uint257)".into() };
     /// assert!(Campaign::new(&contract, "leak", bad_sig, FuzzOptions::default()).is_err());
@@ -334,6 +338,20 @@ impl<'a> Campaign<'a> {
                 "calls per run must be 1 to {MAX_CALLS_PER_RUN}, not {}",
                 options.calls_per_run
             )));
+        }
+        // A window below 2 calls could never show a rise, and no findings
+        // allowed would stop after the first run: both would fuzz in vain
+        // without saying so.
+        if options.window < 2 {
+            return Err(SimError::Config(format!(
+                "the growth window must be at least 2 calls, not {}",
+                options.window
+            )));
+        }
+        if options.max_findings == 0 {
+            return Err(SimError::Config(
+                "max findings must be at least 1".to_owned(),
+            ));
         }
         let sim = contract.simulator();
         let cosmwasm = sim.cosmwasm_env();
