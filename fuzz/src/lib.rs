@@ -54,6 +54,8 @@ pub struct Input {
     pub max_pages: u8,
     /// Heap-bytes cap in KiB, if any.
     pub heap_cap_kib: Option<u16>,
+    /// `Config::realloc_in_place(false)`: every realloc moves.
+    pub moving_realloc: bool,
     /// The operations.
     pub ops: Vec<Op>,
 }
@@ -217,6 +219,9 @@ pub fn run_on<H: Heap>(input: &Input) -> Trace {
     let mut cfg = Config::DEFAULT.max_memory_pages(max_pages);
     if let Some(cap) = heap_cap {
         cfg = cfg.max_heap_bytes(cap);
+    }
+    if input.moving_realloc {
+        cfg = cfg.realloc_in_place(false);
     }
     // Page 0 plays the module's data and stack: the heap starts 4 KiB in.
     let mut heap = H::new(NativePages::new(1, MAX_PAGES).with_heap_base(4096), cfg);

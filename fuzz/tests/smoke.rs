@@ -22,18 +22,22 @@ fn a_mixed_sequence_passes_every_check_and_replays() {
             });
         }
     }
-    let input = Input {
-        max_pages: 16,
-        heap_cap_kib: Some(512),
-        ops,
-    };
-    let first = run(&input);
-    assert!(first.results.iter().any(|r| r.is_ok()));
-    assert_eq!(first, run(&input));
-    // The minimal heap passes the same checks on the same operations.
-    let mini = run_mini(&input);
-    assert!(mini.results.iter().any(|r| r.is_ok()));
-    assert_eq!(mini, run_mini(&input));
+    // With in-place realloc (the default) and with every realloc moving.
+    for moving_realloc in [false, true] {
+        let input = Input {
+            max_pages: 16,
+            heap_cap_kib: Some(512),
+            moving_realloc,
+            ops: ops.clone(),
+        };
+        let first = run(&input);
+        assert!(first.results.iter().any(|r| r.is_ok()));
+        assert_eq!(first, run(&input));
+        // The minimal heap passes the same checks on the same operations.
+        let mini = run_mini(&input);
+        assert!(mini.results.iter().any(|r| r.is_ok()));
+        assert_eq!(mini, run_mini(&input));
+    }
 }
 
 #[test]
@@ -49,6 +53,7 @@ fn caps_refuse_without_growth() {
     let trace = run(&Input {
         max_pages: 4,
         heap_cap_kib: None,
+        moving_realloc: false,
         ops,
     });
     assert!(

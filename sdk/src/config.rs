@@ -41,6 +41,11 @@ pub struct Config {
     /// error instead. Without `debug-checks` nothing is detected and this
     /// does nothing.
     pub trap_on_invalid_free: bool,
+    /// Resize blocks in place where they can grow or shrink (on by
+    /// default). Off, every `realloc` allocates, copies and frees, and the
+    /// in-place code is not linked: less code, more fuel and copying for
+    /// contracts that grow vectors (see [`Config::realloc_in_place`]).
+    pub realloc_in_place: bool,
 }
 
 impl Config {
@@ -54,6 +59,7 @@ impl Config {
         gas_hook: None,
         detailed_stats: false,
         trap_on_invalid_free: false,
+        realloc_in_place: true,
     };
 
     /// Same as [`Config::DEFAULT`].
@@ -197,6 +203,36 @@ impl Config {
     /// ```
     pub const fn trap_on_invalid_free(mut self, on: bool) -> Self {
         self.trap_on_invalid_free = on;
+        self
+    }
+
+    /// Resize in place where possible (the default), or always move: a
+    /// `realloc` that allocates the new size, copies and frees the old
+    /// block. Moving keeps the in-place code out of the contract (the
+    /// benchmark page's "What each option costs" table has the bytes and
+    /// fuel). It suits contracts that rarely grow a vector or string; one that
+    /// pushes in a loop copies on every growth and, on [`crate::mini::MiniHeap`],
+    /// leaves the old block unused until the heap empties.
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// use capheap::{backend::NativePages, Config, LocalHeap};
+    ///
+    /// let layout = Layout::from_size_align(1000, 8).unwrap();
+    /// let grow = |cfg: Config| {
+    ///     let mut heap = LocalHeap::new(NativePages::new(0, 4), cfg);
+    ///     let p = heap.try_alloc(layout).unwrap();
+    ///     // SAFETY: `p` is live with `layout`.
+    ///     let q = unsafe { heap.try_realloc(p, layout, 2000) }.unwrap();
+    ///     (p == q, heap.stats().live_bytes)
+    /// };
+    /// // At the top of the heap the block grows where it is...
+    /// assert_eq!(grow(Config::DEFAULT), (true, 2000));
+    /// // ...unless in-place resizing is off: then it moves.
+    /// assert_eq!(grow(Config::DEFAULT.realloc_in_place(false)), (false, 2000));
+    /// ```
+    pub const fn realloc_in_place(mut self, on: bool) -> Self {
+        self.realloc_in_place = on;
         self
     }
 

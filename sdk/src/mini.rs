@@ -313,7 +313,13 @@ impl MiniCore {
         new_size: usize,
     ) -> *mut u8 {
         let a = p as usize;
-        if size != 0 && new_size != 0 && align <= GRAN && new_size <= MAX_SPAN {
+        // A constant `Config` without in-place resizing folds this away.
+        if cfg.realloc_in_place
+            && size != 0
+            && new_size != 0
+            && align <= GRAN
+            && new_size <= MAX_SPAN
+        {
             let (n, m) = (granules(size), granules(new_size));
             // Wrapping, as in `dealloc`.
             let at_top = a.wrapping_add(n) == self.top;

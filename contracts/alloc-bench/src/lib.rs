@@ -80,6 +80,9 @@ const CAPHEAP_CONFIG: capheap::Config = {
     if cfg!(feature = "capheap-caps") {
         cfg = cfg.max_memory_pages(1024).max_heap_bytes(48 << 20);
     }
+    if cfg!(feature = "capheap-moving") {
+        cfg = cfg.realloc_in_place(false);
+    }
     #[cfg(all(feature = "capheap-metered", target_arch = "wasm32"))]
     {
         cfg = cfg

@@ -32,11 +32,14 @@ impl Core {
         // runs: a `resize` that returns false has not touched the block
         // (it may have grown memory or sealed the segment, nothing else).
         unsafe {
-            let done = if is_small(size, align) && is_small(new_size, align) {
-                self.resize_small(cfg, p as usize, size, new_size)
-            } else {
-                self.resize(cfg, be, p as usize, size, align, new_size)
-            };
+            // With a constant `Config` that turns in-place resizing off, this
+            // folds to `false` and neither resize function is linked.
+            let done = cfg.realloc_in_place
+                && if is_small(size, align) && is_small(new_size, align) {
+                    self.resize_small(cfg, p as usize, size, new_size)
+                } else {
+                    self.resize(cfg, be, p as usize, size, align, new_size)
+                };
             if done {
                 return p;
             }

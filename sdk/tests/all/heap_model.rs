@@ -65,6 +65,8 @@ struct Setup {
     max_heap_bytes: Option<usize>,
     /// The backend's own maximum (real out-of-memory when small).
     backend_pages: u32,
+    /// `Config::realloc_in_place`.
+    realloc_in_place: bool,
 }
 
 impl Setup {
@@ -75,6 +77,7 @@ impl Setup {
             max_memory_pages: None,
             max_heap_bytes: None,
             backend_pages: MAX_PAGES,
+            realloc_in_place: true,
         }
     }
 }
@@ -86,14 +89,23 @@ fn setup() -> impl Strategy<Value = Setup> {
         prop::option::weighted(0.3, 2u32..64),
         prop::option::weighted(0.3, 1usize..3_000_000),
         prop_oneof![3 => Just(MAX_PAGES), 1 => 3u32..24],
+        prop_oneof![3 => Just(true), 1 => Just(false)],
     )
         .prop_map(
-            |(initial_pages, heap_base, max_memory_pages, max_heap_bytes, backend_pages)| Setup {
+            |(
                 initial_pages,
                 heap_base,
                 max_memory_pages,
                 max_heap_bytes,
                 backend_pages,
+                realloc_in_place,
+            )| Setup {
+                initial_pages,
+                heap_base,
+                max_memory_pages,
+                max_heap_bytes,
+                backend_pages,
+                realloc_in_place,
             },
         )
 }
@@ -155,6 +167,7 @@ impl Model {
             max_memory_pages: s.max_memory_pages,
             max_heap_bytes: s.max_heap_bytes,
             detailed_stats: true,
+            realloc_in_place: s.realloc_in_place,
             ..Config::DEFAULT
         };
         Model {
@@ -296,6 +309,12 @@ impl Model {
             Ok(q) => {
                 let q = q.as_ptr();
                 assert_eq!(q as usize % l.align(), 0);
+                // Without in-place resizing a block always moves: the new
+                // one is allocated while the old one is still live.
+                assert!(
+                    self.cfg.realloc_in_place || l.size() == 0 || q != p,
+                    "resized in place with realloc_in_place off"
+                );
                 check(q, l.size().min(new), tag);
                 self.ranges.remove(p as usize, l.size());
                 self.ranges.insert(q as usize, new);

@@ -65,6 +65,8 @@ struct Model {
     cap_bytes: Option<usize>,
     pages_grown: u64,
     resets: u64,
+    /// `Config::realloc_in_place`: off, every realloc moves.
+    in_place: bool,
 }
 
 impl Model {
@@ -171,7 +173,7 @@ impl Model {
         align: usize,
         new: usize,
     ) -> Result<usize, AllocError> {
-        if size != 0 && new != 0 && align <= 8 {
+        if self.in_place && size != 0 && new != 0 && align <= 8 {
             let (n, m) = (round8(size), round8(new));
             let at_top = a + n == self.top;
             let fits = if at_top {
@@ -196,7 +198,13 @@ impl Model {
 /// One live block: address, layout, fill tag.
 type Block = (usize, Layout, u32);
 
-fn run(heap_base: usize, cap_pages: Option<u32>, cap_bytes: Option<usize>, list: &[Op]) {
+fn run(
+    heap_base: usize,
+    cap_pages: Option<u32>,
+    cap_bytes: Option<usize>,
+    in_place: bool,
+    list: &[Op],
+) {
     let backend = Shared(std::rc::Rc::new(std::cell::RefCell::new(
         NativePages::new(1, MAX_PAGES).with_heap_base(heap_base),
     )));
@@ -204,6 +212,7 @@ fn run(heap_base: usize, cap_pages: Option<u32>, cap_bytes: Option<usize>, list:
     let cfg = Config {
         max_memory_pages: cap_pages,
         max_heap_bytes: cap_bytes,
+        realloc_in_place: in_place,
         ..Config::DEFAULT
     };
     let mut heap = LocalMiniHeap::new(backend.clone(), cfg);
@@ -223,6 +232,7 @@ fn run(heap_base: usize, cap_pages: Option<u32>, cap_bytes: Option<usize>, list:
         cap_bytes,
         pages_grown: 0,
         resets: 0,
+        in_place,
     };
     let mut live: Vec<Block> = Vec::new();
     let mut ranges = Ranges::default();
@@ -300,9 +310,10 @@ proptest! {
         heap_base in prop_oneof![Just(0usize), 1usize..=60_000],
         cap_pages in prop_oneof![Just(None), (2u32..=40).prop_map(Some)],
         cap_bytes in prop_oneof![Just(None), (1usize..=1_500_000).prop_map(Some)],
+        in_place in prop_oneof![3 => Just(true), 1 => Just(false)],
         list in proptest::collection::vec(op(), 1..ops(300)),
     ) {
-        run(heap_base, cap_pages, cap_bytes, &list);
+        run(heap_base, cap_pages, cap_bytes, in_place, &list);
     }
 }
 

@@ -57,7 +57,7 @@ pub struct CapheapOption {
 }
 
 /// The options of the "what each option costs" table, in report order.
-pub const CAPHEAP_OPTIONS: [CapheapOption; 4] = [
+pub const CAPHEAP_OPTIONS: [CapheapOption; 5] = [
     CapheapOption {
         name: "capheap-stats",
         how: "`Config::detailed_stats(true)`",
@@ -77,6 +77,11 @@ pub const CAPHEAP_OPTIONS: [CapheapOption; 4] = [
         name: "capheap-debug",
         how: "cargo feature `debug-checks`",
         what: "invalid-free detection (layout, double free, foreign pointer) and poisoning of freed memory",
+    },
+    CapheapOption {
+        name: "capheap-moving",
+        how: "`Config::realloc_in_place(false)`",
+        what: "every realloc allocates, copies and frees; the in-place code is not linked",
     },
 ];
 

@@ -500,21 +500,35 @@ pub fn render(
     md
 }
 
-/// Code bytes and fuel of a measured build, for the options table: code
-/// section bytes, total fuel of the workloads (`None` if one failed), and the
-/// alloc / free medians of the small per-call sequence.
-fn option_figures(m: &Measured) -> (usize, Option<u64>, Option<(u64, u64)>) {
-    let fuel = m
-        .workloads
-        .iter()
-        .map(|r| r.as_ref().ok().map(|r| r.fuel))
-        .sum::<Option<u64>>();
-    let medians = m
-        .per_call
-        .as_ref()
-        .ok()
-        .map(|p| (Stats::of(&p.alloc).median, Stats::of(&p.free).median));
-    (m.size.code, fuel, medians)
+/// A measured build's figures for the options table.
+struct OptionFigures {
+    /// Code section bytes.
+    code: usize,
+    /// Total fuel of the workloads (`None` if one failed).
+    fuel: Option<u64>,
+    /// Total pages the workloads grew (`None` if one failed).
+    pages: Option<u64>,
+    /// Alloc and free medians of the small per-call sequence.
+    medians: Option<(u64, u64)>,
+}
+
+fn option_figures(m: &Measured) -> OptionFigures {
+    let total = |pick: fn(&WorkloadRun) -> u64| {
+        m.workloads
+            .iter()
+            .map(|r| r.as_ref().ok().map(pick))
+            .sum::<Option<u64>>()
+    };
+    OptionFigures {
+        code: m.size.code,
+        fuel: total(|r| r.fuel),
+        pages: total(|r| r.pages_grown),
+        medians: m
+            .per_call
+            .as_ref()
+            .ok()
+            .map(|p| (Stats::of(&p.alloc).median, Stats::of(&p.free).median)),
+    }
 }
 
 /// "What each option costs": capheap's default build against one build per
@@ -531,35 +545,38 @@ fn render_options(md: &mut String, results: &[VariantResult], options: &[OptionR
     w(md, "");
     w(
         md,
-        "capheap's default build against builds of the same contract with one option turned on (an \
+        "capheap's default build against builds of the same contract with one option changed (an \
          `alloc-bench` feature each). With a constant `Config` in a `static` every option that is off \
-         compiles away, so the default build is also the smallest: a cap that is `None`, a pricing model \
-         that is not selected and an absent gas hook generate no code. Arenas (`capheap::arena`), pools \
-         (`capheap::pool`), the host-ABI exports (`export_host_abi!`) and the stats export \
-         (`export_stats!`) are generic or opt-in and not linked unless a contract uses them. Fuel is the \
-         total of the seven workloads above; the medians are those of the small-object per-call sequence \
-         below.",
+         compiles away: a cap that is `None`, a pricing model that is not selected and an absent gas \
+         hook generate no code. In-place realloc is on by default and is the one option whose removal \
+         takes code out (`Config::realloc_in_place(false)`: every realloc moves). Arenas \
+         (`capheap::arena`), pools (`capheap::pool`), the host-ABI exports (`export_host_abi!`) and the \
+         stats export (`export_stats!`) are generic or opt-in and not linked unless a contract uses \
+         them. Fuel and pages grown are the totals of the seven workloads above; the medians are those \
+         of the small-object per-call sequence below.",
     );
     w(md, "");
     w(
         md,
-        "| build | how to turn it on | what it adds | code section bytes | Δ code | workload fuel | Δ fuel | alloc median | free median |",
+        "| build | how to turn it on | what it changes | code section bytes | Δ code | workload fuel | Δ fuel | pages grown | Δ pages | alloc median | free median |",
     );
     w(
         md,
-        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     );
-    let (code0, fuel0, med0) = option_figures(default);
+    let base = option_figures(default);
     let medians = |m: Option<(u64, u64)>| match m {
         Some((a, f)) => format!("{} | {}", thousands(a), thousands(f)),
         None => "n/a | n/a".to_owned(),
     };
+    let or_na = |n: Option<u64>| n.map_or("n/a".to_owned(), thousands);
     let _ = writeln!(
         md,
-        "| capheap | `Config::DEFAULT` | no caps, free growth, no statistics beyond live bytes and failures | {} | – | {} | – | {} |",
-        thousands(code0 as u64),
-        fuel0.map_or("n/a".to_owned(), thousands),
-        medians(med0)
+        "| capheap | `Config::DEFAULT` | no caps, free growth, in-place realloc, no statistics beyond live bytes and failures | {} | – | {} | – | {} | – | {} |",
+        thousands(base.code as u64),
+        or_na(base.fuel),
+        or_na(base.pages),
+        medians(base.medians)
     );
     for o in options {
         let lead = format!(
@@ -569,12 +586,12 @@ fn render_options(md: &mut String, results: &[VariantResult], options: &[OptionR
         let m = match &o.measured {
             Ok(m) => m,
             Err(e) => {
-                let _ = writeln!(md, "{lead} {} | | | | | |", cell_error(e));
+                let _ = writeln!(md, "{lead} {} | | | | | | | |", cell_error(e));
                 continue;
             }
         };
-        let (code, fuel, med) = option_figures(m);
-        let dfuel = match (fuel, fuel0) {
+        let f = option_figures(m);
+        let dfuel = match (f.fuel, base.fuel) {
             (Some(f), Some(f0)) if f0 > 0 => format!(
                 "{} ({:+.1}%)",
                 signed(f as i64 - f0 as i64),
@@ -582,13 +599,18 @@ fn render_options(md: &mut String, results: &[VariantResult], options: &[OptionR
             ),
             _ => "n/a".to_owned(),
         };
+        let dpages = match (f.pages, base.pages) {
+            (Some(p), Some(p0)) => signed(p as i64 - p0 as i64),
+            _ => "n/a".to_owned(),
+        };
         let _ = writeln!(
             md,
-            "{lead} {} | {} | {} | {dfuel} | {} |",
-            thousands(code as u64),
-            signed(code as i64 - code0 as i64),
-            fuel.map_or("n/a".to_owned(), thousands),
-            medians(med)
+            "{lead} {} | {} | {} | {dfuel} | {} | {dpages} | {} |",
+            thousands(f.code as u64),
+            signed(f.code as i64 - base.code as i64),
+            or_na(f.fuel),
+            or_na(f.pages),
+            medians(f.medians)
         );
     }
     w(md, "");
@@ -1391,15 +1413,34 @@ mod option_tests {
     fn each_option_is_measured_against_the_default_build() {
         let capheap = super::super::VARIANTS[1];
         assert_eq!(capheap.name, "capheap");
+        // Pages grown per workload, set on a measurement.
+        let with_pages = |mut m: Measured, pages: [u64; 2]| {
+            for (run, p) in m.workloads.iter_mut().zip(pages) {
+                if let Ok(run) = run {
+                    run.pages_grown = p;
+                }
+            }
+            m
+        };
         let results = [VariantResult {
             variant: capheap,
-            measured: Ok(measured(20_000, &[Some(1_000), Some(3_000)], 44, 50)),
+            measured: Ok(with_pages(
+                measured(20_000, &[Some(1_000), Some(3_000)], 44, 50),
+                [1, 5],
+            )),
         }];
         let opts = super::super::CAPHEAP_OPTIONS;
         let options = [
             OptionResult {
                 option: opts[0],
                 measured: Ok(measured(21_098, &[Some(1_100), Some(3_300)], 73, 68)),
+            },
+            OptionResult {
+                option: opts[4],
+                measured: Ok(with_pages(
+                    measured(19_300, &[Some(960), Some(3_000)], 44, 50),
+                    [2, 5],
+                )),
             },
             OptionResult {
                 option: opts[1],
@@ -1414,18 +1455,24 @@ mod option_tests {
         render_options(&mut md, &results, &options);
         assert_eq!(
             row(&md, "| capheap |"),
-            "| capheap | `Config::DEFAULT` | no caps, free growth, no statistics beyond live bytes and \
-             failures | 20,000 | – | 4,000 | – | 44 | 50 |"
+            "| capheap | `Config::DEFAULT` | no caps, free growth, in-place realloc, no statistics \
+             beyond live bytes and failures | 20,000 | – | 4,000 | – | 6 | – | 44 | 50 |"
         );
         let stats = row(&md, "| `capheap-stats` |");
         assert!(
-            stats.ends_with("| 21,098 | +1,098 | 4,400 | +400 (+10.0%) | 73 | 68 |"),
+            stats.ends_with("| 21,098 | +1,098 | 4,400 | +400 (+10.0%) | 0 | -6 | 73 | 68 |"),
             "{stats}"
         );
-        // A failed workload leaves the fuel unknown, not understated.
+        // An option that removes code: negative deltas, and the page it costs.
+        let moving = row(&md, "| `capheap-moving` |");
+        assert!(
+            moving.ends_with("| 19,300 | -700 | 3,960 | -40 (-1.0%) | 7 | +1 | 44 | 50 |"),
+            "{moving}"
+        );
+        // A failed workload leaves fuel and pages unknown, not understated.
         let caps = row(&md, "| `capheap-caps` |");
         assert!(
-            caps.ends_with("| 19,990 | -10 | n/a | n/a | 44 | 50 |"),
+            caps.ends_with("| 19,990 | -10 | n/a | n/a | n/a | n/a | 44 | 50 |"),
             "{caps}"
         );
         let metered = row(&md, "| `capheap-metered` |");
@@ -1438,9 +1485,9 @@ mod option_tests {
             "only the measured options are listed"
         );
         let table: Vec<&str> = md.lines().filter(|l| l.starts_with('|')).collect();
-        assert_eq!(table.len(), 6, "header, rule, default and three options");
+        assert_eq!(table.len(), 7, "header, rule, default and four options");
         for line in &table {
-            assert_eq!(line.matches('|').count(), 10, "nine cells: {line}");
+            assert_eq!(line.matches('|').count(), 12, "eleven cells: {line}");
         }
     }
 
