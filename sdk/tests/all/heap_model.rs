@@ -82,32 +82,17 @@ impl Setup {
     }
 }
 
-fn setup() -> impl Strategy<Value = Setup> {
-    (
-        0u32..3,
-        0usize..2000,
-        prop::option::weighted(0.3, 2u32..64),
-        prop::option::weighted(0.3, 1usize..3_000_000),
-        prop_oneof![3 => Just(MAX_PAGES), 1 => 3u32..24],
-        prop_oneof![3 => Just(true), 1 => Just(false)],
-    )
-        .prop_map(
-            |(
-                initial_pages,
-                heap_base,
-                max_memory_pages,
-                max_heap_bytes,
-                backend_pages,
-                realloc_in_place,
-            )| Setup {
-                initial_pages,
-                heap_base,
-                max_memory_pages,
-                max_heap_bytes,
-                backend_pages,
-                realloc_in_place,
-            },
-        )
+prop_compose! {
+    fn setup()(
+        initial_pages in 0u32..3,
+        heap_base in 0usize..2000,
+        max_memory_pages in prop::option::weighted(0.3, 2u32..64),
+        max_heap_bytes in prop::option::weighted(0.3, 1usize..3_000_000),
+        backend_pages in prop_oneof![3 => Just(MAX_PAGES), 1 => 3u32..24],
+        realloc_in_place in prop_oneof![3 => Just(true), 1 => Just(false)],
+    ) -> Setup {
+        Setup { initial_pages, heap_base, max_memory_pages, max_heap_bytes, backend_pages, realloc_in_place }
+    }
 }
 
 const MAX_PAGES: u32 = 300;
