@@ -130,6 +130,16 @@ fn the_detector_names_the_call_page_offset_bytes_and_fuel() {
     assert_eq!(memory.offset, Some(3 * 65536 + 1234));
     assert_eq!((memory.expected, memory.actual), (Some(0), Some(7)));
     assert!(memory.note.is_none());
+    // What a person reads: every differing field by name, then the figures.
+    let lines = d.lines();
+    assert_eq!(
+        lines[0],
+        "run 2 (seed 7) diverged at call #4 (stamp): fuel, memory root differ"
+    );
+    assert_eq!(
+        lines[2],
+        "  memory: first difference on page 3 at offset 0x304d2: 0x00 (reference) vs 0x07"
+    );
     // The snapshot replay runs with the reference's seed: no divergence.
     assert!(report.snapshot.unwrap().divergence.is_none());
 }
