@@ -14,7 +14,7 @@ SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 OUT=${OUT:?set OUT to the directory that receives the fuzzers}
 cd "$SRC/capheap/fuzz" 2>/dev/null || cd "$(dirname "$0")/../fuzz"
 
-TARGETS=(heap_ops heap_determinism sim_module snapshot_decode scenario_parse arena_pool)
+TARGETS=(heap_ops mini_ops heap_determinism sim_module sim_host snapshot_decode scenario_parse arena_pool)
 mkdir -p "$OUT"
 for target in "${TARGETS[@]}"; do
   cargo fuzz build -O "$target"
@@ -22,8 +22,16 @@ done
 triple=$(rustc -vV | sed -n 's/^host: //p')
 for target in "${TARGETS[@]}"; do
   cp "target/$triple/release/$target" "$OUT/"
-  if [ -d "corpus/$target" ] && [ -n "$(ls -A "corpus/$target")" ]; then
-    (cd "corpus/$target" && zip -q -r "$OUT/${target}_seed_corpus.zip" .)
+  # The seed corpus: the local corpus and the inputs that once crashed the
+  # target (fuzz/regressions/), so the regressions are always replayed.
+  seeds=()
+  for dir in "corpus/$target" "regressions/$target"; do
+    if [ -d "$dir" ] && [ -n "$(ls -A "$dir")" ]; then
+      seeds+=("$dir")
+    fi
+  done
+  if [ ${#seeds[@]} -gt 0 ]; then
+    zip -q -j -r "$OUT/${target}_seed_corpus.zip" "${seeds[@]}"
   fi
 done
 echo "built ${#TARGETS[@]} fuzzers into $OUT"

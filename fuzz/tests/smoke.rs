@@ -128,3 +128,117 @@ fn arena_and_pool_operations_hold_their_invariants() {
     }
     arena_pool(&ops);
 }
+
+#[test]
+fn host_modules_load_call_their_host_and_agree() {
+    use capheap_fuzz::sim::{abi_entries, host_module, sim_host};
+    use capheap_sim::{Abi, Simulator};
+    // Fixed pseudo-random bytes (SplitMix64): the same modules every run.
+    let bytes = |seed: u64| -> Vec<u8> {
+        let mut x = seed;
+        (0..4096)
+            .map(|_| {
+                x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+                let mut z = x;
+                z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+                (z ^ (z >> 31)) as u8
+            })
+            .collect()
+    };
+    for abi in Abi::ALL {
+        let (mut loaded, mut with_host_calls) = (0, 0);
+        for seed in 0..24 {
+            let data = bytes(seed);
+            let Ok(wasm) = host_module(abi, &mut arbitrary::Unstructured::new(&data)) else {
+                continue;
+            };
+            let sim = Simulator::builder().abi(abi).build().unwrap();
+            if let Ok(contract) = sim.load(&wasm) {
+                loaded += 1;
+                let report = sim.check(&wasm);
+                // Every entry point the check calls is there, with its signature.
+                for (entry, _) in abi_entries(abi) {
+                    assert!(
+                        report.exports.iter().any(|e| e.name == *entry),
+                        "{abi}: no `{entry}`"
+                    );
+                }
+                assert_eq!(contract.abi(), abi);
+                with_host_calls += usize::from(!report.imports.is_empty());
+            }
+            sim_host(abi, &wasm);
+        }
+        assert!(loaded >= 12, "{abi}: only {loaded} of 24 modules loaded");
+        assert!(
+            with_host_calls >= 6,
+            "{abi}: only {with_host_calls} modules import a host function"
+        );
+    }
+}
+
+#[test]
+fn finished_modules_export_memory_and_place_data_through_a_bump_allocator() {
+    use capheap_fuzz::sim::finish_module;
+    use capheap_sim::{Abi, Simulator};
+    let word = |instance: &capheap_sim::Instance, at: u64| {
+        u32::from_le_bytes(instance.read(at, 4).unwrap().try_into().unwrap())
+    };
+    // capheap's ABI: no memory pages and a trapping `capheap_alloc` before;
+    // after, the input lands 12 bytes into the first block (at 64).
+    let wasm = wat::parse_str(
+        r#"(module (memory 0)
+             (func (export "capheap_alloc") (param i32) (result i32) unreachable)
+             (func (export "run") (param i32 i32) (i32.store (i32.const 0x1000) (local.get 0))))"#,
+    )
+    .unwrap();
+    let wasm = finish_module(Abi::Capheap, &wasm).unwrap();
+    let contract = Simulator::builder()
+        .abi(Abi::Capheap)
+        .build()
+        .unwrap()
+        .load(&wasm)
+        .unwrap();
+    let mut instance = contract.instantiate().unwrap();
+    instance.call("run", b"input").unwrap();
+    assert_eq!(word(&instance, 0x1000), 76);
+    assert_eq!(instance.read(76, 5).unwrap(), b"input");
+    assert_eq!(word(&instance, 0), 76 + 5, "the bump moved past the block");
+
+    // CosmWasm: `allocate` hands out Regions; the message's Region says
+    // where the message is and how long.
+    let wasm = wat::parse_str(
+        r#"(module (memory 0)
+             (func (export "interface_version_8"))
+             (func (export "allocate") (param i32) (result i32) unreachable)
+             (func (export "deallocate") (param i32))
+             (func (export "instantiate") (param i32 i32 i32) (result i32)
+               (i32.store (i32.const 0x8000) (local.get 2)) (i32.const 0))
+             (func (export "execute") (param i32 i32 i32) (result i32) unreachable)
+             (func (export "query") (param i32 i32) (result i32) unreachable))"#,
+    )
+    .unwrap();
+    let wasm = finish_module(Abi::CosmWasm, &wasm).unwrap();
+    let contract = Simulator::builder()
+        .abi(Abi::CosmWasm)
+        .build()
+        .unwrap()
+        .load(&wasm)
+        .unwrap();
+    let mut instance = contract.instantiate().unwrap();
+    let msg = br#"{"count":1}"#;
+    // The contract returns no result Region: an error, after the message was placed.
+    assert!(instance.call("instantiate", msg).is_err());
+    let region = u64::from(word(&instance, 0x8000));
+    let (offset, capacity, length) = (
+        word(&instance, region),
+        word(&instance, region + 4),
+        word(&instance, region + 8),
+    );
+    assert_eq!(u64::from(offset), region + 12);
+    assert_eq!((capacity, length), (msg.len() as u32, msg.len() as u32));
+    assert_eq!(
+        instance.read(u64::from(offset), msg.len() as u64).unwrap(),
+        msg
+    );
+}
