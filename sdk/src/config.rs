@@ -43,8 +43,7 @@ pub struct Config {
     pub trap_on_invalid_free: bool,
     /// Resize blocks in place where they can grow or shrink (on by
     /// default). Off, every `realloc` allocates, copies and frees, and the
-    /// in-place code is not linked: less code, more fuel and copying for
-    /// contracts that grow vectors (see [`Config::realloc_in_place`]).
+    /// in-place code is not linked (see [`Config::realloc_in_place`]).
     pub realloc_in_place: bool,
 }
 
@@ -208,11 +207,14 @@ impl Config {
 
     /// Resize in place where possible (the default), or always move: a
     /// `realloc` that allocates the new size, copies and frees the old
-    /// block. Moving keeps the in-place code out of the contract (the
-    /// benchmark page's "What each option costs" table has the bytes and
-    /// fuel). It suits contracts that rarely grow a vector or string; one that
-    /// pushes in a loop copies on every growth and, on [`crate::mini::MiniHeap`],
-    /// leaves the old block unused until the heap empties.
+    /// block. Moving keeps the in-place code out of the contract and skips
+    /// the in-place attempt, which costs its call even when the block cannot
+    /// stay (most small vectors are not at the top of the heap). What it
+    /// gives up: a block that could have grown where it is (at the top, or
+    /// into a free neighbour) is copied, which can cost memory; on
+    /// [`crate::mini::MiniHeap`] the old block is not reused until the heap
+    /// empties. The benchmark page's "What each option costs" table has the
+    /// bytes, fuel and pages for `Heap`.
     ///
     /// ```
     /// use core::alloc::Layout;
