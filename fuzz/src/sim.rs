@@ -4,18 +4,17 @@
 
 use capheap_sim::host::AbiType;
 use capheap_sim::scenario_file::ScenarioFile;
-use capheap_sim::{Abi, Limits, Simulator, Snapshot};
+use capheap_sim::{Abi, Limits, Simulator, SimulatorBuilder, Snapshot};
 
 /// Fuel of each call of a fuzzed module: small, so an endless loop ends fast.
 pub const MODULE_FUEL: u64 = 1_000_000;
 /// Page cap of a fuzzed module.
 pub const MODULE_PAGES: u32 = 16;
 
-/// Loads, checks and runs a module (from wasm-smith, or any bytes): every
-/// export called on two fresh instances, which must agree; pages never above
-/// the cap.
-pub fn sim_module(wasm: &[u8]) {
-    let sim = Simulator::builder()
+/// `builder` with the fuzz targets' caps: [`MODULE_FUEL`] per call,
+/// [`MODULE_PAGES`] pages, 10,000 table elements.
+fn capped(builder: SimulatorBuilder) -> Simulator {
+    builder
         .fuel_limit(MODULE_FUEL)
         .limits(Limits {
             max_pages: MODULE_PAGES,
@@ -23,7 +22,46 @@ pub fn sim_module(wasm: &[u8]) {
             ..Limits::default()
         })
         .build()
-        .expect("valid simulator");
+        .expect("valid simulator")
+}
+
+/// What every generated module may use: one 32-bit memory of at most
+/// [`MODULE_PAGES`] pages, at most two tables, and no SIMD, threads,
+/// exceptions, GC, reference types or tail calls (the simulator refuses
+/// those proposals at load).
+fn smith_config() -> wasm_smith::Config {
+    wasm_smith::Config {
+        max_memories: 1,
+        max_memory32_bytes: u64::from(MODULE_PAGES) << 16,
+        memory64_enabled: false,
+        simd_enabled: false,
+        relaxed_simd_enabled: false,
+        threads_enabled: false,
+        exceptions_enabled: false,
+        gc_enabled: false,
+        reference_types_enabled: false,
+        tail_call_enabled: false,
+        max_tables: 2,
+        ..wasm_smith::Config::default()
+    }
+}
+
+/// A wasm-smith module that imports nothing and exports everything, for
+/// [`sim_module`].
+pub fn plain_module(u: &mut arbitrary::Unstructured<'_>) -> arbitrary::Result<Vec<u8>> {
+    let config = wasm_smith::Config {
+        max_imports: 0,
+        export_everything: true,
+        ..smith_config()
+    };
+    Ok(wasm_smith::Module::new(config, u)?.to_bytes())
+}
+
+/// Loads, checks and runs a module (from wasm-smith, or any bytes): every
+/// export called on two fresh instances, which must agree; pages never above
+/// the cap.
+pub fn sim_module(wasm: &[u8]) {
+    let sim = capped(Simulator::builder());
     // `check` never fails; it must not panic either.
     let report = sim.check(wasm);
     let Ok(contract) = sim.load(wasm) else {
@@ -80,9 +118,6 @@ pub fn scenario_parse(bytes: &[u8]) {
         let _ = file.scenario();
     }
 }
-
-/// Fuel of each call of a `sim_host` module.
-pub const HOST_FUEL: u64 = 1_000_000;
 
 /// The host functions of `abi`, as a module that imports them all: what
 /// wasm-smith may import (`available_imports`).
@@ -313,18 +348,7 @@ pub fn host_module(abi: Abi, u: &mut arbitrary::Unstructured<'_>) -> arbitrary::
         exports: Some(abi_exports(abi)),
         max_imports: 64,
         min_memories: 1,
-        max_memories: 1,
-        max_memory32_bytes: u64::from(MODULE_PAGES) << 16,
-        memory64_enabled: false,
-        simd_enabled: false,
-        relaxed_simd_enabled: false,
-        threads_enabled: false,
-        exceptions_enabled: false,
-        gc_enabled: false,
-        reference_types_enabled: false,
-        tail_call_enabled: false,
-        max_tables: 2,
-        ..wasm_smith::Config::default()
+        ..smith_config()
     };
     let wasm = wasm_smith::Module::new(config, u)?.to_bytes();
     finish_module(abi, &wasm).ok_or(arbitrary::Error::IncorrectFormat)
@@ -335,17 +359,7 @@ pub fn host_module(abi: Abi, u: &mut arbitrary::Unstructured<'_>) -> arbitrary::
 /// fresh instances: a typed error or a result, never a panic; fuel and pages
 /// within the caps; both runs agree on everything they report.
 pub fn sim_host(abi: Abi, wasm: &[u8]) {
-    let sim = Simulator::builder()
-        .chain_defaults(abi)
-        .abi(abi)
-        .fuel_limit(HOST_FUEL)
-        .limits(Limits {
-            max_pages: MODULE_PAGES,
-            max_table_elements: 10_000,
-            ..Limits::default()
-        })
-        .build()
-        .expect("valid simulator");
+    let sim = capped(Simulator::builder().chain_defaults(abi).abi(abi));
     let Ok(contract) = sim.load(wasm) else {
         return;
     };
@@ -357,7 +371,7 @@ pub fn sim_host(abi: Abi, wasm: &[u8]) {
                 .map(|(export, input)| {
                     let outcome = instance.execute(export, input);
                     assert!(outcome.pages_after <= MODULE_PAGES, "pages past the cap");
-                    assert!(outcome.fuel.total <= HOST_FUEL, "fuel past the limit");
+                    assert!(outcome.fuel.total <= MODULE_FUEL, "fuel past the limit");
                     format!(
                         "{:?} {:?} {} {} {:?} {:?}",
                         outcome.error.as_ref().map(ToString::to_string),

@@ -184,22 +184,20 @@ fn finished_modules_export_memory_and_place_data_through_a_bump_allocator() {
     let word = |instance: &capheap_sim::Instance, at: u64| {
         u32::from_le_bytes(instance.read(at, 4).unwrap().try_into().unwrap())
     };
+    // A fresh instance of the module `text`, finished for `abi`.
+    let finished = |abi: Abi, text: &str| {
+        let wasm = finish_module(abi, &wat::parse_str(text).unwrap()).unwrap();
+        let sim = Simulator::builder().abi(abi).build().unwrap();
+        sim.load(&wasm).unwrap().instantiate().unwrap()
+    };
     // capheap's ABI: no memory pages and a trapping `capheap_alloc` before;
     // after, the input lands 12 bytes into the first block (at 64).
-    let wasm = wat::parse_str(
+    let mut instance = finished(
+        Abi::Capheap,
         r#"(module (memory 0)
              (func (export "capheap_alloc") (param i32) (result i32) unreachable)
              (func (export "run") (param i32 i32) (i32.store (i32.const 0x1000) (local.get 0))))"#,
-    )
-    .unwrap();
-    let wasm = finish_module(Abi::Capheap, &wasm).unwrap();
-    let contract = Simulator::builder()
-        .abi(Abi::Capheap)
-        .build()
-        .unwrap()
-        .load(&wasm)
-        .unwrap();
-    let mut instance = contract.instantiate().unwrap();
+    );
     instance.call("run", b"input").unwrap();
     assert_eq!(word(&instance, 0x1000), 76);
     assert_eq!(instance.read(76, 5).unwrap(), b"input");
@@ -207,7 +205,8 @@ fn finished_modules_export_memory_and_place_data_through_a_bump_allocator() {
 
     // CosmWasm: `allocate` hands out Regions; the message's Region says
     // where the message is and how long.
-    let wasm = wat::parse_str(
+    let mut instance = finished(
+        Abi::CosmWasm,
         r#"(module (memory 0)
              (func (export "interface_version_8"))
              (func (export "allocate") (param i32) (result i32) unreachable)
@@ -216,16 +215,7 @@ fn finished_modules_export_memory_and_place_data_through_a_bump_allocator() {
                (i32.store (i32.const 0x8000) (local.get 2)) (i32.const 0))
              (func (export "execute") (param i32 i32 i32) (result i32) unreachable)
              (func (export "query") (param i32 i32) (result i32) unreachable))"#,
-    )
-    .unwrap();
-    let wasm = finish_module(Abi::CosmWasm, &wasm).unwrap();
-    let contract = Simulator::builder()
-        .abi(Abi::CosmWasm)
-        .build()
-        .unwrap()
-        .load(&wasm)
-        .unwrap();
-    let mut instance = contract.instantiate().unwrap();
+    );
     let msg = br#"{"count":1}"#;
     // The contract returns no result Region: an error, after the message was placed.
     assert!(instance.call("instantiate", msg).is_err());
