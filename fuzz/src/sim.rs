@@ -2,7 +2,7 @@
 //! `sim_host`, `snapshot_decode` and `scenario_parse` targets: whatever the bytes, a
 //! typed error or a result, never a panic, a hang or a cap crossed.
 
-use capheap_sim::host::AbiType;
+use capheap_sim::host::{AbiType, capheap, cosmwasm, stylus};
 use capheap_sim::scenario_file::ScenarioFile;
 use capheap_sim::{Abi, Limits, Simulator, SimulatorBuilder, Snapshot};
 
@@ -149,23 +149,28 @@ pub fn abi_imports(abi: Abi) -> Vec<u8> {
 /// added afterwards ([`finish_module`]): wasm-smith cannot be asked for it.
 pub fn abi_exports(abi: Abi) -> Vec<u8> {
     let text = match abi {
-        Abi::Capheap => {
+        Abi::Capheap => format!(
             r#"(module
-                 (func (export "capheap_alloc") (param i32) (result i32) unreachable)
-                 (func (export "run") (param i32 i32) unreachable))"#
-        }
-        Abi::Stylus => {
-            r#"(module (func (export "user_entrypoint") (param i32) (result i32) unreachable))"#
-        }
-        Abi::CosmWasm => {
+                 (func (export "{}") (param i32) (result i32) unreachable)
+                 (func (export "run") (param i32 i32) unreachable))"#,
+            capheap::ALLOC_EXPORT
+        ),
+        Abi::Stylus => format!(
+            r#"(module (func (export "{}") (param i32) (result i32) unreachable))"#,
+            stylus::ENTRY_EXPORT
+        ),
+        Abi::CosmWasm => format!(
             r#"(module
-                 (func (export "interface_version_8"))
-                 (func (export "allocate") (param i32) (result i32) unreachable)
-                 (func (export "deallocate") (param i32) unreachable)
+                 (func (export "{}"))
+                 (func (export "{}") (param i32) (result i32) unreachable)
+                 (func (export "{}") (param i32) unreachable)
                  (func (export "instantiate") (param i32 i32 i32) (result i32) unreachable)
                  (func (export "execute") (param i32 i32 i32) (result i32) unreachable)
-                 (func (export "query") (param i32 i32) (result i32) unreachable))"#
-        }
+                 (func (export "query") (param i32 i32) (result i32) unreachable))"#,
+            cosmwasm::INTERFACE_EXPORT,
+            cosmwasm::ALLOCATE_EXPORT,
+            cosmwasm::DEALLOCATE_EXPORT
+        ),
     };
     wat::parse_str(text).expect("valid exports module")
 }
@@ -174,7 +179,7 @@ pub fn abi_exports(abi: Abi) -> Vec<u8> {
 pub fn abi_entries(abi: Abi) -> &'static [(&'static str, &'static [u8])] {
     match abi {
         Abi::Capheap => &[("run", b"input")],
-        Abi::Stylus => &[("user_entrypoint", b"\xa9\x05\x9c\xbb")],
+        Abi::Stylus => &[(stylus::ENTRY_EXPORT, b"\xa9\x05\x9c\xbb")],
         Abi::CosmWasm => &[
             ("instantiate", br#"{"count":1}"#),
             ("execute", br#"{"increment":{}}"#),
@@ -187,8 +192,8 @@ pub fn abi_entries(abi: Abi) -> &'static [(&'static str, &'static [u8])] {
 /// runs (`None`: the host places nothing through the contract).
 fn placing_export(abi: Abi) -> Option<&'static str> {
     match abi {
-        Abi::Capheap => Some("capheap_alloc"),
-        Abi::CosmWasm => Some("allocate"),
+        Abi::Capheap => Some(capheap::ALLOC_EXPORT),
+        Abi::CosmWasm => Some(cosmwasm::ALLOCATE_EXPORT),
         Abi::Stylus => None,
     }
 }
@@ -257,34 +262,26 @@ fn bump_body(region: bool) -> wasm_encoder::Function {
 /// would trap before the entry point's code runs). Every other section is
 /// copied byte for byte. `None` if `wasm` does not parse.
 pub fn finish_module(abi: Abi, wasm: &[u8]) -> Option<Vec<u8>> {
-    use wasm_encoder::{CodeSection, ExportKind, ExportSection, Module, RawSection};
+    use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
+    use wasm_encoder::{CodeSection, ExportKind, ExportSection, MemorySection, Module, RawSection};
     use wasmparser::{ExternalKind, Parser, Payload, TypeRef};
     let mut module = Module::new();
     let mut imported_funcs = 0u32;
     let mut placer = None;
     let mut code: Option<(CodeSection, u32)> = None;
     for payload in Parser::new(0).parse_all(wasm) {
-        match payload.ok()? {
-            Payload::ImportSection(reader) => {
-                for import in reader.clone() {
-                    imported_funcs += u32::from(matches!(import.ok()?.ty, TypeRef::Func(_)));
-                }
-                module.section(&RawSection {
-                    id: wasm_encoder::SectionId::Import as u8,
-                    data: wasm.get(reader.range())?,
-                });
+        let payload = payload.ok()?;
+        if let Payload::ImportSection(reader) = &payload {
+            for import in reader.clone() {
+                imported_funcs += u32::from(matches!(import.ok()?.ty, TypeRef::Func(_)));
             }
+        }
+        match payload {
             Payload::ExportSection(reader) => {
                 let mut exports = ExportSection::new();
                 for export in reader {
                     let export = export.ok()?;
-                    let kind = match export.kind {
-                        ExternalKind::Func => ExportKind::Func,
-                        ExternalKind::Table => ExportKind::Table,
-                        ExternalKind::Memory => ExportKind::Memory,
-                        ExternalKind::Global => ExportKind::Global,
-                        ExternalKind::Tag => ExportKind::Tag,
-                    };
+                    let kind = ExportKind::from(export.kind);
                     if export.kind == ExternalKind::Func && Some(export.name) == placing_export(abi)
                     {
                         placer = Some(export.index);
@@ -296,17 +293,12 @@ pub fn finish_module(abi: Abi, wasm: &[u8]) -> Option<Vec<u8>> {
             }
             Payload::MemorySection(reader) => {
                 // At least one page, so that the placing export has room.
-                let mut memories = wasm_encoder::MemorySection::new();
+                let mut memories = MemorySection::new();
                 for memory in reader {
-                    let memory = memory.ok()?;
-                    let minimum = memory.initial.max(1);
-                    memories.memory(wasm_encoder::MemoryType {
-                        minimum,
-                        maximum: memory.maximum.map(|m| m.max(minimum)),
-                        memory64: memory.memory64,
-                        shared: memory.shared,
-                        page_size_log2: memory.page_size_log2,
-                    });
+                    let mut memory = RoundtripReencoder.memory_type(memory.ok()?);
+                    memory.minimum = memory.minimum.max(1);
+                    memory.maximum = memory.maximum.map(|m| m.max(memory.minimum));
+                    memories.memory(memory);
                 }
                 module.section(&memories);
             }
