@@ -16,6 +16,8 @@
 //!   `one_realloc(ptr, old_size, new_size) -> ptr`: exactly one allocator
 //!   call (align 8), for per-call fuel. Called with size 0 / a null pointer
 //!   they skip the allocator: the host subtracts that call's fuel.
+//! - `large_buffers_w4`, `_w16`, `_w64`, `_w256` `(n) -> checksum` (feature
+//!   `large-windows`): [`workloads::large_buffers_in`] with that many slots.
 //! - `allocator_id() -> id`: which allocator this build links (see [`ALLOCATOR_ID`]).
 #![no_std]
 
@@ -193,6 +195,35 @@ export_workloads!(
     strings,
     large_buffers,
     random_sizes
+);
+
+/// `large_buffers` with more slots (feature `large-windows`, a build of its
+/// own so that these exports do not change the measured code size).
+#[cfg(feature = "large-windows")]
+macro_rules! export_large_windows {
+    ($($name:ident = $w:literal),*) => {$(
+        #[doc = concat!("Runs [`workloads::large_buffers_in`] with ", stringify!($w), " slots and `n` from the input.")]
+        #[unsafe(no_mangle)]
+        pub extern "C" fn $name(ptr: u32, len: u32) -> u32 {
+            workloads::large_buffers_in::<$w>(arg(ptr, len, 0))
+        }
+    )*};
+}
+#[cfg(feature = "large-windows")]
+export_large_windows!(
+    large_buffers_w4 = 4,
+    large_buffers_w16 = 16,
+    large_buffers_w64 = 64,
+    large_buffers_w256 = 256
+);
+#[cfg(feature = "large-windows")]
+const _: () = assert!(
+    workloads::LARGE_WINDOWS.len() == 4
+        && workloads::LARGE_WINDOWS[0] == 4
+        && workloads::LARGE_WINDOWS[1] == 16
+        && workloads::LARGE_WINDOWS[2] == 64
+        && workloads::LARGE_WINDOWS[3] == 256,
+    "export_large_windows! must export every window of LARGE_WINDOWS"
 );
 
 /// The live set of the steady-state export, kept across calls.

@@ -171,12 +171,34 @@ pub const LARGE_WINDOW: usize = 4;
 /// 4 slots; the slot's old buffer is checked and freed (so buffers die out of
 /// allocation order) and a new one, filled with `i`, takes its place.
 pub fn large_buffers(n: u32) -> u32 {
+    large_buffers_in::<LARGE_WINDOW>(n)
+}
+
+/// The live-buffer counts of the `large-windows` build's exports
+/// (`large_buffers_w<W>`, [`large_buffers_in`] with `W` slots): how the cost
+/// of a large allocation grows with the number of large buffers live.
+pub const LARGE_WINDOWS: [usize; 4] = [LARGE_WINDOW, 16, 64, 256];
+
+/// [`large_buffers_in`] with a window of [`LARGE_WINDOWS`] chosen at run
+/// time (`None` for any other window).
+pub fn large_buffers_window(window: usize, n: u32) -> Option<u32> {
+    Some(match window {
+        LARGE_WINDOW => large_buffers_in::<LARGE_WINDOW>(n),
+        16 => large_buffers_in::<16>(n),
+        64 => large_buffers_in::<64>(n),
+        256 => large_buffers_in::<256>(n),
+        _ => return None,
+    })
+}
+
+/// [`large_buffers`] with `W` slots: up to `W` buffers live at once.
+pub fn large_buffers_in<const W: usize>(n: u32) -> u32 {
     let mut rng = Rng::new(0x0BAD_5EED);
-    let mut live: [Option<Vec<u8>>; LARGE_WINDOW] = [const { None }; LARGE_WINDOW];
+    let mut live: [Option<Vec<u8>>; W] = [const { None }; W];
     let mut sum = 0u32;
     for i in 0..n {
         let size = 1024 + rng.below(63 * 1024 + 1) as usize;
-        let slot = rng.below(LARGE_WINDOW as u32) as usize;
+        let slot = rng.below(W as u32) as usize;
         if let Some(old) = live[slot].take() {
             sum = sum.wrapping_add(check(&old));
         }

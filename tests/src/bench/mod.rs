@@ -111,6 +111,42 @@ pub fn build_variant(name: &str) -> Result<BuiltContract, String> {
         .map_err(|e| e.to_string())
 }
 
+/// The `alloc-bench` feature that adds the `large_buffers_w<W>` exports.
+pub const WINDOWS_FEATURE: &str = "large-windows";
+
+/// Builds variant `name` of `alloc-bench` with [`WINDOWS_FEATURE`] too, into
+/// a target directory of its own (`<name>+windows`): the exports add code, so
+/// the build whose size the page reports does not have them.
+pub fn build_windows(name: &str) -> Result<BuiltContract, String> {
+    let mut options = variant_options(name);
+    options.target_dir = Some(variant_target_dir(&format!("{name}+windows")));
+    options.features.push(WINDOWS_FEATURE.to_owned());
+    capheap_sim::build_contract(&contract_dir(CONTRACT), &options).map_err(|e| e.to_string())
+}
+
+/// Runs `large_buffers_w<W>(n)` for every window of
+/// [`workloads::LARGE_WINDOWS`] on a fresh instance of `contract` (a
+/// [`build_windows`] build), each checked against the checksum the same code
+/// computes on the host.
+pub fn large_windows(contract: &Contract, n: u32) -> Result<Vec<WorkloadRun>, String> {
+    workloads::LARGE_WINDOWS
+        .iter()
+        .map(|&window| {
+            let export = format!("large_buffers_w{window}");
+            let run = run_workload(contract, &export, n)?;
+            let expected = workloads::large_buffers_window(window, n)
+                .ok_or_else(|| format!("no host copy of window {window}"))?;
+            if run.checksum != expected {
+                return Err(format!(
+                    "{export}({n}): checksum {:#x}, the host computes {expected:#x}",
+                    run.checksum
+                ));
+            }
+            Ok(run)
+        })
+        .collect()
+}
+
 /// Bytes in a wasm page.
 pub const PAGE: u64 = 65_536;
 

@@ -70,6 +70,10 @@ pub struct VariantResult {
     pub variant: Variant,
     /// Its measurements, or the build error.
     pub measured: Result<Measured, String>,
+    /// `large_buffers` at each window of
+    /// [`super::workloads::LARGE_WINDOWS`], from the variant's
+    /// `large-windows` build (or why it failed): diagnostic.
+    pub windows: Result<Vec<WorkloadRun>, String>,
 }
 
 /// One capheap option's outcome: measured, or why it did not build.
@@ -485,6 +489,7 @@ pub fn render(
     );
     w(&mut md, "");
     render_per_call(&mut md, results, |m| &m.per_call_large, &LARGE_BUCKETS);
+    render_windows(&mut md, env, results);
     let _ = writeln!(
         md,
         "`realloc` as `Vec` growth uses it (a diagnostic, not judged): the allocator calls of `vec_push` \
@@ -617,6 +622,142 @@ fn render_options(md: &mut String, results: &[VariantResult], options: &[OptionR
 }
 
 /// The steady-state table.
+/// The `large_buffers` run of `r` with `window` live slots, if measured.
+fn window_run(r: &VariantResult, window: usize) -> Option<&WorkloadRun> {
+    let i = super::workloads::LARGE_WINDOWS
+        .iter()
+        .position(|&w| w == window)?;
+    r.windows.as_ref().ok()?.get(i)
+}
+
+/// The freeing variant of `results` that `key` ranks lowest at `window`
+/// (the first in report order on a tie), with its figure.
+fn lowest_at(
+    results: &[VariantResult],
+    window: usize,
+    key: fn(&WorkloadRun) -> u64,
+) -> Option<(&'static str, u64)> {
+    results
+        .iter()
+        .filter(|r| r.variant.frees)
+        .filter_map(|r| window_run(r, window).map(|run| (r.variant.name, key(run))))
+        .min_by_key(|&(_, v)| v)
+}
+
+/// "Large buffers by how many are live": `large_buffers` with 4 to 256 live
+/// slots, from each variant's `large-windows` build.
+fn render_windows(md: &mut String, env: &Env, results: &[VariantResult]) {
+    let windows = super::workloads::LARGE_WINDOWS;
+    w(md, "### Large buffers by how many are live");
+    w(md, "");
+    let _ = write!(
+        md,
+        "`large_buffers` (n = {}, the same sizes) with {} slots, so that up to that many buffers are \
+         live (a diagnostic, not judged): an allocator that searches its free blocks one by one pays \
+         for every block it passes. Fuel of the call, with the pages it grew in brackets. These runs \
+         come from a second build of each variant with the `large-windows` feature (exports \
+         `large_buffers_w<W>`), so the code sizes above stay those of the seven workloads; each \
+         checksum is checked against the host's.",
+        env.n,
+        windows
+            .iter()
+            .map(|w| w.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let large = workload_names().iter().position(|&n| n == "large_buffers");
+    let bump = results.iter().find(|r| r.variant.name == "bump");
+    if let Some((here, above)) = bump.and_then(|b| {
+        Some((
+            window_run(b, super::workloads::LARGE_WINDOW)?.fuel,
+            workload(b, large?)?.fuel,
+        ))
+    }) {
+        let _ = write!(
+            md,
+            " The row for {} is `large_buffers` itself, built with the other exports: its own code \
+             is laid out differently there (bump: {} fuel here, {} in the workload table), so \
+             compare within this table.",
+            super::workloads::LARGE_WINDOW,
+            thousands(here),
+            thousands(above)
+        );
+    }
+    w(md, "");
+    w(md, "");
+    let mut h = "| live buffers |".to_owned();
+    let mut sep = "| ---: |".to_owned();
+    for r in results {
+        let _ = write!(h, " {} |", r.variant.name);
+        sep.push_str(" ---: |");
+    }
+    h.push_str(" cheapest that frees | fewest pages of those that free |");
+    sep.push_str(" --- | --- |");
+    w(md, &h);
+    w(md, &sep);
+    for (i, &window) in windows.iter().enumerate() {
+        let mut row = format!("| {window} |");
+        for r in results {
+            let cell = match (&r.measured, &r.windows) {
+                (Err(_), _) => "not built".to_owned(),
+                (Ok(_), Err(e)) => cell_error(e),
+                (Ok(_), Ok(runs)) => match runs.get(i) {
+                    Some(run) => format!("{} ({})", thousands(run.fuel), run.pages_grown),
+                    None => "n/a".to_owned(),
+                },
+            };
+            let _ = write!(row, " {cell} |");
+        }
+        let name_of = |best: Option<(&str, u64)>| {
+            best.map_or_else(|| "n/a".to_owned(), |(name, _)| name.to_owned())
+        };
+        let _ = write!(
+            row,
+            " {} | {} |",
+            name_of(lowest_at(results, window, |run| run.fuel)),
+            name_of(lowest_at(results, window, |run| run.pages_grown))
+        );
+        w(md, &row);
+    }
+    w(md, "");
+}
+
+/// Where `peer`'s lead over capheap on `large_buffers` ends, from the
+/// window runs: the first window at which capheap is cheaper, and `peer`'s
+/// fuel against capheap's at the largest window (empty without both runs).
+fn window_crossover(capheap: &VariantResult, peer: Option<&VariantResult>, name: &str) -> String {
+    let windows = super::workloads::LARGE_WINDOWS;
+    let Some(peer) = peer else {
+        return String::new();
+    };
+    let pairs: Vec<(usize, u64, u64)> = windows
+        .iter()
+        .filter_map(|&w| Some((w, window_run(capheap, w)?.fuel, window_run(peer, w)?.fuel)))
+        .collect();
+    if pairs.len() != windows.len() {
+        return String::new();
+    }
+    let (last, ours, theirs) = pairs[pairs.len() - 1];
+    match pairs.iter().find(|&&(_, ours, theirs)| ours < theirs) {
+        Some(&(w, ours_w, theirs_w)) => format!(
+            " With more buffers live the lead turns (\"Large buffers by how many are live\"): \
+             with {w} live capheap is cheaper ({} against {}), and with {last} {name} costs {} \
+             capheap's fuel ({} against {}).",
+            thousands(ours_w),
+            thousands(theirs_w),
+            fmt_ratio(ratio(theirs, ours)),
+            thousands(theirs),
+            thousands(ours)
+        ),
+        None => format!(
+            " {name} stays cheaper with up to {last} buffers live ({} against {}, \
+             \"Large buffers by how many are live\").",
+            thousands(theirs),
+            thousands(ours)
+        ),
+    }
+}
+
 fn render_steady(md: &mut String, env: &Env, results: &[VariantResult]) {
     let _ = writeln!(md, "## Steady state: many calls on one instance");
     let _ = writeln!(md);
@@ -900,6 +1041,7 @@ fn fuel_miss_why(
                 " lol_alloc walks one first-fit list, which stays short with 4 buffers live.",
             );
         }
+        why.push_str(&window_crossover(capheap, winner, peer));
     }
     why
 }
@@ -1403,6 +1545,103 @@ mod option_tests {
         }
     }
 
+    /// Window runs with these fuels and pages, in `LARGE_WINDOWS` order.
+    fn window_runs(fuel: [u64; 4], pages: [u64; 4]) -> Result<Vec<WorkloadRun>, String> {
+        Ok(fuel
+            .into_iter()
+            .zip(pages)
+            .map(|(fuel, pages_grown)| WorkloadRun {
+                fuel,
+                pages_grown,
+                checksum: 0,
+            })
+            .collect())
+    }
+
+    #[test]
+    fn the_window_table_names_the_cheapest_and_the_tightest_at_each_window() {
+        use super::super::VARIANTS;
+        let (bump, capheap, dl, lol) = (VARIANTS[0], VARIANTS[1], VARIANTS[3], VARIANTS[6]);
+        assert_eq!(
+            (bump.name, capheap.name, dl.name, lol.name),
+            ("bump", "capheap", "dlmalloc", "lol_alloc")
+        );
+        let results = [
+            // The floor is cheapest everywhere, but it never frees.
+            VariantResult {
+                variant: bump,
+                measured: Ok(measured(10_000, &[], 71, 0)),
+                windows: window_runs([100, 100, 100, 100], [1_000, 1_000, 1_000, 1_000]),
+            },
+            VariantResult {
+                variant: capheap,
+                measured: Ok(measured(15_000, &[], 44, 50)),
+                windows: window_runs([900, 950, 1_000, 1_100], [5, 14, 46, 159]),
+            },
+            VariantResult {
+                variant: dl,
+                measured: Ok(measured(16_000, &[], 900, 300)),
+                windows: Err("large_buffers_w64(2000): trapped".to_owned()),
+            },
+            VariantResult {
+                variant: lol,
+                measured: Ok(measured(11_000, &[], 1_009, 280)),
+                windows: window_runs([800, 1_000, 2_000, 5_500], [5, 17, 40, 165]),
+            },
+        ];
+        let env = Env {
+            n: 2000,
+            ..Env::default()
+        };
+        let mut md = String::new();
+        render_windows(&mut md, &env, &results);
+        assert!(
+            md.contains("(n = 2000, the same sizes) with 4, 16, 64, 256 slots"),
+            "{md}"
+        );
+        assert_eq!(
+            row(&md, "| live buffers |"),
+            "| live buffers | bump | capheap | dlmalloc | lol_alloc | cheapest that frees | \
+             fewest pages of those that free |"
+        );
+        // A tie on pages goes to the first in report order.
+        assert_eq!(
+            row(&md, "| 4 |"),
+            "| 4 | 100 (1000) | 900 (5) | failed: large_buffers_w64(2000): trapped | 800 (5) | \
+             lol_alloc | capheap |"
+        );
+        assert_eq!(
+            row(&md, "| 16 |"),
+            "| 16 | 100 (1000) | 950 (14) | failed: large_buffers_w64(2000): trapped | 1,000 (17) | \
+             capheap | capheap |"
+        );
+        assert!(
+            row(&md, "| 64 |").ends_with("| capheap | lol_alloc |"),
+            "{md}"
+        );
+        assert!(
+            row(&md, "| 256 |").ends_with("| capheap | capheap |"),
+            "{md}"
+        );
+        // Without a peer's windows, the fuel explanation adds nothing.
+        assert_eq!(
+            window_crossover(&results[1], Some(&results[2]), "dlmalloc"),
+            ""
+        );
+        assert_eq!(window_crossover(&results[1], None, "dlmalloc"), "");
+        // A peer cheaper at every window is said to be.
+        let always = VariantResult {
+            variant: lol,
+            measured: Ok(measured(11_000, &[], 1_009, 280)),
+            windows: window_runs([800, 900, 950, 1_000], [5, 17, 48, 165]),
+        };
+        assert_eq!(
+            window_crossover(&results[1], Some(&always), "lol_alloc"),
+            " lol_alloc stays cheaper with up to 256 buffers live (1,000 against 1,100, \
+             \"Large buffers by how many are live\")."
+        );
+    }
+
     fn row<'a>(md: &'a str, lead: &str) -> &'a str {
         md.lines()
             .find(|l| l.starts_with(lead))
@@ -1428,6 +1667,7 @@ mod option_tests {
                 measured(20_000, &[Some(1_000), Some(3_000)], 44, 50),
                 [1, 5],
             )),
+            windows: Err("not run".to_owned()),
         }];
         let opts = super::super::CAPHEAP_OPTIONS;
         let options = [
@@ -1540,18 +1780,22 @@ mod option_tests {
         ]
         .into();
         l.per_call_large = Ok(large_calls(118, 104));
+        // lol_alloc's lead on large buffers ends at 16 live.
         let results = [
             VariantResult {
                 variant: bump,
                 measured: Ok(measured(10_000, &fuels(1_000), 71, 0)),
+                windows: Err("not run".to_owned()),
             },
             VariantResult {
                 variant: capheap,
                 measured: Ok(c),
+                windows: window_runs([900, 950, 1_000, 1_100], [5, 14, 46, 159]),
             },
             VariantResult {
                 variant: lol,
                 measured: Ok(l),
+                windows: window_runs([800, 1_000, 2_000, 5_500], [5, 17, 48, 165]),
             },
         ];
         let mut md = String::new();
@@ -1571,6 +1815,15 @@ mod option_tests {
             "{fuel}"
         );
         assert!(fuel.contains("first-fit list"), "{fuel}");
+        assert!(
+            fuel.contains(
+                "first-fit list, which stays short with 4 buffers live. With more buffers live \
+                 the lead turns (\"Large buffers by how many are live\"): with 16 live capheap \
+                 is cheaper (950 against 1,000), and with 256 lol_alloc costs 5.00x capheap's \
+                 fuel (5,500 against 1,100). On `random_sizes`"
+            ),
+            "{fuel}"
+        );
         // capheap's own bytes: its modules and its entry point, not the workload.
         let code = line("code section size ≤ bump + 1,000");
         assert!(code.contains("own functions are 1,010 bytes"), "{code}");

@@ -18,8 +18,9 @@ use std::process::ExitCode;
 
 use bench::report::{Env, Measured, OptionResult, VariantResult, render};
 use bench::{
-    CAPHEAP_OPTIONS, Sequence, VARIANTS, build_variant, code_size, entry_fuel, function_sizes,
-    heap_base, locked_version, per_call, per_call_growth, run_workload, simulator, tool_version,
+    CAPHEAP_OPTIONS, Sequence, VARIANTS, WINDOWS_FEATURE, build_variant, build_windows, code_size,
+    entry_fuel, function_sizes, heap_base, large_windows, locked_version, per_call,
+    per_call_growth, run_workload, simulator, tool_version,
 };
 use capheap_sim::{BuildOptions, BuiltContract, Simulator};
 use capheap_tests::repo_root;
@@ -177,7 +178,8 @@ fn main() -> ExitCode {
                 eprintln!("alloc-bench: {} did not build:\n{e}", variant.name);
                 results.push(VariantResult {
                     variant,
-                    measured: Err(e),
+                    measured: Err(e.clone()),
+                    windows: Err(e),
                 });
                 continue;
             }
@@ -191,7 +193,23 @@ fn main() -> ExitCode {
         if let Ok(m) = &measured {
             broken |= is_broken(variant.name, m, &expected);
         }
-        results.push(VariantResult { variant, measured });
+        eprintln!(
+            "alloc-bench: building {} with {WINDOWS_FEATURE}",
+            variant.name
+        );
+        let windows = build_windows(variant.name).and_then(|built| {
+            let contract = sim.load(&built.wasm).map_err(|e| e.to_string())?;
+            large_windows(&contract, args.n)
+        });
+        if let Err(e) = &windows {
+            broken = true;
+            eprintln!("alloc-bench: {} large windows: {e}", variant.name);
+        }
+        results.push(VariantResult {
+            variant,
+            measured,
+            windows,
+        });
     }
     let capheap_id = VARIANTS
         .iter()

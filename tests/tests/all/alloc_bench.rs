@@ -15,19 +15,62 @@ use capheap_tests::{contract_dir, repo_root};
 /// Builds `alloc-bench` with allocator feature `variant` only, into the same
 /// per-variant target directory the benchmark runner uses.
 fn build_variant(variant: &str) -> Contract {
+    build_with(variant, &[variant], variant)
+}
+
+/// Builds `alloc-bench` with `features` (and not the default) into
+/// `contracts/target/alloc-bench/<dir>`.
+fn build_with(variant: &str, features: &[&str], dir: &str) -> Contract {
     let opts = BuildOptions {
-        target_dir: Some(
-            repo_root()
-                .join("contracts/target/alloc-bench")
-                .join(variant),
-        ),
+        target_dir: Some(repo_root().join("contracts/target/alloc-bench").join(dir)),
         no_default_features: true,
-        features: vec![variant.to_owned()],
+        features: features.iter().map(|f| f.to_string()).collect(),
         ..BuildOptions::default()
     };
     let built = build_contract(&contract_dir("alloc-bench"), &opts)
         .unwrap_or_else(|e| panic!("building alloc-bench with `{variant}`: {e}"));
     Contract::from_bytes(&built.wasm).unwrap()
+}
+
+#[test]
+fn the_large_window_exports_compute_the_host_checksums_under_capheap() {
+    // The benchmark runner's `large-windows` build of the capheap variant.
+    let contract = build_with("capheap", &["capheap", "large-windows"], "capheap+windows");
+    // The plain build does not have them: its code size is the one reported.
+    let plain = build_variant("capheap");
+    for window in workloads::LARGE_WINDOWS {
+        let export = format!("large_buffers_w{window}");
+        assert!(
+            plain.instantiate().unwrap().call(&export, &[]).is_err(),
+            "{export} is in the plain build"
+        );
+        for n in [0u32, 1, 300] {
+            let expected = workloads::large_buffers_window(window, n).unwrap();
+            let out = contract
+                .instantiate()
+                .unwrap()
+                .call(&export, &n.to_le_bytes())
+                .unwrap_or_else(|e| panic!("{export}({n}): {e}"));
+            assert_eq!(
+                out.returned.map(|v| v as u32),
+                Some(expected),
+                "{export}({n}): wrong checksum"
+            );
+        }
+    }
+    // Window 4 is `large_buffers` itself; the host copies agree.
+    assert_eq!(
+        workloads::large_buffers_window(workloads::LARGE_WINDOW, 300),
+        Some(workloads::large_buffers(300))
+    );
+    assert_eq!(workloads::large_buffers_window(5, 300), None);
+    // Every buffer is checked once (when freed or at the end), so the sum
+    // does not depend on the window: a buffer another allocation overwrote
+    // is what changes it.
+    assert_eq!(
+        workloads::large_buffers_window(4, 300),
+        workloads::large_buffers_window(256, 300)
+    );
 }
 
 #[test]
