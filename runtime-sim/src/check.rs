@@ -12,6 +12,7 @@ use std::str::FromStr;
 use serde::Serialize;
 use wasmparser::{ExternalKind, FuncType, Operator, Parser, Payload};
 
+use crate::deploy::{self, Deployment};
 use crate::engine::{Simulator, UnknownImports};
 use crate::host::{ALLOC_EXPORT, Abi, HOST_ABI_VERSION, cosmwasm, stylus};
 use crate::instrument::{self, ModuleInfo, RESERVED_MODULE, RESERVED_PREFIX};
@@ -172,6 +173,9 @@ pub struct CheckReport {
     pub exports: Vec<ExportSummary>,
     /// Operator counts.
     pub operators: OperatorCounts,
+    /// What the ABI's chain stores, what that costs and its limits
+    /// (`None` for capheap's own ABI, or a module that cannot be read).
+    pub deploy: Option<Deployment>,
     /// Findings, most severe first (then in discovery order).
     pub findings: Vec<Finding>,
 }
@@ -273,6 +277,7 @@ fn check(sim: &Simulator, wasm: &[u8]) -> CheckReport {
         imports: Vec::new(),
         exports: Vec::new(),
         operators: OperatorCounts::default(),
+        deploy: None,
         findings: Vec::new(),
     };
     if wasm.len() > limits.max_wasm_size {
@@ -331,7 +336,46 @@ fn check(sim: &Simulator, wasm: &[u8]) -> CheckReport {
         Abi::CosmWasm => check_cosmwasm(&info, &mut report),
     }
     check_operators(sim, &info, &mut report);
+    check_deployment(wasm, &mut report);
     finish(report)
+}
+
+/// The chain's size limits: the module a Stylus or CosmWasm chain would
+/// store, against its limits (`deploy`).
+fn check_deployment(wasm: &[u8], report: &mut CheckReport) {
+    let d = match deploy::deployment(report.abi, wasm) {
+        Ok(Some(d)) => d,
+        Ok(None) => return,
+        Err(e) => {
+            report.push(Level::Error, "malformed", e.to_string());
+            return;
+        }
+    };
+    report.deploy = Some(d);
+    let chain = report.abi;
+    if let Some(limit) = d.stored_limit
+        && d.stored_bytes > limit
+    {
+        report.push(
+            Level::Error,
+            "deploy-code-size",
+            format!(
+                "{chain} stores {} bytes ({}), over its limit of {limit}",
+                d.stored_bytes,
+                d.stored_as()
+            ),
+        );
+    }
+    if d.module_bytes > d.module_limit {
+        report.push(
+            Level::Error,
+            "deploy-wasm-size",
+            format!(
+                "{chain} refuses a module of {} bytes: its limit is {}",
+                d.module_bytes, d.module_limit
+            ),
+        );
+    }
 }
 
 fn finish(mut report: CheckReport) -> CheckReport {

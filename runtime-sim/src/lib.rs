@@ -51,6 +51,7 @@ pub mod calldata;
 pub mod check;
 mod contract;
 pub mod demo;
+pub mod deploy;
 mod engine;
 pub mod error;
 pub mod fuzzing;

@@ -27,6 +27,20 @@ fn print(path: &str, r: &CheckReport) {
     println!("== {path}");
     println!("abi:       {} ({})", r.abi, r.abi_reason);
     println!("size:      {} bytes (cap {})", r.size, r.max_wasm_size);
+    if let Some(d) = &r.deploy {
+        println!(
+            "deploy:    {} stores {} bytes ({}{}); module {} bytes of {}; {} {}",
+            r.abi,
+            d.stored_bytes,
+            d.stored_as(),
+            d.stored_limit
+                .map_or_else(String::new, |l| format!(", limit {l}")),
+            d.module_bytes,
+            d.module_limit,
+            d.deploy_gas,
+            d.gas_unit()
+        );
+    }
     println!("code hash: {}", r.code_hash.to_hex());
     println!("functions: {}", r.functions);
     match &r.memory {

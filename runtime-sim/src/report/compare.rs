@@ -3,12 +3,13 @@
 //! fuel and pages, plus wasm bytes raw and gzipped, with ratios.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 
 use serde::Serialize;
 
 use crate::contract::Contract;
+use crate::deploy::{Deployment, deployment};
 use crate::error::Result;
+use crate::host::Abi;
 use crate::scenario::{Scenario, ScenarioRun};
 
 /// `b / a` in thousandths, for display (`None` when `a` is 0). Integer
@@ -44,21 +45,7 @@ pub fn show_ratio(permille: Option<u64>) -> String {
     )
 }
 
-/// Size of `wasm` gzipped at the highest level (deterministic).
-///
-/// ```
-/// use capheap_sim::report::compare::gzip_size;
-///
-/// let repetitive = vec![0u8; 100_000];
-/// assert!(gzip_size(&repetitive) < 1_000);
-/// assert_eq!(gzip_size(&repetitive), gzip_size(&repetitive), "deterministic");
-/// ```
-pub fn gzip_size(wasm: &[u8]) -> usize {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    // Writing to a Vec cannot fail.
-    let _ = encoder.write_all(wasm);
-    encoder.finish().map_or(0, |v| v.len())
-}
+pub use crate::deploy::gzip_size;
 
 /// One build's totals.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -69,6 +56,9 @@ pub struct SideSummary {
     pub wasm_bytes: usize,
     /// Module size gzipped.
     pub gzip_bytes: usize,
+    /// What the contract's chain stores and charges for its code (`None`
+    /// under capheap's own ABI): see [`crate::deploy`].
+    pub deploy: Option<Deployment>,
     /// Fuel of all calls.
     pub fuel: u64,
     /// Of which page growth (and the chain's entry charge for pages).
@@ -112,12 +102,14 @@ pub struct Comparison {
     pub calls: Vec<CallComparison>,
 }
 
-fn summary(label: &str, wasm: &[u8], run: &ScenarioRun) -> SideSummary {
+fn summary(label: &str, contract: &Contract, wasm: &[u8], run: &ScenarioRun) -> SideSummary {
     let outcomes = || run.calls.iter().map(|c| &c.outcome);
     SideSummary {
         label: label.to_owned(),
         wasm_bytes: wasm.len(),
         gzip_bytes: gzip_size(wasm),
+        // The contract loaded, so its sections parse.
+        deploy: deployment(contract.abi(), wasm).ok().flatten(),
         fuel: outcomes().map(|o| o.fuel.total).sum(),
         growth_fuel: outcomes().map(|o| o.fuel.growth).sum(),
         final_pages: outcomes().next_back().map_or(0, |o| o.pages_after),
@@ -173,23 +165,41 @@ pub fn compare(
         .map(|(index, c)| CallComparison { index, ..c })
         .collect();
     Ok(Comparison {
-        a: summary(a.0, a.2, &run_a),
-        b: summary(b.0, b.2, &run_b),
+        a: summary(a.0, a.1, a.2, &run_a),
+        b: summary(b.0, b.1, b.2, &run_b),
         calls,
     })
 }
 
 impl Comparison {
-    /// The summary rows both renderings show: `(what, a, b)`.
-    fn totals(&self) -> [(&'static str, u64, u64); 7] {
+    /// The summary rows both renderings show: `(what, a, b)`. A Stylus
+    /// contract adds the code its chain stores and the gas that costs, a
+    /// CosmWasm contract the compile gas (what it stores, the gzipped
+    /// upload, is the gzip row).
+    fn totals(&self) -> Vec<(&'static str, u64, u64)> {
         let (a, b) = (&self.a, &self.b);
-        [
+        let mut rows = vec![
             ("wasm bytes", a.wasm_bytes as u64, b.wasm_bytes as u64),
             (
                 "wasm bytes (gzip -9)",
                 a.gzip_bytes as u64,
                 b.gzip_bytes as u64,
             ),
+        ];
+        if let (Some(x), Some(y)) = (&a.deploy, &b.deploy) {
+            match x.abi {
+                Abi::Stylus => {
+                    rows.push((
+                        "deployed code bytes (brotli)",
+                        x.stored_bytes as u64,
+                        y.stored_bytes as u64,
+                    ));
+                    rows.push(("code deposit, EVM gas", x.deploy_gas, y.deploy_gas));
+                }
+                _ => rows.push(("compile cost, SDK gas", x.deploy_gas, y.deploy_gas)),
+            }
+        }
+        rows.extend([
             ("fuel, all calls", a.fuel, b.fuel),
             ("growth fuel, all calls", a.growth_fuel, b.growth_fuel),
             (
@@ -203,7 +213,8 @@ impl Comparison {
                 u64::from(b.peak_pages),
             ),
             ("failed calls", a.failed_calls as u64, b.failed_calls as u64),
-        ]
+        ]);
+        rows
     }
 
     /// The report as a text table: the totals with `b / a` ratios, then

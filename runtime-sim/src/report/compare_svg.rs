@@ -227,6 +227,7 @@ mod tests {
             label: label.into(),
             wasm_bytes: 1000,
             gzip_bytes: 500,
+            deploy: None,
             fuel,
             growth_fuel: 0,
             final_pages: pages,

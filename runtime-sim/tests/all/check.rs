@@ -205,3 +205,54 @@ fn an_i64_that_is_not_a_region_is_a_warning() {
         "{warnings:?}"
     );
 }
+
+/// A Stylus module with `len` bytes of incompressible data (a fixed-seed
+/// xorshift stream) in a passive segment.
+fn stylus_with_data(len: usize) -> String {
+    let mut x = 0x2545_F491u32;
+    let data: String = (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            format!("\\{:02x}", x as u8)
+        })
+        .collect();
+    format!(
+        r#"(module
+          (import "vm_hooks" "read_args" (func (param i32)))
+          (memory (export "memory") 1)
+          (data "{data}")
+          (func (export "user_entrypoint") (param i32) (result i32) (i32.const 0)))"#
+    )
+}
+
+#[test]
+fn stylus_code_is_checked_as_the_chain_stores_it() {
+    // Under EIP-170's 24,576 bytes once compressed: deployable.
+    let small = check(&stylus_with_data(20_000));
+    let d = small
+        .deploy
+        .expect("a Stylus module has deployment figures");
+    assert!(d.stored_bytes > 20_000 && d.stored_bytes <= 24_576, "{d:?}");
+    assert!(d.fits());
+    assert!(small.passes(Level::Error), "{:?}", small.findings);
+    // Over it: refused by the chain, so an error here.
+    let big = check(&stylus_with_data(25_000));
+    let d = big.deploy.unwrap();
+    assert!(d.stored_bytes > 24_576, "{d:?}");
+    assert!(
+        codes(&big).contains(&("deploy-code-size", Level::Error)),
+        "{:?}",
+        big.findings
+    );
+    let message = &big.findings[0].message;
+    assert!(message.starts_with("stylus stores "), "{message}");
+    assert!(message.ends_with("over its limit of 24576"), "{message}");
+    // capheap's own ABI is no chain: no figures, no finding.
+    let own = check(r#"(module (memory (export "memory") 1))"#);
+    assert!(own.deploy.is_none());
+    let json = serde_json::to_value(&big).unwrap();
+    assert_eq!(json["deploy"]["abi"], "stylus");
+    assert_eq!(json["deploy"]["stored_limit"], 24_576);
+}

@@ -71,6 +71,38 @@ fn check_and_run_detect_the_abi() {
         report.contains("export:    query func (i32, i32) -> (i32)\n"),
         "{report}"
     );
+    // What each chain stores and charges for the code.
+    let deploy_line = |abi: &str| -> Vec<u64> {
+        let line = report
+            .lines()
+            .find(|l| l.starts_with(&format!("deploy:    {abi} stores ")))
+            .unwrap_or_else(|| panic!("no {abi} deploy line in {report}"));
+        line.split(|c: char| !c.is_ascii_digit())
+            .filter(|w| !w.is_empty())
+            .map(|w| w.parse().unwrap())
+            .collect()
+    };
+    let erc20_len = std::fs::metadata(&erc20).unwrap().len();
+    // stored, brotli quality 11, the prefix's 4 bytes, limit, module,
+    // module limit, gas.
+    let [stored, 11, 4, 24576, module, 131072, gas] = deploy_line("stylus")[..] else {
+        panic!("{report}")
+    };
+    assert!(module < erc20_len, "custom sections are stripped: {report}");
+    assert!(
+        stored < module / 2,
+        "brotli compresses the module: {report}"
+    );
+    assert_eq!(gas, 200 * stored, "the EVM code deposit");
+    let cw20_len = std::fs::metadata(&cw20).unwrap().len();
+    // stored (gzip -9), module, module limit, gas.
+    let [stored, 9, module, 819200, gas] = deploy_line("cosmwasm")[..] else {
+        panic!("{report}")
+    };
+    assert_eq!(module, cw20_len, "wasmd keeps the module whole");
+    assert!(stored < module / 2, "{report}");
+    assert_eq!(gas, 3 * cw20_len, "wasmd's compile cost");
+    assert!(!report.contains("deploy-code-size") && !report.contains("deploy-wasm-size"));
 
     let out = stdout(sim().args([
         "run",
@@ -194,10 +226,39 @@ fn replay_report_snapshot_and_compare_on_the_chain_scenarios() {
         assert!(out.contains("a: default"), "{out}");
         assert!(out.contains("b: capheap"), "{out}");
         assert!(out.contains("wasm bytes (gzip -9)"), "{out}");
+        // What the chain stores and charges for the code, on both builds.
+        let (size_row, gas_row) = if name == "oz-erc20" {
+            (
+                Some("deployed code bytes (brotli)"),
+                "code deposit, EVM gas",
+            )
+        } else {
+            (None, "compile cost, SDK gas")
+        };
+        assert_eq!(
+            out.contains("deployed code bytes (brotli)"),
+            size_row.is_some(),
+            "{out}"
+        );
+        assert!(out.contains(gas_row), "{out}");
         let json: serde_json::Value =
             serde_json::from_str(&stdout(sim().args(["compare", "-q", "--json", scenario])))
                 .unwrap();
         assert_eq!(json["a"]["label"], "default");
+        for side in ["a", "b"] {
+            let d = &json[side]["deploy"];
+            let gas_per_byte = if name == "oz-erc20" { 200 } else { 3 };
+            let charged = if name == "oz-erc20" {
+                d["stored_bytes"].as_u64().unwrap()
+            } else {
+                d["module_bytes"].as_u64().unwrap()
+            };
+            assert_eq!(
+                d["deploy_gas"].as_u64(),
+                Some(gas_per_byte * charged),
+                "{d}"
+            );
+        }
         assert!(
             json["calls"]
                 .as_array()

@@ -49,8 +49,13 @@ fn main() -> ExitCode {
          prints the same tables (and `--svg <file>` the same charts). Fuel is wasmi's (see the chapters on\n\
          [Stylus](stylus.md) and [CosmWasm](cosmwasm.md) for how it relates to\n\
          gas); growth fuel is the chain's memory price (Stylus's model; CosmWasm\n\
-         does not price pages). Built with {}, `opt-level = \"z\"`, LTO, one\n\
-         codegen unit, no wasm-opt.\n",
+         does not price pages). The code's own cost is in the size rows: what the chain\n\
+         stores and charges when the contract is deployed (`capheap_sim::deploy`,\n\
+         `capheap-sim check`): a Stylus contract's code is its module without custom\n\
+         sections, brotli-compressed behind a 4-byte prefix (at most 24,576 bytes, 200\n\
+         gas a byte of code deposit); wasmd charges 3 SDK gas a byte of the module to\n\
+         compile a CosmWasm contract (which it takes gzipped, up to 800 KiB unpacked).\n\
+         Built with {}, `opt-level = \"z\"`, LTO, one codegen unit, no wasm-opt.\n",
         toolchain
     );
     let mut failed = false;

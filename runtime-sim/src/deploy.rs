@@ -1,0 +1,343 @@
+//! What a chain stores when a contract is deployed, what that costs, and the
+//! size limits it enforces: contract size as a contract author meets it.
+//!
+//! - **Stylus** stores the module with its custom sections stripped,
+//!   compressed with brotli at quality 11 (window 2^22), behind a 4-byte
+//!   prefix (`0xEFF00000`), as the code of an EVM contract (what `cargo stylus
+//!   deploy` sends). That code is bounded by EIP-170 (24,576 bytes) and pays
+//!   the EVM's code deposit (200 gas a byte); ArbOS decompresses it at
+//!   activation and refuses a module over 128 KiB (nitro's `MaxWasmSize`).
+//! - **CosmWasm** (wasmd) receives the module gzipped (`wasmd tx wasm store`
+//!   gzips it), refuses one over 800 KiB uncompressed (`MaxWasmSize`, a
+//!   compile-time setting a chain may change) and charges 3 SDK gas a byte of
+//!   the uncompressed module to compile it (`DefaultCompileCost`).
+//! - capheap's own host ABI is not a chain: no deployment figures.
+//!
+//! These are the defaults of ArbOS 40 to 59 (ArbOS 60 doubles the
+//! decompressed limit and lets a contract span code fragments) and of wasmd;
+//! a chain configured otherwise has other limits. The compressed size comes
+//! from the `brotli` crate's encoder at the same quality and window as
+//! cargo-stylus's (C brotli); the two encoders may differ by a few bytes
+//! (on OpenZeppelin's ERC-20 built on three allocators: 0, 4 and 13 bytes).
+//!
+//! ```
+//! use capheap_sim::Abi;
+//! use capheap_sim::deploy::{Deployment, STYLUS_CODE_PREFIX, deployment};
+//!
+//! let wasm = wat::parse_str(r#"(module (@custom "name" "x") (memory (export "memory") 1))"#)?;
+//! let d: Deployment = deployment(Abi::Stylus, &wasm)?.expect("Stylus is a chain");
+//! assert!(d.module_bytes < wasm.len(), "the custom section is stripped");
+//! assert!(d.stored_bytes > STYLUS_CODE_PREFIX.len());
+//! assert!(d.fits());
+//! assert_eq!(d.deploy_gas, 200 * d.stored_bytes as u64);
+//! assert!(deployment(Abi::Capheap, &wasm)?.is_none());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::io::Write as _;
+
+use serde::Serialize;
+use wasmparser::{Parser, Payload};
+
+use crate::error::{Result, SimError};
+use crate::host::Abi;
+
+/// The prefix of a Stylus program's EVM code: a compressed module without a
+/// dictionary (cargo-stylus's `EOF_PREFIX_NO_DICT`).
+pub const STYLUS_CODE_PREFIX: [u8; 4] = [0xEF, 0xF0, 0x00, 0x00];
+/// Brotli quality cargo-stylus compresses with.
+pub const STYLUS_BROTLI_QUALITY: u32 = 11;
+/// Brotli window (log2 bytes) cargo-stylus compresses with (brotli's default).
+pub const STYLUS_BROTLI_WINDOW: u32 = 22;
+/// Largest EVM contract code (EIP-170): the prefix and the compressed module.
+pub const STYLUS_MAX_CODE_SIZE: usize = 24_576;
+/// Largest module ArbOS activates, decompressed (nitro's `MaxWasmSize`,
+/// ArbOS 40 to 59).
+pub const STYLUS_MAX_WASM_SIZE: usize = 128 * 1024;
+/// EVM gas per byte of deployed code (the code deposit).
+pub const STYLUS_DEPOSIT_GAS_PER_BYTE: u64 = 200;
+/// Largest module wasmd stores, uncompressed (its default `MaxWasmSize`).
+pub const COSMWASM_MAX_WASM_SIZE: usize = 800 * 1024;
+/// SDK gas wasmd charges per byte of the uncompressed module to compile it
+/// (its default `CompileCost`).
+pub const COSMWASM_COMPILE_GAS_PER_BYTE: u64 = 3;
+
+/// Size of `wasm` gzipped at the highest level (deterministic).
+///
+/// ```
+/// use capheap_sim::deploy::gzip_size;
+///
+/// let repetitive = vec![0u8; 100_000];
+/// assert!(gzip_size(&repetitive) < 1_000);
+/// assert_eq!(gzip_size(&repetitive), gzip_size(&repetitive), "deterministic");
+/// ```
+pub fn gzip_size(wasm: &[u8]) -> usize {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(wasm);
+    encoder.finish().map_or(0, |v| v.len())
+}
+
+/// `bytes` compressed with brotli at Stylus's quality and window
+/// (deterministic).
+///
+/// ```
+/// use capheap_sim::deploy::brotli;
+///
+/// let repetitive = vec![7u8; 100_000];
+/// let small = brotli(&repetitive);
+/// assert!(small.len() < 100);
+/// assert_eq!(small, brotli(&repetitive), "deterministic");
+/// ```
+pub fn brotli(bytes: &[u8]) -> Vec<u8> {
+    let params = ::brotli::enc::BrotliEncoderParams {
+        quality: STYLUS_BROTLI_QUALITY as i32,
+        lgwin: STYLUS_BROTLI_WINDOW as i32,
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    // Reading from a slice and writing to a Vec cannot fail.
+    let _ = ::brotli::BrotliCompress(&mut &bytes[..], &mut out, &params);
+    out
+}
+
+/// `wasm` without its custom sections (names, producers, debug info, build
+/// metadata): what a chain that strips them stores. Every other section is
+/// copied byte for byte, in order.
+///
+/// ```
+/// use capheap_sim::deploy::strip_custom_sections;
+///
+/// let wasm = wat::parse_str(r#"(module (@custom "producers" "rustc") (func (export "f")))"#)?;
+/// let stripped = strip_custom_sections(&wasm)?;
+/// assert_eq!(stripped, wat::parse_str(r#"(module (func (export "f")))"#)?);
+/// assert!(strip_custom_sections(b"\0asm\x01\0\0\0\x0b").is_err(), "malformed");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn strip_custom_sections(wasm: &[u8]) -> Result<Vec<u8>> {
+    let mut module = wasm_encoder::Module::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload.map_err(|e| SimError::InvalidWasm(e.to_string()))?;
+        if matches!(payload, Payload::CustomSection(_)) {
+            continue;
+        }
+        if let Some((id, range)) = payload.as_section() {
+            let data = wasm
+                .get(range.clone())
+                .ok_or_else(|| SimError::InvalidWasm(format!("section {id} out of bounds")))?;
+            module.section(&wasm_encoder::RawSection { id, data });
+        }
+    }
+    Ok(module.finish())
+}
+
+/// What a chain stores for a module, what storing it costs, and its limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Deployment {
+    /// The chain.
+    pub abi: Abi,
+    /// The module as the chain runs it: Stylus strips its custom sections;
+    /// wasmd keeps the module whole.
+    pub module_bytes: usize,
+    /// The chain's limit on [`Deployment::module_bytes`].
+    pub module_limit: usize,
+    /// What is sent and stored: Stylus's prefix and brotli stream (its EVM
+    /// code); for CosmWasm the module gzipped, as `wasmd tx wasm store`
+    /// uploads it.
+    pub stored_bytes: usize,
+    /// The chain's limit on [`Deployment::stored_bytes`], if it has one
+    /// (EIP-170 for Stylus; wasmd bounds only the uncompressed module).
+    pub stored_limit: Option<usize>,
+    /// Gas the chain charges for the code's size when it is stored: EVM gas
+    /// for Stylus's code deposit, SDK gas for wasmd's compile cost.
+    pub deploy_gas: u64,
+}
+
+impl Deployment {
+    /// Whether both sizes are within the chain's limits.
+    ///
+    /// ```
+    /// use capheap_sim::Abi;
+    /// use capheap_sim::deploy::deployment;
+    ///
+    /// let wasm = wat::parse_str(r#"(module (memory (export "memory") 1))"#)?;
+    /// assert!(deployment(Abi::CosmWasm, &wasm)?.unwrap().fits());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn fits(&self) -> bool {
+        self.module_bytes <= self.module_limit
+            && self
+                .stored_limit
+                .is_none_or(|limit| self.stored_bytes <= limit)
+    }
+
+    /// What [`Deployment::deploy_gas`] is counted in.
+    pub fn gas_unit(&self) -> &'static str {
+        match self.abi {
+            Abi::Stylus => "EVM gas (code deposit)",
+            _ => "SDK gas (compile cost)",
+        }
+    }
+
+    /// What [`Deployment::stored_bytes`] are.
+    pub fn stored_as(&self) -> &'static str {
+        match self.abi {
+            Abi::Stylus => "brotli-11 behind the 4-byte prefix",
+            _ => "gzip -9 upload",
+        }
+    }
+}
+
+/// The deployment figures of `wasm` on the chain of `abi` (`None` for
+/// capheap's own ABI, which is not a chain). Fails only on a module whose
+/// sections cannot be read.
+///
+/// ```
+/// use capheap_sim::Abi;
+/// use capheap_sim::deploy::{COSMWASM_COMPILE_GAS_PER_BYTE, deployment};
+///
+/// let wasm = wat::parse_str(r#"(module (@custom "name" "x") (memory (export "memory") 1))"#)?;
+/// let d = deployment(Abi::CosmWasm, &wasm)?.unwrap();
+/// assert_eq!(d.module_bytes, wasm.len(), "wasmd keeps custom sections");
+/// assert_eq!(d.deploy_gas, COSMWASM_COMPILE_GAS_PER_BYTE * wasm.len() as u64);
+/// assert_eq!(d.stored_limit, None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn deployment(abi: Abi, wasm: &[u8]) -> Result<Option<Deployment>> {
+    Ok(match abi {
+        Abi::Capheap => None,
+        Abi::Stylus => {
+            let module = strip_custom_sections(wasm)?;
+            let stored = STYLUS_CODE_PREFIX.len() + brotli(&module).len();
+            Some(Deployment {
+                abi,
+                module_bytes: module.len(),
+                module_limit: STYLUS_MAX_WASM_SIZE,
+                stored_bytes: stored,
+                stored_limit: Some(STYLUS_MAX_CODE_SIZE),
+                deploy_gas: STYLUS_DEPOSIT_GAS_PER_BYTE * stored as u64,
+            })
+        }
+        Abi::CosmWasm => {
+            // Read the sections all the same: a module wasmd cannot parse is
+            // not deployable, whatever its size.
+            strip_custom_sections(wasm)?;
+            Some(Deployment {
+                abi,
+                module_bytes: wasm.len(),
+                module_limit: COSMWASM_MAX_WASM_SIZE,
+                stored_bytes: gzip_size(wasm),
+                stored_limit: None,
+                deploy_gas: COSMWASM_COMPILE_GAS_PER_BYTE * wasm.len() as u64,
+            })
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A module with a passive data segment of `len` bytes from a fixed-seed
+    /// PRNG (incompressible), plus a `name` section.
+    fn module_with_data(len: usize) -> Vec<u8> {
+        let mut x = 0x9E37_79B9u32;
+        let data: Vec<u8> = (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect();
+        let mut module = wasm_encoder::Module::new();
+        let mut memories = wasm_encoder::MemorySection::new();
+        memories.memory(wasm_encoder::MemoryType {
+            minimum: 1,
+            maximum: None,
+            memory64: false,
+            shared: false,
+            page_size_log2: None,
+        });
+        module.section(&memories);
+        let mut exports = wasm_encoder::ExportSection::new();
+        exports.export("memory", wasm_encoder::ExportKind::Memory, 0);
+        module.section(&exports);
+        let mut datas = wasm_encoder::DataSection::new();
+        datas.passive(data);
+        module.section(&datas);
+        module.section(&wasm_encoder::CustomSection {
+            name: "name".into(),
+            data: vec![0; 1000].into(),
+        });
+        module.finish()
+    }
+
+    #[test]
+    fn stylus_counts_the_prefix_and_the_compressed_stripped_module() {
+        let wasm = module_with_data(2_000);
+        let d = deployment(Abi::Stylus, &wasm).unwrap().unwrap();
+        let stripped = strip_custom_sections(&wasm).unwrap();
+        // The section: its id, a 2-byte size, the name's length and "name".
+        assert_eq!(
+            stripped.len() + 1 + 2 + 1 + 4 + 1000,
+            wasm.len(),
+            "the name section went"
+        );
+        assert_eq!(d.module_bytes, stripped.len());
+        assert_eq!(d.stored_bytes, 4 + brotli(&stripped).len());
+        // Random data does not compress: the stream is about as long.
+        assert!(d.stored_bytes > 2_000 && d.stored_bytes < 2_100, "{d:?}");
+        assert_eq!(d.deploy_gas, 200 * d.stored_bytes as u64);
+        assert!(d.fits());
+        // The stream decompresses to the stripped module.
+        let mut back = Vec::new();
+        ::brotli::BrotliDecompress(&mut &brotli(&stripped)[..], &mut back).unwrap();
+        assert_eq!(back, stripped);
+    }
+
+    #[test]
+    fn each_limit_is_enforced_at_its_edge() {
+        // 24,576 bytes of EVM code: incompressible data a little under and
+        // over it.
+        let under = deployment(Abi::Stylus, &module_with_data(24_000))
+            .unwrap()
+            .unwrap();
+        assert!(under.fits(), "{under:?}");
+        let over = deployment(Abi::Stylus, &module_with_data(24_600))
+            .unwrap()
+            .unwrap();
+        assert!(over.stored_bytes > STYLUS_MAX_CODE_SIZE && !over.fits());
+        // A module that compresses well may still exceed 128 KiB unpacked.
+        let zeros = wat::parse_str(format!(
+            r#"(module (memory 3) (data (i32.const 0) "{}"))"#,
+            "\\00".repeat(STYLUS_MAX_WASM_SIZE)
+        ))
+        .unwrap();
+        let big = deployment(Abi::Stylus, &zeros).unwrap().unwrap();
+        assert!(big.stored_bytes < 1_000, "{big:?}");
+        assert!(big.module_bytes > STYLUS_MAX_WASM_SIZE && !big.fits());
+        // wasmd: 800 KiB uncompressed, custom sections included.
+        let cw = deployment(Abi::CosmWasm, &module_with_data(COSMWASM_MAX_WASM_SIZE))
+            .unwrap()
+            .unwrap();
+        assert!(cw.module_bytes > COSMWASM_MAX_WASM_SIZE && !cw.fits());
+        assert_eq!(
+            cw.stored_bytes,
+            gzip_size(&module_with_data(COSMWASM_MAX_WASM_SIZE))
+        );
+    }
+
+    #[test]
+    fn malformed_modules_are_errors_not_sizes() {
+        for bad in [&b"\0asm\x01\0\0\0\x05\x10"[..], b"not wasm at all"] {
+            for abi in [Abi::Stylus, Abi::CosmWasm] {
+                assert!(
+                    matches!(deployment(abi, bad), Err(SimError::InvalidWasm(_))),
+                    "{abi:?} {bad:?}"
+                );
+            }
+        }
+        assert_eq!(deployment(Abi::Capheap, b"not wasm at all").unwrap(), None);
+    }
+}
