@@ -352,9 +352,17 @@ pub fn host_module(abi: Abi, u: &mut arbitrary::Unstructured<'_>) -> arbitrary::
 /// within the caps; both runs agree on everything they report.
 pub fn sim_host(abi: Abi, wasm: &[u8]) {
     let sim = capped(Simulator::builder().chain_defaults(abi).abi(abi));
+    // The chain's rules and deployment figures: never a panic, and a chain
+    // ABI has figures for every module that loads.
+    let report = sim.check(wasm);
     let Ok(contract) = sim.load(wasm) else {
         return;
     };
+    assert_eq!(
+        report.deploy.is_some(),
+        abi != Abi::Capheap,
+        "deployment figures for {abi:?}"
+    );
     let run = || -> Option<Vec<String>> {
         let mut instance = contract.instantiate().ok()?;
         Some(

@@ -306,16 +306,18 @@ fn check(sim: &Simulator, wasm: &[u8]) -> CheckReport {
             return finish(report);
         }
     };
-    let plain_i64 = match scan_code(wasm, info.func_imports) {
-        Ok((ops, plain_i64)) => {
-            report.operators = ops;
-            plain_i64
+    let code = match scan_code(wasm, info.func_imports) {
+        Ok(code) => {
+            report.operators = code.operators;
+            Some(code)
         }
         Err(e) => {
             report.push(Level::Error, "malformed", e);
-            std::collections::BTreeMap::new()
+            None
         }
     };
+    let no_plain = std::collections::BTreeMap::new();
+    let plain_i64 = code.as_ref().map_or(&no_plain, |c| &c.plain_i64);
     if let Err(e) = wasmi::Module::validate(&sim.engine, wasm) {
         report.push(
             Level::Error,
@@ -331,9 +333,12 @@ fn check(sim: &Simulator, wasm: &[u8]) -> CheckReport {
     check_tables(sim, &info, &mut report);
     check_imports(sim, &info, &mut report);
     match report.abi {
-        Abi::Capheap => check_exports(&info, &plain_i64, &mut report),
+        Abi::Capheap => check_exports(&info, plain_i64, &mut report),
         Abi::Stylus => check_stylus(&info, &mut report),
-        Abi::CosmWasm => check_cosmwasm(&info, &mut report),
+        Abi::CosmWasm => {
+            check_cosmwasm(&info, &mut report);
+            check_cosmwasm_vm(&info, code.as_ref(), &mut report);
+        }
     }
     check_operators(sim, &info, &mut report);
     check_deployment(wasm, &mut report);
@@ -879,6 +884,123 @@ fn check_cosmwasm(info: &ModuleInfo, report: &mut CheckReport) {
     }
 }
 
+/// cosmwasm-vm's static validation, which a chain runs when the code is
+/// stored: its default limits on memory, tables, imports and functions
+/// ([`cosmwasm::vm_limits`]), and the capabilities the contract requires.
+fn check_cosmwasm_vm(info: &ModuleInfo, code: Option<&CodeScan>, report: &mut CheckReport) {
+    use cosmwasm::vm_limits as limit;
+    let mut refuse = |what: String| report.push(Level::Error, "cosmwasm-vm-limit", what);
+    if let Some(memory) = info.memories.first() {
+        if memory.initial > limit::INITIAL_MEMORY_PAGES {
+            refuse(format!(
+                "initial memory of {} pages: cosmwasm-vm allows {}",
+                memory.initial,
+                limit::INITIAL_MEMORY_PAGES
+            ));
+        }
+        if let Some(max) = memory.maximum {
+            refuse(format!(
+                "memory declares a maximum ({max} pages): cosmwasm-vm requires none (the host sets it)"
+            ));
+        }
+    }
+    match info.tables.as_slice() {
+        [] => {}
+        [(_, None)] => refuse("the table has no maximum: cosmwasm-vm requires one".to_owned()),
+        [(_, Some(max))] if *max > limit::TABLE_SIZE_ELEMENTS => refuse(format!(
+            "the table's maximum of {max} elements is over cosmwasm-vm's {}",
+            limit::TABLE_SIZE_ELEMENTS
+        )),
+        [_] => {}
+        more => refuse(format!("{} tables: cosmwasm-vm allows one", more.len())),
+    }
+    if info.imports.len() > limit::IMPORTS {
+        refuse(format!(
+            "{} imports: cosmwasm-vm allows {}",
+            info.imports.len(),
+            limit::IMPORTS
+        ));
+    }
+    let defined = info
+        .func_types
+        .len()
+        .saturating_sub(info.func_imports as usize);
+    if defined > limit::FUNCTIONS {
+        refuse(format!(
+            "{defined} functions: cosmwasm-vm allows {}",
+            limit::FUNCTIONS
+        ));
+    }
+    let types = info.types.iter().flatten();
+    let max_params = types.clone().map(|t| t.params().len()).max().unwrap_or(0);
+    let max_results = types.map(|t| t.results().len()).max().unwrap_or(0);
+    if max_params > limit::FUNCTION_PARAMS {
+        refuse(format!(
+            "a function type with {max_params} parameters: cosmwasm-vm allows {}",
+            limit::FUNCTION_PARAMS
+        ));
+    }
+    if max_results > limit::FUNCTION_RESULTS {
+        refuse(format!(
+            "a function type with {max_results} results: cosmwasm-vm allows {}",
+            limit::FUNCTION_RESULTS
+        ));
+    }
+    let total_params: usize = (info.func_imports..)
+        .take(defined)
+        .filter_map(|i| info.func_type(i))
+        .map(|t| t.params().len())
+        .sum();
+    if total_params > limit::TOTAL_FUNCTION_PARAMS {
+        refuse(format!(
+            "{total_params} parameters over all functions: cosmwasm-vm allows {}",
+            limit::TOTAL_FUNCTION_PARAMS
+        ));
+    }
+    if let Some(code) = code {
+        if code.max_locals > limit::FUNCTION_LOCALS as u64 {
+            refuse(format!(
+                "a function with {} locals: cosmwasm-vm allows {} (since 3.0.9)",
+                code.max_locals,
+                limit::FUNCTION_LOCALS
+            ));
+        }
+        if code.total_locals > limit::TOTAL_FUNCTION_LOCALS as u64 {
+            refuse(format!(
+                "{} locals over all functions: cosmwasm-vm allows {} (since 3.0.9)",
+                code.total_locals,
+                limit::TOTAL_FUNCTION_LOCALS
+            ));
+        }
+    }
+    let required: Vec<&str> = info
+        .exports
+        .iter()
+        .filter_map(|e| e.name.strip_prefix("requires_"))
+        .filter(|c| !c.is_empty())
+        .collect();
+    if !required.is_empty() {
+        report.push(
+            Level::Info,
+            "cosmwasm-capabilities",
+            format!(
+                "requires capabilities {}: a chain without one refuses the code",
+                required.join(", ")
+            ),
+        );
+    }
+    for unknown in required
+        .iter()
+        .filter(|c| !cosmwasm::BUILT_IN_CAPABILITIES.contains(c))
+    {
+        report.push(
+            Level::Warn,
+            "cosmwasm-capabilities",
+            format!("capability `{unknown}` is not built into cosmwasm-vm: only a chain that defines it stores the code"),
+        );
+    }
+}
+
 fn check_operators(sim: &Simulator, info: &ModuleInfo, report: &mut CheckReport) {
     let ops = report.operators;
     if ops.simd > 0 {
@@ -999,17 +1121,33 @@ fn is_nan_producing(op: &Operator<'_>) -> bool {
 
 /// One pass over the code section: the operator counts, and the functions
 /// whose `i64` result is visibly a plain number ([`PlainI64`]).
-fn scan_code(
-    wasm: &[u8],
-    func_imports: u32,
-) -> Result<(OperatorCounts, std::collections::BTreeMap<u32, String>), String> {
+/// What `scan_code` reads of the function bodies.
+struct CodeScan {
+    operators: OperatorCounts,
+    /// Functions whose `i64` result is visibly a plain number.
+    plain_i64: std::collections::BTreeMap<u32, String>,
+    /// Locals (parameters aside) of the function with the most.
+    max_locals: u64,
+    /// Locals of all defined functions.
+    total_locals: u64,
+}
+
+fn scan_code(wasm: &[u8], func_imports: u32) -> Result<CodeScan, String> {
     let mut counts = OperatorCounts::default();
     let mut plain_i64 = std::collections::BTreeMap::new();
+    let (mut max_locals, mut total_locals) = (0u64, 0u64);
     let mut index = func_imports;
     for payload in Parser::new(0).parse_all(wasm) {
         let Payload::CodeSectionEntry(body) = payload.map_err(|e| e.to_string())? else {
             continue;
         };
+        let mut locals = 0u64;
+        for group in body.get_locals_reader().map_err(|e| e.to_string())? {
+            let (n, _) = group.map_err(|e| e.to_string())?;
+            locals = locals.saturating_add(u64::from(n));
+        }
+        max_locals = max_locals.max(locals);
+        total_locals = total_locals.saturating_add(locals);
         let mut reader = body.get_operators_reader().map_err(|e| e.to_string())?;
         let mut returns = PlainI64::default();
         while !reader.eof() {
@@ -1042,5 +1180,10 @@ fn scan_code(
         }
         index = index.saturating_add(1);
     }
-    Ok((counts, plain_i64))
+    Ok(CodeScan {
+        operators: counts,
+        plain_i64,
+        max_locals,
+        total_locals,
+    })
 }

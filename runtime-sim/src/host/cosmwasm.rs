@@ -42,6 +42,48 @@ pub const ENTRY_POINTS: &[&str] = &[
     "reply",
 ];
 
+/// The limits cosmwasm-vm's static validation (`check_wasm`, run when code
+/// is stored) puts on a module: its defaults as of cosmwasm-vm 3.0.9
+/// (`WasmLimits`; a chain may pass others through wasmd).
+pub mod vm_limits {
+    /// Most pages of initial memory (the maximum must be unset).
+    pub const INITIAL_MEMORY_PAGES: u64 = 512;
+    /// Largest declared maximum of the one table (which must have one).
+    pub const TABLE_SIZE_ELEMENTS: u64 = 2_500;
+    /// Most imports.
+    pub const IMPORTS: usize = 100;
+    /// Most defined functions.
+    pub const FUNCTIONS: usize = 20_000;
+    /// Most parameters of any function type.
+    pub const FUNCTION_PARAMS: usize = 100;
+    /// Most parameters of all defined functions together.
+    pub const TOTAL_FUNCTION_PARAMS: usize = 10_000;
+    /// Most results of any function type.
+    pub const FUNCTION_RESULTS: usize = 1;
+    /// Most locals (besides parameters) of one function (since 3.0.9).
+    pub const FUNCTION_LOCALS: usize = 100;
+    /// Most locals of all defined functions together (since 3.0.9).
+    pub const TOTAL_FUNCTION_LOCALS: usize = 10_000;
+}
+
+/// The capabilities cosmwasm-vm documents as built in (a contract requires
+/// one with a `requires_<name>` export; which ones a chain offers is its
+/// configuration, and chains may define others).
+pub const BUILT_IN_CAPABILITIES: &[&str] = &[
+    "iterator",
+    "stargate",
+    "staking",
+    "ibc2",
+    "cosmwasm_1_1",
+    "cosmwasm_1_2",
+    "cosmwasm_1_3",
+    "cosmwasm_1_4",
+    "cosmwasm_2_0",
+    "cosmwasm_2_1",
+    "cosmwasm_2_2",
+    "cosmwasm_3_0",
+];
+
 /// Largest storage key (cosmwasm-vm's `MAX_LENGTH_DB_KEY`).
 pub const MAX_LENGTH_DB_KEY: u32 = 64 * 1024;
 /// Largest storage value (cosmwasm-vm's `MAX_LENGTH_DB_VALUE`).

@@ -256,3 +256,127 @@ fn stylus_code_is_checked_as_the_chain_stores_it() {
     assert_eq!(json["deploy"]["abi"], "stylus");
     assert_eq!(json["deploy"]["stored_limit"], 24_576);
 }
+
+/// A CosmWasm module with the required exports, plus `extra` module fields.
+fn cosmwasm(extra: &str) -> capheap_sim::CheckReport {
+    cosmwasm_with("", extra)
+}
+
+/// [`cosmwasm`] with `imports` first.
+fn cosmwasm_with(imports: &str, extra: &str) -> capheap_sim::CheckReport {
+    check(&format!(
+        r#"(module
+          {imports}
+          (func (export "interface_version_8"))
+          (func (export "allocate") (param i32) (result i32) (i32.const 0))
+          (func (export "deallocate") (param i32))
+          (func (export "query") (param i32 i32) (result i32) (i32.const 0))
+          {extra})"#
+    ))
+}
+
+fn vm_refusals(report: &capheap_sim::CheckReport) -> Vec<&str> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.code == "cosmwasm-vm-limit")
+        .inspect(|f| assert_eq!(f.level, Level::Error))
+        .map(|f| f.message.as_str())
+        .collect()
+}
+
+#[test]
+fn cosmwasm_modules_meet_the_vm_s_static_limits() {
+    // Within every limit: nothing refused.
+    let ok = cosmwasm(
+        r#"(memory (export "memory") 512) (table 10 2500 funcref)
+           (func (param i32 i32 i32) (local i64 i64) (local i32))"#,
+    );
+    assert!(vm_refusals(&ok).is_empty(), "{:?}", ok.findings);
+    assert!(ok.passes(Level::Warn), "{:?}", ok.findings);
+
+    // One over each.
+    let memory = cosmwasm(r#"(memory (export "memory") 513 600)"#);
+    assert_eq!(
+        vm_refusals(&memory),
+        [
+            "initial memory of 513 pages: cosmwasm-vm allows 512",
+            "memory declares a maximum (600 pages): cosmwasm-vm requires none (the host sets it)"
+        ]
+    );
+    let unbounded = cosmwasm(r#"(memory (export "memory") 1) (table 1 funcref)"#);
+    assert_eq!(
+        vm_refusals(&unbounded),
+        ["the table has no maximum: cosmwasm-vm requires one"]
+    );
+    let big = cosmwasm(r#"(memory (export "memory") 1) (table 1 2501 funcref)"#);
+    assert_eq!(
+        vm_refusals(&big),
+        ["the table's maximum of 2501 elements is over cosmwasm-vm's 2500"]
+    );
+    let two = cosmwasm(r#"(memory (export "memory") 1) (table 1 1 funcref) (table 1 1 funcref)"#);
+    assert_eq!(vm_refusals(&two), ["2 tables: cosmwasm-vm allows one"]);
+    let imports: String = (0..101)
+        .map(|i| format!(r#"(import "env" "debug" (func $d{i} (param i32)))"#))
+        .collect();
+    let many = cosmwasm_with(&imports, r#"(memory (export "memory") 1)"#);
+    assert_eq!(vm_refusals(&many), ["101 imports: cosmwasm-vm allows 100"]);
+    let results = cosmwasm(
+        r#"(memory (export "memory") 1) (func (result i32 i32) (i32.const 0) (i32.const 0))"#,
+    );
+    assert_eq!(
+        vm_refusals(&results),
+        ["a function type with 2 results: cosmwasm-vm allows 1"]
+    );
+    let params = cosmwasm(&format!(
+        r#"(memory (export "memory") 1) (func (param {}))"#,
+        "i32 ".repeat(101)
+    ));
+    assert_eq!(
+        vm_refusals(&params),
+        ["a function type with 101 parameters: cosmwasm-vm allows 100"]
+    );
+    // Locals, per function and in total (parameters do not count).
+    let locals = cosmwasm(&format!(
+        r#"(memory (export "memory") 1) (func (param i32) (local {}))"#,
+        "i64 ".repeat(101)
+    ));
+    assert_eq!(
+        vm_refusals(&locals),
+        ["a function with 101 locals: cosmwasm-vm allows 100 (since 3.0.9)"]
+    );
+    let spread: String = (0..101)
+        .map(|_| format!("(func (local {}))", "i32 ".repeat(100)))
+        .collect();
+    let total = cosmwasm(&format!(r#"(memory (export "memory") 1) {spread}"#));
+    assert_eq!(
+        vm_refusals(&total),
+        ["10100 locals over all functions: cosmwasm-vm allows 10000 (since 3.0.9)"]
+    );
+    // Capabilities: listed; one cosmwasm-vm does not know is a warning.
+    let caps = cosmwasm(
+        r#"(memory (export "memory") 1)
+           (func (export "requires_iterator")) (func (export "requires_teleport"))"#,
+    );
+    let found: Vec<(&str, Level, &str)> = caps
+        .findings
+        .iter()
+        .filter(|f| f.code == "cosmwasm-capabilities")
+        .map(|f| (f.code, f.level, f.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "cosmwasm-capabilities",
+                Level::Warn,
+                "capability `teleport` is not built into cosmwasm-vm: only a chain that defines it stores the code"
+            ),
+            (
+                "cosmwasm-capabilities",
+                Level::Info,
+                "requires capabilities iterator, teleport: a chain without one refuses the code"
+            ),
+        ]
+    );
+}
