@@ -334,7 +334,10 @@ fn check(sim: &Simulator, wasm: &[u8]) -> CheckReport {
     check_imports(sim, &info, &mut report);
     match report.abi {
         Abi::Capheap => check_exports(&info, plain_i64, &mut report),
-        Abi::Stylus => check_stylus(&info, &mut report),
+        Abi::Stylus => {
+            check_stylus(&info, &mut report);
+            check_stylus_activation(wasm, &info, code.as_ref(), &mut report);
+        }
         Abi::CosmWasm => {
             check_cosmwasm(&info, &mut report);
             check_cosmwasm_vm(&info, code.as_ref(), &mut report);
@@ -884,6 +887,151 @@ fn check_cosmwasm(info: &ModuleInfo, report: &mut CheckReport) {
     }
 }
 
+/// Counts of a module's sections that nitro's activation bounds and
+/// [`ModuleInfo`] does not keep.
+#[derive(Default)]
+struct SectionCounts {
+    data_segments: u64,
+    element_segments: u64,
+    element_entries: u64,
+    globals: u64,
+    /// Length of the module name in the `name` section.
+    module_name: u64,
+}
+
+fn count_sections(wasm: &[u8]) -> Result<SectionCounts, String> {
+    use wasmparser::{ElementItems, KnownCustom, Name};
+    let mut counts = SectionCounts::default();
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload.map_err(|e| e.to_string())? {
+            Payload::DataSection(r) => counts.data_segments = u64::from(r.count()),
+            Payload::ElementSection(r) => {
+                counts.element_segments = u64::from(r.count());
+                for element in r {
+                    let entries = match element.map_err(|e| e.to_string())?.items {
+                        ElementItems::Functions(f) => f.count(),
+                        ElementItems::Expressions(_, e) => e.count(),
+                    };
+                    counts.element_entries =
+                        counts.element_entries.saturating_add(u64::from(entries));
+                }
+            }
+            Payload::GlobalSection(r) => counts.globals += u64::from(r.count()),
+            Payload::ImportSection(r) => {
+                for import in r {
+                    if matches!(
+                        import.map_err(|e| e.to_string())?.ty,
+                        wasmparser::TypeRef::Global(_)
+                    ) {
+                        counts.globals += 1;
+                    }
+                }
+            }
+            Payload::CustomSection(c) => {
+                if let KnownCustom::Name(names) = c.as_known() {
+                    for name in names {
+                        // A malformed name section is not nitro's concern
+                        // here: it keeps only the module name.
+                        if let Ok(Name::Module { name, .. }) = name {
+                            counts.module_name = name.len() as u64;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(counts)
+}
+
+/// Nitro's activation limits on a Stylus module ([`stylus::activation_limits`])
+/// and its ban on start functions.
+fn check_stylus_activation(
+    wasm: &[u8],
+    info: &ModuleInfo,
+    code: Option<&CodeScan>,
+    report: &mut CheckReport,
+) {
+    use stylus::activation_limits as limit;
+    let sections = match count_sections(wasm) {
+        Ok(s) => s,
+        Err(e) => {
+            report.push(Level::Error, "malformed", e);
+            return;
+        }
+    };
+    let defined = info
+        .func_types
+        .len()
+        .saturating_sub(info.func_imports as usize) as u64;
+    let table_entries = info
+        .tables
+        .iter()
+        .fold(0u64, |sum, (initial, _)| sum.saturating_add(*initial));
+    let longest_export = info
+        .exports
+        .iter()
+        .map(|e| e.name.len() as u64)
+        .max()
+        .unwrap_or(0);
+    let mut bounds = vec![
+        (
+            "data segments",
+            sections.data_segments,
+            limit::DATA_SEGMENTS,
+        ),
+        (
+            "element segments",
+            sections.element_segments,
+            limit::ELEMENT_SEGMENTS,
+        ),
+        ("exports", info.exports.len() as u64, limit::EXPORTS),
+        ("functions", defined, limit::FUNCTIONS),
+        ("globals", sections.globals, limit::GLOBALS),
+        ("imports", info.imports.len() as u64, limit::IMPORTS),
+        ("table entries", table_entries, limit::TABLE_ENTRIES),
+        (
+            "element entries",
+            sections.element_entries,
+            limit::ELEMENT_ENTRIES,
+        ),
+        ("bytes of an export name", longest_export, limit::NAME_BYTES),
+        (
+            "bytes of the module name",
+            sections.module_name,
+            limit::NAME_BYTES,
+        ),
+    ];
+    if let Some(code) = code {
+        bounds.push((
+            "locals in a function",
+            code.max_locals,
+            limit::FUNCTION_LOCALS,
+        ));
+        bounds.push((
+            "operators in a function",
+            code.max_operators,
+            limit::FUNCTION_OPERATORS,
+        ));
+    }
+    for (what, count, max) in bounds {
+        if count > max {
+            report.push(
+                Level::Error,
+                "stylus-activation-limit",
+                format!("{count} {what}: Stylus activation allows {max}"),
+            );
+        }
+    }
+    if info.start.is_some() {
+        report.push(
+            Level::Error,
+            "stylus-start-function",
+            "a start function: Stylus activation refuses modules with one",
+        );
+    }
+}
+
 /// cosmwasm-vm's static validation, which a chain runs when the code is
 /// stored: its default limits on memory, tables, imports and functions
 /// ([`cosmwasm::vm_limits`]), and the capabilities the contract requires.
@@ -1130,12 +1278,14 @@ struct CodeScan {
     max_locals: u64,
     /// Locals of all defined functions.
     total_locals: u64,
+    /// Operators of the longest function body.
+    max_operators: u64,
 }
 
 fn scan_code(wasm: &[u8], func_imports: u32) -> Result<CodeScan, String> {
     let mut counts = OperatorCounts::default();
     let mut plain_i64 = std::collections::BTreeMap::new();
-    let (mut max_locals, mut total_locals) = (0u64, 0u64);
+    let (mut max_locals, mut total_locals, mut max_operators) = (0u64, 0u64, 0u64);
     let mut index = func_imports;
     for payload in Parser::new(0).parse_all(wasm) {
         let Payload::CodeSectionEntry(body) = payload.map_err(|e| e.to_string())? else {
@@ -1150,7 +1300,9 @@ fn scan_code(wasm: &[u8], func_imports: u32) -> Result<CodeScan, String> {
         total_locals = total_locals.saturating_add(locals);
         let mut reader = body.get_operators_reader().map_err(|e| e.to_string())?;
         let mut returns = PlainI64::default();
+        let mut operators = 0u64;
         while !reader.eof() {
+            operators += 1;
             let position = reader.original_position();
             let op = reader.read().map_err(|e| e.to_string())?;
             returns.see(&op, index, &mut plain_i64);
@@ -1178,6 +1330,7 @@ fn scan_code(wasm: &[u8], func_imports: u32) -> Result<CodeScan, String> {
                 _ => {}
             }
         }
+        max_operators = max_operators.max(operators);
         index = index.saturating_add(1);
     }
     Ok(CodeScan {
@@ -1185,5 +1338,6 @@ fn scan_code(wasm: &[u8], func_imports: u32) -> Result<CodeScan, String> {
         plain_i64,
         max_locals,
         total_locals,
+        max_operators,
     })
 }

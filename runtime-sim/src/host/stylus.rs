@@ -26,6 +26,35 @@ pub const CONSOLE_MODULE: &str = "console";
 pub const ENTRY_EXPORT: &str = "user_entrypoint";
 /// Most pages a Stylus program may have (nitro's default page limit).
 pub const PAGE_LIMIT: u32 = 128;
+
+/// The limits nitro's activation (`WasmBinary::parse_user`) puts on a
+/// module besides its pages: anti-DoS bounds a program over which is refused.
+/// Nitro checks them on the module after its own instrumentation, which
+/// adds a few globals, locals and operators.
+pub mod activation_limits {
+    /// Most data segments.
+    pub const DATA_SEGMENTS: u64 = 128;
+    /// Most element segments.
+    pub const ELEMENT_SEGMENTS: u64 = 128;
+    /// Most exports.
+    pub const EXPORTS: u64 = 1_024;
+    /// Most defined functions.
+    pub const FUNCTIONS: u64 = 4_096;
+    /// Most globals.
+    pub const GLOBALS: u64 = 32_768;
+    /// Most locals of one function.
+    pub const FUNCTION_LOCALS: u64 = 348;
+    /// Most operators in one function body.
+    pub const FUNCTION_OPERATORS: u64 = 65_536;
+    /// Most imports (ArbOS 32 and later).
+    pub const IMPORTS: u64 = 513;
+    /// Most table entries (initial sizes of all tables).
+    pub const TABLE_ENTRIES: u64 = 4_096;
+    /// Most entries of all element segments.
+    pub const ELEMENT_ENTRIES: u64 = 4_096;
+    /// Longest export name, and module name in the `name` section.
+    pub const NAME_BYTES: u64 = 512;
+}
 /// Most topics an EVM log may have.
 pub const MAX_TOPICS: u32 = 4;
 

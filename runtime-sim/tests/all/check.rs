@@ -380,3 +380,152 @@ fn cosmwasm_modules_meet_the_vm_s_static_limits() {
         ]
     );
 }
+
+/// A Stylus module (`user_entrypoint` and memory) plus `extra` fields.
+fn stylus(extra: &str) -> capheap_sim::CheckReport {
+    check(&format!(
+        r#"(module
+          (import "vm_hooks" "read_args" (func (param i32)))
+          (memory (export "memory") 1)
+          (func (export "user_entrypoint") (param i32) (result i32) (i32.const 0))
+          {extra})"#
+    ))
+}
+
+fn activation_refusals(report: &capheap_sim::CheckReport) -> Vec<&str> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.code.starts_with("stylus-activation") || f.code == "stylus-start-function")
+        .inspect(|f| assert_eq!(f.level, Level::Error))
+        .map(|f| f.message.as_str())
+        .collect()
+}
+
+#[test]
+fn stylus_modules_meet_nitro_s_activation_limits() {
+    // At each limit: activation accepts it.
+    let at = stylus(&format!(
+        r#"(table 4096 funcref)
+           (func (local {}))
+           {}"#,
+        "i32 ".repeat(348),
+        (0..128)
+            .map(|i| format!("(data (i32.const {i}) \"x\")"))
+            .collect::<String>()
+    ));
+    assert!(activation_refusals(&at).is_empty(), "{:?}", at.findings);
+
+    // One past each.
+    let past = stylus(&format!(
+        r#"(table 4097 funcref)
+           (func (local {}))
+           {}
+           (global i32 (i32.const 0))
+           (func $s) (start $s)
+           (func (export "{}"))"#,
+        "i32 ".repeat(349),
+        (0..129)
+            .map(|i| format!("(data (i32.const {i}) \"x\")"))
+            .collect::<String>(),
+        "e".repeat(513)
+    ));
+    assert_eq!(
+        activation_refusals(&past),
+        [
+            "129 data segments: Stylus activation allows 128",
+            "4097 table entries: Stylus activation allows 4096",
+            "513 bytes of an export name: Stylus activation allows 512",
+            "349 locals in a function: Stylus activation allows 348",
+            "a start function: Stylus activation refuses modules with one",
+        ]
+    );
+    // Element segments and their entries.
+    let elems = stylus(&format!(
+        r#"(table 1 funcref) (func $f) {}"#,
+        (0..129)
+            .map(|_| "(elem (i32.const 0) $f)")
+            .collect::<String>()
+    ));
+    assert_eq!(
+        activation_refusals(&elems),
+        ["129 element segments: Stylus activation allows 128"]
+    );
+    let entries = stylus(&format!(
+        r#"(table 1 funcref) (func $f) (elem (i32.const 0) {})"#,
+        "$f ".repeat(4097)
+    ));
+    assert_eq!(
+        activation_refusals(&entries),
+        ["4097 element entries: Stylus activation allows 4096"]
+    );
+    // The module name in the `name` section.
+    let named = check(&format!(
+        r#"(module ${}
+          (import "vm_hooks" "read_args" (func (param i32)))
+          (memory (export "memory") 1)
+          (func (export "user_entrypoint") (param i32) (result i32) (i32.const 0)))"#,
+        "m".repeat(513)
+    ));
+    assert_eq!(
+        activation_refusals(&named),
+        ["513 bytes of the module name: Stylus activation allows 512"]
+    );
+}
+
+#[test]
+fn stylus_counts_functions_exports_globals_imports_and_operators() {
+    let imports: String = (0..513)
+        .map(|_| r#"(import "vm_hooks" "read_args" (func (param i32)))"#)
+        .collect();
+    let module = |imports: &str, extra: &str| {
+        check(&format!(
+            r#"(module {imports}
+              (memory (export "memory") 1)
+              (func (export "user_entrypoint") (param i32) (result i32) (i32.const 0))
+              {extra})"#
+        ))
+    };
+    // 4,096 functions, 1,024 exports, 32,768 globals, 513 imports and
+    // 65,536 operators in a body: all allowed.
+    let funcs = |n: usize| "(func)".repeat(n);
+    let exports = |n: usize| {
+        (0..n)
+            .map(|i| format!(r#"(export "e{i}" (func 1))"#))
+            .collect::<String>()
+    };
+    let globals = |n: usize| "(global i32 (i32.const 0))".repeat(n);
+    // `nop`s plus the implicit `end`.
+    let body = |n: usize| format!("(func {})", "nop ".repeat(n - 1));
+    let at = module(
+        &imports,
+        &format!(
+            "{}{}{}{}",
+            funcs(4_096 - 2),
+            exports(1_024 - 2),
+            globals(32_768),
+            body(65_536)
+        ),
+    );
+    assert!(activation_refusals(&at).is_empty(), "{:?}", at.findings);
+    let past = module(
+        &format!(r#"{imports}(import "vm_hooks" "read_args" (func (param i32)))"#),
+        &format!(
+            "{}{}{}{}",
+            funcs(4_097 - 2),
+            exports(1_025 - 2),
+            globals(32_769),
+            body(65_537)
+        ),
+    );
+    assert_eq!(
+        activation_refusals(&past),
+        [
+            "1025 exports: Stylus activation allows 1024",
+            "4097 functions: Stylus activation allows 4096",
+            "32769 globals: Stylus activation allows 32768",
+            "514 imports: Stylus activation allows 513",
+            "65537 operators in a function: Stylus activation allows 65536",
+        ]
+    );
+}
