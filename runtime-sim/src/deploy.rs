@@ -174,8 +174,8 @@ impl Deployment {
     /// What [`Deployment::deploy_gas`] is counted in.
     pub fn gas_unit(&self) -> &'static str {
         match self.abi {
-            Abi::Stylus => "EVM gas (code deposit)",
-            _ => "SDK gas (compile cost)",
+            Abi::Stylus => "EVM gas of code deposit",
+            _ => "SDK gas of compile cost",
         }
     }
 

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use capheap_sim::deploy::{Deployment, deployment};
 use capheap_sim::report::gas_table::{self, GasRow, GasSample};
 use capheap_sim::report::timeline_svg::{self, TimelinePoint};
 use capheap_sim::{CallRecord, SnapshotPoint};
@@ -49,10 +50,19 @@ pub fn samples(calls: &[CallRecord]) -> Vec<GasSample> {
         .collect()
 }
 
+/// What the contract's chain stores and charges for its code (a loaded
+/// contract's sections parse, so only capheap's ABI gives `None`).
+fn deployment_of(loaded: &super::load::Loaded) -> Option<Deployment> {
+    deployment(loaded.contract.abi(), &loaded.wasm)
+        .ok()
+        .flatten()
+}
+
 #[derive(serde::Serialize)]
 struct ScenarioJson<'a> {
     name: &'a str,
     wasm_bytes: usize,
+    deploy: Option<Deployment>,
     pricing: String,
     gas: Vec<GasRow>,
     replay: &'a ScenarioReplay,
@@ -95,6 +105,7 @@ pub fn run(args: ReportArgs) -> CliResult {
             .map(|(loaded, s)| ScenarioJson {
                 name: &s.name,
                 wasm_bytes: loaded.wasm.len(),
+                deploy: deployment_of(loaded),
                 pricing: loaded.simulator.pricing_label(),
                 gas: gas_table::summarize(&samples(&s.report.calls)),
                 replay: s,
@@ -106,8 +117,17 @@ pub fn run(args: ReportArgs) -> CliResult {
             if i > 0 {
                 println!();
             }
+            let stored = deployment_of(loaded).map_or_else(String::new, |d| {
+                format!(
+                    ", {} stored ({}, {} {})",
+                    d.stored_bytes,
+                    d.stored_as(),
+                    d.deploy_gas,
+                    d.gas_unit()
+                )
+            });
             let title = format!(
-                "== {}: {} bytes of wasm, {} ABI ({}), pricing {}, {} calls",
+                "== {}: {} bytes of wasm{stored}, {} ABI ({}), pricing {}, {} calls",
                 s.name,
                 loaded.wasm.len(),
                 loaded.contract.abi(),

@@ -201,6 +201,20 @@ fn replay_report_snapshot_and_compare_on_the_chain_scenarios() {
         assert!(out.starts_with(&format!("{name}: deterministic")), "{out}");
         let out = stdout(sim().args(["report", "-q", scenario]));
         assert!(out.contains("deterministic"), "{out}");
+        // The title says what the chain stores and charges for the code.
+        let stored = if name == "oz-erc20" {
+            " stored (brotli-11 behind the 4-byte prefix, "
+        } else {
+            " stored (gzip -9 upload, "
+        };
+        assert!(out.lines().next().unwrap().contains(stored), "{out}");
+        let json: serde_json::Value =
+            serde_json::from_str(&stdout(sim().args(["report", "-q", "--json", scenario])))
+                .unwrap();
+        assert!(
+            json[0]["deploy"]["stored_bytes"].as_u64().unwrap() > 0,
+            "{json}"
+        );
         let gas = dir.path().join(format!("{name}.gas-snapshot"));
         let gas = gas.to_str().unwrap();
         stdout(sim().args(["snapshot", "-q", scenario, "--write", "--file", gas]));
