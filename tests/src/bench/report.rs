@@ -665,7 +665,9 @@ fn render_windows(md: &mut String, env: &Env, results: &[VariantResult]) {
          for every block it passes. Fuel of the call, with the pages it grew in brackets. These runs \
          come from a second build of each variant with the `large-windows` feature (exports \
          `large_buffers_w<W>`), so the code sizes above stay those of the seven workloads; each \
-         checksum is checked against the host's.",
+         checksum is checked against the host's. The last two columns name the allocator that frees \
+         with the least fuel and with the fewest pages at that window (on a tie, the first in the \
+         table's order).",
         env.n,
         windows
             .iter()
