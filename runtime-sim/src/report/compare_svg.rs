@@ -53,9 +53,16 @@ pub fn render(title: &str, cmp: &Comparison) -> String {
     let slot = (plot_w / n).max(2);
     let bar = (slot * 2 / 5).max(1);
     let mut svg = open_svg(WIDTH, HEIGHT, title);
+    // What a Stylus chain stores is the size that counts there.
+    let stored = match (&cmp.b.deploy, &cmp.a.deploy) {
+        (Some(b), Some(a)) if a.abi == crate::host::Abi::Stylus => {
+            format!(" ({} / {} stored, brotli)", b.stored_bytes, a.stored_bytes)
+        }
+        _ => String::new(),
+    };
     let _ = writeln!(
         svg,
-        r#"<text class="summary" x="{}" y="42" text-anchor="middle">total fuel {} / {} = {}; pages at the end {} / {}; wasm {} / {} bytes</text>"#,
+        r#"<text class="summary" x="{}" y="42" text-anchor="middle">total fuel {} / {} = {}; pages at the end {} / {}; wasm {} / {} bytes{stored}</text>"#,
         WIDTH / 2,
         cmp.b.fuel,
         cmp.a.fuel,
@@ -280,6 +287,36 @@ mod tests {
         // Pages 17..18: the axis starts below 17, so one page shows.
         let heights = crate::report::timeline_svg::tests::bar_heights(&svg, "pages");
         assert!(heights[0] > heights[1] && heights[1] > 0, "{heights:?}");
+    }
+
+    #[test]
+    fn a_stylus_comparison_names_the_stored_code() {
+        let mut cmp = comparison();
+        let wasm = wat::parse_str(r#"(module (memory (export "memory") 1))"#).unwrap();
+        let stylus = crate::deploy::deployment(crate::host::Abi::Stylus, &wasm)
+            .unwrap()
+            .unwrap();
+        let stored = stylus.stored_bytes;
+        cmp.a.deploy = Some(stylus);
+        cmp.b.deploy = Some(crate::deploy::Deployment {
+            stored_bytes: stored + 10,
+            ..stylus
+        });
+        let svg = render("t", &cmp);
+        assert!(
+            svg.contains(&format!(
+                "wasm 1000 / 1000 bytes ({} / {stored} stored, brotli)",
+                stored + 10
+            )),
+            "{svg}"
+        );
+        // CosmWasm stores the gzipped upload: nothing more to say.
+        let cw = crate::deploy::deployment(crate::host::Abi::CosmWasm, &wasm)
+            .unwrap()
+            .unwrap();
+        cmp.a.deploy = Some(cw);
+        cmp.b.deploy = Some(cw);
+        assert!(render("t", &cmp).contains("wasm 1000 / 1000 bytes</text>"));
     }
 
     #[test]
