@@ -617,12 +617,6 @@ fn budget(root: &Path, progress: &mut dyn FnMut(&str)) -> DemoResult<BudgetResul
     })
 }
 
-/// The bytes the side's chain stores for its code (Stylus: the brotli
-/// stream behind its prefix; CosmWasm: the gzipped upload), else gzipped.
-fn stored(side: &crate::report::compare::SideSummary) -> u64 {
-    side.deploy.map_or(side.gzip_bytes, |d| d.stored_bytes) as u64
-}
-
 fn kib(bytes: u64) -> String {
     if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
         format!("{} MiB", bytes >> 20)
@@ -693,7 +687,7 @@ impl DemoReport {
                     side.peak_pages,
                     side.wasm_bytes,
                     side.gzip_bytes,
-                    stored(side)
+                    side.stored_bytes()
                 );
             }
             for c in [&r.comparison, &r.mini] {
@@ -707,7 +701,7 @@ impl DemoReport {
                     ratio(u64::from(a.peak_pages), u64::from(b.peak_pages)),
                     ratio(a.wasm_bytes as u64, b.wasm_bytes as u64),
                     ratio(a.gzip_bytes as u64, b.gzip_bytes as u64),
-                    ratio(stored(a), stored(b))
+                    ratio(a.stored_bytes(), b.stored_bytes())
                 );
             }
         }
@@ -787,9 +781,9 @@ impl DemoReport {
                 ratio(a.fuel, b.fuel),
                 a.peak_pages,
                 b.peak_pages,
-                stored(a),
-                stored(b),
-                stored(&r.mini.b)
+                a.stored_bytes(),
+                b.stored_bytes(),
+                r.mini.b.stored_bytes()
             );
         }
         let l = &self.leak;

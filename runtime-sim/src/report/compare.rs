@@ -1,6 +1,7 @@
 //! Two builds of one contract side by side (typically its default allocator
 //! and capheap) on the same scenario: per call and in total, fuel, growth
-//! fuel and pages, plus wasm bytes raw and gzipped, with ratios.
+//! fuel and pages, plus wasm bytes raw and gzipped and what the contract's
+//! chain stores for its code and charges for it, with ratios.
 
 use std::fmt::Write as _;
 
@@ -69,6 +70,29 @@ pub struct SideSummary {
     pub peak_pages: u32,
     /// Calls that failed.
     pub failed_calls: usize,
+}
+
+impl SideSummary {
+    /// The bytes the build's chain stores for its code (Stylus: the brotli
+    /// stream behind its prefix; CosmWasm: the gzipped upload); gzipped
+    /// under capheap's own ABI, which is no chain.
+    ///
+    /// ```
+    /// use capheap_sim::report::compare::compare;
+    /// use capheap_sim::{Scenario, ScenarioCall, Simulator};
+    ///
+    /// let wasm = wat::parse_str(r#"(module (memory (export "memory") 1) (func (export "go")))"#)?;
+    /// let sim = Simulator::new();
+    /// let contract = sim.load(&wasm)?;
+    /// let scenario = Scenario::new().call(ScenarioCall::new("go", []));
+    /// let cmp = compare(&scenario, ("a", &contract, &wasm), ("b", &contract, &wasm))?;
+    /// assert!(cmp.a.deploy.is_none(), "capheap's own ABI is no chain");
+    /// assert_eq!(cmp.a.stored_bytes(), cmp.a.gzip_bytes as u64);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn stored_bytes(&self) -> u64 {
+        self.deploy.map_or(self.gzip_bytes, |d| d.stored_bytes) as u64
+    }
 }
 
 /// One call on both builds.
