@@ -894,6 +894,7 @@ struct SectionCounts {
     data_segments: u64,
     element_segments: u64,
     element_entries: u64,
+    /// Defined globals (the imported ones are [`ModuleInfo::global_imports`]).
     globals: u64,
     /// Length of the module name in the `name` section.
     module_name: u64,
@@ -916,17 +917,7 @@ fn count_sections(wasm: &[u8]) -> Result<SectionCounts, String> {
                         counts.element_entries.saturating_add(u64::from(entries));
                 }
             }
-            Payload::GlobalSection(r) => counts.globals += u64::from(r.count()),
-            Payload::ImportSection(r) => {
-                for import in r {
-                    if matches!(
-                        import.map_err(|e| e.to_string())?.ty,
-                        wasmparser::TypeRef::Global(_)
-                    ) {
-                        counts.globals += 1;
-                    }
-                }
-            }
+            Payload::GlobalSection(r) => counts.globals = u64::from(r.count()),
             Payload::CustomSection(c) => {
                 if let KnownCustom::Name(names) = c.as_known() {
                     for name in names {
@@ -987,7 +978,11 @@ fn check_stylus_activation(
         ),
         ("exports", info.exports.len() as u64, limit::EXPORTS),
         ("functions", defined, limit::FUNCTIONS),
-        ("globals", sections.globals, limit::GLOBALS),
+        (
+            "globals",
+            sections.globals + u64::from(info.global_imports),
+            limit::GLOBALS,
+        ),
         ("imports", info.imports.len() as u64, limit::IMPORTS),
         ("table entries", table_entries, limit::TABLE_ENTRIES),
         (
