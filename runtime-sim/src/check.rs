@@ -980,7 +980,9 @@ fn check_stylus_activation(
         ("functions", defined, limit::FUNCTIONS),
         (
             "globals",
-            sections.globals + u64::from(info.global_imports),
+            sections
+                .globals
+                .saturating_add(u64::from(info.global_imports)),
             limit::GLOBALS,
         ),
         ("imports", info.imports.len() as u64, limit::IMPORTS),
