@@ -189,7 +189,10 @@ pub struct BuildOptions {
 /// therefore also be an `rlib`: `crate-type = ["cdylib", "rlib"]`) and pins
 /// every dependency version with a copy of the contract workspace's
 /// `Cargo.lock`. Both allocators build through the same wrapper, so the two
-/// wasm files differ only in their allocator.
+/// wasm files differ only in their allocator. On Unix the wrapper reaches the
+/// contract's workspace and the SDK's through symbolic links inside itself
+/// (`contract-src`, `capheap-src`), so the wasm does not depend on where
+/// either lives (see the book's "Building contracts").
 ///
 /// - [`Allocator::Default`]: the allocator the contract ships with (Rust's
 ///   dlmalloc for CosmWasm; stylus-sdk's `mini-alloc` for Stylus).
@@ -563,7 +566,7 @@ pub fn build_contract(dir: &Path, opts: &BuildOptions) -> Result<BuiltContract, 
         dir,
         &swap.manifest,
         &root,
-        &target_dir.join(format!("swap-{allocator}")),
+        &swap.build_dir,
         &swap.remaps,
         &BuildOptions {
             features: Vec::new(),

@@ -18,6 +18,105 @@ pub(crate) struct Swap {
     pub contract_name: String,
     /// Paths to remap in the wasm (so it does not depend on where they live).
     pub remaps: Vec<(PathBuf, &'static str)>,
+    /// The target directory of the wrapper's build (shared by every
+    /// wrapper of this allocator).
+    pub build_dir: PathBuf,
+}
+
+/// Where a wrapper sees the capheap SDK's workspace: a symbolic link inside
+/// the wrapper (see [`mount`]).
+const SDK_MOUNT: &str = "capheap-src";
+/// Where a wrapper sees the contract's workspace.
+const CONTRACT_MOUNT: &str = "contract-src";
+
+/// Makes `wrapper/<name>` a symbolic link to `target` (replacing a link that
+/// points elsewhere).
+///
+/// Why links: cargo hashes a path dependency's location into its crate's
+/// metadata, so into every symbol name, and symbol names decide how the
+/// linker lays the functions out. A dependency inside the wrapper's own
+/// directory is hashed by its path relative to it; one outside, by its
+/// absolute path. Through these links the contract and the SDK are inside
+/// the wrapper, so the wasm (its bytes, and so its size and fuel) does not
+/// depend on where the checkout lives.
+#[cfg(unix)]
+fn mount(wrapper: &Path, name: &str, target: &Path) -> Result<(), BuildError> {
+    let link = wrapper.join(name);
+    match std::fs::read_link(&link) {
+        Ok(old) if old == target => return Ok(()),
+        Ok(_) => std::fs::remove_file(&link).map_err(io(&link))?,
+        Err(_) => {}
+    }
+    std::fs::create_dir_all(wrapper).map_err(io(wrapper))?;
+    std::os::unix::fs::symlink(target, &link).map_err(io(&link))
+}
+
+/// Without symbolic links nothing is mounted (the caller does not ask): the
+/// wrapper names the directories where they are, and the wasm depends on
+/// that location.
+#[cfg(not(unix))]
+fn mount(_: &Path, _: &str, _: &Path) -> Result<(), BuildError> {
+    Ok(())
+}
+
+/// The path, relative to the wrapper, of `inner` (inside `root`) as seen
+/// through the mount of `root` at `name` (`inner` itself if it is not inside).
+fn through(name: &str, root: &Path, inner: &Path) -> PathBuf {
+    match inner.strip_prefix(root) {
+        Ok(rel) if rel.as_os_str().is_empty() => PathBuf::from(name),
+        Ok(rel) => Path::new(name).join(rel),
+        Err(_) => inner.to_owned(),
+    }
+}
+
+/// A TOML string literal of a path, with `/` separators for relative ones.
+fn quoted_path(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    if path.is_relative() {
+        quoted(&text.replace('\\', "/"))
+    } else {
+        quoted(&text)
+    }
+}
+
+/// Whether every path package in the contract's build graph lies inside
+/// `root` (a path that leaves it cannot be followed through the mount:
+/// cargo resolves `..` without following links).
+fn paths_stay_inside(
+    opts: &BuildOptions,
+    manifest: &Path,
+    root: &Path,
+) -> Result<bool, BuildError> {
+    #[derive(serde::Deserialize)]
+    struct Metadata {
+        packages: Vec<Package>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Package {
+        source: Option<String>,
+        manifest_path: PathBuf,
+    }
+    let stdout = super::cargo_query(
+        opts,
+        manifest,
+        &[
+            "metadata",
+            "--format-version",
+            "1",
+            "--filter-platform",
+            crate::pipeline::WASM_TARGET,
+        ],
+    )?;
+    let metadata: Metadata =
+        serde_json::from_slice(&stdout).map_err(|e| BuildError::CargoFailed {
+            dir: manifest.to_owned(),
+            stderr: format!("cannot read `cargo metadata` output: {e}"),
+        })?;
+    Ok(metadata
+        .packages
+        .iter()
+        .filter(|p| p.source.is_none())
+        .all(|p| p.manifest_path.starts_with(root)))
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BuildError + '_ {
@@ -143,6 +242,7 @@ pub(crate) fn prepare(
     };
     let swap_root = target_dir.join("capheap-swap");
     let wrapper = swap_root.join(format!("{name}-{allocator}"));
+    let build_dir = target_dir.join(format!("swap-{allocator}"));
     let source_lock_path = root.join("Cargo.lock");
     let source_lock = std::fs::read_to_string(&source_lock_path).unwrap_or_default();
     let mini_alloc = if in_graph(opts, manifest, &name, MINI_ALLOC)? {
@@ -151,11 +251,38 @@ pub(crate) fn prepare(
         None
     };
 
+    // The contract and the SDK through links inside the wrapper (see
+    // `mount`). rustc sees their files by paths relative to the wrapper
+    // (`contract-src/...`), remapped to the names they have without links.
+    //
+    // The remaps are in `RUSTFLAGS`, which cargo's fingerprints compare, and
+    // every wrapper of this target directory builds in one directory per
+    // allocator: so they are the same for all of them (nothing names a
+    // wrapper), and they keep the absolute remaps of the contract's
+    // workspace and of the SDK (unused through the links). Those follow
+    // what the links point at: when one points elsewhere (another checkout,
+    // another `--capheap-path`), the flags change and cargo rebuilds. The
+    // crates behind a link keep their relative paths, so their output files,
+    // and cargo's modification times alone would call the old ones fresh.
     let mut remaps = vec![(swap_root.clone(), "/capheap-swap")];
+    let dir = dir.canonicalize().map_err(io(dir))?;
+    let root = root.canonicalize().map_err(io(root))?;
+    // A contract linked by its absolute path takes the SDK by its absolute
+    // path too: cargo takes inherited manifest fields from any workspace root
+    // it knows above a package, and the contract's may hold the wrapper.
+    let mounted = cfg!(unix) && dir.starts_with(&root) && paths_stay_inside(opts, manifest, &root)?;
+    let contract = if mounted {
+        mount(&wrapper, CONTRACT_MOUNT, &root)?;
+        // (The absolute remap of `root` is the pipeline's own.)
+        remaps.push((PathBuf::from(CONTRACT_MOUNT), "/contract"));
+        through(CONTRACT_MOUNT, &root, &dir)
+    } else {
+        dir.clone()
+    };
     let mut deps = format!(
         "contract = {{ package = {}, path = {}, default-features = {}, features = [{}] }}\n",
         quoted(&name),
-        quoted(&dir.canonicalize().map_err(io(dir))?.to_string_lossy()),
+        quoted_path(&contract),
         !opts.no_default_features,
         opts.features
             .iter()
@@ -168,18 +295,33 @@ pub(crate) fn prepare(
     if let (Some(sdk), Some(heap_type)) = (&capheap, heap_type) {
         let sdk = sdk.canonicalize().map_err(io(sdk))?;
         remaps.push((sdk.clone(), "/capheap"));
-        let sdk = quoted(&sdk.to_string_lossy());
+        let sdk = if mounted {
+            let sdk_root = super::workspace_root(opts, &sdk.join("Cargo.toml"))?
+                .canonicalize()
+                .map_err(io(&sdk))?;
+            mount(&wrapper, SDK_MOUNT, &sdk_root)?;
+            let sdk = through(SDK_MOUNT, &sdk_root, &sdk);
+            remaps.push((sdk.clone(), "/capheap"));
+            sdk
+        } else {
+            sdk
+        };
         match &mini_alloc {
             Some(version) => {
-                let shim = swap_root.join(format!("{MINI_ALLOC}-{version}-{allocator}"));
-                write_shim(&shim, version, &sdk, heap_type)?;
+                let shim = wrapper.join(MINI_ALLOC);
+                let from_shim = if sdk.is_relative() {
+                    Path::new("..").join(&sdk)
+                } else {
+                    sdk.clone()
+                };
+                write_shim(&shim, version, &quoted_path(&from_shim), heap_type)?;
                 patch = format!(
                     "\n[patch.crates-io]\nmini-alloc = {{ path = {} }}\n",
-                    quoted(&shim.to_string_lossy())
+                    quoted(MINI_ALLOC)
                 );
             }
             None => {
-                deps.push_str(&format!("capheap = {{ path = {sdk} }}\n"));
+                deps.push_str(&format!("capheap = {{ path = {} }}\n", quoted_path(&sdk)));
                 global = format!(
                     "\n/// capheap as the global allocator.\n#[global_allocator]\n\
                      static CAPHEAP: {heap_type} = {heap_type}::new(capheap::Config::DEFAULT);\n"
@@ -193,8 +335,11 @@ pub(crate) fn prepare(
             "# Generated by capheap-sim: {name} with the {allocator} allocator. Do not edit.\n\
              [package]\nname = {}\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
              [lib]\npath = \"lib.rs\"\ncrate-type = [\"cdylib\"]\n\n\
-             [dependencies]\n{deps}{patch}\n[workspace]\n",
+             [dependencies]\n{deps}{patch}\n\
+             [workspace]\nexclude = [{}, {}]\n",
             quoted(&format!("{name}-{allocator}-wrapper")),
+            quoted(SDK_MOUNT),
+            quoted(CONTRACT_MOUNT),
         ),
     )?;
     write_if_changed(
@@ -217,6 +362,7 @@ pub(crate) fn prepare(
         manifest: wrapper.join("Cargo.toml"),
         contract_name: name,
         remaps,
+        build_dir,
     })
 }
 

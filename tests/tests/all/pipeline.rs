@@ -225,3 +225,183 @@ fn the_allocator_swap_needs_an_rlib() {
         "{err}"
     );
 }
+
+/// Writes a `cdylib` + `rlib` contract crate named `moved-contract` at `dir`
+/// whose one export, `export`, allocates (so the allocator is linked).
+fn allocating_contract(dir: &Path, export: &str) {
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"moved-contract\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\
+         [lib]\ncrate-type = [\"cdylib\", \"rlib\"]\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/lib.rs"),
+        format!(
+            "#[no_mangle]\npub extern \"C\" fn {export}(n: u32) -> u32 {{\n    \
+                 let v: Vec<u32> = (0..n).collect();\n    \
+                 sum(&v)\n}}\n\
+             #[inline(never)]\nfn sum(v: &[u32]) -> u32 {{\n    v.iter().sum()\n}}\n"
+        ),
+    )
+    .unwrap();
+}
+
+/// Builds the crate at `dir` on capheap through the allocator swap, with
+/// the SDK at `sdk` (`None`: this repository's).
+fn build_on_capheap(
+    dir: &Path,
+    target_dir: &Path,
+    sdk: Option<&Path>,
+) -> capheap_sim::BuiltContract {
+    let opts = BuildOptions {
+        allocator: Some(capheap_sim::Allocator::Capheap),
+        target_dir: Some(target_dir.to_owned()),
+        capheap_path: sdk.map(Path::to_owned),
+        ..BuildOptions::default()
+    };
+    build_contract(dir, &opts).unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+}
+
+/// Sets the modification time of every file under `dir` to a day after
+/// the epoch: older than any build output.
+fn make_old(dir: &Path) {
+    let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(86_400);
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            make_old(&path);
+        } else {
+            let file = std::fs::File::options().append(true).open(&path).unwrap();
+            file.set_modified(old).unwrap();
+        }
+    }
+}
+
+/// A copy of the SDK in a workspace of its own at `dir` (its manifest
+/// inherits the workspace's fields), exporting `marker` as well.
+fn sdk_copy(dir: &Path, marker: &str) -> std::path::PathBuf {
+    let repo = capheap_tests::repo_root();
+    let root = std::fs::read_to_string(repo.join("Cargo.toml")).unwrap();
+    let members = root.lines().find(|l| l.starts_with("members = ")).unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        root.replace(members, "members = [\"sdk\"]"),
+    )
+    .unwrap();
+    let sdk = dir.join("sdk");
+    for file in ["Cargo.toml", "README.md"] {
+        std::fs::create_dir_all(&sdk).unwrap();
+        std::fs::copy(repo.join("sdk").join(file), sdk.join(file)).unwrap();
+    }
+    copy_tree(&repo.join("sdk/src"), &sdk.join("src"));
+    let lib = sdk.join("src/lib.rs");
+    let mut text = std::fs::read_to_string(&lib).unwrap();
+    text.push_str(&format!(
+        "\n/// Marks this copy.\n#[unsafe(no_mangle)]\npub extern \"C\" fn {marker}() -> u32 {{\n    7\n}}\n"
+    ));
+    std::fs::write(&lib, text).unwrap();
+    sdk
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let dest = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &dest);
+        } else {
+            std::fs::copy(&path, &dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_allocator_swap_does_not_depend_on_where_the_contract_lives() {
+    // The same crate in two directories: cargo hashes a path dependency's
+    // location into its symbols unless the wrapper reaches it by a path
+    // relative to itself, and the name section keeps those symbols.
+    let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    allocating_contract(one.path(), "sum_to");
+    allocating_contract(two.path(), "sum_to");
+    let first = build_on_capheap(one.path(), &one.path().join("target"), None);
+    let second = build_on_capheap(two.path(), &two.path().join("target"), None);
+    assert!(mentions(&first.wasm, "capheap") && mentions(&first.wasm, "sum_to"));
+    assert!(
+        mentions(&first.wasm, "moved_contract"),
+        "no symbol of the contract crate"
+    );
+    assert!(
+        first.wasm == second.wasm,
+        "the wasm depends on the checkout path"
+    );
+}
+
+#[test]
+fn the_allocator_swap_rebuilds_when_its_links_point_elsewhere() {
+    // One target directory: the wrapper's links move to another contract
+    // of the same name, then to another SDK. Behind a link a crate keeps
+    // its path, and the files behind it are older than the first build's
+    // outputs: cargo, comparing modification times, would call that build
+    // fresh.
+    let dir = tempfile::tempdir().unwrap();
+    let (first, second) = (dir.path().join("first"), dir.path().join("second"));
+    allocating_contract(&second, "second_export");
+    let sdk = sdk_copy(&dir.path().join("sdk-copy"), "sdk_copy_marker");
+    make_old(&second);
+    make_old(&dir.path().join("sdk-copy"));
+    allocating_contract(&first, "first_export");
+    let target = dir.path().join("target");
+    let built = build_on_capheap(&first, &target, None);
+    assert!(mentions(&built.wasm, "first_export"));
+    let built = build_on_capheap(&second, &target, None);
+    assert!(
+        mentions(&built.wasm, "second_export") && !mentions(&built.wasm, "first_export"),
+        "the build behind the moved contract link was taken as fresh"
+    );
+    assert!(!mentions(&built.wasm, "sdk_copy_marker"));
+    let built = build_on_capheap(&second, &target, Some(&sdk));
+    assert!(
+        mentions(&built.wasm, "sdk_copy_marker"),
+        "the build behind the moved SDK link was taken as fresh"
+    );
+}
+
+#[test]
+fn the_allocator_swap_builds_a_contract_with_path_dependencies_outside_its_workspace() {
+    // `../helper` cannot be followed through a link (cargo resolves `..`
+    // without following links): such a contract is named by its own path.
+    let dir = tempfile::tempdir().unwrap();
+    let contract = dir.path().join("contract");
+    allocating_contract(&contract, "sum_to");
+    let helper = dir.path().join("helper");
+    std::fs::create_dir_all(helper.join("src")).unwrap();
+    std::fs::write(
+        helper.join("Cargo.toml"),
+        "[package]\nname = \"helper\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        helper.join("src/lib.rs"),
+        "pub fn twice(n: u32) -> u32 {\n    n.wrapping_mul(2)\n}\n",
+    )
+    .unwrap();
+    let manifest = contract.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace(
+            "[workspace]",
+            "[dependencies]\nhelper = { path = \"../helper\" }\n[workspace]",
+        ),
+    )
+    .unwrap();
+    let lib = contract.join("src/lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap();
+    std::fs::write(&lib, text.replace("sum(&v)", "helper::twice(sum(&v))")).unwrap();
+    let built = build_on_capheap(&contract, &dir.path().join("target"), None);
+    assert!(mentions(&built.wasm, "capheap") && mentions(&built.wasm, "sum_to"));
+}
