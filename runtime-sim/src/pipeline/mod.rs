@@ -475,18 +475,30 @@ pub(crate) fn cargo_query(
     Ok(out.stdout)
 }
 
+/// Runs `cargo <args>` for `manifest` (see [`cargo_query`]) and reads its
+/// JSON answer.
+fn cargo_json<T: serde::de::DeserializeOwned>(
+    opts: &BuildOptions,
+    manifest: &Path,
+    args: &[&str],
+) -> Result<T, BuildError> {
+    let stdout = cargo_query(opts, manifest, args)?;
+    serde_json::from_slice(&stdout).map_err(|e| BuildError::CargoFailed {
+        dir: manifest.to_owned(),
+        stderr: format!(
+            "cannot read `cargo {}` output: {e}",
+            args.first().copied().unwrap_or_default()
+        ),
+    })
+}
+
 /// The root manifest of the cargo workspace that holds `manifest`.
 fn workspace_root(opts: &BuildOptions, manifest: &Path) -> Result<PathBuf, BuildError> {
-    let stdout = cargo_query(
+    let located: LocateProject = cargo_json(
         opts,
         manifest,
         &["locate-project", "--workspace", "--message-format", "json"],
     )?;
-    let located: LocateProject =
-        serde_json::from_slice(&stdout).map_err(|e| BuildError::CargoFailed {
-            dir: manifest.to_owned(),
-            stderr: format!("cannot read `cargo locate-project` output: {e}"),
-        })?;
     Ok(located
         .root
         .parent()

@@ -96,7 +96,7 @@ fn paths_stay_inside(
         source: Option<String>,
         manifest_path: PathBuf,
     }
-    let stdout = super::cargo_query(
+    let metadata: Metadata = super::cargo_json(
         opts,
         manifest,
         &[
@@ -107,11 +107,6 @@ fn paths_stay_inside(
             crate::pipeline::WASM_TARGET,
         ],
     )?;
-    let metadata: Metadata =
-        serde_json::from_slice(&stdout).map_err(|e| BuildError::CargoFailed {
-            dir: manifest.to_owned(),
-            stderr: format!("cannot read `cargo metadata` output: {e}"),
-        })?;
     Ok(metadata
         .packages
         .iter()
