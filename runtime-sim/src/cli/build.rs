@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use capheap_sim::pipeline::location_dependent_crates;
 use capheap_sim::{Allocator, BuildOptions, build_contract};
 use clap::Args;
 
@@ -35,7 +36,8 @@ pub struct BuildArgs {
 }
 
 /// Builds and prints the .wasm path (stdout) and a summary (stderr, unless
-/// `--quiet`).
+/// `--quiet`), with a note naming the crates whose location the wasm
+/// depends on, if any.
 pub fn run(args: BuildArgs) -> CliResult {
     let opts = BuildOptions {
         target_dir: args.target_dir,
@@ -64,5 +66,24 @@ pub fn run(args: BuildArgs) -> CliResult {
         built.wasm.len(),
         built.toolchain
     );
+    // A note, not a verdict: the build succeeded, so a query that fails
+    // here leaves the summary as it is.
+    if let Ok(crates) = location_dependent_crates(&args.dir, &opts)
+        && !crates.is_empty()
+    {
+        let list: Vec<String> = crates.iter().map(|c| c.display().to_string()).collect();
+        eprintln!(
+            "note: the wasm depends on where {} live{} (cargo names a crate outside the \
+             contract's workspace by its absolute path; see \"Building contracts\" in the \
+             book): {}",
+            if crates.len() == 1 {
+                "this crate"
+            } else {
+                "these crates"
+            },
+            if crates.len() == 1 { "s" } else { "" },
+            list.join(", ")
+        );
+    }
     Ok(())
 }

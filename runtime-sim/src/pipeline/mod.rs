@@ -24,7 +24,10 @@ use std::process::Command;
 
 use serde::Deserialize;
 
+mod location;
 mod swap;
+
+pub use location::location_dependent_crates;
 
 /// The target triple contracts are built for.
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
@@ -547,14 +550,7 @@ struct ArtifactTarget {
 /// assert!(matches!(err, BuildError::NotACrate(_)));
 /// ```
 pub fn build_contract(dir: &Path, opts: &BuildOptions) -> Result<BuiltContract, BuildError> {
-    let manifest = dir.join("Cargo.toml");
-    if !manifest.is_file() {
-        return Err(BuildError::NotACrate(dir.to_owned()));
-    }
-    let manifest = manifest.canonicalize().map_err(|source| BuildError::Io {
-        path: manifest.clone(),
-        source,
-    })?;
+    let manifest = crate_manifest(dir)?;
     let toolchain = detect_toolchain(opts)?;
     let root = workspace_root(opts, &manifest)?;
     let target_dir = opts
@@ -590,6 +586,18 @@ pub fn build_contract(dir: &Path, opts: &BuildOptions) -> Result<BuiltContract, 
     )?;
     built.name = swap.contract_name;
     Ok(built)
+}
+
+/// The canonical path of the manifest of the crate at `dir`.
+fn crate_manifest(dir: &Path) -> Result<PathBuf, BuildError> {
+    let manifest = dir.join("Cargo.toml");
+    if !manifest.is_file() {
+        return Err(BuildError::NotACrate(dir.to_owned()));
+    }
+    manifest.canonicalize().map_err(|source| BuildError::Io {
+        path: manifest.clone(),
+        source,
+    })
 }
 
 /// Runs `cargo build` for `manifest` and reads the artifact.

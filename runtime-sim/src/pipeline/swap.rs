@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::pipeline::location::crates_outside;
 use crate::pipeline::{Allocator, BuildError, BuildOptions, default_capheap_path};
 
 /// The package stylus-sdk takes its `#[global_allocator]` from.
@@ -79,39 +80,21 @@ fn quoted_path(path: &Path) -> String {
     }
 }
 
-/// Whether every path package in the contract's build graph lies inside
-/// `root` (a path that leaves it cannot be followed through the mount:
-/// cargo resolves `..` without following links).
-fn paths_stay_inside(
-    opts: &BuildOptions,
-    manifest: &Path,
-    root: &Path,
-) -> Result<bool, BuildError> {
-    #[derive(serde::Deserialize)]
-    struct Metadata {
-        packages: Vec<Package>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Package {
-        source: Option<String>,
-        manifest_path: PathBuf,
-    }
-    let metadata: Metadata = super::cargo_json(
-        opts,
-        manifest,
-        &[
-            "metadata",
-            "--format-version",
-            "1",
-            "--filter-platform",
-            crate::pipeline::WASM_TARGET,
-        ],
-    )?;
-    Ok(metadata
-        .packages
-        .iter()
-        .filter(|p| p.source.is_none())
-        .all(|p| p.manifest_path.starts_with(root)))
+/// Whether a wrapper reaches the contract at `dir` (in the workspace at
+/// `root`, both canonical) through a link to its workspace: on a system
+/// with symbolic links, when no crate of its build lies outside the
+/// workspace (`outside`, from [`crates_outside`]: cargo resolves `..`
+/// without following links, so `contract-src/../shared` would not be found).
+pub(crate) fn links_reach(dir: &Path, root: &Path, outside: &[PathBuf]) -> bool {
+    cfg!(unix) && dir.starts_with(root) && outside.is_empty()
+}
+
+/// The capheap SDK a wrapper for `allocator` links: `None` for
+/// [`Allocator::Default`], and when the SDK is neither given nor where this
+/// capheap-sim was built from.
+pub(crate) fn sdk_for(allocator: Allocator, opts: &BuildOptions) -> Option<PathBuf> {
+    allocator.capheap_type()?;
+    opts.capheap_path.clone().or_else(default_capheap_path)
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BuildError + '_ {
@@ -220,21 +203,14 @@ pub(crate) fn prepare(
         )));
     }
     let heap_type = allocator.capheap_type();
-    let capheap = match heap_type {
-        None => None,
-        Some(_) => Some(
-            opts.capheap_path
-                .clone()
-                .or_else(default_capheap_path)
-                .ok_or_else(|| {
-                    refuse(
-                        "the capheap SDK source is not where this capheap-sim was built from: \
-                         give its path (--capheap-path <repo>/sdk)"
-                            .to_owned(),
-                    )
-                })?,
-        ),
-    };
+    let capheap = sdk_for(allocator, opts);
+    if heap_type.is_some() && capheap.is_none() {
+        return Err(refuse(
+            "the capheap SDK source is not where this capheap-sim was built from: \
+             give its path (--capheap-path <repo>/sdk)"
+                .to_owned(),
+        ));
+    }
     let swap_root = target_dir.join("capheap-swap");
     let wrapper = swap_root.join(format!("{name}-{allocator}"));
     let build_dir = target_dir.join(format!("swap-{allocator}"));
@@ -265,7 +241,7 @@ pub(crate) fn prepare(
     // A contract linked by its absolute path takes the SDK by its absolute
     // path too: cargo takes inherited manifest fields from any workspace root
     // it knows above a package, and the contract's may hold the wrapper.
-    let mounted = cfg!(unix) && dir.starts_with(&root) && paths_stay_inside(opts, manifest, &root)?;
+    let mounted = links_reach(&dir, &root, &crates_outside(opts, manifest, &root)?);
     let contract = if mounted {
         mount(&wrapper, CONTRACT_MOUNT, &root)?;
         // (The absolute remap of `root` is the pipeline's own.)

@@ -75,7 +75,21 @@ fn works_with_every_command(abi: &str, run_args: &[&str], expect_run: &str, fuzz
         "{manifest}"
     );
 
-    ok(sim().args(["build", "-q", d]));
+    // The scaffold takes capheap by its absolute path, outside its own
+    // workspace: the build says its wasm depends on where the SDK lives.
+    let build = sim().args(["build", d]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&build.stderr);
+    assert!(build.status.success(), "{stderr}");
+    let sdk = capheap_sim::pipeline::default_capheap_path().unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "note: the wasm depends on where this crate lives (cargo names a crate outside \
+             the contract's workspace by its absolute path; see \"Building contracts\" in \
+             the book): {}",
+            sdk.canonicalize().unwrap().display()
+        )),
+        "{stderr}"
+    );
     let run = ok(sim().args(["run", d, "-q"]).args(run_args));
     assert!(run.contains(&format!("abi:      {abi}")), "{run}");
     assert!(run.contains(expect_run), "{run}");

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use capheap_sim::pipeline::{
     BuildError, BuildOptions, INSTALL_HINT, build_contract, detect_toolchain,
+    location_dependent_crates,
 };
 use capheap_tests::{build, contract_dir};
 
@@ -319,16 +320,48 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// Writes a crate `helper` at `dir/helper` and makes it a dependency of the
+/// contract at `dir/contract` (`section`: `dependencies` or
+/// `dev-dependencies`) by the path `../helper`, outside the contract's
+/// workspace.
+fn helper_beside(dir: &Path, section: &str) {
+    let helper = dir.join("helper");
+    std::fs::create_dir_all(helper.join("src")).unwrap();
+    std::fs::write(
+        helper.join("Cargo.toml"),
+        "[package]\nname = \"helper\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        helper.join("src/lib.rs"),
+        "pub fn twice(n: u32) -> u32 {\n    n.wrapping_mul(2)\n}\n",
+    )
+    .unwrap();
+    let manifest = dir.join("contract/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let dep = format!("[{section}]\nhelper = {{ path = \"../helper\" }}\n[workspace]");
+    std::fs::write(&manifest, text.replace("[workspace]", &dep)).unwrap();
+}
+
 #[test]
 fn the_allocator_swap_does_not_depend_on_where_the_contract_lives() {
     // The same crate in two directories: cargo hashes a path dependency's
     // location into its symbols unless the wrapper reaches it by a path
-    // relative to itself, and the name section keeps those symbols.
+    // relative to itself, and the name section keeps those symbols. A
+    // dev-dependency outside the workspace is not built: it changes nothing.
     let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    allocating_contract(one.path(), "sum_to");
-    allocating_contract(two.path(), "sum_to");
-    let first = build_on_capheap(one.path(), &one.path().join("target"), None);
-    let second = build_on_capheap(two.path(), &two.path().join("target"), None);
+    for dir in [one.path(), two.path()] {
+        allocating_contract(&dir.join("contract"), "sum_to");
+        helper_beside(dir, "dev-dependencies");
+    }
+    let opts = BuildOptions {
+        allocator: Some(capheap_sim::Allocator::Capheap),
+        ..BuildOptions::default()
+    };
+    let moving = location_dependent_crates(&one.path().join("contract"), &opts).unwrap();
+    assert_eq!(moving, Vec::<std::path::PathBuf>::new());
+    let built = |dir: &Path| build_on_capheap(&dir.join("contract"), &dir.join("target"), None);
+    let (first, second) = (built(one.path()), built(two.path()));
     assert!(mentions(&first.wasm, "capheap") && mentions(&first.wasm, "sum_to"));
     assert!(
         mentions(&first.wasm, "moved_contract"),
@@ -373,35 +406,74 @@ fn the_allocator_swap_rebuilds_when_its_links_point_elsewhere() {
 #[test]
 fn the_allocator_swap_builds_a_contract_with_path_dependencies_outside_its_workspace() {
     // `../helper` cannot be followed through a link (cargo resolves `..`
-    // without following links): such a contract is named by its own path.
+    // without following links): such a contract, and the SDK, are named by
+    // their own paths, and the wasm depends on where all three live.
     let dir = tempfile::tempdir().unwrap();
     let contract = dir.path().join("contract");
     allocating_contract(&contract, "sum_to");
-    let helper = dir.path().join("helper");
-    std::fs::create_dir_all(helper.join("src")).unwrap();
-    std::fs::write(
-        helper.join("Cargo.toml"),
-        "[package]\nname = \"helper\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        helper.join("src/lib.rs"),
-        "pub fn twice(n: u32) -> u32 {\n    n.wrapping_mul(2)\n}\n",
-    )
-    .unwrap();
-    let manifest = contract.join("Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    std::fs::write(
-        &manifest,
-        text.replace(
-            "[workspace]",
-            "[dependencies]\nhelper = { path = \"../helper\" }\n[workspace]",
-        ),
-    )
-    .unwrap();
+    helper_beside(dir.path(), "dependencies");
     let lib = contract.join("src/lib.rs");
     let text = std::fs::read_to_string(&lib).unwrap();
     std::fs::write(&lib, text.replace("sum(&v)", "helper::twice(sum(&v))")).unwrap();
     let built = build_on_capheap(&contract, &dir.path().join("target"), None);
     assert!(mentions(&built.wasm, "capheap") && mentions(&built.wasm, "sum_to"));
+
+    let real = |p: &Path| p.canonicalize().unwrap();
+    let plain = location_dependent_crates(&contract, &BuildOptions::default()).unwrap();
+    assert_eq!(plain, [real(&dir.path().join("helper"))]);
+    let swapped = BuildOptions {
+        allocator: Some(capheap_sim::Allocator::Capheap),
+        ..BuildOptions::default()
+    };
+    let sdk = capheap_sim::pipeline::default_capheap_path().unwrap();
+    let mut expected = vec![
+        real(&contract),
+        real(&dir.path().join("helper")),
+        real(&sdk),
+    ];
+    expected.sort();
+    assert_eq!(
+        location_dependent_crates(&contract, &swapped).unwrap(),
+        expected
+    );
+}
+
+#[test]
+fn this_repositorys_contracts_do_not_depend_on_where_the_checkout_lives() {
+    // They reach the SDK through `contracts/capheap-src`, a link inside their
+    // workspace; `../sdk` would make every figure of the book depend on the
+    // checkout's path.
+    let repo = capheap_tests::repo_root();
+    let mut checked = 0;
+    for workspace in ["contracts", "contracts/real"] {
+        for entry in std::fs::read_dir(repo.join(workspace)).unwrap() {
+            let dir = entry.unwrap().path();
+            // `real` is the other workspace; `capheap-src` the link.
+            if !dir.join("Cargo.toml").is_file()
+                || dir.ends_with("capheap-src")
+                || dir.ends_with("real")
+            {
+                continue;
+            }
+            let allocators = if workspace == "contracts/real" {
+                vec![None, Some(capheap_sim::Allocator::Capheap)]
+            } else {
+                vec![None]
+            };
+            for allocator in allocators {
+                let opts = BuildOptions {
+                    allocator,
+                    ..BuildOptions::default()
+                };
+                let crates = location_dependent_crates(&dir, &opts).unwrap();
+                assert!(
+                    crates.is_empty(),
+                    "{} on {allocator:?}: {crates:?}",
+                    dir.display()
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 10, "only {checked} builds checked");
 }
