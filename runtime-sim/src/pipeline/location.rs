@@ -25,6 +25,7 @@ struct Metadata {
 #[derive(Deserialize)]
 struct Package {
     id: String,
+    name: String,
     source: Option<String>,
     manifest_path: PathBuf,
 }
@@ -51,68 +52,89 @@ struct DepKind {
     kind: Option<String>,
 }
 
-/// The directories of the path crates in the wasm32 build of the crate at
-/// `manifest` (the crate itself and its normal and build dependencies,
-/// transitively; not its dev-dependencies) that lie outside `root`.
-///
-/// Paths are compared as cargo reports them, without resolving symbolic
-/// links: a crate reached through a link inside `root` (as this
-/// repository's contracts reach the SDK through `contracts/capheap-src`) is
-/// inside, which is how cargo hashes it.
-pub(crate) fn crates_outside(
-    opts: &BuildOptions,
-    manifest: &Path,
-    root: &Path,
-) -> Result<Vec<PathBuf>, BuildError> {
-    let metadata: Metadata = cargo_json(
-        opts,
-        manifest,
-        &[
-            "metadata",
-            "--format-version",
-            "1",
-            "--filter-platform",
-            WASM_TARGET,
-        ],
-    )?;
-    let nodes = metadata.resolve.map(|r| r.nodes).unwrap_or_default();
-    let Some(start) = metadata
-        .packages
-        .iter()
-        .find(|p| p.manifest_path == manifest)
-    else {
-        return Err(BuildError::CargoFailed {
-            dir: manifest.to_owned(),
-            stderr: "`cargo metadata` lists no package for this manifest \
-                     (a virtual workspace manifest has none)"
-                .to_owned(),
-        });
-    };
-    // Every crate the build compiles: a walk over the non-dev edges.
-    let mut reached = BTreeSet::from([start.id.as_str()]);
-    let mut todo = vec![start.id.as_str()];
-    while let Some(id) = todo.pop() {
-        let Some(node) = nodes.iter().find(|n| n.id == id) else {
-            continue;
+/// The crates the wasm32 build of a crate compiles: the crate itself and
+/// its normal and build dependencies, transitively (not its
+/// dev-dependencies), from one `cargo metadata`.
+pub(crate) struct BuildGraph {
+    /// Each crate's package name, and its directory if cargo names it by
+    /// path.
+    crates: Vec<(String, Option<PathBuf>)>,
+}
+
+impl BuildGraph {
+    /// The build graph of the crate at `manifest`.
+    pub(crate) fn of(opts: &BuildOptions, manifest: &Path) -> Result<Self, BuildError> {
+        let metadata: Metadata = cargo_json(
+            opts,
+            manifest,
+            &[
+                "metadata",
+                "--format-version",
+                "1",
+                "--filter-platform",
+                WASM_TARGET,
+            ],
+        )?;
+        let nodes = metadata.resolve.map(|r| r.nodes).unwrap_or_default();
+        let Some(start) = metadata
+            .packages
+            .iter()
+            .find(|p| p.manifest_path == manifest)
+        else {
+            return Err(BuildError::CargoFailed {
+                dir: manifest.to_owned(),
+                stderr: "`cargo metadata` lists no package for this manifest \
+                         (a virtual workspace manifest has none)"
+                    .to_owned(),
+            });
         };
-        for dep in &node.deps {
-            let built = dep
-                .dep_kinds
-                .iter()
-                .any(|k| k.kind.as_deref() != Some("dev"));
-            if built && reached.insert(dep.pkg.as_str()) {
-                todo.push(dep.pkg.as_str());
+        let mut reached = BTreeSet::from([start.id.as_str()]);
+        let mut todo = vec![start.id.as_str()];
+        while let Some(id) = todo.pop() {
+            let Some(node) = nodes.iter().find(|n| n.id == id) else {
+                continue;
+            };
+            for dep in &node.deps {
+                let built = dep
+                    .dep_kinds
+                    .iter()
+                    .any(|k| k.kind.as_deref() != Some("dev"));
+                if built && reached.insert(dep.pkg.as_str()) {
+                    todo.push(dep.pkg.as_str());
+                }
             }
         }
+        let crates = metadata
+            .packages
+            .iter()
+            .filter(|p| reached.contains(p.id.as_str()))
+            .map(|p| {
+                let dir = p.manifest_path.parent().filter(|_| p.source.is_none());
+                (p.name.clone(), dir.map(Path::to_owned))
+            })
+            .collect();
+        Ok(Self { crates })
     }
-    Ok(metadata
-        .packages
-        .iter()
-        .filter(|p| p.source.is_none() && reached.contains(p.id.as_str()))
-        .filter_map(|p| p.manifest_path.parent())
-        .filter(|dir| !dir.starts_with(root))
-        .map(Path::to_owned)
-        .collect())
+
+    /// The directories of the path crates that lie outside `root`.
+    ///
+    /// Paths are compared as cargo reports them, without resolving symbolic
+    /// links: a crate reached through a link inside `root` (as this
+    /// repository's contracts reach the SDK through `contracts/capheap-src`)
+    /// is inside, which is how cargo hashes it.
+    pub(crate) fn outside(&self, root: &Path) -> Vec<PathBuf> {
+        self.crates
+            .iter()
+            .filter_map(|(_, dir)| dir.as_ref())
+            .filter(|dir| !dir.starts_with(root))
+            .cloned()
+            .collect()
+    }
+
+    /// Whether the build compiles the package `name`.
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.crates.iter().any(|(n, _)| n == name)
+    }
 }
 
 /// The crates whose location the wasm that [`build_contract`] gives for the
@@ -145,7 +167,7 @@ pub fn location_dependent_crates(
 ) -> Result<Vec<PathBuf>, BuildError> {
     let manifest = super::crate_manifest(dir)?;
     let root = workspace_root(opts, &manifest)?;
-    let mut outside = crates_outside(opts, &manifest, &root)?;
+    let mut outside = BuildGraph::of(opts, &manifest)?.outside(&root);
     if let Some(allocator) = opts.allocator {
         let dir = manifest.parent().unwrap_or(&manifest).to_owned();
         if !swap::links_reach(&dir, &root, &outside) {

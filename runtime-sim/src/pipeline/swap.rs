@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::pipeline::location::crates_outside;
+use crate::pipeline::location::BuildGraph;
 use crate::pipeline::{Allocator, BuildError, BuildOptions, default_capheap_path};
 
 /// The package stylus-sdk takes its `#[global_allocator]` from.
@@ -83,7 +83,7 @@ fn quoted_path(path: &Path) -> String {
 /// Whether a wrapper reaches the contract at `dir` (in the workspace at
 /// `root`, both canonical) through a link to its workspace: on a system
 /// with symbolic links, when no crate of its build lies outside the
-/// workspace (`outside`, from [`crates_outside`]: cargo resolves `..`
+/// workspace (`outside`, from [`BuildGraph::outside`]: cargo resolves `..`
 /// without following links, so `contract-src/../shared` would not be found).
 pub(crate) fn links_reach(dir: &Path, root: &Path, outside: &[PathBuf]) -> bool {
     cfg!(unix) && dir.starts_with(root) && outside.is_empty()
@@ -132,37 +132,6 @@ fn locked_version(lock: &str, package: &str) -> Option<String> {
         .get("version")?
         .as_str()
         .map(str::to_owned)
-}
-
-/// Whether `package` is in the wasm32 dependency graph of the crate `name`
-/// (`cargo tree`; a workspace lock also lists its other members' packages).
-fn in_graph(
-    opts: &BuildOptions,
-    manifest: &Path,
-    name: &str,
-    package: &str,
-) -> Result<bool, BuildError> {
-    let stdout = super::cargo_query(
-        opts,
-        manifest,
-        &[
-            "tree",
-            "--target",
-            crate::pipeline::WASM_TARGET,
-            "-e",
-            "normal",
-            "--prefix",
-            "none",
-            "--format",
-            "{p}",
-            "-p",
-            name,
-        ],
-    )?;
-    let prefix = format!("{package} v");
-    Ok(String::from_utf8_lossy(&stdout)
-        .lines()
-        .any(|l| l.starts_with(&prefix)))
 }
 
 /// Generates the wrapper for the contract at `dir` and returns where it is.
@@ -216,7 +185,8 @@ pub(crate) fn prepare(
     let build_dir = target_dir.join(format!("swap-{allocator}"));
     let source_lock_path = root.join("Cargo.lock");
     let source_lock = std::fs::read_to_string(&source_lock_path).unwrap_or_default();
-    let mini_alloc = if in_graph(opts, manifest, &name, MINI_ALLOC)? {
+    let graph = BuildGraph::of(opts, manifest)?;
+    let mini_alloc = if graph.has(MINI_ALLOC) {
         locked_version(&source_lock, MINI_ALLOC)
     } else {
         None
@@ -241,7 +211,7 @@ pub(crate) fn prepare(
     // A contract linked by its absolute path takes the SDK by its absolute
     // path too: cargo takes inherited manifest fields from any workspace root
     // it knows above a package, and the contract's may hold the wrapper.
-    let mounted = links_reach(&dir, &root, &crates_outside(opts, manifest, &root)?);
+    let mounted = links_reach(&dir, &root, &graph.outside(&root));
     let contract = if mounted {
         mount(&wrapper, CONTRACT_MOUNT, &root)?;
         // (The absolute remap of `root` is the pipeline's own.)
