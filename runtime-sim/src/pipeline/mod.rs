@@ -7,7 +7,9 @@
 //!    `cargo build --release --target wasm32-unknown-unknown`.
 //! 2. **Build-std** — a `rustc` with its library source (Debian's `rustc-web`
 //!    and `rust-web-src`: `/usr/bin/rustc` with `/usr/lib/rustlib/src/rust`):
-//!    `-Zbuild-std=core,alloc` with `RUSTC_BOOTSTRAP=1`.
+//!    `-Zbuild-std=core,alloc` with `RUSTC_BOOTSTRAP=1`, linked with the
+//!    sysroot's `rust-lld` or, where the compiler ships none (Debian), with
+//!    `wasm-ld-<LLVM major>` from `lld-<LLVM major>`.
 //!
 //! Otherwise [`BuildError::NoWasmToolchain`] says exactly what to install.
 //!
@@ -37,7 +39,8 @@ pub const DEBIAN_RUSTC: &str = "/usr/bin/rustc";
 
 /// What to install when no route works, both ways.
 pub const INSTALL_HINT: &str = "install a wasm32 toolchain: either `rustup target add wasm32-unknown-unknown`, \
-     or (Debian) `apt-get install rustc-web rust-web-src rust-web-llvm lld-22` for the -Zbuild-std route; \
+     or (Debian) `apt-get install rustc-web rust-web-src lld-<N>` for the -Zbuild-std route, N the LLVM \
+     major version `/usr/bin/rustc -vV` prints (22 for rustc-web 1.96); \
      `scripts/setup-wasm-toolchain.sh` does this for you";
 
 /// Errors of the build pipeline.
@@ -103,6 +106,11 @@ pub enum Toolchain {
     BuildStd {
         /// The compiler.
         rustc: PathBuf,
+        /// The wasm linker, when the compiler ships none (no `rust-lld` in
+        /// its sysroot, as Debian's `rustc-web`): `wasm-ld-<LLVM major>`
+        /// (Debian's `lld-<LLVM major>`), else `wasm-ld` or `rust-lld`, found
+        /// on `PATH`. `None`: the compiler's own `rust-lld`.
+        linker: Option<PathBuf>,
     },
 }
 
@@ -112,12 +120,15 @@ impl Toolchain {
     /// ```
     /// use capheap_sim::Toolchain;
     ///
-    /// let route = Toolchain::BuildStd { rustc: "/usr/bin/rustc-web".into() };
-    /// assert_eq!(route.rustc(), std::path::Path::new("/usr/bin/rustc-web"));
+    /// let route = Toolchain::BuildStd {
+    ///     rustc: "/usr/bin/rustc".into(),
+    ///     linker: Some("/usr/bin/wasm-ld-22".into()),
+    /// };
+    /// assert_eq!(route.rustc(), std::path::Path::new("/usr/bin/rustc"));
     /// ```
     pub fn rustc(&self) -> &Path {
         match self {
-            Toolchain::TargetInstalled { rustc } | Toolchain::BuildStd { rustc } => rustc,
+            Toolchain::TargetInstalled { rustc } | Toolchain::BuildStd { rustc, .. } => rustc,
         }
     }
 
@@ -151,8 +162,12 @@ impl fmt::Display for Toolchain {
             Toolchain::TargetInstalled { rustc } => {
                 write!(f, "{} with the {WASM_TARGET} target", rustc.display())
             }
-            Toolchain::BuildStd { rustc } => {
-                write!(f, "{} with -Zbuild-std=core,alloc", rustc.display())
+            Toolchain::BuildStd { rustc, linker } => {
+                write!(f, "{} with -Zbuild-std=core,alloc", rustc.display())?;
+                match linker {
+                    Some(linker) => write!(f, ", linked with {}", linker.display()),
+                    None => Ok(()),
+                }
             }
         }
     }
@@ -372,7 +387,7 @@ fn has_libcore(dir: &Path) -> bool {
 /// // Needs `rustup target add wasm32-unknown-unknown`, or Debian's rustc-web.
 /// match detect_toolchain(&BuildOptions::default())? {
 ///     Toolchain::TargetInstalled { rustc } => println!("{}: wasm32 target installed", rustc.display()),
-///     Toolchain::BuildStd { rustc } => println!("{}: -Zbuild-std=core,alloc", rustc.display()),
+///     Toolchain::BuildStd { rustc, .. } => println!("{}: -Zbuild-std=core,alloc", rustc.display()),
 /// }
 /// # Ok::<(), capheap_sim::BuildError>(())
 /// ```
@@ -394,15 +409,23 @@ pub fn detect_toolchain(opts: &BuildOptions) -> Result<Toolchain, BuildError> {
         Ok(sysroot) => {
             let src = Path::new(&sysroot).join("lib/rustlib/src/rust/library/core");
             if src.join("Cargo.toml").is_file() {
-                return Ok(Toolchain::BuildStd {
-                    rustc: opts.build_std_rustc.clone(),
-                });
+                let search = std::env::var_os("PATH").unwrap_or_default();
+                match wasm_linker(&opts.build_std_rustc, Path::new(&sysroot), &search) {
+                    Ok(linker) => {
+                        return Ok(Toolchain::BuildStd {
+                            rustc: opts.build_std_rustc.clone(),
+                            linker,
+                        });
+                    }
+                    Err(e) => tried.push(e),
+                }
+            } else {
+                tried.push(format!(
+                    "{} has no library source ({} is missing)",
+                    opts.build_std_rustc.display(),
+                    src.display()
+                ));
             }
-            tried.push(format!(
-                "{} has no library source ({} is missing)",
-                opts.build_std_rustc.display(),
-                src.display()
-            ));
         }
         Err(e) => tried.push(e),
     }
@@ -411,11 +434,76 @@ pub fn detect_toolchain(opts: &BuildOptions) -> Result<Toolchain, BuildError> {
     })
 }
 
+/// The wasm linker of the build-std route: `None` when the compiler's
+/// sysroot ships `rust-lld` (its default), else the first of
+/// `wasm-ld-<LLVM major>`, `wasm-ld` and `rust-lld` on `PATH` (Debian's
+/// `rustc-web` ships no linker: `lld-<LLVM major>` has `wasm-ld-<major>`).
+/// `search` is the `PATH` to look in.
+fn wasm_linker(
+    rustc: &Path,
+    sysroot: &Path,
+    search: &std::ffi::OsStr,
+) -> Result<Option<PathBuf>, String> {
+    let rustlib = sysroot.join("lib").join("rustlib");
+    let bundled = std::fs::read_dir(&rustlib).is_ok_and(|hosts| {
+        hosts
+            .flatten()
+            .any(|host| host.path().join("bin").join("rust-lld").is_file())
+    });
+    if bundled {
+        return Ok(None);
+    }
+    let major = llvm_major(rustc);
+    let mut names: Vec<String> = major.iter().map(|m| format!("wasm-ld-{m}")).collect();
+    names.extend(["wasm-ld".to_owned(), "rust-lld".to_owned()]);
+    for name in &names {
+        for dir in std::env::split_paths(search) {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Ok(Some(candidate));
+            }
+        }
+    }
+    let package = major.map_or_else(|| "lld".to_owned(), |m| format!("lld-{m}"));
+    Err(format!(
+        "{} has library source but no wasm linker (no rust-lld in {}, no {} on PATH; Debian: \
+         `apt-get install {package}`)",
+        rustc.display(),
+        rustlib.display(),
+        names.join(" or ")
+    ))
+}
+
+/// The major version of the LLVM `rustc` was built with (`rustc -vV`'s
+/// `LLVM version: 19.1.7` line), if it says.
+fn llvm_major(rustc: &Path) -> Option<u32> {
+    let out = Command::new(rustc).arg("-vV").output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let version = text
+        .lines()
+        .find_map(|line| line.strip_prefix("LLVM version: "))?;
+    version.split('.').next()?.trim().parse().ok()
+}
+
 /// The flags every contract build gets, `\x1f`-separated for
 /// `CARGO_ENCODED_RUSTFLAGS`: source paths are remapped so the wasm does not
-/// depend on where the checkout or the cargo home lives.
-fn encoded_rustflags(workspace_root: &Path, extra: &[(PathBuf, &str)]) -> OsString {
+/// depend on where the checkout or the cargo home lives; plus the linker of
+/// a build-std route whose compiler ships none.
+fn encoded_rustflags(
+    workspace_root: &Path,
+    extra: &[(PathBuf, &str)],
+    toolchain: &Toolchain,
+) -> OsString {
     let mut flags: Vec<OsString> = Vec::new();
+    if let Toolchain::BuildStd {
+        linker: Some(linker),
+        ..
+    } = toolchain
+    {
+        let mut flag = OsString::from("-Clinker=");
+        flag.push(linker);
+        flags.push(flag);
+    }
     let mut remap = |from: &Path, to: &str| {
         let mut flag = OsString::from("--remap-path-prefix=");
         flag.push(from);
@@ -643,7 +731,10 @@ fn cargo_build(
         cmd.env_remove(var);
     }
     cmd.env("RUSTC", toolchain.rustc())
-        .env("CARGO_ENCODED_RUSTFLAGS", encoded_rustflags(root, remaps))
+        .env(
+            "CARGO_ENCODED_RUSTFLAGS",
+            encoded_rustflags(root, remaps, &toolchain),
+        )
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "z")
         .env("CARGO_PROFILE_RELEASE_LTO", "true")
         .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1")
@@ -726,5 +817,71 @@ mod tests {
         assert_eq!(Allocator::Default.capheap_type(), None);
         let err = "mini".parse::<Allocator>().unwrap_err();
         assert!(err.contains("capheap-mini"), "{err}");
+    }
+
+    /// A compiler stand-in that prints `rustc -vV` with this LLVM version.
+    #[cfg(unix)]
+    fn rustc_with_llvm(dir: &std::path::Path, llvm: &str) -> std::path::PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let script = dir.join("rustc");
+        std::fs::write(
+            &script,
+            format!("#!/bin/sh\necho 'rustc 1.85.0'\necho 'LLVM version: {llvm}'\n"),
+        )
+        .unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        script
+    }
+
+    fn touch(path: &std::path::Path) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, b"").unwrap();
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn the_build_std_route_links_with_the_lld_of_its_llvm() {
+        let dir = tempfile::tempdir().unwrap();
+        let rustc = rustc_with_llvm(dir.path(), "19.1.7");
+        let sysroot = dir.path().join("sysroot");
+        let (bin, other) = (dir.path().join("bin"), dir.path().join("other"));
+        let search = std::env::join_paths([&other, &bin]).unwrap();
+        // Nothing to link with: the error names the package to install.
+        let err = super::wasm_linker(&rustc, &sysroot, &search).unwrap_err();
+        assert!(err.contains("no wasm linker"), "{err}");
+        assert!(err.contains("wasm-ld-19 or wasm-ld or rust-lld"), "{err}");
+        assert!(err.contains("apt-get install lld-19"), "{err}");
+        // A plain `wasm-ld`, then the versioned one, which wins wherever it is
+        // on the path.
+        touch(&other.join("wasm-ld"));
+        assert_eq!(
+            super::wasm_linker(&rustc, &sysroot, &search).unwrap(),
+            Some(other.join("wasm-ld"))
+        );
+        touch(&bin.join("wasm-ld-19"));
+        assert_eq!(
+            super::wasm_linker(&rustc, &sysroot, &search).unwrap(),
+            Some(bin.join("wasm-ld-19"))
+        );
+        // The LLVM version decides which versioned linker.
+        let rustc_20 = rustc_with_llvm(&other, "20.0.0");
+        assert_eq!(
+            super::wasm_linker(&rustc_20, &sysroot, &search).unwrap(),
+            Some(other.join("wasm-ld"))
+        );
+        // A sysroot that ships `rust-lld` needs no linker flag.
+        touch(&sysroot.join("lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld"));
+        assert_eq!(super::wasm_linker(&rustc, &sysroot, &search).unwrap(), None);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_compiler_that_names_no_llvm_version_asks_for_plain_lld() {
+        let dir = tempfile::tempdir().unwrap();
+        let rustc = rustc_with_llvm(dir.path(), "unknown");
+        let search = std::env::join_paths([dir.path().join("bin")]).unwrap();
+        let err = super::wasm_linker(&rustc, &dir.path().join("sysroot"), &search).unwrap_err();
+        assert!(err.contains("no wasm-ld or rust-lld on PATH"), "{err}");
+        assert!(err.contains("apt-get install lld`"), "{err}");
     }
 }

@@ -110,6 +110,96 @@ fn a_rustc_that_does_not_exist_is_reported() {
     );
 }
 
+/// The -Zbuild-std route with Debian's `rustc-web`, which ships no linker:
+/// every contract with a
+/// scenario builds, links with Debian's `wasm-ld-<LLVM major>`, meets its
+/// scenario's expectations, and returns what the build on the installed
+/// target returns, call by call. (Fuel differs: `core` and `alloc` are
+/// compiled with the contract's profile and by another compiler.)
+#[test]
+#[ignore = "needs Debian's rustc-web, rust-web-src and lld-<N>: \
+            `bash scripts/setup-wasm-toolchain.sh --build-std` installs them; .ci/run runs this"]
+fn the_build_std_route_builds_the_contracts_and_they_behave_alike() {
+    use capheap_sim::Toolchain;
+    use capheap_sim::pipeline::DEBIAN_RUSTC;
+    use capheap_sim::scenario_file::{ContractSource, ScenarioFile};
+
+    let target = tempfile::tempdir().unwrap();
+    // Debian's compiler has no wasm32 standard library, so probing it first
+    // falls through to the build-std route.
+    let opts = BuildOptions {
+        rustc: DEBIAN_RUSTC.into(),
+        target_dir: Some(target.path().to_owned()),
+        ..BuildOptions::default()
+    };
+    let route = detect_toolchain(&opts).unwrap();
+    let Toolchain::BuildStd {
+        rustc,
+        linker: Some(linker),
+    } = &route
+    else {
+        panic!("expected the build-std route with a linker of its own, got {route}");
+    };
+    assert_eq!(rustc, Path::new(DEBIAN_RUSTC));
+    let linker_name = linker.file_name().unwrap().to_string_lossy();
+    assert!(linker_name.starts_with("wasm-ld"), "{}", linker.display());
+    for scenario in ["hello", "capped-heap", "gas-aware", "word-stats"] {
+        let path = capheap_tests::repo_root()
+            .join("scenarios")
+            .join(format!("{scenario}.toml"));
+        let file = ScenarioFile::load(&path).unwrap();
+        let ContractSource::Crate(dir) = &file.contract else {
+            panic!("{scenario}: the scenario names a crate");
+        };
+        let built = build_contract(dir, &opts).unwrap_or_else(|e| panic!("{scenario}: {e}"));
+        assert_eq!(built.toolchain, route);
+        assert!(built.wasm_path.starts_with(target.path()));
+        let name = dir.file_name().unwrap().to_str().unwrap();
+        let installed = build(name);
+        assert_ne!(
+            built.wasm, installed.wasm,
+            "{scenario}: two compilers gave the same bytes"
+        );
+        let run = |wasm: &[u8]| {
+            file.simulator_builder(wasm, None)
+                .build()
+                .unwrap()
+                .load(wasm)
+                .unwrap()
+                .run_scenario(&file.scenario(), 0)
+                .unwrap()
+        };
+        let (std_run, target_run) = (run(&built.wasm), run(&installed.wasm));
+        assert_eq!(
+            file.misses(&std_run.calls),
+            Vec::<String>::new(),
+            "{scenario}"
+        );
+        assert_eq!(std_run.calls.len(), target_run.calls.len());
+        // What a call returns, less what depends on where the linker put
+        // the heap: capped-heap's `ok <address>` reply, and the packed
+        // pointer of a call that returns a region (only a call without output
+        // returns its result as the value).
+        let answer = |o: &capheap_sim::CallOutcome| {
+            let output = if o.output.starts_with(b"ok ") {
+                b"ok".to_vec()
+            } else {
+                o.output.clone()
+            };
+            (output, o.output.is_empty().then_some(o.returned))
+        };
+        for (a, b) in std_run.calls.iter().zip(&target_run.calls) {
+            assert_eq!(
+                answer(&a.outcome),
+                answer(&b.outcome),
+                "{scenario}: call {} ({})",
+                a.index,
+                a.label
+            );
+        }
+    }
+}
+
 #[test]
 fn a_directory_without_a_crate_is_rejected() {
     let dir = tempfile::tempdir().unwrap();
