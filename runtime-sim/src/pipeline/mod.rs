@@ -7,9 +7,10 @@
 //!    `cargo build --release --target wasm32-unknown-unknown`.
 //! 2. **Build-std** — a `rustc` with its library source (Debian's `rustc-web`
 //!    and `rust-web-src`: `/usr/bin/rustc` with `/usr/lib/rustlib/src/rust`):
-//!    `-Zbuild-std=core,alloc` with `RUSTC_BOOTSTRAP=1`, linked with the
-//!    sysroot's `rust-lld` or, where the compiler ships none (Debian), with
-//!    `wasm-ld-<LLVM major>` from `lld-<LLVM major>`.
+//!    `-Zbuild-std=core,alloc` (`std,panic_abort` through the allocator
+//!    swap, whose ecosystem contracts link `std`) with `RUSTC_BOOTSTRAP=1`,
+//!    linked with the sysroot's `rust-lld` or, where the compiler ships none
+//!    (Debian), with `wasm-ld-<LLVM major>` from `lld-<LLVM major>`.
 //!
 //! Otherwise [`BuildError::NoWasmToolchain`] says exactly what to install.
 //!
@@ -42,6 +43,17 @@ pub const INSTALL_HINT: &str = "install a wasm32 toolchain: either `rustup targe
      or (Debian) `apt-get install rustc-web rust-web-src lld-<N>` for the -Zbuild-std route, N the LLVM \
      major version `/usr/bin/rustc -vV` prints (22 for rustc-web 1.96); \
      `scripts/setup-wasm-toolchain.sh` does this for you";
+
+/// The linker flag that lets a contract's undefined functions become `env`
+/// imports. rustc passed it to `wasm-ld` for every wasm target until 1.96,
+/// which stopped (rust-lang/rust#149868); contracts declare host functions in
+/// `extern "C"` blocks without `#[link(wasm_import_module = "env")]`
+/// (cosmwasm-std's `db_read`, `addr_validate` and the rest), and chains
+/// resolve them as `env` imports. Every build passes it, so a contract links
+/// the same on every compiler; with rustc before 1.96 it changes nothing. An
+/// import the chain does not provide is reported when the simulator loads the
+/// module, naming it.
+pub const ALLOW_UNDEFINED: &str = "-Clink-arg=--allow-undefined";
 
 /// Errors of the build pipeline.
 #[derive(Debug, thiserror::Error)]
@@ -163,7 +175,7 @@ impl fmt::Display for Toolchain {
                 write!(f, "{} with the {WASM_TARGET} target", rustc.display())
             }
             Toolchain::BuildStd { rustc, linker } => {
-                write!(f, "{} with -Zbuild-std=core,alloc", rustc.display())?;
+                write!(f, "{} with -Zbuild-std", rustc.display())?;
                 match linker {
                     Some(linker) => write!(f, ", linked with {}", linker.display()),
                     None => Ok(()),
@@ -387,7 +399,7 @@ fn has_libcore(dir: &Path) -> bool {
 /// // Needs `rustup target add wasm32-unknown-unknown`, or Debian's rustc-web.
 /// match detect_toolchain(&BuildOptions::default())? {
 ///     Toolchain::TargetInstalled { rustc } => println!("{}: wasm32 target installed", rustc.display()),
-///     Toolchain::BuildStd { rustc, .. } => println!("{}: -Zbuild-std=core,alloc", rustc.display()),
+///     Toolchain::BuildStd { rustc, .. } => println!("{}: -Zbuild-std", rustc.display()),
 /// }
 /// # Ok::<(), capheap_sim::BuildError>(())
 /// ```
@@ -487,14 +499,16 @@ fn llvm_major(rustc: &Path) -> Option<u32> {
 
 /// The flags every contract build gets, `\x1f`-separated for
 /// `CARGO_ENCODED_RUSTFLAGS`: source paths are remapped so the wasm does not
-/// depend on where the checkout or the cargo home lives; plus the linker of
-/// a build-std route whose compiler ships none.
+/// depend on where the checkout or the cargo home lives; host functions
+/// declared without an import module link as `env` imports (see
+/// [`ALLOW_UNDEFINED`]); plus the linker of a build-std route whose compiler
+/// ships none.
 fn encoded_rustflags(
     workspace_root: &Path,
     extra: &[(PathBuf, &str)],
     toolchain: &Toolchain,
 ) -> OsString {
-    let mut flags: Vec<OsString> = Vec::new();
+    let mut flags: Vec<OsString> = vec![ALLOW_UNDEFINED.into()];
     if let Toolchain::BuildStd {
         linker: Some(linker),
         ..

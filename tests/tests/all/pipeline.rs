@@ -111,18 +111,20 @@ fn a_rustc_that_does_not_exist_is_reported() {
 }
 
 /// The -Zbuild-std route with Debian's `rustc-web`, which ships no linker:
-/// every contract with a
-/// scenario builds, links with Debian's `wasm-ld-<LLVM major>`, meets its
-/// scenario's expectations, and returns what the build on the installed
-/// target returns, call by call. (Fuel differs: `core` and `alloc` are
-/// compiled with the contract's profile and by another compiler.)
+/// every contract with a scenario, this repository's and the real ones on
+/// capheap through the allocator swap (`-Zbuild-std=std,panic_abort`), builds,
+/// links with Debian's `wasm-ld-<LLVM major>`, meets its scenario's
+/// expectations, and returns what the build on the installed target returns,
+/// call by call. (Fuel differs: the standard library is compiled with the
+/// contract's profile and by another compiler.) cw20-base also needs
+/// `ALLOW_UNDEFINED` from rustc 1.96 on, which Debian's compiler is.
 #[test]
 #[ignore = "needs Debian's rustc-web, rust-web-src and lld-<N>: \
             `bash scripts/setup-wasm-toolchain.sh --build-std` installs them; .ci/run runs this"]
 fn the_build_std_route_builds_the_contracts_and_they_behave_alike() {
-    use capheap_sim::Toolchain;
     use capheap_sim::pipeline::DEBIAN_RUSTC;
     use capheap_sim::scenario_file::{ContractSource, ScenarioFile};
+    use capheap_sim::{Allocator, Toolchain};
 
     let target = tempfile::tempdir().unwrap();
     // Debian's compiler has no wasm32 standard library, so probing it first
@@ -143,7 +145,9 @@ fn the_build_std_route_builds_the_contracts_and_they_behave_alike() {
     assert_eq!(rustc, Path::new(DEBIAN_RUSTC));
     let linker_name = linker.file_name().unwrap().to_string_lossy();
     assert!(linker_name.starts_with("wasm-ld"), "{}", linker.display());
-    for scenario in ["hello", "capped-heap", "gas-aware", "word-stats"] {
+    let ours = ["hello", "capped-heap", "gas-aware", "word-stats"].map(|s| (s, None));
+    let real = ["chains/cw20-base", "chains/oz-erc20"].map(|s| (s, Some(Allocator::Capheap)));
+    for (scenario, allocator) in ours.into_iter().chain(real) {
         let path = capheap_tests::repo_root()
             .join("scenarios")
             .join(format!("{scenario}.toml"));
@@ -151,11 +155,21 @@ fn the_build_std_route_builds_the_contracts_and_they_behave_alike() {
         let ContractSource::Crate(dir) = &file.contract else {
             panic!("{scenario}: the scenario names a crate");
         };
-        let built = build_contract(dir, &opts).unwrap_or_else(|e| panic!("{scenario}: {e}"));
+        let built = build_contract(
+            dir,
+            &BuildOptions {
+                allocator,
+                ..opts.clone()
+            },
+        )
+        .unwrap_or_else(|e| panic!("{scenario}: {e}"));
         assert_eq!(built.toolchain, route);
         assert!(built.wasm_path.starts_with(target.path()));
         let name = dir.file_name().unwrap().to_str().unwrap();
-        let installed = build(name);
+        let installed = match allocator {
+            None => build(name),
+            Some(allocator) => capheap_tests::real::build_real(name, allocator),
+        };
         assert_ne!(
             built.wasm, installed.wasm,
             "{scenario}: two compilers gave the same bytes"
@@ -176,17 +190,24 @@ fn the_build_std_route_builds_the_contracts_and_they_behave_alike() {
             "{scenario}"
         );
         assert_eq!(std_run.calls.len(), target_run.calls.len());
-        // What a call returns, less what depends on where the linker put
-        // the heap: capped-heap's `ok <address>` reply, and the packed
-        // pointer of a call that returns a region (only a call without output
-        // returns its result as the value).
+        // What a call answers and leaves in storage, less what depends on
+        // where the linker put the heap: capped-heap's `ok <address>` reply,
+        // and the pointer of a region a call returns (only a call without
+        // output or chain response returns its result as the value).
         let answer = |o: &capheap_sim::CallOutcome| {
             let output = if o.output.starts_with(b"ok ") {
                 b"ok".to_vec()
             } else {
                 o.output.clone()
             };
-            (output, o.output.is_empty().then_some(o.returned))
+            let value = (o.output.is_empty() && o.chain.is_none()).then_some(o.returned);
+            (
+                output,
+                value,
+                o.chain.clone(),
+                o.storage_root,
+                o.error.is_some(),
+            )
         };
         for (a, b) in std_run.calls.iter().zip(&target_run.calls) {
             assert_eq!(
