@@ -51,8 +51,9 @@ pub const INSTALL_HINT: &str = "install a wasm32 toolchain: either `rustup targe
 /// (cosmwasm-std's `db_read`, `addr_validate` and the rest), and chains
 /// resolve them as `env` imports. Every build passes it, so a contract links
 /// the same on every compiler; with rustc before 1.96 it changes nothing. An
-/// import the chain does not provide is reported when the simulator loads the
-/// module, naming it.
+/// import the chain does not provide is, by default
+/// ([`UnknownImports::Reject`](crate::UnknownImports)), an error naming it
+/// when the simulator loads the module.
 pub const ALLOW_UNDEFINED: &str = "-Clink-arg=--allow-undefined";
 
 /// Errors of the build pipeline.
