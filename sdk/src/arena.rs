@@ -846,7 +846,7 @@ unsafe impl<B: PageSource> allocator_api2::alloc::Allocator for &Arena<B> {
             if old.size() != 0
                 && a == i.last
                 && a + old.size() == i.ptr
-                && a.is_multiple_of(new.align())
+                && (a & (new.align() - 1)) == 0
                 && new.size() - old.size() <= i.end - i.ptr
             {
                 i.ptr = a + new.size();

@@ -151,7 +151,7 @@ impl LargeLists {
     /// the block before `b` is not free (`prev_free` says otherwise only if
     /// the caller intends it, which it never does after coalescing).
     pub(crate) unsafe fn make_free(&mut self, b: usize, size: usize, prev_free: usize) {
-        debug_assert!(b.is_multiple_of(8) && size >= MIN_BLOCK && size.is_multiple_of(8));
+        debug_assert!(b % 8 == 0 && size >= MIN_BLOCK && size % 8 == 0);
         debug_assert!(size <= SIZE_MASK as u32 as usize, "block of {size} bytes");
         // SAFETY: `b..b+size` is owned, aligned and at least MIN_BLOCK long, so
         // header, both links and the footer are in bounds and aligned.

@@ -533,10 +533,11 @@ impl GrowthMeter {
                 });
             }
         };
-        if let Some(remaining) = self.remaining
-            && price > remaining
-        {
-            return Err(AllocError::BudgetExhausted { price, remaining });
+        match self.remaining {
+            Some(remaining) if price > remaining => {
+                return Err(AllocError::BudgetExhausted { price, remaining });
+            }
+            _ => {}
         }
         if let Some(hook) = gas_hook {
             let gas_left = hook();
@@ -636,13 +637,11 @@ impl GrowthMeter {
         price: u64,
         delta: u32,
     ) -> Result<u32, AllocError> {
-        if let Some(r) = self.remaining
-            && price > r
-        {
-            return Err(AllocError::BudgetExhausted {
-                price,
-                remaining: r,
-            });
+        match self.remaining {
+            Some(remaining) if price > remaining => {
+                return Err(AllocError::BudgetExhausted { price, remaining });
+            }
+            _ => {}
         }
         let prev = backend.grow(delta).ok_or(AllocError::OutOfMemory)?;
         if let Some(r) = &mut self.remaining {

@@ -90,7 +90,7 @@ impl SmallLists {
         let head = unsafe { self.heads.get_unchecked_mut(c) };
         let p = *head;
         if p != 0 {
-            debug_assert!(p.is_multiple_of(GRAN), "misaligned free object {p:#x}");
+            debug_assert!(p % GRAN == 0, "misaligned free object {p:#x}");
             // SAFETY: a non-zero head is a free object whose first word links on.
             *head = unsafe { rd(p) };
         }
@@ -103,7 +103,7 @@ impl SmallLists {
     /// `c < NUM_SMALL`; `p` is an 8-aligned object of class `c` that nobody uses.
     #[inline(always)]
     pub(crate) unsafe fn push(&mut self, c: usize, p: usize) {
-        debug_assert!(c < NUM_SMALL && p != 0 && p.is_multiple_of(GRAN));
+        debug_assert!(c < NUM_SMALL && p != 0 && p % GRAN == 0);
         // SAFETY: `c < NUM_SMALL` (caller).
         let head = unsafe { self.heads.get_unchecked_mut(c) };
         debug_assert!(*head != p, "object {p:#x} pushed twice in a row");

@@ -20,7 +20,7 @@ pub(crate) const fn align_up(x: usize, align: usize) -> Option<usize> {
 /// Number of whole pages needed to hold `bytes` (rounded up).
 #[inline(always)]
 pub(crate) const fn pages_for(bytes: usize) -> usize {
-    bytes / PAGE_SIZE + !bytes.is_multiple_of(PAGE_SIZE) as usize
+    bytes / PAGE_SIZE + (bytes % PAGE_SIZE != 0) as usize
 }
 
 /// Read a machine word at address `a`.

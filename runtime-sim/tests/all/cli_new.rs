@@ -183,3 +183,76 @@ fn new_refuses_a_full_directory_and_a_bad_name() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a crate name"));
     assert!(!bad.exists());
 }
+
+/// The SDK's `rust-version` (sdk/Cargo.toml): the oldest Rust a contract
+/// linking capheap builds on.
+fn sdk_rust_version() -> String {
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../sdk/Cargo.toml");
+    let text = std::fs::read_to_string(manifest).unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("rust-version = \""))
+        .and_then(|rest| rest.strip_suffix('"'))
+        .expect("sdk/Cargo.toml states its own rust-version")
+        .to_owned()
+}
+
+/// The `rustc` version in a module's `producers` section ("processed-by").
+fn producer_rustc(wasm: &[u8]) -> Option<String> {
+    use wasmparser::{KnownCustom, Payload};
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        let Ok(Payload::CustomSection(section)) = payload else {
+            continue;
+        };
+        let KnownCustom::Producers(reader) = section.as_known() else {
+            continue;
+        };
+        for field in reader.into_iter().flatten() {
+            if field.name == "processed-by" {
+                for value in field.values.into_iter().flatten() {
+                    if value.name == "rustc" {
+                        return Some(value.version.to_owned());
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+/// A contract author whose toolchain is pinned at the SDK's `rust-version`
+/// (edition 2024's first release) scaffolds, builds and reports a contract
+/// with that toolchain's cargo and rustc: the SDK builds there, with every
+/// feature, and the contract meets its scenario. Needs that toolchain with
+/// the wasm32 target (`.ci/run` installs it from sdk/Cargo.toml).
+#[test]
+#[ignore = "needs the rustup toolchain named by sdk/Cargo.toml's rust-version, \
+            with the wasm32-unknown-unknown target; .ci/run installs it and runs this"]
+fn a_new_contract_builds_and_runs_on_the_sdks_rust_version() {
+    let version = sdk_rust_version();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("my-contract");
+    let d = dir.to_str().unwrap();
+    ok(sim().args(["new", d]));
+    let pinned = |args: &[&str]| {
+        let mut cmd = Command::new("rustup");
+        cmd.args(["run", &version])
+            .arg(assert_cmd::cargo::cargo_bin("capheap-sim"))
+            .args(args)
+            // The outer `cargo test` names its own cargo: the pinned
+            // toolchain's comes first on the PATH `rustup run` sets.
+            .env_remove("CARGO")
+            .env_remove("RUSTC");
+        cmd
+    };
+    let built = ok(&mut pinned(&["build", d]));
+    let wasm_path = built.lines().next().unwrap();
+    let wasm = std::fs::read(wasm_path).unwrap();
+    let rustc = producer_rustc(&wasm).expect("the wasm names its compiler");
+    assert!(
+        rustc.starts_with(&format!("{version}.")),
+        "built by rustc {rustc}, not {version}"
+    );
+    let scenario = dir.join("scenario.toml");
+    let report = ok(&mut pinned(&["report", "-q", scenario.to_str().unwrap()]));
+    assert!(report.contains("my-contract: deterministic"), "{report}");
+}

@@ -43,7 +43,7 @@ impl Core {
         }
         if !self.ready
             || a < self.start.saturating_add(if small { 0 } else { HDR })
-            || !a.is_multiple_of(GRAN)
+            || a % GRAN != 0
             || a >= self.top
         {
             return Err(AllocError::InvalidPointer);

@@ -690,7 +690,7 @@ impl Core {
             let h = hdr(b);
             let bsz = h & SIZE_MASK;
             let pf = h & PREV_FREE;
-            debug_assert!(n <= bsz && n >= MIN_BLOCK && n.is_multiple_of(8));
+            debug_assert!(n <= bsz && n >= MIN_BLOCK && n % 8 == 0);
             debug_assert!(b + bsz != self.top, "split block {b:#x} borders the top");
             if bsz - n < MIN_BLOCK {
                 return use_whole(b, h);

@@ -139,7 +139,7 @@ impl Core {
         let mut prev_free = 0;
         let mut open_seen = false;
         while pos < top {
-            if !pos.is_multiple_of(GRAN) || top - pos < HDR {
+            if pos % GRAN != 0 || top - pos < HDR {
                 return Err(bad(pos, "misaligned or truncated header"));
             }
             // SAFETY: `seg_start <= pos`, `pos + HDR <= top`: heap memory.
@@ -298,7 +298,7 @@ impl Core {
                         "large free lists hold more blocks than fit (cycle?)",
                     ));
                 }
-                if b < self.start || !b.is_multiple_of(GRAN) || self.top - b < MIN_BLOCK {
+                if b < self.start || b % GRAN != 0 || self.top - b < MIN_BLOCK {
                     return Err(bad(b, "listed free block outside the heap"));
                 }
                 // SAFETY: `start <= b`, `b + MIN_BLOCK <= top`, 8-aligned.
@@ -357,7 +357,7 @@ impl Core {
                         "small free lists hold more objects than fit (cycle?)",
                     ));
                 }
-                if a < self.start || !a.is_multiple_of(GRAN) || a > self.top || self.top - a < cs {
+                if a < self.start || a % GRAN != 0 || a > self.top || self.top - a < cs {
                     return Err(bad(a, "free small object outside the heap"));
                 }
                 self.check_small_home(a, cs)?;
