@@ -12,5 +12,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup-wasm-toolchain.sh
+bash scripts/pinned-toolchains.sh
 cargo build --release --quiet -p capheap-sim
 exec target/release/capheap-sim demo "$@"

@@ -146,6 +146,15 @@ pub struct OperatorCounts {
     pub memory_grow: u64,
     /// `table.set/grow/fill/copy/init` and `elem.drop`.
     pub table_mutation: u64,
+    /// Operators of the bulk memory proposal (`memory.copy`, `memory.fill`,
+    /// `memory.init`, `data.drop`, `table.copy`, `table.init`, `elem.drop`):
+    /// rustc 1.87 and later emit `memory.copy` and `memory.fill` for
+    /// wasm32-unknown-unknown by default.
+    pub bulk_memory: u64,
+    /// Operators of the reference types proposal (`ref.*`, `table.get`,
+    /// `table.set`, `table.size`, `table.grow`, `table.fill`, typed
+    /// `select`).
+    pub reference_types: u64,
 }
 
 /// The static report.
@@ -342,6 +351,9 @@ fn check(sim: &Simulator, wasm: &[u8]) -> CheckReport {
             check_cosmwasm(&info, &mut report);
             check_cosmwasm_vm(&info, code.as_ref(), &mut report);
         }
+    }
+    if let Some(code) = &code {
+        check_chain_features(wasm, code, &mut report);
     }
     check_operators(sim, &info, &mut report);
     check_deployment(wasm, &mut report);
@@ -1146,6 +1158,109 @@ fn check_cosmwasm_vm(info: &ModuleInfo, code: Option<&CodeScan>, report: &mut Ch
     }
 }
 
+/// The WebAssembly features the chain accepts: cosmwasm-vm's validator and
+/// gatekeeper on the module as stored; ArbOS's validator and activation on
+/// the module cargo-stylus sends ([`deploy::stylus_module`]). An operator of
+/// a refused proposal is named with its count; any other refusal is the
+/// validator's own message.
+fn check_chain_features(wasm: &[u8], code: &CodeScan, report: &mut CheckReport) {
+    let ops = |proposal: Proposal, keep: &dyn Fn(&str) -> bool| -> Option<String> {
+        let listed: Vec<String> = code
+            .proposal_ops
+            .iter()
+            .filter(|(name, (p, _))| *p == proposal && keep(name))
+            .map(|(name, (_, n))| format!("{n} {name}"))
+            .collect();
+        (!listed.is_empty()).then(|| listed.join(", "))
+    };
+    let validate = |features: wasmparser::WasmFeatures, module: &[u8]| {
+        wasmparser::Validator::new_with_features(features)
+            .validate_all(module)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    };
+    match report.abi {
+        Abi::Capheap => {}
+        Abi::CosmWasm => {
+            let mut refused = false;
+            if let Some(list) = ops(Proposal::BulkMemory, &|_| true) {
+                refused = true;
+                report.push(
+                    Level::Error,
+                    "chain-features",
+                    format!(
+                        "cosmwasm-vm refuses bulk memory operators ({list}); rustc 1.87 and later \
+                         emit memory.copy and memory.fill for wasm32-unknown-unknown by default \
+                         (LLVM 20): build with Rust 1.86 or earlier (capheap builds from 1.85)"
+                    ),
+                );
+            }
+            if let Some(list) = ops(Proposal::ReferenceTypes, &|_| true) {
+                refused = true;
+                report.push(
+                    Level::Error,
+                    "chain-features",
+                    format!("cosmwasm-vm refuses reference types operators ({list})"),
+                );
+            }
+            if !refused && let Err(e) = validate(cosmwasm::WASM_FEATURES, wasm) {
+                report.push(
+                    Level::Error,
+                    "chain-features",
+                    format!("cosmwasm-vm's validator refuses the module: {e}"),
+                );
+            }
+        }
+        Abi::Stylus => {
+            let mut refused = false;
+            let unsupported = |name: &str| !stylus::BULK_MEMORY_RUN.contains(&name);
+            if let Some(list) = ops(Proposal::BulkMemory, &unsupported) {
+                refused = true;
+                report.push(
+                    Level::Error,
+                    "chain-features",
+                    format!(
+                        "ArbOS does not activate these bulk memory operators ({list}): of that \
+                         proposal it runs memory.copy and memory.fill only"
+                    ),
+                );
+            }
+            if let Some(list) = ops(Proposal::ReferenceTypes, &|_| true) {
+                refused = true;
+                report.push(
+                    Level::Error,
+                    "chain-features",
+                    format!("ArbOS refuses reference types operators ({list})"),
+                );
+            }
+            // A module that cannot be printed and parsed back is reported by
+            // the deployment figures (`malformed`).
+            let Ok(sent) = deploy::stylus_module(wasm) else {
+                return;
+            };
+            if refused {
+                return;
+            }
+            if let Err(e) = validate(stylus::WASM_FEATURES, &sent) {
+                report.push(
+                    Level::Error,
+                    "chain-features",
+                    format!("ArbOS's validator refuses the module cargo-stylus sends: {e}"),
+                );
+            } else if let Err(e) = validate(stylus::WASM_FEATURES_ARBOS_60, &sent) {
+                report.push(
+                    Level::Warn,
+                    "chain-features",
+                    format!(
+                        "ArbOS 60 and later refuse the module cargo-stylus sends (they turn \
+                         multi-value off): {e}"
+                    ),
+                );
+            }
+        }
+    }
+}
+
 fn check_operators(sim: &Simulator, info: &ModuleInfo, report: &mut CheckReport) {
     let ops = report.operators;
     if ops.simd > 0 {
@@ -1277,6 +1392,41 @@ struct CodeScan {
     total_locals: u64,
     /// Operators of the longest function body.
     max_operators: u64,
+    /// How often each operator of the bulk memory and reference types
+    /// proposals occurs, by its text name, with its proposal.
+    proposal_ops: std::collections::BTreeMap<&'static str, (Proposal, u64)>,
+}
+
+/// A WebAssembly proposal some chains refuse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Proposal {
+    BulkMemory,
+    ReferenceTypes,
+}
+
+/// The proposal and text name of an operator of the bulk memory or
+/// reference types proposal.
+fn proposal_op(op: &Operator<'_>) -> Option<(Proposal, &'static str)> {
+    use Proposal::{BulkMemory, ReferenceTypes};
+    Some(match op {
+        Operator::MemoryCopy { .. } => (BulkMemory, "memory.copy"),
+        Operator::MemoryFill { .. } => (BulkMemory, "memory.fill"),
+        Operator::MemoryInit { .. } => (BulkMemory, "memory.init"),
+        Operator::DataDrop { .. } => (BulkMemory, "data.drop"),
+        Operator::TableCopy { .. } => (BulkMemory, "table.copy"),
+        Operator::TableInit { .. } => (BulkMemory, "table.init"),
+        Operator::ElemDrop { .. } => (BulkMemory, "elem.drop"),
+        Operator::RefNull { .. } => (ReferenceTypes, "ref.null"),
+        Operator::RefIsNull => (ReferenceTypes, "ref.is_null"),
+        Operator::RefFunc { .. } => (ReferenceTypes, "ref.func"),
+        Operator::TypedSelect { .. } => (ReferenceTypes, "select (typed)"),
+        Operator::TableGet { .. } => (ReferenceTypes, "table.get"),
+        Operator::TableSet { .. } => (ReferenceTypes, "table.set"),
+        Operator::TableSize { .. } => (ReferenceTypes, "table.size"),
+        Operator::TableGrow { .. } => (ReferenceTypes, "table.grow"),
+        Operator::TableFill { .. } => (ReferenceTypes, "table.fill"),
+        _ => return None,
+    })
 }
 
 fn scan_code(wasm: &[u8], func_imports: u32) -> Result<CodeScan, String> {
@@ -1284,6 +1434,7 @@ fn scan_code(wasm: &[u8], func_imports: u32) -> Result<CodeScan, String> {
     let mut plain_i64 = std::collections::BTreeMap::new();
     let (mut max_locals, mut total_locals, mut max_operators) = (0u64, 0u64, 0u64);
     let mut index = func_imports;
+    let mut proposal_ops = std::collections::BTreeMap::new();
     for payload in Parser::new(0).parse_all(wasm) {
         let Payload::CodeSectionEntry(body) = payload.map_err(|e| e.to_string())? else {
             continue;
@@ -1316,6 +1467,13 @@ fn scan_code(wasm: &[u8], func_imports: u32) -> Result<CodeScan, String> {
             if is_nan_producing(&op) {
                 counts.float_nan += 1;
             }
+            if let Some((proposal, name)) = proposal_op(&op) {
+                match proposal {
+                    Proposal::BulkMemory => counts.bulk_memory += 1,
+                    Proposal::ReferenceTypes => counts.reference_types += 1,
+                }
+                proposal_ops.entry(name).or_insert((proposal, 0u64)).1 += 1;
+            }
             match op {
                 Operator::MemoryGrow { .. } => counts.memory_grow += 1,
                 Operator::TableSet { .. }
@@ -1336,5 +1494,6 @@ fn scan_code(wasm: &[u8], func_imports: u32) -> Result<CodeScan, String> {
         max_locals,
         total_locals,
         max_operators,
+        proposal_ops,
     })
 }

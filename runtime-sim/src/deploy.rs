@@ -1,12 +1,14 @@
 //! What a chain stores when a contract is deployed, what that costs, and the
 //! size limits it enforces: contract size as a contract author meets it.
 //!
-//! - **Stylus** stores the module with its custom sections stripped,
-//!   compressed with brotli at quality 11 (window 2^22), behind a 4-byte
-//!   prefix (`0xEFF00000`), as the code of an EVM contract (what `cargo stylus
-//!   deploy` sends). That code is bounded by EIP-170 (24,576 bytes) and pays
-//!   the EVM's code deposit (200 gas a byte); ArbOS decompresses it at
-//!   activation and refuses a module over 128 KiB (nitro's `MaxWasmSize`).
+//! - **Stylus** stores the module as `cargo stylus deploy` sends it
+//!   ([`stylus_module`]: printed to the text format and parsed back, custom
+//!   sections stripped, its `project_hash` section added), compressed with
+//!   brotli at quality 11 (window 2^22), behind a 4-byte prefix
+//!   (`0xEFF00000`), as the code of an EVM contract. That code is bounded by
+//!   EIP-170 (24,576 bytes) and pays the EVM's code deposit (200 gas a
+//!   byte); ArbOS decompresses it at activation and refuses a module over
+//!   128 KiB (nitro's `MaxWasmSize`).
 //! - **CosmWasm** (wasmd) receives the module gzipped (`wasmd tx wasm store`
 //!   gzips it), refuses one over 800 KiB uncompressed (`MaxWasmSize`, a
 //!   compile-time setting a chain may change) and charges 3 SDK gas a byte of
@@ -17,15 +19,16 @@
 //! decompressed limit and lets a contract span code fragments) and of wasmd;
 //! a chain configured otherwise has other limits. The compressed size comes
 //! from the `brotli` crate's encoder at the same quality and window as
-//! cargo-stylus's (C brotli); the two encoders may differ by a few bytes
-//! (on OpenZeppelin's ERC-20 built on three allocators: 0, 4 and 13 bytes).
+//! cargo-stylus's (C brotli); the two encoders may differ by a few bytes.
 //!
 //! ```
 //! use capheap_sim::Abi;
 //! use capheap_sim::deploy::{Deployment, STYLUS_CODE_PREFIX, deployment};
 //!
-//! let wasm = wat::parse_str(r#"(module (@custom "name" "x") (memory (export "memory") 1))"#)?;
+//! let name = "x".repeat(100);
+//! let wasm = wat::parse_str(format!(r#"(module (@custom "name" "{name}") (memory (export "memory") 1))"#))?;
 //! let d: Deployment = deployment(Abi::Stylus, &wasm)?.expect("Stylus is a chain");
+//! // The 100-byte name section goes; cargo-stylus's 47-byte project hash comes.
 //! assert!(d.module_bytes < wasm.len(), "the custom section is stripped");
 //! assert!(d.stored_bytes > STYLUS_CODE_PREFIX.len());
 //! assert!(d.fits());
@@ -37,6 +40,7 @@
 use std::io::Write as _;
 
 use serde::Serialize;
+use sha2::{Digest as _, Sha256};
 use wasmparser::{Parser, Payload};
 
 use crate::error::{Result, SimError};
@@ -49,6 +53,9 @@ pub const STYLUS_CODE_PREFIX: [u8; 4] = [0xEF, 0xF0, 0x00, 0x00];
 pub const STYLUS_BROTLI_QUALITY: u32 = 11;
 /// Brotli window (log2 bytes) cargo-stylus compresses with (brotli's default).
 pub const STYLUS_BROTLI_WINDOW: u32 = 22;
+/// The custom section cargo-stylus adds to the module it deploys: a 32-byte
+/// hash of the project's sources, for reproducible verification.
+pub const STYLUS_PROJECT_HASH_SECTION: &str = "project_hash";
 /// Largest EVM contract code (EIP-170): the prefix and the compressed module.
 pub const STYLUS_MAX_CODE_SIZE: usize = 24_576;
 /// Largest module ArbOS activates, decompressed (nitro's `MaxWasmSize`,
@@ -115,6 +122,11 @@ pub fn brotli(bytes: &[u8]) -> Vec<u8> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn strip_custom_sections(wasm: &[u8]) -> Result<Vec<u8>> {
+    Ok(without_custom_sections(wasm)?.finish())
+}
+
+/// [`strip_custom_sections`], before the module is finished.
+fn without_custom_sections(wasm: &[u8]) -> Result<wasm_encoder::Module> {
     let mut module = wasm_encoder::Module::new();
     for payload in Parser::new(0).parse_all(wasm) {
         let payload = payload.map_err(|e| SimError::InvalidWasm(e.to_string()))?;
@@ -128,6 +140,53 @@ pub fn strip_custom_sections(wasm: &[u8]) -> Result<Vec<u8>> {
             module.section(&wasm_encoder::RawSection { id, data });
         }
     }
+    Ok(module)
+}
+
+/// The module `cargo stylus deploy` sends for `wasm`, which ArbOS
+/// activates, as cargo-stylus 0.6 to 0.10 (`stylus-tools`' `process_wasm`)
+/// makes it, without the opt-in `wasm-opt` step:
+///
+/// 1. printed to the text format and parsed back (its
+///    `remove_dangling_references`, with `wasmprinter` and `wat` as there):
+///    every LEB128 comes back in canonical form, among them the 5-byte
+///    `call_indirect` table immediates that rustc 1.82 and later emit with
+///    reference types on, which ArbOS's validator (reference types off)
+///    refuses, and the padded function indices the linker leaves;
+/// 2. custom sections stripped;
+/// 3. a [`STYLUS_PROJECT_HASH_SECTION`] custom section appended: 32 bytes
+///    of hash, here the SHA-256 of `wasm` (as incompressible as the real
+///    one, so the stored size is the same).
+///
+/// Fails on a module that cannot be printed and parsed back (cargo-stylus
+/// fails on it too).
+///
+/// ```
+/// use capheap_sim::deploy::{STYLUS_PROJECT_HASH_SECTION, stylus_module};
+///
+/// let wasm = wat::parse_str(r#"(module (@custom "name" "x") (func (export "f")))"#)?;
+/// let sent = stylus_module(&wasm)?;
+/// let names: Vec<String> = wasmparser::Parser::new(0)
+///     .parse_all(&sent)
+///     .filter_map(|p| match p {
+///         Ok(wasmparser::Payload::CustomSection(c)) => Some(c.name().to_owned()),
+///         _ => None,
+///     })
+///     .collect();
+/// assert_eq!(names, [STYLUS_PROJECT_HASH_SECTION]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn stylus_module(wasm: &[u8]) -> Result<Vec<u8>> {
+    let text = wasmprinter::print_bytes(wasm)
+        .map_err(|e| SimError::InvalidWasm(format!("cannot print the module as text: {e}")))?;
+    let canonical = wat::parse_str(&text)
+        .map_err(|e| SimError::InvalidWasm(format!("cannot parse the module's text back: {e}")))?;
+    let mut module = without_custom_sections(&canonical)?;
+    let hash = Sha256::digest(wasm);
+    module.section(&wasm_encoder::CustomSection {
+        name: STYLUS_PROJECT_HASH_SECTION.into(),
+        data: hash.as_slice().into(),
+    });
     Ok(module.finish())
 }
 
@@ -136,8 +195,8 @@ pub fn strip_custom_sections(wasm: &[u8]) -> Result<Vec<u8>> {
 pub struct Deployment {
     /// The chain.
     pub abi: Abi,
-    /// The module as the chain runs it: Stylus strips its custom sections;
-    /// wasmd keeps the module whole.
+    /// The module as the chain runs it: for Stylus, as cargo-stylus sends it
+    /// ([`stylus_module`]); wasmd keeps the module whole.
     pub module_bytes: usize,
     /// The chain's limit on [`Deployment::module_bytes`].
     pub module_limit: usize,
@@ -207,7 +266,7 @@ pub fn deployment(abi: Abi, wasm: &[u8]) -> Result<Option<Deployment>> {
     Ok(match abi {
         Abi::Capheap => None,
         Abi::Stylus => {
-            let module = strip_custom_sections(wasm)?;
+            let module = stylus_module(wasm)?;
             let stored = STYLUS_CODE_PREFIX.len() + brotli(&module).len();
             Some(Deployment {
                 abi,
@@ -273,8 +332,12 @@ mod tests {
         module.finish()
     }
 
+    /// The `project_hash` section: its id, size, the name's length, the
+    /// name and the 32-byte hash.
+    const PROJECT_HASH_BYTES: usize = 1 + 1 + 1 + STYLUS_PROJECT_HASH_SECTION.len() + 32;
+
     #[test]
-    fn stylus_counts_the_prefix_and_the_compressed_stripped_module() {
+    fn stylus_counts_the_prefix_and_the_compressed_module_cargo_stylus_sends() {
         let wasm = module_with_data(2_000);
         let d = deployment(Abi::Stylus, &wasm).unwrap().unwrap();
         let stripped = strip_custom_sections(&wasm).unwrap();
@@ -284,16 +347,61 @@ mod tests {
             wasm.len(),
             "the name section went"
         );
-        assert_eq!(d.module_bytes, stripped.len());
-        assert_eq!(d.stored_bytes, 4 + brotli(&stripped).len());
+        // wasm-encoder writes canonical LEB128s: the text round trip keeps
+        // the sections, and the project hash comes last.
+        let sent = stylus_module(&wasm).unwrap();
+        assert_eq!(sent[..stripped.len()], stripped[..]);
+        assert_eq!(sent.len(), stripped.len() + PROJECT_HASH_BYTES);
+        assert_eq!(sent[sent.len() - 32..], Sha256::digest(&wasm)[..]);
+        assert_eq!(d.module_bytes, sent.len());
+        assert_eq!(d.stored_bytes, 4 + brotli(&sent).len());
         // Random data does not compress: the stream is about as long.
-        assert!(d.stored_bytes > 2_000 && d.stored_bytes < 2_100, "{d:?}");
+        assert!(d.stored_bytes > 2_000 && d.stored_bytes < 2_150, "{d:?}");
         assert_eq!(d.deploy_gas, 200 * d.stored_bytes as u64);
         assert!(d.fits());
-        // The stream decompresses to the stripped module.
+        // The stream decompresses to the module sent.
         let mut back = Vec::new();
-        ::brotli::BrotliDecompress(&mut &brotli(&stripped)[..], &mut back).unwrap();
-        assert_eq!(back, stripped);
+        ::brotli::BrotliDecompress(&mut &brotli(&sent)[..], &mut back).unwrap();
+        assert_eq!(back, sent);
+    }
+
+    /// `call_indirect` with its table immediate as a 5-byte LEB128 (as
+    /// rustc 1.82 and later emit it): a valid module with reference types
+    /// on, refused by a validator with them off (ArbOS's).
+    pub(crate) const OVERLONG_CALL_INDIRECT: &[u8] = &[
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+        0x01, 0x04, 0x01, 0x60, 0x00, 0x00, // type 0: () -> ()
+        0x03, 0x02, 0x01, 0x00, // one function of type 0
+        0x04, 0x04, 0x01, 0x70, 0x00, 0x01, // a funcref table of 1
+        0x0a, 0x0d, 0x01, 0x0b, 0x00, // code: one body of 11 bytes, no locals
+        0x41, 0x00, // i32.const 0
+        0x11, 0x00, 0x80, 0x80, 0x80, 0x80, 0x00, // call_indirect type 0, table 0 (5 bytes)
+        0x0b, // end
+    ];
+
+    #[test]
+    fn cargo_stylus_s_text_round_trip_makes_every_leb128_canonical() {
+        let features =
+            wasmparser::WasmFeatures::default() - wasmparser::WasmFeatures::REFERENCE_TYPES;
+        let strict = |wasm: &[u8]| {
+            wasmparser::Validator::new_with_features(features)
+                .validate_all(wasm)
+                .map(drop)
+        };
+        assert!(
+            wasmparser::Validator::new()
+                .validate_all(OVERLONG_CALL_INDIRECT)
+                .is_ok()
+        );
+        let refused = strict(OVERLONG_CALL_INDIRECT).unwrap_err().to_string();
+        assert!(refused.contains("zero byte expected"), "{refused}");
+        let sent = stylus_module(OVERLONG_CALL_INDIRECT).unwrap();
+        strict(&sent).unwrap();
+        // The table immediate shrank from 5 bytes to 1.
+        assert_eq!(
+            sent.len(),
+            OVERLONG_CALL_INDIRECT.len() - 4 + PROJECT_HASH_BYTES
+        );
     }
 
     #[test]

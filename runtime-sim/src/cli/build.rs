@@ -58,13 +58,17 @@ pub fn run(args: BuildArgs) -> CliResult {
         return Ok(());
     }
     eprintln!(
-        "built {}{} ({} bytes) with {}",
+        "built {}{} ({} bytes) with {}{}",
         built.name,
         args.allocator
             .map(|a| format!(" on the {a} allocator"))
             .unwrap_or_default(),
         built.wasm.len(),
-        built.toolchain
+        built.toolchain,
+        built
+            .rustc_version()
+            .map(|v| format!(" (rustc {v})"))
+            .unwrap_or_default()
     );
     // A note, not a verdict: the build succeeded, so a query that fails
     // here leaves the summary as it is.

@@ -66,6 +66,20 @@ pub mod vm_limits {
     pub const TOTAL_FUNCTION_LOCALS: usize = 10_000;
 }
 
+/// The WebAssembly features cosmwasm-vm's validator accepts when code is
+/// stored (`ParsedWasm::parse`, cosmwasm-vm 3.0.9): MVP, mutable globals,
+/// saturating float-to-int, sign extension, multi-value and reference types
+/// (which rustc 1.82 and later need for their `call_indirect` encoding); no
+/// bulk memory, SIMD, threads or memory64. Its gatekeeper then refuses
+/// every operator of the reference types proposal.
+pub const WASM_FEATURES: wasmparser::WasmFeatures = wasmparser::WasmFeatures::MUTABLE_GLOBAL
+    .union(wasmparser::WasmFeatures::SATURATING_FLOAT_TO_INT)
+    .union(wasmparser::WasmFeatures::SIGN_EXTENSION)
+    .union(wasmparser::WasmFeatures::MULTI_VALUE)
+    .union(wasmparser::WasmFeatures::FLOATS)
+    .union(wasmparser::WasmFeatures::REFERENCE_TYPES)
+    .union(wasmparser::WasmFeatures::GC_TYPES);
+
 /// The capabilities cosmwasm-vm documents as built in (a contract requires
 /// one with a `requires_<name>` export; which ones a chain offers is its
 /// configuration, and chains may define others).

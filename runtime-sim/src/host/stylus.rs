@@ -55,6 +55,25 @@ pub mod activation_limits {
     /// Longest export name, and module name in the `name` section.
     pub const NAME_BYTES: u64 = 512;
 }
+/// The WebAssembly features ArbOS's validator accepts at activation (nitro's
+/// `parse_with_version`) before ArbOS 60: MVP, mutable globals, saturating
+/// float-to-int, sign extension, multi-value and bulk memory (of whose
+/// operators it runs only `memory.copy` and `memory.fill`); no reference
+/// types, SIMD, threads, tail calls, exceptions or memory64.
+pub const WASM_FEATURES: wasmparser::WasmFeatures = wasmparser::WasmFeatures::MUTABLE_GLOBAL
+    .union(wasmparser::WasmFeatures::SATURATING_FLOAT_TO_INT)
+    .union(wasmparser::WasmFeatures::SIGN_EXTENSION)
+    .union(wasmparser::WasmFeatures::MULTI_VALUE)
+    .union(wasmparser::WasmFeatures::BULK_MEMORY)
+    .union(wasmparser::WasmFeatures::FLOATS)
+    .union(wasmparser::WasmFeatures::GC_TYPES);
+/// [`WASM_FEATURES`] from ArbOS 60 on, which turns multi-value off
+/// (`ARBOS_VERSION_STYLUS_NO_MULTI_VALUE`).
+pub const WASM_FEATURES_ARBOS_60: wasmparser::WasmFeatures =
+    WASM_FEATURES.difference(wasmparser::WasmFeatures::MULTI_VALUE);
+/// The bulk memory operators ArbOS activates; it refuses the others
+/// (`memory.init`, `data.drop`, `table.copy`, `table.init`, `elem.drop`).
+pub const BULK_MEMORY_RUN: &[&str] = &["memory.copy", "memory.fill"];
 /// Most topics an EVM log may have.
 pub const MAX_TOPICS: u32 = 4;
 

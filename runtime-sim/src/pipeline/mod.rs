@@ -335,7 +335,14 @@ impl Default for BuildOptions {
                 .unwrap_or_else(|| PathBuf::from(fallback))
         };
         BuildOptions {
-            cargo: from_env("CARGO", "cargo"),
+            // The `$CARGO` an outer cargo exports is its toolchain's binary,
+            // past rustup: when rustup picked that toolchain by default,
+            // run rustup's `cargo`, which picks the contract's.
+            cargo: if outer_toolchain_leaked() {
+                PathBuf::from("cargo")
+            } else {
+                from_env("CARGO", "cargo")
+            },
             rustc: from_env("RUSTC", "rustc"),
             build_std_rustc: PathBuf::from(DEBIAN_RUSTC),
             target_dir: None,
@@ -361,10 +368,71 @@ pub struct BuiltContract {
     pub toolchain: Toolchain,
 }
 
-/// Runs `rustc --print <what> [--target wasm32]`, returning trimmed stdout.
-fn rustc_print(rustc: &Path, what: &str, wasm: bool) -> Result<String, String> {
+impl BuiltContract {
+    /// The version of the compiler that built it, as the module's
+    /// `producers` section records it (`processed-by rustc`), if it does:
+    /// the toolchain a `rust-toolchain.toml` pinned, for instance.
+    ///
+    /// ```no_run
+    /// use capheap_sim::{BuildOptions, build_contract};
+    ///
+    /// let built = build_contract(std::path::Path::new("contracts/hello"), &BuildOptions::default())?;
+    /// println!("{}", built.rustc_version().unwrap_or_default()); // e.g. 1.95.0 (59807616e 2026-04-14)
+    /// # Ok::<(), capheap_sim::BuildError>(())
+    /// ```
+    pub fn rustc_version(&self) -> Option<String> {
+        producer_rustc(&self.wasm)
+    }
+}
+
+/// The `rustc` version in a module's `producers` section (`processed-by`).
+pub(crate) fn producer_rustc(wasm: &[u8]) -> Option<String> {
+    use wasmparser::{KnownCustom, Parser, Payload};
+    for payload in Parser::new(0).parse_all(wasm) {
+        let Ok(Payload::CustomSection(section)) = payload else {
+            continue;
+        };
+        let KnownCustom::Producers(reader) = section.as_known() else {
+            continue;
+        };
+        for field in reader.into_iter().flatten() {
+            if field.name == "processed-by" {
+                for value in field.values.into_iter().flatten() {
+                    if value.name == "rustc" {
+                        return Some(value.version.to_owned());
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Lets rustup choose the contract's toolchain: an outer cargo run through
+/// rustup's proxy (`cargo run`, `cargo test`) exports `RUSTUP_TOOLCHAIN`,
+/// which rustup ranks above a `rust-toolchain.toml`, even when nobody chose
+/// it (`RUSTUP_TOOLCHAIN_SOURCE` says `default`, or names the caller's own
+/// toolchain file or override). It is kept when it was chosen for this run:
+/// `rustup run`, `cargo +<toolchain>` (`cli`) or set by hand (`env`).
+fn let_rustup_choose(cmd: &mut Command) {
+    if outer_toolchain_leaked() {
+        cmd.env_remove("RUSTUP_TOOLCHAIN")
+            .env_remove("RUSTUP_TOOLCHAIN_SOURCE");
+    }
+}
+
+/// Whether rustup's `RUSTUP_TOOLCHAIN` in this process's environment is one
+/// nobody chose for this run (see [`let_rustup_choose`]).
+fn outer_toolchain_leaked() -> bool {
+    std::env::var("RUSTUP_TOOLCHAIN_SOURCE").is_ok_and(|s| s != "cli" && s != "env")
+}
+
+/// Runs `rustc --print <what> [--target wasm32]` in `cwd` (where rustup
+/// looks for a `rust-toolchain.toml`), returning trimmed stdout.
+fn rustc_print(rustc: &Path, what: &str, wasm: bool, cwd: &Path) -> Result<String, String> {
     let mut cmd = Command::new(rustc);
-    cmd.args(["--print", what]);
+    cmd.args(["--print", what]).current_dir(cwd);
+    let_rustup_choose(&mut cmd);
     if wasm {
         cmd.args(["--target", WASM_TARGET]);
     }
@@ -405,8 +473,15 @@ fn has_libcore(dir: &Path) -> bool {
 /// # Ok::<(), capheap_sim::BuildError>(())
 /// ```
 pub fn detect_toolchain(opts: &BuildOptions) -> Result<Toolchain, BuildError> {
+    detect_toolchain_in(opts, Path::new("."))
+}
+
+/// [`detect_toolchain`] for a crate in `dir`: the compilers run there, so
+/// that rustup picks the toolchain the crate pins (`rust-toolchain.toml` in
+/// it or a parent), as cargo then does.
+fn detect_toolchain_in(opts: &BuildOptions, dir: &Path) -> Result<Toolchain, BuildError> {
     let mut tried = Vec::new();
-    match rustc_print(&opts.rustc, "target-libdir", true) {
+    match rustc_print(&opts.rustc, "target-libdir", true, dir) {
         Ok(libdir) if has_libcore(Path::new(&libdir)) => {
             return Ok(Toolchain::TargetInstalled {
                 rustc: opts.rustc.clone(),
@@ -418,7 +493,7 @@ pub fn detect_toolchain(opts: &BuildOptions) -> Result<Toolchain, BuildError> {
         )),
         Err(e) => tried.push(e),
     }
-    match rustc_print(&opts.build_std_rustc, "sysroot", false) {
+    match rustc_print(&opts.build_std_rustc, "sysroot", false, dir) {
         Ok(sysroot) => {
             let src = Path::new(&sysroot).join("lib/rustlib/src/rust/library/core");
             if src.join("Cargo.toml").is_file() {
@@ -562,7 +637,13 @@ pub(crate) fn cargo_query(
     manifest: &Path,
     args: &[&str],
 ) -> Result<Vec<u8>, BuildError> {
-    let out = Command::new(&opts.cargo)
+    let mut cmd = Command::new(&opts.cargo);
+    if let Some(dir) = manifest.parent() {
+        // Where rustup and cargo look for the crate's toolchain and config.
+        cmd.current_dir(dir);
+    }
+    let_rustup_choose(&mut cmd);
+    let out = cmd
         .args(args)
         .arg("--manifest-path")
         .arg(manifest)
@@ -654,12 +735,16 @@ struct ArtifactTarget {
 /// ```
 pub fn build_contract(dir: &Path, opts: &BuildOptions) -> Result<BuiltContract, BuildError> {
     let manifest = crate_manifest(dir)?;
-    let toolchain = detect_toolchain(opts)?;
+    let toolchain = detect_toolchain_in(opts, dir)?;
     let root = workspace_root(opts, &manifest)?;
-    let target_dir = opts
-        .target_dir
-        .clone()
-        .unwrap_or_else(|| root.join("target").join("capheap-wasm"));
+    // Absolute: cargo runs in the contract's directory.
+    let target_dir = match &opts.target_dir {
+        Some(dir) => std::path::absolute(dir).map_err(|source| BuildError::Io {
+            path: dir.clone(),
+            source,
+        })?,
+        None => root.join("target").join("capheap-wasm"),
+    };
     let Some(allocator) = opts.allocator else {
         return cargo_build(
             dir,
@@ -716,7 +801,12 @@ fn cargo_build(
     primary_everywhere: bool,
 ) -> Result<BuiltContract, BuildError> {
     let mut cmd = Command::new(&opts.cargo);
-    cmd.args(["build", "--release", "--target", WASM_TARGET])
+    // In the contract's directory (a swap's wrapper lives elsewhere): rustup
+    // picks the toolchain the contract pins there, and cargo reads the
+    // contract's `.cargo/config.toml`.
+    let_rustup_choose(&mut cmd);
+    cmd.current_dir(dir)
+        .args(["build", "--release", "--target", WASM_TARGET])
         .args(["--message-format", "json-render-diagnostics"])
         .arg("--manifest-path")
         .arg(manifest)

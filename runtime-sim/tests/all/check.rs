@@ -529,3 +529,117 @@ fn stylus_counts_functions_exports_globals_imports_and_operators() {
         ]
     );
 }
+
+/// The `chain-features` findings of a report, each with its level.
+fn feature_refusals(report: &capheap_sim::CheckReport) -> Vec<(Level, &str)> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.code == "chain-features")
+        .map(|f| (f.level, f.message.as_str()))
+        .collect()
+}
+
+#[test]
+fn cosmwasm_refuses_bulk_memory_and_reference_types() {
+    let memory = r#"(memory (export "memory") 1)"#;
+    let clean = cosmwasm(&format!(
+        "{memory} (func (result i32) (i32.extend8_s (i32.trunc_sat_f64_s (f64.const 1))))"
+    ));
+    assert!(feature_refusals(&clean).is_empty(), "{:?}", clean.findings);
+
+    // What rustc 1.87 and later emit for copies and fills.
+    let bulk = cosmwasm(&format!(
+        "{memory} (func
+           (memory.copy (i32.const 0) (i32.const 8) (i32.const 8))
+           (memory.copy (i32.const 8) (i32.const 0) (i32.const 8))
+           (memory.fill (i32.const 0) (i32.const 0) (i32.const 8)))"
+    ));
+    let refused = feature_refusals(&bulk);
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    let (level, message) = refused[0];
+    assert_eq!(level, Level::Error);
+    assert!(
+        message.starts_with(
+            "cosmwasm-vm refuses bulk memory operators (2 memory.copy, 1 memory.fill)"
+        ),
+        "{message}"
+    );
+    assert!(message.contains("Rust 1.86 or earlier"), "{message}");
+    assert_eq!(
+        (bulk.operators.bulk_memory, bulk.operators.reference_types),
+        (3, 0)
+    );
+    assert!(!bulk.passes(Level::Error));
+
+    let refs = cosmwasm(&format!(
+        "{memory} (table 1 1 funcref) (func (drop (ref.null func)) (drop (table.size 0)))"
+    ));
+    assert_eq!(
+        feature_refusals(&refs),
+        [(
+            Level::Error,
+            "cosmwasm-vm refuses reference types operators (1 ref.null, 1 table.size)"
+        )]
+    );
+
+    // Anything else its validator refuses is its own message.
+    let simd = cosmwasm(&format!("{memory} (func (drop (v128.const i64x2 0 0)))"));
+    let refused = feature_refusals(&simd);
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(
+        refused[0]
+            .1
+            .starts_with("cosmwasm-vm's validator refuses the module: SIMD support is not enabled"),
+        "{refused:?}"
+    );
+}
+
+#[test]
+fn stylus_runs_copy_and_fill_and_refuses_the_rest() {
+    let copies = stylus(
+        "(func
+           (memory.copy (i32.const 0) (i32.const 8) (i32.const 8))
+           (memory.fill (i32.const 0) (i32.const 0) (i32.const 8)))",
+    );
+    assert!(
+        feature_refusals(&copies).is_empty(),
+        "{:?}",
+        copies.findings
+    );
+    assert!(copies.passes(Level::Warn), "{:?}", copies.findings);
+
+    let init = stylus(
+        r#"(data $d "abc")
+           (func (memory.init $d (i32.const 0) (i32.const 0) (i32.const 3)) (data.drop $d))"#,
+    );
+    assert_eq!(
+        feature_refusals(&init),
+        [(
+            Level::Error,
+            "ArbOS does not activate these bulk memory operators (1 data.drop, 1 memory.init): \
+             of that proposal it runs memory.copy and memory.fill only"
+        )]
+    );
+
+    let refs = stylus("(table 1 funcref) (func (drop (ref.is_null (ref.null func))))");
+    assert_eq!(
+        feature_refusals(&refs),
+        [(
+            Level::Error,
+            "ArbOS refuses reference types operators (1 ref.is_null, 1 ref.null)"
+        )]
+    );
+
+    // Multi-value: activated up to ArbOS 59, refused from ArbOS 60.
+    let pair = stylus("(func (result i32 i32) (i32.const 0) (i32.const 1))");
+    let refused = feature_refusals(&pair);
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0].0, Level::Warn);
+    assert!(
+        refused[0]
+            .1
+            .starts_with("ArbOS 60 and later refuse the module cargo-stylus sends"),
+        "{refused:?}"
+    );
+}

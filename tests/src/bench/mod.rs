@@ -488,21 +488,22 @@ pub struct CodeSize {
     /// The whole `.wasm` file compressed with gzip at level 9 (what a chain
     /// that stores or charges compressed code sees, approximately).
     pub gzip: usize,
-    /// The code Stylus would store for the module: custom sections
-    /// stripped, brotli at quality 11, behind its 4-byte prefix (what
-    /// EIP-170's 24,576 bytes bound; see `capheap_sim::deploy`).
+    /// The code Stylus would store for the module: the module cargo-stylus
+    /// sends, brotli at quality 11, behind its 4-byte prefix (what EIP-170's
+    /// 24,576 bytes bound; see `capheap_sim::deploy`).
     pub stylus: usize,
 }
 
 /// Measures `wasm` with wasmparser.
 pub fn code_size(wasm: &[u8]) -> Result<CodeSize, String> {
-    let stripped = capheap_sim::deploy::strip_custom_sections(wasm).map_err(|e| e.to_string())?;
+    let stylus = capheap_sim::deploy::deployment(capheap_sim::Abi::Stylus, wasm)
+        .map_err(|e| e.to_string())?
+        .map_or(0, |d| d.stored_bytes);
     let mut size = CodeSize {
         total: wasm.len(),
         code: 0,
         gzip: capheap_sim::deploy::gzip_size(wasm),
-        stylus: capheap_sim::deploy::STYLUS_CODE_PREFIX.len()
-            + capheap_sim::deploy::brotli(&stripped).len(),
+        stylus,
     };
     for payload in wasmparser::Parser::new(0).parse_all(wasm) {
         if let wasmparser::Payload::CodeSectionStart { range, .. } =

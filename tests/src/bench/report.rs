@@ -369,8 +369,9 @@ pub fn render(
     w(
         &mut md,
         "Whole `.wasm` bytes (custom sections such as `name` included, as built), the same compressed \
-         with gzip -9, the code Stylus would store for the module (custom sections stripped, brotli \
-         at quality 11 behind its 4-byte prefix, as `cargo stylus deploy` sends it: EIP-170 caps it \
+         with gzip -9, the code Stylus would store for the module (as `cargo stylus deploy` sends it: \
+         printed as text and parsed back, custom sections stripped, its project hash added, brotli \
+         at quality 11 behind the 4-byte prefix; EIP-170 caps it \
          at 24,576 bytes and each byte costs 200 gas of code deposit; `capheap-sim check` reports the \
          same for a Stylus or CosmWasm contract), and code-section bytes (function bodies, measured \
          with wasmparser); deltas are against `bump`. The sizes of real contracts built on each allocator \

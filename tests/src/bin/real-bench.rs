@@ -33,9 +33,6 @@ fn main() -> ExitCode {
             )
         })
         .collect();
-    let toolchain = builds
-        .first()
-        .map_or_else(String::new, |(a, _, _)| a.toolchain.version());
     let mut page = String::new();
     let _ = writeln!(
         page,
@@ -51,12 +48,13 @@ fn main() -> ExitCode {
          gas); growth fuel is the chain's memory price (Stylus's model; CosmWasm\n\
          does not price pages). The code's own cost is in the size rows: what the chain\n\
          stores and charges when the contract is deployed (`capheap_sim::deploy`,\n\
-         `capheap-sim check`): a Stylus contract's code is its module without custom\n\
-         sections, brotli-compressed behind a 4-byte prefix (at most 24,576 bytes, 200\n\
+         `capheap-sim check`): a Stylus contract's code is the module `cargo stylus deploy`\n\
+         sends (printed as text and parsed back, custom sections stripped, its project hash\n\
+         added), brotli-compressed behind a 4-byte prefix (at most 24,576 bytes, 200\n\
          gas a byte of code deposit); wasmd charges 3 SDK gas a byte of the module to\n\
          compile a CosmWasm contract (which it takes gzipped, up to 800 KiB unpacked).\n\
-         Built with {}, `opt-level = \"z\"`, LTO, one codegen unit, no wasm-opt.\n",
-        toolchain
+         Each is built with the compiler its crate pins, if it pins one (named in its\n\
+         section), `opt-level = \"z\"`, LTO, one codegen unit, no wasm-opt.\n"
     );
     let mut failed = false;
     let mut charts = Vec::new();
@@ -108,12 +106,14 @@ fn main() -> ExitCode {
         let chart = format!("real-contracts-{name}.svg");
         let _ = writeln!(
             page,
-            "## {name}\n\n{what}. Scenario: `scenarios/chains/{name}.toml` ({} calls, pricing {}).\n\n\
+            "## {name}\n\n{what}. Built with rustc {}. Scenario: `scenarios/chains/{name}.toml` ({} calls, pricing {}).\n\n\
              ![{name}: fuel and pages per call on both allocators]({chart})\n\n{}\n\
              ### {name} on capheap's minimal heap\n\n\
              The same scenario built with `--allocator capheap-mini` \
              (`capheap::mini::MiniHeap`, see [Allocator design](allocator-design.md#the-minimal-heap)); \
              totals only, every call's output is the same as on the default allocator.\n\n{}",
+            a.rustc_version()
+                .unwrap_or_else(|| "(version not recorded)".to_owned()),
             report.calls.len(),
             sim.pricing_label(),
             report.to_markdown(),
