@@ -573,17 +573,16 @@ fn llvm_major(rustc: &Path) -> Option<u32> {
     version.split('.').next()?.trim().parse().ok()
 }
 
-/// The flags every contract build gets, `\x1f`-separated for
-/// `CARGO_ENCODED_RUSTFLAGS`: source paths are remapped so the wasm does not
-/// depend on where the checkout or the cargo home lives; host functions
-/// declared without an import module link as `env` imports (see
+/// The flags every contract build gets: source paths are remapped so the
+/// wasm does not depend on where the checkout or the cargo home lives; host
+/// functions declared without an import module link as `env` imports (see
 /// [`ALLOW_UNDEFINED`]); plus the linker of a build-std route whose compiler
 /// ships none.
-fn encoded_rustflags(
+fn contract_rustflags(
     workspace_root: &Path,
     extra: &[(PathBuf, &str)],
     toolchain: &Toolchain,
-) -> OsString {
+) -> Vec<OsString> {
     let mut flags: Vec<OsString> = vec![ALLOW_UNDEFINED.into()];
     if let Toolchain::BuildStd {
         linker: Some(linker),
@@ -608,14 +607,41 @@ fn encoded_rustflags(
     for (from, to) in extra {
         remap(from, to);
     }
-    let mut out = OsString::new();
-    for (i, f) in flags.iter().enumerate() {
-        if i > 0 {
-            out.push("\x1f");
+    flags
+}
+
+/// Gives the build `flags` after the contract's own: as a `--config` value
+/// of `target.wasm32-unknown-unknown.rustflags`, which cargo appends to the
+/// same key of the contract's `.cargo/config.toml` (a `-zstack-size`, a
+/// `target-feature`, as Stylus and OpenZeppelin projects set). A flag that
+/// is not UTF-8 (a remapped path), which TOML cannot hold, falls back to
+/// `CARGO_ENCODED_RUSTFLAGS`, which replaces the contract's flags. A
+/// contract's `build.rustflags` is not applied either way (cargo ignores it
+/// once a target's `rustflags` is set).
+fn pass_rustflags(cmd: &mut Command, flags: &[OsString]) {
+    let utf8: Option<Vec<toml::Value>> = flags
+        .iter()
+        .map(|f| f.to_str().map(|f| toml::Value::String(f.to_owned())))
+        .collect();
+    cmd.env_remove("CARGO_ENCODED_RUSTFLAGS");
+    match utf8 {
+        Some(values) => {
+            cmd.arg("--config").arg(format!(
+                "target.{WASM_TARGET}.rustflags = {}",
+                toml::Value::Array(values)
+            ));
         }
-        out.push(f);
+        None => {
+            let mut encoded = OsString::new();
+            for (i, f) in flags.iter().enumerate() {
+                if i > 0 {
+                    encoded.push("\x1f");
+                }
+                encoded.push(f);
+            }
+            cmd.env("CARGO_ENCODED_RUSTFLAGS", encoded);
+        }
     }
-    out
 }
 
 fn cargo_home() -> Option<PathBuf> {
@@ -835,11 +861,8 @@ fn cargo_build(
     ] {
         cmd.env_remove(var);
     }
+    pass_rustflags(&mut cmd, &contract_rustflags(root, remaps, &toolchain));
     cmd.env("RUSTC", toolchain.rustc())
-        .env(
-            "CARGO_ENCODED_RUSTFLAGS",
-            encoded_rustflags(root, remaps, &toolchain),
-        )
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "z")
         .env("CARGO_PROFILE_RELEASE_LTO", "true")
         .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1")

@@ -258,3 +258,42 @@ fn a_new_contract_builds_and_runs_on_the_sdks_rust_version() {
     // A relative --target-dir is the caller's, not the crate's.
     assert!(tmp.path().join("pinned-target").is_dir());
 }
+
+/// Initial pages of memory 0 of the module at `path`.
+fn initial_pages(path: &str) -> u64 {
+    let wasm = std::fs::read(path.trim()).unwrap();
+    for payload in wasmparser::Parser::new(0).parse_all(&wasm) {
+        if let Ok(wasmparser::Payload::MemorySection(reader)) = payload {
+            return reader.into_iter().next().unwrap().unwrap().initial;
+        }
+    }
+    panic!("{path}: no memory");
+}
+
+/// The contract's `.cargo/config.toml` flags reach rustc beside the
+/// pipeline's: a Stylus project's `-zstack-size` shrinks the stack, and so
+/// the memory the contract starts with (and pays for on every call).
+#[test]
+fn a_contract_s_cargo_config_rustflags_are_applied() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("small-stack");
+    let d = dir.to_str().unwrap();
+    ok(sim().args(["new", d]));
+    let target = tmp.path().join("target");
+    let t = target.to_str().unwrap();
+    let default = initial_pages(&ok(sim().args(["build", d, "--target-dir", t, "-q"])));
+    // rustc's default stack is 1 MiB: 16 pages, and the data above it.
+    assert!(default > 16, "{default} pages");
+    std::fs::create_dir_all(dir.join(".cargo")).unwrap();
+    std::fs::write(
+        dir.join(".cargo/config.toml"),
+        "[target.wasm32-unknown-unknown]\nrustflags = [\"-C\", \"link-arg=-zstack-size=65536\"]\n",
+    )
+    .unwrap();
+    let small = initial_pages(&ok(sim().args(["build", d, "--target-dir", t, "-q"])));
+    assert!(small < 4, "a 64 KiB stack: {small} pages, not {default}");
+    // The pipeline's own flags still apply: the scaffold links, and it
+    // answers the same.
+    let run = ok(sim().args(["run", d, "-q", "--call", "reverse", "--input", "0x616263"]));
+    assert!(run.contains("output:   0x636261"), "{run}");
+}
