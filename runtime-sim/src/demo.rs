@@ -61,7 +61,7 @@ pub const REAL_CONTRACTS: &[RealContract] = &[
     RealContract {
         name: "oz-erc20",
         chain: "Stylus",
-        what: "OpenZeppelin's ERC-20, openzeppelin-stylus 0.3.0 on stylus-sdk 0.9.0 (Stylus); default allocator: stylus-sdk's mini-alloc",
+        what: "OpenZeppelin's ERC-20, openzeppelin-stylus 0.3.0 on stylus-sdk 0.9.0 (Stylus), with OpenZeppelin's build flags (an 8 KiB stack: `contracts/real/oz-erc20/.cargo/config.toml`); default allocator: stylus-sdk's mini-alloc",
     },
 ];
 
