@@ -215,10 +215,13 @@ fn a_new_contract_builds_and_runs_on_the_sdks_rust_version() {
         cmd.args(["run", &version])
             .arg(assert_cmd::cargo::cargo_bin("capheap-sim"))
             .args(args)
-            // The outer `cargo test` names its own cargo: the pinned
-            // toolchain's comes first on the PATH `rustup run` sets.
+            // As from the author's shell: the outer `cargo test` names its
+            // own cargo, and its `RUSTUP_TOOLCHAIN_SOURCE` (`default`),
+            // which `rustup run` leaves in place, would mark the pinned
+            // toolchain as leaked.
             .env_remove("CARGO")
-            .env_remove("RUSTC");
+            .env_remove("RUSTC")
+            .env_remove("RUSTUP_TOOLCHAIN_SOURCE");
         cmd
     };
     let out = pinned(&["build", d]).output().unwrap();
