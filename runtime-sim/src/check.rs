@@ -352,24 +352,39 @@ fn check(sim: &Simulator, wasm: &[u8]) -> CheckReport {
             check_cosmwasm_vm(&info, code.as_ref(), &mut report);
         }
     }
+    // The module cargo-stylus would send, processed once for both the
+    // feature checks and the deployment figures. Not for a module over the
+    // size cap (already an error): its text form is several times its size.
+    let sent = (report.abi == Abi::Stylus && wasm.len() <= limits.max_wasm_size)
+        .then(|| deploy::stylus_module(wasm).map_err(|e| e.to_string()));
     if let Some(code) = &code {
-        check_chain_features(wasm, code, &mut report);
+        check_chain_features(wasm, code, sent.as_ref(), &mut report);
     }
     check_operators(sim, &info, &mut report);
-    check_deployment(wasm, &mut report);
+    check_deployment(wasm, sent.as_ref(), &mut report);
     finish(report)
 }
 
 /// The chain's size limits: the module a Stylus or CosmWasm chain would
-/// store, against its limits (`deploy`).
-fn check_deployment(wasm: &[u8], report: &mut CheckReport) {
-    let d = match deploy::deployment(report.abi, wasm) {
-        Ok(Some(d)) => d,
-        Ok(None) => return,
-        Err(e) => {
-            report.push(Level::Error, "malformed", e.to_string());
+/// store, against its limits (`deploy`). `sent` is the module cargo-stylus
+/// sends, for a Stylus module under the size cap.
+fn check_deployment(wasm: &[u8], sent: Option<&Result<Vec<u8>, String>>, report: &mut CheckReport) {
+    let d = match (report.abi, sent) {
+        (Abi::Stylus, Some(Ok(module))) => deploy::stylus_deployment(module),
+        // Over the size cap: that error stands, there is nothing to size.
+        (Abi::Stylus, None) => return,
+        (Abi::Stylus, Some(Err(e))) => {
+            report.push(Level::Error, "malformed", e.clone());
             return;
         }
+        (abi, _) => match deploy::deployment(abi, wasm) {
+            Ok(Some(d)) => d,
+            Ok(None) => return,
+            Err(e) => {
+                report.push(Level::Error, "malformed", e.to_string());
+                return;
+            }
+        },
     };
     report.deploy = Some(d);
     let chain = report.abi;
@@ -1163,7 +1178,12 @@ fn check_cosmwasm_vm(info: &ModuleInfo, code: Option<&CodeScan>, report: &mut Ch
 /// the module cargo-stylus sends ([`deploy::stylus_module`]). An operator of
 /// a refused proposal is named with its count; any other refusal is the
 /// validator's own message.
-fn check_chain_features(wasm: &[u8], code: &CodeScan, report: &mut CheckReport) {
+fn check_chain_features(
+    wasm: &[u8],
+    code: &CodeScan,
+    sent: Option<&Result<Vec<u8>, String>>,
+    report: &mut CheckReport,
+) {
     let ops = |proposal: Proposal, keep: &dyn Fn(&str) -> bool| -> Option<String> {
         let listed: Vec<String> = code
             .proposal_ops
@@ -1234,20 +1254,18 @@ fn check_chain_features(wasm: &[u8], code: &CodeScan, report: &mut CheckReport) 
                 );
             }
             // A module that cannot be printed and parsed back is reported by
-            // the deployment figures (`malformed`).
-            let Ok(sent) = deploy::stylus_module(wasm) else {
+            // the deployment figures (`malformed`); one over the size cap is
+            // not processed (`wasm-size`).
+            let (false, Some(Ok(sent))) = (refused, sent) else {
                 return;
             };
-            if refused {
-                return;
-            }
-            if let Err(e) = validate(stylus::WASM_FEATURES, &sent) {
+            if let Err(e) = validate(stylus::WASM_FEATURES, sent) {
                 report.push(
                     Level::Error,
                     "chain-features",
                     format!("ArbOS's validator refuses the module cargo-stylus sends: {e}"),
                 );
-            } else if let Err(e) = validate(stylus::WASM_FEATURES_ARBOS_60, &sent) {
+            } else if let Err(e) = validate(stylus::WASM_FEATURES_ARBOS_60, sent) {
                 report.push(
                     Level::Warn,
                     "chain-features",

@@ -247,6 +247,32 @@ impl Deployment {
     }
 }
 
+/// The Stylus deployment figures of `module`, a module already processed
+/// as cargo-stylus sends it ([`stylus_module`]), for a caller that needs the
+/// processed module itself too (`check` validates it): [`deployment`]
+/// without processing the module a second time.
+///
+/// ```
+/// use capheap_sim::Abi;
+/// use capheap_sim::deploy::{deployment, stylus_deployment, stylus_module};
+///
+/// let wasm = wat::parse_str(r#"(module (memory (export "memory") 1))"#)?;
+/// let sent = stylus_module(&wasm)?;
+/// assert_eq!(Some(stylus_deployment(&sent)), deployment(Abi::Stylus, &wasm)?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn stylus_deployment(module: &[u8]) -> Deployment {
+    let stored = STYLUS_CODE_PREFIX.len() + brotli(module).len();
+    Deployment {
+        abi: Abi::Stylus,
+        module_bytes: module.len(),
+        module_limit: STYLUS_MAX_WASM_SIZE,
+        stored_bytes: stored,
+        stored_limit: Some(STYLUS_MAX_CODE_SIZE),
+        deploy_gas: STYLUS_DEPOSIT_GAS_PER_BYTE * stored as u64,
+    }
+}
+
 /// The deployment figures of `wasm` on the chain of `abi` (`None` for
 /// capheap's own ABI, which is not a chain). Fails only on a module whose
 /// sections cannot be read.
@@ -265,18 +291,7 @@ impl Deployment {
 pub fn deployment(abi: Abi, wasm: &[u8]) -> Result<Option<Deployment>> {
     Ok(match abi {
         Abi::Capheap => None,
-        Abi::Stylus => {
-            let module = stylus_module(wasm)?;
-            let stored = STYLUS_CODE_PREFIX.len() + brotli(&module).len();
-            Some(Deployment {
-                abi,
-                module_bytes: module.len(),
-                module_limit: STYLUS_MAX_WASM_SIZE,
-                stored_bytes: stored,
-                stored_limit: Some(STYLUS_MAX_CODE_SIZE),
-                deploy_gas: STYLUS_DEPOSIT_GAS_PER_BYTE * stored as u64,
-            })
-        }
+        Abi::Stylus => Some(stylus_deployment(&stylus_module(wasm)?)),
         Abi::CosmWasm => {
             // Read the sections all the same: a module wasmd cannot parse is
             // not deployable, whatever its size.

@@ -257,6 +257,35 @@ fn stylus_code_is_checked_as_the_chain_stores_it() {
     assert_eq!(json["deploy"]["stored_limit"], 24_576);
 }
 
+#[test]
+fn a_stylus_module_over_the_size_cap_is_not_processed_for_the_chain() {
+    let wasm = wat::parse_str(stylus_with_data(2_000)).unwrap();
+    // Under the cap: processed as cargo-stylus sends it, and sized.
+    let at = Simulator::builder()
+        .max_wasm_size(wasm.len())
+        .build()
+        .unwrap()
+        .check(&wasm);
+    assert!(at.deploy.is_some(), "{:?}", at.findings);
+    assert!(at.passes(Level::Error), "{:?}", at.findings);
+    // One byte over: the size error, and no text round trip of a module the
+    // simulator refuses (its text form would be several times its size), so
+    // no deployment figures and no finding from them.
+    let over = Simulator::builder()
+        .max_wasm_size(wasm.len() - 1)
+        .build()
+        .unwrap()
+        .check(&wasm);
+    assert!(over.deploy.is_none());
+    assert_eq!(
+        codes(&over)
+            .into_iter()
+            .filter(|(_, level)| *level == Level::Error)
+            .collect::<Vec<_>>(),
+        [("wasm-size", Level::Error)]
+    );
+}
+
 /// A CosmWasm module with the required exports, plus `extra` module fields.
 fn cosmwasm(extra: &str) -> capheap_sim::CheckReport {
     cosmwasm_with("", extra)
