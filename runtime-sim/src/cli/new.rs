@@ -68,7 +68,10 @@ pub fn run(args: NewArgs) -> CliResult {
         ("tests/sim.rs", template.test_rs.to_owned()),
         (".gitignore", "target/\n".to_owned()),
     ];
-    for (path, text) in &files {
+    let config = template
+        .cargo_config
+        .map(|text| (".cargo/config.toml", text.to_owned()));
+    for (path, text) in files.iter().chain(&config) {
         let path = args.dir.join(path);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
@@ -79,8 +82,13 @@ pub fn run(args: NewArgs) -> CliResult {
     }
     let dir = args.dir.display();
     println!(
-        "created {name} in {dir} ({} ABI): Cargo.toml, src/lib.rs, scenario.toml, tests/sim.rs",
-        args.abi
+        "created {name} in {dir} ({} ABI): Cargo.toml, src/lib.rs, scenario.toml, tests/sim.rs{}",
+        args.abi,
+        if config.is_some() {
+            ", .cargo/config.toml"
+        } else {
+            ""
+        }
     );
     println!("next:");
     println!("  capheap-sim build {dir}");
@@ -219,6 +227,8 @@ struct Template {
     run_args: &'static str,
     /// `capheap-sim fuzz <scenario> ...`.
     fuzz_args: &'static str,
+    /// `.cargo/config.toml`, if the chain's projects carry one.
+    cargo_config: Option<&'static str>,
 }
 
 impl Template {
@@ -231,6 +241,7 @@ impl Template {
                 test_rs: TEST_RS,
                 run_args: "--call reverse --input 0x636170686561700a",
                 fuzz_args: "--entry reverse",
+                cargo_config: None,
             },
             Abi::Stylus => Template {
                 dependencies: STYLUS_DEPENDENCIES,
@@ -239,6 +250,7 @@ impl Template {
                 test_rs: STYLUS_TEST_RS,
                 run_args: "--sig 'add(uint256)' --arg 5",
                 fuzz_args: "--sig 'add(uint256)'",
+                cargo_config: Some(STYLUS_CARGO_CONFIG),
             },
             Abi::CosmWasm => Template {
                 dependencies: COSMWASM_DEPENDENCIES,
@@ -247,6 +259,7 @@ impl Template {
                 test_rs: COSMWASM_TEST_RS,
                 run_args: "--call instantiate --msg '{\"count\":1}'",
                 fuzz_args: "--entry execute --msg '{\"add\":{\"by\":\"$u32\"}}'",
+                cargo_config: None,
             },
         }
     }
@@ -421,6 +434,23 @@ impl Counter {
     }
 }
 "##;
+
+/// stylus-sdk-rs's own flags (its repository's `.cargo/config.toml`): a
+/// 32 KiB stack instead of rustc's 1 MiB, so that the module starts with one
+/// page, not 17 that Stylus charges on every call; reference types off
+/// (ArbOS refuses them); bulk memory on (the cheap `memory.copy` and
+/// `memory.fill`, which ArbOS runs).
+const STYLUS_CARGO_CONFIG: &str = r#"# stylus-sdk-rs's own flags. A 32 KiB stack instead of rustc's 1 MiB: the
+# module starts with one page of memory instead of 17, and Stylus charges
+# for those pages on every call. Reference types off (ArbOS refuses them),
+# bulk memory on (memory.copy and memory.fill, which ArbOS runs).
+[target.wasm32-unknown-unknown]
+rustflags = [
+  "-C", "link-arg=-zstack-size=32768",
+  "-C", "target-feature=-reference-types",
+  "-C", "target-feature=+bulk-memory",
+]
+"#;
 
 const STYLUS_SCENARIO: &str = r##"# Run with `capheap-sim report scenario.toml` (gas table and determinism
 # verdict), or fuzz `add` with `capheap-sim fuzz scenario.toml --sig 'add(uint256)'`.

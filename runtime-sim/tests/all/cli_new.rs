@@ -38,7 +38,8 @@ fn book_shows(abi: &str, dir: &std::path::Path, report: &str) {
     };
     let files = ["src/lib.rs", "scenario.toml"]
         .into_iter()
-        .chain((abi == "stylus").then_some("tests/sim.rs"));
+        .chain((abi == "stylus").then_some("tests/sim.rs"))
+        .chain((abi == "stylus").then_some(".cargo/config.toml"));
     for file in files {
         let written = std::fs::read_to_string(dir.join(file)).unwrap();
         assert_eq!(
@@ -92,6 +93,14 @@ fn works_with_every_command(abi: &str, run_args: &[&str], expect_run: &str, fuzz
     );
     let run = ok(sim().args(["run", d, "-q"]).args(run_args));
     assert!(run.contains(&format!("abi:      {abi}")), "{run}");
+    // A Stylus scaffold carries stylus-sdk-rs's 32 KiB stack: it starts
+    // with one page, which Stylus does not charge for; the others keep
+    // rustc's 1 MiB stack (17 pages; CosmWasm does not price pages).
+    let start_pages = if abi == "stylus" { 1 } else { 17 };
+    assert!(
+        run.contains(&format!("pages:    {start_pages} ")),
+        "{abi} scaffold should start with {start_pages} pages: {run}"
+    );
     assert!(run.contains(expect_run), "{run}");
     let scenario = dir.join("scenario.toml");
     let s = scenario.to_str().unwrap();
