@@ -27,6 +27,7 @@ use std::process::Command;
 
 use serde::Deserialize;
 
+mod cargo_config;
 mod location;
 mod swap;
 
@@ -615,9 +616,9 @@ fn contract_rustflags(
 /// same key of the contract's `.cargo/config.toml` (a `-zstack-size`, a
 /// `target-feature`, as Stylus and OpenZeppelin projects set). A flag that
 /// is not UTF-8 (a remapped path), which TOML cannot hold, falls back to
-/// `CARGO_ENCODED_RUSTFLAGS`, which replaces the contract's flags. A
-/// contract's `build.rustflags` is not applied either way (cargo ignores it
-/// once a target's `rustflags` is set).
+/// `CARGO_ENCODED_RUSTFLAGS`, which replaces the contract's flags. (A
+/// target's `rustflags` make cargo ignore `build.rustflags`: the caller puts
+/// a contract's `build.rustflags` in `flags`, see `cargo_config`.)
 fn pass_rustflags(cmd: &mut Command, flags: &[OsString]) {
     let utf8: Option<Vec<toml::Value>> = flags
         .iter()
@@ -861,7 +862,19 @@ fn cargo_build(
     ] {
         cmd.env_remove(var);
     }
-    pass_rustflags(&mut cmd, &contract_rustflags(root, remaps, &toolchain));
+    // The contract's `build.rustflags` first, which the pipeline's target
+    // key would hide (see `cargo_config`), then the pipeline's.
+    let mut flags: Vec<OsString> =
+        cargo_config::build_rustflags(dir, cargo_home().as_deref(), || {
+            rustc_print(toolchain.rustc(), "cfg", true, dir)
+                .ok()
+                .map(|text| cargo_config::parse_cfgs(&text))
+        })
+        .into_iter()
+        .map(OsString::from)
+        .collect();
+    flags.extend(contract_rustflags(root, remaps, &toolchain));
+    pass_rustflags(&mut cmd, &flags);
     cmd.env("RUSTC", toolchain.rustc())
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "z")
         .env("CARGO_PROFILE_RELEASE_LTO", "true")

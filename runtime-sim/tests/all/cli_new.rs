@@ -283,8 +283,9 @@ fn initial_pages(path: &str) -> u64 {
 }
 
 /// The contract's `.cargo/config.toml` flags reach rustc beside the
-/// pipeline's: a Stylus project's `-zstack-size` shrinks the stack, and so
-/// the memory the contract starts with (and pays for on every call).
+/// pipeline's, as a target's `rustflags` or as `build.rustflags`: a Stylus
+/// project's `-zstack-size` shrinks the stack, and so the memory the
+/// contract starts with (and pays for on every call).
 #[test]
 fn a_contract_s_cargo_config_rustflags_are_applied() {
     let tmp = tempfile::tempdir().unwrap();
@@ -307,5 +308,32 @@ fn a_contract_s_cargo_config_rustflags_are_applied() {
     // The pipeline's own flags still apply: the scaffold links, and it
     // answers the same.
     let run = ok(sim().args(["run", d, "-q", "--call", "reverse", "--input", "0x616263"]));
+    assert!(run.contains("output:   0x636261"), "{run}");
+
+    // The same flag as `build.rustflags`, in the parent directory's config
+    // (cargo reads every ancestor's): a target key of the pipeline's would
+    // make cargo drop it, so the pipeline passes it on itself.
+    std::fs::remove_dir_all(dir.join(".cargo")).unwrap();
+    std::fs::create_dir_all(tmp.path().join(".cargo")).unwrap();
+    std::fs::write(
+        tmp.path().join(".cargo/config.toml"),
+        "[build]\nrustflags = [\"-C\", \"link-arg=-zstack-size=131072\"]\n",
+    )
+    .unwrap();
+    let built = ok(sim().args(["build", d, "--target-dir", t, "-q"]));
+    let build_key = initial_pages(&built);
+    assert!(
+        build_key > small && build_key < 5,
+        "a 128 KiB stack from build.rustflags: {build_key} pages (64 KiB: {small}, none: {default})"
+    );
+    let run = ok(sim().args([
+        "run",
+        built.trim(),
+        "-q",
+        "--call",
+        "reverse",
+        "--input",
+        "0x616263",
+    ]));
     assert!(run.contains("output:   0x636261"), "{run}");
 }
