@@ -58,7 +58,13 @@ pub fn run(args: NewArgs) -> CliResult {
     let files = [
         (
             "Cargo.toml",
-            cargo_toml(&name, &capheap, &capheap_sim, template.dependencies),
+            cargo_toml(
+                &name,
+                &capheap,
+                &capheap_sim,
+                template.dependencies,
+                template.wasm_toolchain,
+            ),
         ),
         ("src/lib.rs", template.lib_rs.to_owned()),
         (
@@ -91,6 +97,11 @@ pub fn run(args: NewArgs) -> CliResult {
         }
     );
     println!("next:");
+    if let Some(t) = template.wasm_toolchain {
+        println!(
+            "  rustup toolchain install {t} --target wasm32-unknown-unknown   # the wasm's Rust (Cargo.toml says why)"
+        );
+    }
     println!("  capheap-sim build {dir}");
     println!("  capheap-sim run {dir} {}", template.run_args);
     println!("  capheap-sim report {dir}/scenario.toml");
@@ -181,14 +192,39 @@ fn toml_string(s: &str) -> String {
     out
 }
 
-fn cargo_toml(name: &str, capheap: &str, capheap_sim: &str, chain: &str) -> String {
+/// The Rust release the CosmWasm scaffold's wasm is built with
+/// (`package.metadata.capheap-sim.wasm-toolchain`): cosmwasm-vm refuses the
+/// bulk memory operators that rustc 1.87 and later emit for wasm32, so a
+/// release up to 1.86; the SDK's own `rust-version`, which the repository's
+/// cw20-base pins too (one toolchain to install).
+pub const COSMWASM_WASM_TOOLCHAIN: &str = "1.85";
+
+fn cargo_toml(
+    name: &str,
+    capheap: &str,
+    capheap_sim: &str,
+    chain: &str,
+    wasm_toolchain: Option<&str>,
+) -> String {
+    let pin = wasm_toolchain.map_or_else(String::new, |t| {
+        format!(
+            r#"
+# cosmwasm-vm refuses the bulk memory operators (memory.copy, memory.fill)
+# that rustc 1.87 and later emit for wasm32: capheap-sim builds this crate's
+# wasm with Rust {t} (`rustup toolchain install {t} --target
+# wasm32-unknown-unknown`), its tests run on your default toolchain.
+[package.metadata.capheap-sim]
+wasm-toolchain = "{t}"
+"#
+        )
+    });
     format!(
         r#"[package]
 name = "{name}"
 version = "0.1.0"
 edition = "2024"
 publish = false
-
+{pin}
 # A contract is a cdylib (the wasm); the rlib lets capheap-sim's allocator
 # swap link it. Its tests run the wasm in the simulator (tests/sim.rs).
 [lib]
@@ -229,6 +265,9 @@ struct Template {
     fuzz_args: &'static str,
     /// `.cargo/config.toml`, if the chain's projects carry one.
     cargo_config: Option<&'static str>,
+    /// The toolchain the wasm is built with, if the chain needs an older one
+    /// than the tests.
+    wasm_toolchain: Option<&'static str>,
 }
 
 impl Template {
@@ -242,6 +281,7 @@ impl Template {
                 run_args: "--call reverse --input 0x636170686561700a",
                 fuzz_args: "--entry reverse",
                 cargo_config: None,
+                wasm_toolchain: None,
             },
             Abi::Stylus => Template {
                 dependencies: STYLUS_DEPENDENCIES,
@@ -251,6 +291,7 @@ impl Template {
                 run_args: "--sig 'add(uint256)' --arg 5",
                 fuzz_args: "--sig 'add(uint256)'",
                 cargo_config: Some(STYLUS_CARGO_CONFIG),
+                wasm_toolchain: None,
             },
             Abi::CosmWasm => Template {
                 dependencies: COSMWASM_DEPENDENCIES,
@@ -260,6 +301,7 @@ impl Template {
                 run_args: "--call instantiate --msg '{\"count\":1}'",
                 fuzz_args: "--entry execute --msg '{\"add\":{\"by\":\"$u32\"}}'",
                 cargo_config: None,
+                wasm_toolchain: Some(COSMWASM_WASM_TOOLCHAIN),
             },
         }
     }

@@ -66,6 +66,22 @@ pub enum BuildError {
         /// What was probed and why each route failed.
         tried: String,
     },
+    /// The toolchain the contract names for its wasm
+    /// (`package.metadata.capheap-sim.wasm-toolchain`) is not usable.
+    #[error(
+        "{}: the wasm toolchain `{name}` (package.metadata.capheap-sim.wasm-toolchain) cannot \
+         build it: {reason}; install it with `rustup toolchain install {name} --target \
+         wasm32-unknown-unknown`",
+        .manifest.display()
+    )]
+    WasmToolchain {
+        /// The contract's manifest.
+        manifest: PathBuf,
+        /// The toolchain it names.
+        name: String,
+        /// Why it cannot build.
+        reason: String,
+    },
     /// The directory holds no `Cargo.toml`.
     #[error("{}: not a contract crate (no Cargo.toml)", .0.display())]
     NotACrate(PathBuf),
@@ -762,6 +778,18 @@ struct ArtifactTarget {
 /// ```
 pub fn build_contract(dir: &Path, opts: &BuildOptions) -> Result<BuiltContract, BuildError> {
     let manifest = crate_manifest(dir)?;
+    let pinned;
+    let opts = match pinned_toolchain(&manifest, dir)? {
+        Some((cargo, rustc)) => {
+            pinned = BuildOptions {
+                cargo,
+                rustc,
+                ..opts.clone()
+            };
+            &pinned
+        }
+        None => opts,
+    };
     let toolchain = detect_toolchain_in(opts, dir)?;
     let root = workspace_root(opts, &manifest)?;
     // Absolute: cargo runs in the contract's directory.
@@ -801,6 +829,98 @@ pub fn build_contract(dir: &Path, opts: &BuildOptions) -> Result<BuiltContract, 
     )?;
     built.name = swap.contract_name;
     Ok(built)
+}
+
+/// The toolchain a contract names for its wasm, apart from the one its
+/// native tests run on: `package.metadata.capheap-sim.wasm-toolchain` in its
+/// manifest, as a rustup toolchain name. A CosmWasm contract needs one:
+/// cosmwasm-vm refuses the bulk memory operators that rustc 1.87 and later
+/// emit for wasm32, while its tests link crates that need a newer Rust (the
+/// role cosmwasm/optimizer's pinned Rust plays for a release build).
+///
+/// ```toml
+/// [package.metadata.capheap-sim]
+/// wasm-toolchain = "1.85"
+/// ```
+///
+/// `None` if the manifest names none.
+pub fn wasm_toolchain(manifest: &Path) -> Result<Option<String>, BuildError> {
+    let text = std::fs::read_to_string(manifest).map_err(|source| BuildError::Io {
+        path: manifest.to_owned(),
+        source,
+    })?;
+    let invalid = |reason: String| BuildError::WasmToolchain {
+        manifest: manifest.to_owned(),
+        name: String::new(),
+        reason,
+    };
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e| invalid(format!("the manifest is not TOML: {e}")))?;
+    let value = table
+        .get("package")
+        .and_then(|p| p.get("metadata"))
+        .and_then(|m| m.get("capheap-sim"))
+        .and_then(|c| c.get("wasm-toolchain"));
+    match value {
+        None => Ok(None),
+        Some(toml::Value::String(name))
+            if !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) =>
+        {
+            Ok(Some(name.clone()))
+        }
+        Some(other) => Err(invalid(format!(
+            "`wasm-toolchain` must be a rustup toolchain name such as \"1.85\", not {other}"
+        ))),
+    }
+}
+
+/// The cargo and rustc of the toolchain the contract at `manifest` names
+/// for its wasm ([`wasm_toolchain`]), found through rustup, once checked to
+/// have the wasm32 standard library. `None` when it names none, or when
+/// there is no rustup (the build-std route builds with the compiler at
+/// hand, as it ignores a `rust-toolchain.toml`).
+fn pinned_toolchain(manifest: &Path, dir: &Path) -> Result<Option<(PathBuf, PathBuf)>, BuildError> {
+    let Some(name) = wasm_toolchain(manifest)? else {
+        return Ok(None);
+    };
+    let fail = |reason: String| BuildError::WasmToolchain {
+        manifest: manifest.to_owned(),
+        name: name.clone(),
+        reason,
+    };
+    let which = |tool: &str| -> Result<Option<PathBuf>, BuildError> {
+        let out = match Command::new("rustup")
+            .args(["which", "--toolchain", &name, tool])
+            .current_dir(dir)
+            .output()
+        {
+            Ok(out) => out,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(fail(format!("cannot run rustup ({e})"))),
+        };
+        if !out.status.success() {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let first = stderr.lines().next().unwrap_or("rustup which failed");
+            return Err(fail(first.trim_start_matches("error: ").to_owned()));
+        }
+        Ok(Some(PathBuf::from(
+            String::from_utf8_lossy(&out.stdout).trim(),
+        )))
+    };
+    let (Some(cargo), Some(rustc)) = (which("cargo")?, which("rustc")?) else {
+        return Ok(None);
+    };
+    let libdir = rustc_print(&rustc, "target-libdir", true, dir).map_err(&fail)?;
+    if !has_libcore(Path::new(&libdir)) {
+        return Err(fail(format!(
+            "it has no {WASM_TARGET} standard library (nothing in {libdir})"
+        )));
+    }
+    Ok(Some((cargo, rustc)))
 }
 
 /// The canonical path of the manifest of the crate at `dir`.
@@ -938,7 +1058,73 @@ fn cargo_build(
 
 #[cfg(test)]
 mod tests {
-    use super::Allocator;
+    use super::{Allocator, BuildError, BuildOptions, build_contract, wasm_toolchain};
+
+    /// A crate whose manifest ends with `extra`, in a fresh directory.
+    fn crate_with(extra: &str) -> tempfile::TempDir {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(
+            tmp.path().join("Cargo.toml"),
+            format!("[package]\nname = \"c\"\nversion = \"0.1.0\"\n{extra}"),
+        )
+        .unwrap();
+        tmp
+    }
+
+    #[test]
+    fn the_wasm_toolchain_is_read_from_the_manifest() {
+        let manifest = |extra: &str| crate_with(extra);
+        let read = |dir: &tempfile::TempDir| wasm_toolchain(&dir.path().join("Cargo.toml"));
+        assert_eq!(read(&manifest("")).unwrap(), None);
+        let pinned = manifest("[package.metadata.capheap-sim]\nwasm-toolchain = \"1.85\"\n");
+        assert_eq!(read(&pinned).unwrap().as_deref(), Some("1.85"));
+        let nightly = "[package.metadata.capheap-sim]\nwasm-toolchain = \"nightly-2025-01-01\"\n";
+        assert_eq!(
+            read(&manifest(nightly)).unwrap().as_deref(),
+            Some("nightly-2025-01-01")
+        );
+        // Not a toolchain name: a typed error naming the key.
+        for bad in ["185", "\"\"", "\"1.85 --force\"", "\"../x\""] {
+            let dir = manifest(&format!(
+                "[package.metadata.capheap-sim]\nwasm-toolchain = {bad}\n"
+            ));
+            let err = read(&dir).unwrap_err();
+            assert!(
+                matches!(err, BuildError::WasmToolchain { .. }),
+                "{bad}: {err}"
+            );
+            assert!(
+                err.to_string().contains("must be a rustup toolchain name"),
+                "{err}"
+            );
+        }
+        let broken = manifest("[package.metadata\n");
+        assert!(matches!(
+            read(&broken),
+            Err(BuildError::WasmToolchain { .. })
+        ));
+    }
+
+    #[test]
+    fn a_wasm_toolchain_that_is_not_installed_says_how_to_install_it() {
+        let dir = crate_with(
+            "[lib]\ncrate-type = [\"cdylib\"]\n\
+             [package.metadata.capheap-sim]\nwasm-toolchain = \"0.0.1\"\n",
+        );
+        std::fs::create_dir(dir.path().join("src")).unwrap();
+        std::fs::write(dir.path().join("src/lib.rs"), "").unwrap();
+        let err = build_contract(dir.path(), &BuildOptions::default()).unwrap_err();
+        let BuildError::WasmToolchain { name, reason, .. } = &err else {
+            panic!("{err}");
+        };
+        assert_eq!(name, "0.0.1");
+        assert!(reason.contains("not installed"), "{reason}");
+        assert!(
+            err.to_string()
+                .contains("rustup toolchain install 0.0.1 --target wasm32-unknown-unknown"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn allocators_parse_from_their_names() {

@@ -91,6 +91,20 @@ fn works_with_every_command(abi: &str, run_args: &[&str], expect_run: &str, fuzz
         )),
         "{stderr}"
     );
+    // Every scaffold's wasm is one its chain would store: `check` finds no
+    // error (for CosmWasm: no bulk memory, hence the pinned wasm toolchain).
+    let wasm = String::from_utf8_lossy(&build.stdout).trim().to_owned();
+    ok(sim().args(["check", &wasm, "--deny", "error"]));
+    if abi == "cosmwasm" {
+        let pinned = capheap_sim::pipeline::wasm_toolchain(&dir.join("Cargo.toml"))
+            .unwrap()
+            .expect("the CosmWasm scaffold names its wasm toolchain");
+        assert_eq!(pinned, sdk_rust_version(), "the SDK's rust-version");
+        assert!(
+            stderr.contains(&format!(" (rustc {pinned}.")),
+            "not built with the pinned {pinned}: {stderr}"
+        );
+    }
     let run = ok(sim().args(["run", d, "-q"]).args(run_args));
     assert!(run.contains(&format!("abi:      {abi}")), "{run}");
     // A Stylus scaffold carries stylus-sdk-rs's 32 KiB stack: it starts
