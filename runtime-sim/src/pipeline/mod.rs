@@ -779,18 +779,19 @@ struct ArtifactTarget {
 pub fn build_contract(dir: &Path, opts: &BuildOptions) -> Result<BuiltContract, BuildError> {
     let manifest = crate_manifest(dir)?;
     let pinned;
-    let opts = match pinned_toolchain(&manifest, dir)? {
+    // A pinned wasm toolchain was checked to have the wasm32 target: no
+    // route to detect.
+    let (opts, toolchain) = match pinned_toolchain(&manifest, dir)? {
         Some((cargo, rustc)) => {
             pinned = BuildOptions {
                 cargo,
-                rustc,
+                rustc: rustc.clone(),
                 ..opts.clone()
             };
-            &pinned
+            (&pinned, Toolchain::TargetInstalled { rustc })
         }
-        None => opts,
+        None => (opts, detect_toolchain_in(opts, dir)?),
     };
-    let toolchain = detect_toolchain_in(opts, dir)?;
     let root = workspace_root(opts, &manifest)?;
     // Absolute: cargo runs in the contract's directory.
     let target_dir = match &opts.target_dir {
