@@ -223,8 +223,8 @@ pub enum SimError {
         memory_len: usize,
     },
     /// The contract called a host function the simulator does not model
-    /// (calls to other contracts, contract creation, BLS12-381, unsupported
-    /// chain queries): the call ends here rather than returning a made-up
+    /// (calls to other contracts, contract creation, unsupported chain
+    /// queries): the call ends here rather than returning a made-up
     /// answer.
     #[error("not simulated: {function}")]
     NotSimulated {

@@ -1,7 +1,8 @@
 //! CosmWasm 2.x (`interface_version_8`): the `env` imports of cosmwasm-std
 //! 2.x, the Region ABI through the contract's own `allocate`, validated as
 //! cosmwasm-vm validates it, storage with iterators, bech32 addresses,
-//! signature verification through the `cosmwasm-crypto` crate, and bank and
+//! signature verification and BLS12-381 (aggregation, pairing equality,
+//! hashing to the curve) through the `cosmwasm-crypto` crate, and bank and
 //! smart queries answered from configured state.
 //!
 //! Each import is a typed Rust function registered with
@@ -17,7 +18,7 @@ use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use wasmi::{Caller, Linker};
 
-use super::{AbiType, HostState, call_alloc, charge_abi, read, trap, write};
+use super::{AbiType, HostState, call_alloc, charge, charge_abi, read, trap, write};
 use crate::error::{Result, SimError};
 use crate::outcome::CosmResponse;
 
@@ -114,6 +115,87 @@ pub const MAX_LENGTH_QUERY_CHAIN_REQUEST: u32 = 64 * 1024;
 const MAX_LENGTH_ED25519_MESSAGE: u32 = 128 * 1024;
 /// Most signatures in one `ed25519_batch_verify`.
 const MAX_COUNT_ED25519_BATCH: u32 = 256;
+/// Bytes of a compressed BLS12-381 G1 point (cosmwasm-core's
+/// `BLS12_381_G1_POINT_LEN`).
+pub const BLS12_381_G1_POINT_LEN: u32 = 48;
+/// Bytes of a compressed BLS12-381 G2 point (cosmwasm-core's
+/// `BLS12_381_G2_POINT_LEN`).
+pub const BLS12_381_G2_POINT_LEN: u32 = 96;
+/// Largest list of points for the BLS12-381 aggregations and pairings
+/// (cosmwasm-vm's `BLS12_381_MAX_AGGREGATE_SIZE`).
+const BLS12_381_MAX_AGGREGATE_SIZE: u32 = 2 * 1024 * 1024;
+/// Largest message to hash to a BLS12-381 curve (cosmwasm-vm's
+/// `BLS12_381_MAX_MESSAGE_SIZE`).
+const BLS12_381_MAX_MESSAGE_SIZE: u32 = 5 * 1024 * 1024;
+/// Largest domain separation tag to hash with (cosmwasm-vm's
+/// `BLS12_381_MAX_DST_SIZE`).
+const BLS12_381_MAX_DST_SIZE: u32 = 5 * 1024;
+
+/// What cosmwasm-vm charges for the cryptography behind its imports, in
+/// CosmWasm gas (`GasConfig::default()`, cosmwasm-vm 3.0.9: microseconds of
+/// its benchmark machine at a million gas each), and how the simulator turns
+/// that into fuel: one fuel is one wasm operation, for which cosmwasm-vm
+/// charges [`crypto_gas::GAS_PER_OPERATION`]. So an import costs the fuel of
+/// as many wasm operations as cosmwasm-vm prices its work at, charged, as
+/// cosmwasm-vm charges it, after the Regions are read and before the work is
+/// done: a call whose fuel runs out does no cryptography.
+pub mod crypto_gas {
+    /// CosmWasm gas per microsecond of cosmwasm-vm's benchmark machine.
+    const GAS_PER_US: u64 = 1_000_000;
+    /// CosmWasm gas cosmwasm-vm charges per ordinary wasm operation
+    /// (`GAS_PER_OPERATION` of its engine).
+    pub const GAS_PER_OPERATION: u64 = 115;
+    /// `secp256k1_verify`.
+    pub const SECP256K1_VERIFY: u64 = 96 * GAS_PER_US;
+    /// `secp256k1_recover_pubkey`.
+    pub const SECP256K1_RECOVER_PUBKEY: u64 = 194 * GAS_PER_US;
+    /// `secp256r1_verify`.
+    pub const SECP256R1_VERIFY: u64 = 279 * GAS_PER_US;
+    /// `secp256r1_recover_pubkey`.
+    pub const SECP256R1_RECOVER_PUBKEY: u64 = 592 * GAS_PER_US;
+    /// `ed25519_verify`.
+    pub const ED25519_VERIFY: u64 = 35 * GAS_PER_US;
+    /// `ed25519_batch_verify`: base and per signature.
+    pub const ED25519_BATCH_VERIFY: (u64, u64) = (24 * GAS_PER_US, 21 * GAS_PER_US);
+    /// `ed25519_batch_verify` with one public key: base and per signature.
+    pub const ED25519_BATCH_VERIFY_ONE_PUBKEY: (u64, u64) = (36 * GAS_PER_US, 10 * GAS_PER_US);
+    /// `bls12_381_aggregate_g1`: base and per point (cosmwasm-vm halves its
+    /// benchmark, assuming production machines have more than 4 cores).
+    pub const BLS12_381_AGGREGATE_G1: (u64, u64) = (136 * GAS_PER_US / 2, 24 * GAS_PER_US / 2);
+    /// `bls12_381_aggregate_g2`: base and per point (halved likewise).
+    pub const BLS12_381_AGGREGATE_G2: (u64, u64) = (207 * GAS_PER_US / 2, 49 * GAS_PER_US / 2);
+    /// `bls12_381_hash_to_g1`.
+    pub const BLS12_381_HASH_TO_G1: u64 = 563 * GAS_PER_US;
+    /// `bls12_381_hash_to_g2`.
+    pub const BLS12_381_HASH_TO_G2: u64 = 871 * GAS_PER_US;
+    /// `bls12_381_pairing_equality`: base and per pairing (the `n` pairs and
+    /// `(r, s)`).
+    pub const BLS12_381_PAIRING_EQUALITY: (u64, u64) = (2112 * GAS_PER_US, 163 * GAS_PER_US);
+
+    /// A base-plus-per-item price for `items` items (saturating: a price
+    /// that overflows is more fuel than any call has).
+    pub const fn linear((base, per_item): (u64, u64), items: u64) -> u64 {
+        base.saturating_add(per_item.saturating_mul(items))
+    }
+
+    /// The fuel for `gas` CosmWasm gas: that many wasm operations' worth,
+    /// rounded up.
+    ///
+    /// ```
+    /// use capheap_sim::host::cosmwasm::crypto_gas;
+    ///
+    /// // An ed25519 verification: 35 µs, 35,000,000 gas, 304,348 operations.
+    /// assert_eq!(crypto_gas::fuel(crypto_gas::ED25519_VERIFY), 304_348);
+    /// ```
+    pub const fn fuel(gas: u64) -> u64 {
+        gas.div_ceil(GAS_PER_OPERATION)
+    }
+}
+
+/// Charges `gas` CosmWasm gas of cryptography as fuel ([`crypto_gas`]).
+fn charge_crypto(caller: &mut Ctx<'_>, gas: u64) -> HostResult<()> {
+    charge(caller, crypto_gas::fuel(gas)).map_err(trap)
+}
 
 use AbiType::{I32, I64};
 
@@ -135,11 +217,11 @@ import_table! {
     MODULE "secp256r1_recover_pubkey" (I32, I32, I32) -> (I64) true "cosmwasm-crypto: the key's Region in the low half, or an error code in the high half";
     MODULE "ed25519_verify" (I32, I32, I32) -> (I32) true "cosmwasm-crypto: 0 valid, 1 invalid, else an error code";
     MODULE "ed25519_batch_verify" (I32, I32, I32) -> (I32) true "cosmwasm-crypto, one signature at a time (deterministic): 0 all valid, 1 not, else an error code";
-    MODULE "bls12_381_aggregate_g1" (I32, I32) -> (I32) false "not simulated: BLS12-381";
-    MODULE "bls12_381_aggregate_g2" (I32, I32) -> (I32) false "not simulated: BLS12-381";
-    MODULE "bls12_381_pairing_equality" (I32, I32, I32, I32) -> (I32) false "not simulated: BLS12-381";
-    MODULE "bls12_381_hash_to_g1" (I32, I32, I32, I32) -> (I32) false "not simulated: BLS12-381";
-    MODULE "bls12_381_hash_to_g2" (I32, I32, I32, I32) -> (I32) false "not simulated: BLS12-381";
+    MODULE "bls12_381_aggregate_g1" (I32, I32) -> (I32) true "cosmwasm-crypto: the sum of the G1 points into the destination Region; 0, else an error code";
+    MODULE "bls12_381_aggregate_g2" (I32, I32) -> (I32) true "cosmwasm-crypto: the sum of the G2 points into the destination Region; 0, else an error code";
+    MODULE "bls12_381_pairing_equality" (I32, I32, I32, I32) -> (I32) true "cosmwasm-crypto: 0 if e(p1, q1) * ... * e(pn, qn) = e(r, s), 1 if not, else an error code";
+    MODULE "bls12_381_hash_to_g1" (I32, I32, I32, I32) -> (I32) true "cosmwasm-crypto: the message hashed to G1 (RFC 9380, hash function 0 = SHA-256) into the destination Region; 0, else an error code";
+    MODULE "bls12_381_hash_to_g2" (I32, I32, I32, I32) -> (I32) true "cosmwasm-crypto: the message hashed to G2 (RFC 9380, hash function 0 = SHA-256) into the destination Region; 0, else an error code";
     MODULE "debug" (I32) -> () true "appends the message to the call's logs";
     MODULE "abort" (I32) -> () true "ends the call with `SimError::Abort` carrying the message";
     MODULE "query_chain" (I32) -> (I32) true "bank balance, all balances and smart queries from `[cosmwasm]` state; other queries are not simulated";
@@ -705,11 +787,12 @@ fn verify(
     name: &str,
     ptrs: [u32; 3],
     max: [u32; 3],
-    check: Verify,
+    (gas, check): (u64, Verify),
 ) -> HostResult<u32> {
     let a = read_region(caller, name, ptrs[0], max[0])?;
     let b = read_region(caller, name, ptrs[1], max[1])?;
     let c = read_region(caller, name, ptrs[2], max[2])?;
+    charge_crypto(caller, gas)?;
     Ok(verify_code(check(&a, &b, &c)))
 }
 
@@ -718,10 +801,8 @@ type Recover = fn(&[u8], &[u8], u8) -> std::result::Result<Vec<u8>, cosmwasm_cry
 fn recover(
     mut caller: Ctx<'_>,
     name: &str,
-    hash: u32,
-    sig: u32,
-    param: u32,
-    recover: Recover,
+    [hash, sig, param]: [u32; 3],
+    (gas, recover): (u64, Recover),
 ) -> HostResult<u64> {
     let hash = read_region(
         &mut caller,
@@ -738,6 +819,7 @@ fn recover(
     let Ok(param) = u8::try_from(param) else {
         return Ok(u64::from(cosmwasm_crypto::CryptoError::invalid_recovery_param().code()) << 32);
     };
+    charge_crypto(&mut caller, gas)?;
     match recover(&hash, &sig, param) {
         Ok(pubkey) => Ok(u64::from(write_to_contract(
             &mut caller,
@@ -809,6 +891,15 @@ fn ed25519_batch_verify(
         decode(&signatures, "signature")?,
         decode(&keys, "public key")?,
     );
+    let price = if keys.len() == 1 {
+        crypto_gas::ED25519_BATCH_VERIFY_ONE_PUBKEY
+    } else {
+        crypto_gas::ED25519_BATCH_VERIFY
+    };
+    charge_crypto(
+        &mut caller,
+        crypto_gas::linear(price, signatures.len() as u64),
+    )?;
     Ok(verify_code(ed25519_batch(&messages, &signatures, &keys)))
 }
 
@@ -885,8 +976,83 @@ fn answer_query(env: &CosmWasmEnv, request: &Value) -> std::result::Result<Value
     Err(format!("{kind} query"))
 }
 
-fn not_simulated(name: &'static str) -> wasmi::Error {
-    trap(SimError::NotSimulated { function: f(name) })
+type Aggregate = fn(&[u8]) -> cosmwasm_crypto::CryptoResult<Vec<u8>>;
+
+/// `bls12_381_aggregate_g1`/`_g2`: the points (compressed, 48 or 96 bytes
+/// each) summed into the destination Region; 0, or the error's code
+/// (no points, a length that is not a multiple, a point not on the curve or
+/// not in the subgroup). As cosmwasm-vm's `do_bls12_381_aggregate_g1`.
+fn bls_aggregate(
+    mut caller: Ctx<'_>,
+    name: &str,
+    [points, out]: [u32; 2],
+    (point_len, price, aggregate): (u32, (u64, u64), Aggregate),
+) -> HostResult<u32> {
+    let points = read_region(&mut caller, name, points, BLS12_381_MAX_AGGREGATE_SIZE)?;
+    // The points the list would hold (cosmwasm-vm's estimate: a list of the
+    // wrong length is an error code, after the charge).
+    let count = points.len() / point_len as usize;
+    charge_crypto(&mut caller, crypto_gas::linear(price, count as u64))?;
+    match aggregate(&points) {
+        Ok(sum) => {
+            write_point(&mut caller, name, out, &sum)?;
+            Ok(0)
+        }
+        Err(err) => Ok(err.code()),
+    }
+}
+
+/// Writes a point into the contract's destination Region, charging per byte.
+fn write_point(caller: &mut Ctx<'_>, name: &str, out: u32, point: &[u8]) -> HostResult<()> {
+    charge_abi(caller, point.len()).map_err(trap)?;
+    write_region(caller, &f(name), out, point).map_err(trap)
+}
+
+/// `bls12_381_pairing_equality(ps, qs, r, s)`: whether
+/// e(p1, q1) * ... * e(pn, qn) = e(r, s) for the n G1 points `ps` and the n G2
+/// points `qs`: 0 yes, 1 no, else the error's code (lists of unequal length
+/// or not a multiple of the point size, a point not on the curve).
+fn bls_pairing_equality(mut caller: Ctx<'_>, ps: u32, qs: u32, r: u32, s: u32) -> HostResult<u32> {
+    let name = "bls12_381_pairing_equality";
+    let ps = read_region(&mut caller, name, ps, BLS12_381_MAX_AGGREGATE_SIZE)?;
+    let qs = read_region(&mut caller, name, qs, BLS12_381_MAX_AGGREGATE_SIZE)?;
+    let r = read_region(&mut caller, name, r, BLS12_381_G1_POINT_LEN)?;
+    let s = read_region(&mut caller, name, s, BLS12_381_G2_POINT_LEN)?;
+    // The n pairs of the lists (estimated from `ps`, as cosmwasm-vm does)
+    // and (r, s).
+    let pairs = ps.len() / BLS12_381_G1_POINT_LEN as usize + 1;
+    charge_crypto(
+        &mut caller,
+        crypto_gas::linear(crypto_gas::BLS12_381_PAIRING_EQUALITY, pairs as u64),
+    )?;
+    Ok(verify_code(cosmwasm_crypto::bls12_381_pairing_equality(
+        &ps, &qs, &r, &s,
+    )))
+}
+
+type HashToCurve = fn(cosmwasm_crypto::HashFunction, &[u8], &[u8]) -> Vec<u8>;
+
+/// `bls12_381_hash_to_g1`/`_g2(function, msg, dst, out)`: `msg` hashed to
+/// the curve under the domain separation tag `dst` (RFC 9380's
+/// `hash_to_curve`) into the destination Region; 0, or the code of an
+/// unknown hash function (only 0, SHA-256, is known). The Regions are read
+/// before the function is checked, as cosmwasm-vm reads them.
+fn bls_hash_to_curve(
+    mut caller: Ctx<'_>,
+    name: &str,
+    function: u32,
+    [msg, dst, out]: [u32; 3],
+    (gas, hash): (u64, HashToCurve),
+) -> HostResult<u32> {
+    let msg = read_region(&mut caller, name, msg, BLS12_381_MAX_MESSAGE_SIZE)?;
+    let dst = read_region(&mut caller, name, dst, BLS12_381_MAX_DST_SIZE)?;
+    charge_crypto(&mut caller, gas)?;
+    let function = match cosmwasm_crypto::HashFunction::from_u32(function) {
+        Ok(function) => function,
+        Err(err) => return Ok(err.code()),
+    };
+    write_point(&mut caller, name, out, &hash(function, &msg, &dst))?;
+    Ok(0)
 }
 
 /// Registers every import of [`IMPORTS`].
@@ -917,97 +1083,99 @@ pub(crate) fn link(linker: &mut Linker<HostState>) -> Result<()> {
         cc::ECDSA_SIGNATURE_LEN as u32,
         cc::ECDSA_PUBKEY_MAX_LEN as u32,
     ];
-    let ecdsa_verifiers: [(&'static str, Verify); 2] = [
-        ("secp256k1_verify", cc::secp256k1_verify),
-        ("secp256r1_verify", cc::secp256r1_verify),
+    use crypto_gas as gas;
+    let verifiers: [(&'static str, [u32; 3], u64, Verify); 3] = [
+        (
+            "secp256k1_verify",
+            ecdsa,
+            gas::SECP256K1_VERIFY,
+            cc::secp256k1_verify,
+        ),
+        (
+            "secp256r1_verify",
+            ecdsa,
+            gas::SECP256R1_VERIFY,
+            cc::secp256r1_verify,
+        ),
+        (
+            "ed25519_verify",
+            [MAX_LENGTH_ED25519_MESSAGE, 64, cc::EDDSA_PUBKEY_LEN as u32],
+            gas::ED25519_VERIFY,
+            cc::ed25519_verify,
+        ),
     ];
-    for (name, check) in ecdsa_verifiers {
+    for (name, max, price, check) in verifiers {
         linker
-            .func_wrap(m, name, move |mut c: Ctx<'_>, h: u32, s: u32, k: u32| {
-                verify(&mut c, name, [h, s, k], ecdsa, check)
+            .func_wrap(m, name, move |mut c: Ctx<'_>, a: u32, b: u32, k: u32| {
+                verify(&mut c, name, [a, b, k], max, (price, check))
+            })
+            .map_err(e)?;
+    }
+    let recoveries: [(&'static str, u64, Recover); 2] = [
+        (
+            "secp256k1_recover_pubkey",
+            gas::SECP256K1_RECOVER_PUBKEY,
+            cc::secp256k1_recover_pubkey,
+        ),
+        (
+            "secp256r1_recover_pubkey",
+            gas::SECP256R1_RECOVER_PUBKEY,
+            cc::secp256r1_recover_pubkey,
+        ),
+    ];
+    for (name, price, recovery) in recoveries {
+        linker
+            .func_wrap(m, name, move |c: Ctx<'_>, h: u32, s: u32, p: u32| {
+                recover(c, name, [h, s, p], (price, recovery))
             })
             .map_err(e)?;
     }
     linker
-        .func_wrap(
-            m,
-            "secp256k1_recover_pubkey",
-            |c: Ctx<'_>, h: u32, s: u32, p: u32| {
-                recover(
-                    c,
-                    "secp256k1_recover_pubkey",
-                    h,
-                    s,
-                    p,
-                    cc::secp256k1_recover_pubkey,
-                )
-            },
-        )
-        .map_err(e)?;
-    linker
-        .func_wrap(
-            m,
-            "secp256r1_recover_pubkey",
-            |c: Ctx<'_>, h: u32, s: u32, p: u32| {
-                recover(
-                    c,
-                    "secp256r1_recover_pubkey",
-                    h,
-                    s,
-                    p,
-                    cc::secp256r1_recover_pubkey,
-                )
-            },
-        )
-        .map_err(e)?;
-    let eddsa = [MAX_LENGTH_ED25519_MESSAGE, 64, cc::EDDSA_PUBKEY_LEN as u32];
-    linker
-        .func_wrap(
-            m,
-            "ed25519_verify",
-            move |mut c: Ctx<'_>, msg: u32, s: u32, k: u32| {
-                verify(
-                    &mut c,
-                    "ed25519_verify",
-                    [msg, s, k],
-                    eddsa,
-                    cc::ed25519_verify,
-                )
-            },
-        )
-        .map_err(e)?;
-    linker
         .func_wrap(m, "ed25519_batch_verify", ed25519_batch_verify)
         .map_err(e)?;
-    linker
-        .func_wrap(
-            m,
+    let aggregations: [(&'static str, u32, (u64, u64), Aggregate); 2] = [
+        (
             "bls12_381_aggregate_g1",
-            |_: Ctx<'_>, _: u32, _: u32| -> HostResult<u32> {
-                Err(not_simulated("bls12_381_aggregate_g1"))
-            },
-        )
-        .map_err(e)?;
-    linker
-        .func_wrap(
-            m,
+            BLS12_381_G1_POINT_LEN,
+            gas::BLS12_381_AGGREGATE_G1,
+            |points| cc::bls12_381_aggregate_g1(points).map(Vec::from),
+        ),
+        (
             "bls12_381_aggregate_g2",
-            |_: Ctx<'_>, _: u32, _: u32| -> HostResult<u32> {
-                Err(not_simulated("bls12_381_aggregate_g2"))
-            },
-        )
+            BLS12_381_G2_POINT_LEN,
+            gas::BLS12_381_AGGREGATE_G2,
+            |points| cc::bls12_381_aggregate_g2(points).map(Vec::from),
+        ),
+    ];
+    for (name, point_len, price, aggregate) in aggregations {
+        linker
+            .func_wrap(m, name, move |c: Ctx<'_>, points: u32, out: u32| {
+                bls_aggregate(c, name, [points, out], (point_len, price, aggregate))
+            })
+            .map_err(e)?;
+    }
+    linker
+        .func_wrap(m, "bls12_381_pairing_equality", bls_pairing_equality)
         .map_err(e)?;
-    for name in [
-        "bls12_381_pairing_equality",
-        "bls12_381_hash_to_g1",
-        "bls12_381_hash_to_g2",
-    ] {
+    let hashes: [(&'static str, u64, HashToCurve); 2] = [
+        (
+            "bls12_381_hash_to_g1",
+            gas::BLS12_381_HASH_TO_G1,
+            |h, msg, dst| cc::bls12_381_hash_to_g1(h, msg, dst).to_vec(),
+        ),
+        (
+            "bls12_381_hash_to_g2",
+            gas::BLS12_381_HASH_TO_G2,
+            |h, msg, dst| cc::bls12_381_hash_to_g2(h, msg, dst).to_vec(),
+        ),
+    ];
+    for (name, price, hash) in hashes {
         linker
             .func_wrap(
                 m,
                 name,
-                move |_: Ctx<'_>, _: u32, _: u32, _: u32, _: u32| -> HostResult<u32> {
-                    Err(not_simulated(name))
+                move |c: Ctx<'_>, function: u32, msg: u32, dst: u32, out: u32| {
+                    bls_hash_to_curve(c, name, function, [msg, dst, out], (price, hash))
                 },
             )
             .map_err(e)?;

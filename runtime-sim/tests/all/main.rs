@@ -8,6 +8,7 @@ mod cli_chains;
 mod cli_new;
 mod cli_run;
 mod cli_scenarios;
+mod cosmwasm_crypto;
 mod demo;
 mod determinism_claims;
 mod docs_tables;
