@@ -181,6 +181,16 @@ fn call_with(import: &str, args: &[Arg], result: &str) -> Result<Returned, SimEr
     })
 }
 
+/// Asserts that calling `import` with `args` ends with a bad Region, named
+/// for the import, whose reason contains `why`.
+fn assert_bad_region(import: &str, args: &[Arg], why: &str) {
+    let err = call_with(import, args, "i32").unwrap_err();
+    assert!(
+        matches!(&err, SimError::BadRegion { function, reason, .. } if *function == format!("env.{import}") && reason.contains(why)),
+        "{import}: {err}"
+    );
+}
+
 fn call(import: &str, args: &[Arg]) -> Returned {
     call_with(import, args, "i32").unwrap_or_else(|e| panic!("{import}: {e}"))
 }
@@ -385,15 +395,10 @@ fn bls12_381_aggregates_points_into_the_destination() {
     assert_eq!(sum.len(), 96);
     assert_ne!(sum, g2, "2 * G2 is not G2");
     // A destination too small for the point ends the call, naming the import.
-    let err = call_with(
+    assert_bad_region(
         "bls12_381_aggregate_g2",
         &[Arg::Bytes(g2), Arg::Out(95)],
-        "i32",
-    )
-    .unwrap_err();
-    assert!(
-        matches!(&err, SimError::BadRegion { function, reason, .. } if function == "env.bls12_381_aggregate_g2" && reason.contains("96 bytes do not fit its capacity 95")),
-        "{err}"
+        "96 bytes do not fit its capacity 95",
     );
 }
 
@@ -420,15 +425,10 @@ fn bls12_381_pairing_equality_follows_bilinearity() {
     assert_eq!(pairing(&[G1, G1], &[G2], G1, G2), 13);
     assert_eq!(pairing(&[&G1[..48]], &[G2], G1, G2), 11);
     // r longer than a G1 point exceeds the import's limit for that Region.
-    let err = call_with(
+    assert_bad_region(
         "bls12_381_pairing_equality",
         &[b(&hex(G1)), b(&hex(G2)), b(&hex(G2)), b(&hex(G2))],
-        "i32",
-    )
-    .unwrap_err();
-    assert!(
-        matches!(&err, SimError::BadRegion { function, reason, .. } if function == "env.bls12_381_pairing_equality" && reason.contains("length 96 exceeds this import's limit of 48")),
-        "{err}"
+        "length 96 exceeds this import's limit of 48",
     );
 }
 
@@ -477,7 +477,7 @@ fn bls12_381_hashes_to_the_curve_as_rfc_9380() {
         let mut other = long.clone();
         other[5 * 1024 - 1] = b'E';
         assert_ne!(hashed(0, &other).out.unwrap(), point, "{import}");
-        let err = call_with(
+        assert_bad_region(
             import,
             &[
                 Arg::Const(0),
@@ -485,12 +485,7 @@ fn bls12_381_hashes_to_the_curve_as_rfc_9380() {
                 b(&[long, vec![b'D']].concat()),
                 Arg::Out(len),
             ],
-            "i32",
-        )
-        .unwrap_err();
-        assert!(
-            matches!(&err, SimError::BadRegion { reason, .. } if reason.contains("exceeds this import's limit of 5120")),
-            "{err}"
+            "exceeds this import's limit of 5120",
         );
     }
 }
