@@ -59,19 +59,7 @@ pub fn encode_call(sig: &str, args: &[impl AsRef<str>]) -> Result<Vec<u8>> {
             ),
         ));
     }
-    let values = types
-        .iter()
-        .zip(args)
-        .enumerate()
-        .map(|(i, (ty, arg))| {
-            ty.coerce_str(arg.as_ref()).map_err(|e| {
-                bad(
-                    "args",
-                    format!("argument {} (`{}`) is not a {ty}: {e}", i + 1, arg.as_ref()),
-                )
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let values = coerce("args", "argument", types, args)?;
     let canonical = format!(
         "{name}({})",
         types
@@ -85,6 +73,75 @@ pub fn encode_call(sig: &str, args: &[impl AsRef<str>]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Parses each of `texts` as the value of its type in `types`; `field` and
+/// `what` name them in errors.
+fn coerce(
+    field: &str,
+    what: &str,
+    types: &[DynSolType],
+    texts: &[impl AsRef<str>],
+) -> Result<Vec<DynSolValue>> {
+    types
+        .iter()
+        .zip(texts)
+        .enumerate()
+        .map(|(i, (ty, text))| {
+            ty.coerce_str(text.as_ref()).map_err(|e| {
+                bad(
+                    field,
+                    format!("{what} {} (`{}`) is not a {ty}: {e}", i + 1, text.as_ref()),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The types of `returns` (`uint256`, or `(bool,uint256)`) as a tuple.
+fn returns_tuple(returns: &str) -> Result<DynSolType> {
+    let text = returns.trim();
+    let tuple = if text.starts_with('(') {
+        text.to_owned()
+    } else {
+        format!("({text})")
+    };
+    DynSolType::parse(&tuple).map_err(|e| bad("returns", format!("`{returns}`: {e}")))
+}
+
+/// ABI-encodes `values` (written as for [`encode_call`]) as return data of
+/// the types `returns` (`uint256`, or `(bool,uint256)`): what a contract
+/// returns, and the inverse of [`decode_returns`].
+///
+/// ```
+/// use capheap_sim::calldata::{decode_returns, encode_values};
+///
+/// let data = encode_values("(bool,uint256)", &["true", "7"])?;
+/// assert_eq!(data.len(), 64);
+/// assert_eq!(decode_returns("(bool,uint256)", &data)?, ["true", "7"]);
+/// // One value per type.
+/// assert!(encode_values("uint256", &["1", "2"]).is_err());
+/// # Ok::<(), capheap_sim::SimError>(())
+/// ```
+pub fn encode_values(returns: &str, values: &[impl AsRef<str>]) -> Result<Vec<u8>> {
+    let DynSolType::Tuple(types) = returns_tuple(returns)? else {
+        return Err(bad(
+            "returns",
+            format!("`{returns}` is not a list of types"),
+        ));
+    };
+    if types.len() != values.len() {
+        return Err(bad(
+            "values",
+            format!(
+                "`{returns}` has {} types, {} values given",
+                types.len(),
+                values.len()
+            ),
+        ));
+    }
+    let values = coerce("values", "value", &types, values)?;
+    Ok(DynSolValue::Tuple(values).abi_encode_params())
+}
+
 /// Decodes return data of the types `returns` (`uint256`, or `(bool,uint256)`)
 /// into text, one value per type.
 ///
@@ -95,13 +152,7 @@ pub fn encode_call(sig: &str, args: &[impl AsRef<str>]) -> Result<Vec<u8>> {
 /// # Ok::<(), capheap_sim::SimError>(())
 /// ```
 pub fn decode_returns(returns: &str, data: &[u8]) -> Result<Vec<String>> {
-    let text = returns.trim();
-    let tuple = if text.starts_with('(') {
-        text.to_owned()
-    } else {
-        format!("({text})")
-    };
-    let ty = DynSolType::parse(&tuple).map_err(|e| bad("returns", format!("`{returns}`: {e}")))?;
+    let ty = returns_tuple(returns)?;
     let value = ty.abi_decode_params(data).map_err(|e| {
         bad(
             "returns",

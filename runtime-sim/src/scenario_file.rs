@@ -25,6 +25,15 @@
 //! allocator = "capheap"           # build the crate through the allocator swap
 //! [stylus]                        # or [cosmwasm]: the chain environment
 //! block_number = 100
+//! code = { "0x00000000000000000000000000000000000000e2" = "0x60806040" } # other accounts' code
+//!
+//! [[stylus.contract_call]]        # a call the program makes to another contract, and its answer
+//! to = "0x00000000000000000000000000000000000000e2"
+//! sig = "balanceOf(address)"      # or calldata = "0x70a08231..."
+//! args = ["0x00000000000000000000000000000000000000a1"]
+//! returns = "uint256"             # and values; or output = "0x..." (default: empty)
+//! values = ["1000"]
+//! reverts = false                 # true: the output is revert data
 //!
 //! [[call]]                        # Stylus: a Solidity signature and arguments
 //! sig = "transfer(address,uint256)"
@@ -113,6 +122,27 @@ struct RawStylusEnv {
     ink_price: Option<u32>,
     #[serde(default)]
     balances: BTreeMap<String, String>,
+    #[serde(default)]
+    contract_call: Vec<RawContractCall>,
+    #[serde(default)]
+    code: BTreeMap<String, String>,
+}
+
+/// `[[stylus.contract_call]]`: a call to another contract and its answer.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawContractCall {
+    to: String,
+    sig: Option<String>,
+    #[serde(default)]
+    args: Vec<toml::Value>,
+    calldata: Option<String>,
+    returns: Option<String>,
+    #[serde(default)]
+    values: Vec<toml::Value>,
+    output: Option<String>,
+    #[serde(default)]
+    reverts: bool,
 }
 
 #[derive(Deserialize)]
@@ -366,7 +396,52 @@ fn stylus_env(raw: RawStylusEnv) -> Result<StylusEnv, String> {
         env.balances
             .insert(account, parse_u256("balances", balance).map_err(e)?);
     }
+    for (account, code) in &raw.code {
+        let account = parse_address("code", account).map_err(e)?;
+        let code = crate::hex::decode(code).map_err(|why| format!("[stylus] code: {why}"))?;
+        env.code.insert(account, code);
+    }
+    for (i, call) in raw.contract_call.iter().enumerate() {
+        let call = contract_call(call)
+            .map_err(|why| format!("[[stylus.contract_call]] {}: {why}", i + 1))?;
+        env.contract_calls.push(call);
+    }
     Ok(env)
+}
+
+/// One `[[stylus.contract_call]]`: the calldata from `sig` and `args` or
+/// from `calldata` (hex), the answer from `returns` and `values` or from
+/// `output` (hex), or empty.
+fn contract_call(raw: &RawContractCall) -> Result<crate::host::stylus::ContractCall, String> {
+    use crate::calldata::{encode_call, encode_values};
+    let text = |values: &[toml::Value]| values.iter().map(toml_text).collect::<Vec<_>>();
+    let to = crate::instance::parse_address("to", &raw.to).map_err(|e| e.to_string())?;
+    let calldata = match (&raw.sig, &raw.calldata) {
+        (Some(_), Some(_)) => return Err("both `sig` and `calldata`: give one".to_owned()),
+        (Some(sig), None) => encode_call(sig, &text(&raw.args)).map_err(|e| e.to_string())?,
+        (None, _) if !raw.args.is_empty() => {
+            return Err("`args` go with `sig`, which names their types".to_owned());
+        }
+        (None, Some(hex)) => crate::hex::decode(hex).map_err(|why| format!("calldata: {why}"))?,
+        (None, None) => return Err("missing `sig` (or `calldata`)".to_owned()),
+    };
+    let output = match (&raw.returns, &raw.output) {
+        (Some(_), Some(_)) => return Err("both `returns` and `output`: give one".to_owned()),
+        (Some(returns), None) => {
+            encode_values(returns, &text(&raw.values)).map_err(|e| e.to_string())?
+        }
+        (None, _) if !raw.values.is_empty() => {
+            return Err("`values` go with `returns`, which names their types".to_owned());
+        }
+        (None, Some(hex)) => crate::hex::decode(hex).map_err(|why| format!("output: {why}"))?,
+        (None, None) => Vec::new(),
+    };
+    Ok(crate::host::stylus::ContractCall {
+        to,
+        calldata,
+        output,
+        reverts: raw.reverts,
+    })
 }
 
 fn cosmwasm_env(raw: RawCosmWasmEnv) -> Result<CosmWasmEnv, String> {

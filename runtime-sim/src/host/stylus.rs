@@ -4,8 +4,10 @@
 //! EVM logs, and memory priced with the Stylus model.
 //!
 //! Each import is a typed Rust function registered with
-//! [`Linker::func_wrap`]. Calls to other contracts and contract creation are
-//! not simulated: they end the call with [`SimError::NotSimulated`] naming the
+//! [`Linker::func_wrap`]. Calls to other contracts are answered from
+//! configuration ([`ContractCall`]), and other accounts' code is the code
+//! configured for them ([`StylusEnv::code`]); a call nobody configured, and
+//! contract creation, end the call with [`SimError::NotSimulated`] naming the
 //! import (the table [`IMPORTS`] says which). See `docs/src/stylus.md`.
 
 use std::collections::BTreeMap;
@@ -85,7 +87,7 @@ import_table! {
     MODULE "write_result" (I32, I32) -> () true "sets the call's return data (or revert data)";
     MODULE "msg_sender" (I32) -> () true "the caller's 20-byte address (the scenario call's `sender`)";
     MODULE "msg_value" (I32) -> () true "the call's value, 32 bytes big-endian (the scenario call's `value`)";
-    MODULE "msg_reentrant" () -> (I32) true "always 0: the simulator makes no nested calls";
+    MODULE "msg_reentrant" () -> (I32) true "always 0: the simulator runs no other contract's code";
     MODULE "contract_address" (I32) -> () true "the program's address (`[stylus] contract_address`)";
     MODULE "tx_origin" (I32) -> () true "the transaction origin (`[stylus] tx_origin`, default the sender)";
     MODULE "tx_gas_price" (I32) -> () true "`[stylus] gas_price`, 32 bytes big-endian";
@@ -105,16 +107,16 @@ import_table! {
     MODULE "emit_log" (I32, I32, I32) -> () true "an EVM log: the first 32·topics bytes are topics (at most 4)";
     MODULE "native_keccak256" (I32, I32, I32) -> () true "Keccak-256";
     MODULE "pay_for_memory_grow" (I32) -> () true "0 pages: the import check stylus-sdk makes; n pages: charged as growth by n (the simulator charges real growth at `memory.grow`)";
-    MODULE "return_data_size" () -> (I32) true "0: no call has returned data";
-    MODULE "read_return_data" (I32, I32, I32) -> (I32) true "0 bytes: no call has returned data";
-    MODULE "call_contract" (I32, I32, I32, I32, I64, I32) -> (I32) false "not simulated: calls to other contracts";
-    MODULE "delegate_call_contract" (I32, I32, I32, I64, I32) -> (I32) false "not simulated: calls to other contracts";
-    MODULE "static_call_contract" (I32, I32, I32, I64, I32) -> (I32) false "not simulated: calls to other contracts";
+    MODULE "return_data_size" () -> (I32) true "the length of the last call's return (or revert) data; 0 before any call";
+    MODULE "read_return_data" (I32, I32, I32) -> (I32) true "copies what there is of the last call's return data in [offset, offset + size) to `dest`; returns the bytes copied";
+    MODULE "call_contract" (I32, I32, I32, I32, I64, I32) -> (I32) true "answered from `[[stylus.contract_call]]` (address and calldata): status 0 and its output, or 1 and its revert data; no such entry: not simulated";
+    MODULE "delegate_call_contract" (I32, I32, I32, I64, I32) -> (I32) true "as `call_contract` (without value)";
+    MODULE "static_call_contract" (I32, I32, I32, I64, I32) -> (I32) true "as `call_contract` (without value)";
     MODULE "create1" (I32, I32, I32, I32, I32) -> () false "not simulated: contract creation";
     MODULE "create2" (I32, I32, I32, I32, I32, I32) -> () false "not simulated: contract creation";
-    MODULE "account_code" (I32, I32, I32, I32) -> (I32) false "not simulated: other accounts' code";
-    MODULE "account_code_size" (I32) -> (I32) false "not simulated: other accounts' code";
-    MODULE "account_codehash" (I32, I32) -> () false "not simulated: other accounts' code";
+    MODULE "account_code" (I32, I32, I32, I32) -> (I32) true "copies what there is of the account's code (`[stylus.code]`, else none) in [offset, offset + size) to `dest`; returns the bytes copied";
+    MODULE "account_code_size" (I32) -> (I32) true "the length of the account's code (`[stylus.code]`, else 0)";
+    MODULE "account_codehash" (I32, I32) -> () true "Keccak-256 of the account's code if `[stylus.code]` has it, else zero (an account that does not exist)";
     CONSOLE_MODULE "log_txt" (I32, I32) -> () true "appends the text to the call's logs";
     CONSOLE_MODULE "log_i32" (I32) -> () true "appends the number to the call's logs";
     CONSOLE_MODULE "log_i64" (I64) -> () true "appends the number to the call's logs";
@@ -150,6 +152,52 @@ pub struct StylusEnv {
     pub ink_price: u32,
     /// Balances `account_balance` reports (wei); others are 0.
     pub balances: BTreeMap<Address, U256>,
+    /// Calls to other contracts and what they answer (the first entry that
+    /// matches a call answers it).
+    pub contract_calls: Vec<ContractCall>,
+    /// Other accounts' code (`account_code`, `account_code_size`,
+    /// `account_codehash`); an account not here does not exist.
+    pub code: BTreeMap<Address, Vec<u8>>,
+}
+
+/// A call to another contract answered from configuration
+/// (`[[stylus.contract_call]]` in a scenario file): a `call_contract`,
+/// `static_call_contract` or `delegate_call_contract` to `to` with exactly
+/// `calldata` succeeds with `output` as its return data, or, if `reverts`,
+/// fails with `output` as its revert data. Nothing else happens: no code
+/// runs, no value moves, no storage changes (a delegate call's effects on
+/// the caller's storage are not simulated).
+///
+/// ```
+/// use capheap_sim::StylusEnv;
+/// use capheap_sim::host::stylus::ContractCall;
+/// use alloy_primitives::Address;
+///
+/// let token = Address::repeat_byte(0x70);
+/// let env = StylusEnv {
+///     contract_calls: vec![ContractCall {
+///         to: token,
+///         calldata: capheap_sim::calldata::encode_call("decimals()", &[] as &[&str])?,
+///         output: capheap_sim::calldata::encode_values("uint8", &["18"])?,
+///         reverts: false,
+///     }],
+///     ..StylusEnv::default()
+/// };
+/// assert_eq!(env.contract_calls[0].output[31], 18);
+/// # Ok::<(), capheap_sim::SimError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ContractCall {
+    /// The called contract.
+    pub to: Address,
+    /// The calldata this entry answers (selector and arguments).
+    #[serde(with = "crate::hex::serde_bytes")]
+    pub calldata: Vec<u8>,
+    /// The return data, or the revert data if `reverts`.
+    #[serde(with = "crate::hex::serde_bytes")]
+    pub output: Vec<u8>,
+    /// Whether the call reverts.
+    pub reverts: bool,
 }
 
 impl Default for StylusEnv {
@@ -167,6 +215,8 @@ impl Default for StylusEnv {
             gas_price: U256::from(100_000_000u64),
             ink_price: 10_000,
             balances: BTreeMap::new(),
+            contract_calls: Vec::new(),
+            code: BTreeMap::new(),
         }
     }
 }
@@ -181,6 +231,8 @@ pub(crate) struct StylusCall {
     pub logs: Vec<EvmLog>,
     /// Slots written with `storage_cache_bytes32` and not yet flushed.
     pub cache: BTreeMap<B256, B256>,
+    /// The last call's return (or revert) data.
+    pub return_data: Vec<u8>,
 }
 
 type Ctx<'a> = Caller<'a, HostState>;
@@ -363,6 +415,126 @@ fn pay_for_memory_grow(mut caller: Ctx<'_>, pages: i32) -> HostResult<()> {
     Ok(())
 }
 
+/// The status `call_contract` and its kin return: 0 the call succeeded, 1 it
+/// reverted (nitro's `UserOutcomeKind`).
+const CALL_SUCCESS: i32 = 0;
+const CALL_REVERTED: i32 = 1;
+
+/// `call_contract`, `static_call_contract` and `delegate_call_contract`:
+/// reads the address, the calldata and (for `call_contract`) the value,
+/// answers from [`StylusEnv::contract_calls`], keeps the output as the return
+/// data and writes its length at `return_data_len`. A call nobody configured
+/// ends the call with [`SimError::NotSimulated`] naming the address and the
+/// selector.
+fn contract_call(
+    mut caller: Ctx<'_>,
+    name: &'static str,
+    [to, calldata, calldata_len]: [u32; 3],
+    value: Option<u32>,
+    return_data_len: u32,
+) -> HostResult<i32> {
+    let function = f(name);
+    let value_len = if value.is_some() { 32 } else { 0 };
+    charge_abi(&mut caller, 20 + value_len + calldata_len as usize).map_err(trap)?;
+    let to = Address::from(read_array::<20>(&caller, &function, to)?);
+    let calldata = read(&caller, &function, calldata, calldata_len).map_err(trap)?;
+    if let Some(value) = value {
+        read_array::<32>(&caller, &function, value)?;
+    }
+    let answer = env(&caller)
+        .contract_calls
+        .iter()
+        .find(|c| c.to == to && c.calldata == calldata)
+        .cloned();
+    let Some(answer) = answer else {
+        let what = match calldata.get(..4) {
+            Some(selector) => format!(
+                "selector 0x{}, {} bytes of calldata",
+                crate::hex::encode(selector),
+                calldata.len()
+            ),
+            None if calldata.is_empty() => "no calldata".to_owned(),
+            None => format!("calldata 0x{}", crate::hex::encode(&calldata)),
+        };
+        return Err(trap(SimError::NotSimulated {
+            function: format!(
+                "{function} (to {to}, {what}: no [[stylus.contract_call]] answers it)"
+            ),
+        }));
+    };
+    charge_abi(&mut caller, answer.output.len()).map_err(trap)?;
+    let len = u32::try_from(answer.output.len()).unwrap_or(u32::MAX);
+    write(&mut caller, &function, return_data_len, &len.to_le_bytes()).map_err(trap)?;
+    caller.data_mut().call.stylus.return_data = answer.output;
+    Ok(if answer.reverts {
+        CALL_REVERTED
+    } else {
+        CALL_SUCCESS
+    })
+}
+
+/// Writes what there is of `data[offset..offset + size]` at `dest` (no
+/// padding: nitro's `read_return_data` and `account_code`), returning the
+/// bytes written.
+fn copy_out(
+    caller: &mut Ctx<'_>,
+    name: &str,
+    data: &[u8],
+    [dest, offset, size]: [u32; 3],
+) -> HostResult<i32> {
+    let start = (offset as usize).min(data.len());
+    let end = start.saturating_add(size as usize).min(data.len());
+    let part = data[start..end].to_vec();
+    charge_abi(caller, part.len()).map_err(trap)?;
+    write(caller, &f(name), dest, &part).map_err(trap)?;
+    Ok(i32::try_from(part.len()).unwrap_or(i32::MAX))
+}
+
+fn read_return_data(mut caller: Ctx<'_>, dest: u32, offset: u32, size: u32) -> HostResult<i32> {
+    let data = std::mem::take(&mut caller.data_mut().call.stylus.return_data);
+    let copied = copy_out(&mut caller, "read_return_data", &data, [dest, offset, size]);
+    caller.data_mut().call.stylus.return_data = data;
+    copied
+}
+
+/// The code configured for the account at `address` (empty if none).
+fn account_code_of(caller: &Ctx<'_>, name: &str, address: u32) -> HostResult<Vec<u8>> {
+    let address = Address::from(read_array::<20>(caller, &f(name), address)?);
+    Ok(env(caller).code.get(&address).cloned().unwrap_or_default())
+}
+
+fn account_code(
+    mut caller: Ctx<'_>,
+    address: u32,
+    offset: u32,
+    size: u32,
+    dest: u32,
+) -> HostResult<i32> {
+    charge_abi(&mut caller, 20).map_err(trap)?;
+    let code = account_code_of(&caller, "account_code", address)?;
+    copy_out(&mut caller, "account_code", &code, [dest, offset, size])
+}
+
+fn account_code_size(mut caller: Ctx<'_>, address: u32) -> HostResult<i32> {
+    charge_abi(&mut caller, 20).map_err(trap)?;
+    let code = account_code_of(&caller, "account_code_size", address)?;
+    Ok(i32::try_from(code.len()).unwrap_or(i32::MAX))
+}
+
+/// `account_codehash`: Keccak-256 of the configured code, or zero for an
+/// account that is not configured (the EVM's `EXTCODEHASH` of an account
+/// that does not exist; stylus-sdk's `has_code` is then false).
+fn account_codehash(mut caller: Ctx<'_>, address: u32, dest: u32) -> HostResult<()> {
+    let name = f("account_codehash");
+    charge_abi(&mut caller, 52).map_err(trap)?;
+    let address = Address::from(read_array::<20>(&caller, &name, address)?);
+    let hash = env(&caller)
+        .code
+        .get(&address)
+        .map_or(B256::ZERO, keccak256);
+    write(&mut caller, &name, dest, hash.as_slice()).map_err(trap)
+}
+
 fn console_line(mut caller: Ctx<'_>, line: String) -> HostResult<()> {
     charge_abi(&mut caller, line.len()).map_err(trap)?;
     caller.data_mut().push_log(line).map_err(trap)
@@ -477,21 +649,21 @@ pub(crate) fn link(linker: &mut Linker<HostState>) -> Result<()> {
         .func_wrap(m, "pay_for_memory_grow", pay_for_memory_grow)
         .map_err(e)?;
     linker
-        .func_wrap(m, "return_data_size", |c: Ctx<'_>| getter(c, |_| 0i32))
+        .func_wrap(m, "return_data_size", |c: Ctx<'_>| {
+            getter(c, |c| {
+                i32::try_from(c.data().call.stylus.return_data.len()).unwrap_or(i32::MAX)
+            })
+        })
         .map_err(e)?;
     linker
-        .func_wrap(
-            m,
-            "read_return_data",
-            |c: Ctx<'_>, _dest: u32, _offset: u32, _size: u32| getter(c, |_| 0i32),
-        )
+        .func_wrap(m, "read_return_data", read_return_data)
         .map_err(e)?;
     linker
         .func_wrap(
             m,
             "call_contract",
-            |_: Ctx<'_>, _: u32, _: u32, _: u32, _: u32, _: u64, _: u32| -> HostResult<i32> {
-                Err(not_simulated("call_contract"))
+            |c: Ctx<'_>, to: u32, data: u32, len: u32, value: u32, _gas: u64, out_len: u32| {
+                contract_call(c, "call_contract", [to, data, len], Some(value), out_len)
             },
         )
         .map_err(e)?;
@@ -500,8 +672,8 @@ pub(crate) fn link(linker: &mut Linker<HostState>) -> Result<()> {
             .func_wrap(
                 m,
                 name,
-                move |_: Ctx<'_>, _: u32, _: u32, _: u32, _: u64, _: u32| -> HostResult<i32> {
-                    Err(not_simulated(name))
+                move |c: Ctx<'_>, to: u32, data: u32, len: u32, _gas: u64, out_len: u32| {
+                    contract_call(c, name, [to, data, len], None, out_len)
                 },
             )
             .map_err(e)?;
@@ -525,29 +697,13 @@ pub(crate) fn link(linker: &mut Linker<HostState>) -> Result<()> {
         )
         .map_err(e)?;
     linker
-        .func_wrap(
-            m,
-            "account_code",
-            |_: Ctx<'_>, _: u32, _: u32, _: u32, _: u32| -> HostResult<i32> {
-                Err(not_simulated("account_code"))
-            },
-        )
+        .func_wrap(m, "account_code", account_code)
         .map_err(e)?;
     linker
-        .func_wrap(
-            m,
-            "account_code_size",
-            |_: Ctx<'_>, _: u32| -> HostResult<i32> { Err(not_simulated("account_code_size")) },
-        )
+        .func_wrap(m, "account_code_size", account_code_size)
         .map_err(e)?;
     linker
-        .func_wrap(
-            m,
-            "account_codehash",
-            |_: Ctx<'_>, _: u32, _: u32| -> HostResult<()> {
-                Err(not_simulated("account_codehash"))
-            },
-        )
+        .func_wrap(m, "account_codehash", account_codehash)
         .map_err(e)?;
     let c = CONSOLE_MODULE;
     linker

@@ -19,3 +19,4 @@ mod instrument;
 mod pricing;
 mod replay;
 mod snapshot;
+mod stylus_calls;
