@@ -49,17 +49,7 @@ pub fn encode_call(sig: &str, args: &[impl AsRef<str>]) -> Result<Vec<u8>> {
     let DynSolType::Tuple(types) = &params else {
         return Err(bad("sig", format!("`{sig}` has no parameter list")));
     };
-    if types.len() != args.len() {
-        return Err(bad(
-            "args",
-            format!(
-                "`{sig}` takes {} arguments, {} given",
-                types.len(),
-                args.len()
-            ),
-        ));
-    }
-    let values = coerce("args", "argument", types, args)?;
+    let values = coerce(("args", "argument"), sig, types, args)?;
     let canonical = format!(
         "{name}({})",
         types
@@ -73,14 +63,24 @@ pub fn encode_call(sig: &str, args: &[impl AsRef<str>]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Parses each of `texts` as the value of its type in `types`; `field` and
-/// `what` name them in errors.
+/// Parses each of `texts` as the value of its type in `types` (one text per
+/// type); `field` and `what` name them, and `owner` the types, in errors.
 fn coerce(
-    field: &str,
-    what: &str,
+    (field, what): (&str, &str),
+    owner: &str,
     types: &[DynSolType],
     texts: &[impl AsRef<str>],
 ) -> Result<Vec<DynSolValue>> {
+    if types.len() != texts.len() {
+        return Err(bad(
+            field,
+            format!(
+                "`{owner}` takes {} {what}s, {} given",
+                types.len(),
+                texts.len()
+            ),
+        ));
+    }
     types
         .iter()
         .zip(texts)
@@ -128,17 +128,7 @@ pub fn encode_values(returns: &str, values: &[impl AsRef<str>]) -> Result<Vec<u8
             format!("`{returns}` is not a list of types"),
         ));
     };
-    if types.len() != values.len() {
-        return Err(bad(
-            "values",
-            format!(
-                "`{returns}` has {} types, {} values given",
-                types.len(),
-                values.len()
-            ),
-        ));
-    }
-    let values = coerce("values", "value", &types, values)?;
+    let values = coerce(("values", "value"), returns, &types, values)?;
     Ok(DynSolValue::Tuple(values).abi_encode_params())
 }
 

@@ -293,6 +293,6 @@ fn scenario_files_configure_calls_and_code() {
     );
     bad(
         "calldata = \"0x00\"\nreturns = \"(uint8,bool)\"\nvalues = [3]",
-        "has 2 types, 1 values given",
+        "`(uint8,bool)` takes 2 values, 1 given",
     );
 }
