@@ -59,7 +59,15 @@ fn book_shows(abi: &str, dir: &std::path::Path, report: &str) {
 /// command on it, then its own `cargo test` (which builds the wasm and runs
 /// it in the simulator through `capheap_sim::testing`). `run_args` call it
 /// once; `expect_run` is in that call's output.
-fn works_with_every_command(abi: &str, run_args: &[&str], expect_run: &str, fuzz_args: &[&str]) {
+/// Scaffolds a contract of `abi`, runs every command on it and its own
+/// tests; returns the temporary directory (kept while it lives) and the
+/// crate's directory in it.
+fn works_with_every_command(
+    abi: &str,
+    run_args: &[&str],
+    expect_run: &str,
+    fuzz_args: &[&str],
+) -> (tempfile::TempDir, std::path::PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("my-contract");
     let d = dir.to_str().unwrap();
@@ -147,6 +155,7 @@ fn works_with_every_command(abi: &str, run_args: &[&str], expect_run: &str, fuzz
         stdout.contains("test result: ok. 3 passed"),
         "the simulator tests ran: {stdout}"
     );
+    (tmp, dir)
 }
 
 #[test]
@@ -161,7 +170,7 @@ fn a_new_capheap_contract_works_with_every_command() {
 
 #[test]
 fn a_new_stylus_contract_works_with_every_command() {
-    works_with_every_command(
+    let (_tmp, dir) = works_with_every_command(
         "stylus",
         &[
             "--sig",
@@ -174,6 +183,23 @@ fn a_new_stylus_contract_works_with_every_command() {
         "returns:  5",
         &["--sig", "add(uint256)"],
     );
+    // The same crate as a contract that calls another, written with
+    // stylus-sdk's `sol_interface!` and `Call`: the token it calls, and
+    // whether accounts have code, come from `[[stylus.contract_call]]` and
+    // `[stylus] code` (fixtures/token-caller/calls.toml states what each
+    // call must return). A rebuild of the crate alone: its dependencies are
+    // built.
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/all/fixtures/token-caller"
+    );
+    std::fs::copy(format!("{fixture}/lib.rs"), dir.join("src/lib.rs")).unwrap();
+    std::fs::copy(format!("{fixture}/calls.toml"), dir.join("calls.toml")).unwrap();
+    let report = ok(sim().args(["report", "-q", dir.join("calls.toml").to_str().unwrap()]));
+    assert!(report.contains("calls: deterministic: 6 calls"), "{report}");
+    for export in ["tokenBalance", "pay", "codeInfo"] {
+        assert!(report.contains(&format!("| {export} ")), "{report}");
+    }
 }
 
 #[test]
