@@ -42,6 +42,11 @@
 //! sender = "0x00000000000000000000000000000000000000a1"
 //! expect = { returns = ["true"] }
 //!
+//! [[cosmwasm.raw_query]]         # CosmWasm: another contract's stored key (query_wasm_raw)
+//! contract = "cosmwasm1..."
+//! key = "config"                  # or key_hex = "0x..."
+//! value = { owner = "cosmwasm1..." } # stored as JSON; or value_hex = "0x..."
+//!
 //! [[call]]                        # CosmWasm: an entry point and its message in TOML
 //! export = "execute"
 //! msg = { transfer = { recipient = "cosmwasm1...", amount = "100" } }
@@ -158,6 +163,20 @@ struct RawCosmWasmEnv {
     balances: BTreeMap<String, Vec<crate::Coin>>,
     #[serde(default)]
     smart_query: Vec<RawSmartQuery>,
+    #[serde(default)]
+    raw_query: Vec<RawRawQuery>,
+}
+
+/// `[[cosmwasm.raw_query]]`: a key of another contract's storage and its
+/// value.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRawQuery {
+    contract: String,
+    key: Option<String>,
+    key_hex: Option<String>,
+    value: Option<toml::Value>,
+    value_hex: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -486,6 +505,35 @@ fn cosmwasm_env(raw: RawCosmWasmEnv) -> Result<CosmWasmEnv, String> {
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
+    let raw_queries = raw
+        .raw_query
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let at = |why: String| format!("[[cosmwasm.raw_query]] {}: {why}", i + 1);
+            valid("raw_query contract", &q.contract)?;
+            let key = match (&q.key, &q.key_hex) {
+                (Some(text), None) => text.as_bytes().to_vec(),
+                (None, Some(hex)) => crate::hex::decode(hex).map_err(at)?,
+                _ => return Err(at("give `key` (UTF-8) or `key_hex`, one of them".to_owned())),
+            };
+            let value = match (&q.value, &q.value_hex) {
+                // cw-storage-plus stores values as JSON.
+                (Some(v), None) => serde_json::to_vec(v).map_err(|e| at(e.to_string()))?,
+                (None, Some(hex)) => crate::hex::decode(hex).map_err(at)?,
+                _ => {
+                    return Err(at(
+                        "give `value` (stored as JSON) or `value_hex`, one of them".to_owned(),
+                    ));
+                }
+            };
+            Ok(crate::host::cosmwasm::RawQuery {
+                contract: q.contract.clone(),
+                key,
+                value,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
     Ok(CosmWasmEnv {
         chain_id: raw.chain_id.unwrap_or(env.chain_id.clone()),
         contract_address: raw.contract_address,
@@ -494,6 +542,7 @@ fn cosmwasm_env(raw: RawCosmWasmEnv) -> Result<CosmWasmEnv, String> {
         block_time_nanos: raw.block_time_nanos.unwrap_or(env.block_time_nanos),
         balances: raw.balances,
         smart_queries,
+        raw_queries,
         bech32_prefix: env.bech32_prefix,
     })
 }

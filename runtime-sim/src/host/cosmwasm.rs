@@ -224,7 +224,7 @@ import_table! {
     MODULE "bls12_381_hash_to_g2" (I32, I32, I32, I32) -> (I32) true "cosmwasm-crypto: the message hashed to G2 (RFC 9380, hash function 0 = SHA-256) into the destination Region; 0, else an error code";
     MODULE "debug" (I32) -> () true "appends the message to the call's logs";
     MODULE "abort" (I32) -> () true "ends the call with `SimError::Abort` carrying the message";
-    MODULE "query_chain" (I32) -> (I32) true "bank balance, all balances and smart queries from `[cosmwasm]` state; other queries are not simulated";
+    MODULE "query_chain" (I32) -> (I32) true "bank balance, all balances, smart and raw queries from `[cosmwasm]` state; other queries are not simulated";
 }
 
 /// A native token amount.
@@ -245,6 +245,22 @@ pub struct SmartQuery {
     pub msg: Value,
     /// The response (JSON).
     pub response: Value,
+}
+
+/// A raw query (a read of another contract's storage, cosmwasm-std's
+/// `query_wasm_raw`) answered from configuration: the value stored under
+/// `key` in `contract`'s storage.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RawQuery {
+    /// The queried contract's address.
+    pub contract: String,
+    /// The storage key (as cw-storage-plus lays it out: an `Item`'s key is
+    /// its name).
+    #[serde(with = "crate::hex::serde_bytes")]
+    pub key: Vec<u8>,
+    /// The stored bytes (cw-storage-plus stores JSON).
+    #[serde(with = "crate::hex::serde_bytes")]
+    pub value: Vec<u8>,
 }
 
 /// The chain a CosmWasm contract runs on: `Env`, addresses and what
@@ -268,6 +284,10 @@ pub struct CosmWasmEnv {
     pub balances: BTreeMap<String, Vec<Coin>>,
     /// Smart queries to other contracts.
     pub smart_queries: Vec<SmartQuery>,
+    /// Raw queries of other contracts' storage. A contract named here has
+    /// no other keys: a raw query of one not listed reads as empty, as a
+    /// missing key does on chain.
+    pub raw_queries: Vec<RawQuery>,
 }
 
 impl Default for CosmWasmEnv {
@@ -281,6 +301,7 @@ impl Default for CosmWasmEnv {
             block_time_nanos: 1_700_000_000_000_000_000,
             balances: BTreeMap::new(),
             smart_queries: Vec::new(),
+            raw_queries: Vec::new(),
         }
     }
 }
@@ -922,9 +943,20 @@ fn query_chain(mut caller: Ctx<'_>, request: u32) -> HostResult<u32> {
     write_to_contract(&mut caller, &name, serialized.as_bytes())
 }
 
-fn ok_binary(value: &Value) -> Value {
-    let encoded = base64::engine::general_purpose::STANDARD.encode(value.to_string());
+/// `SystemResult::Ok(ContractResult::Ok(bytes))`.
+fn ok_bytes(bytes: &[u8]) -> Value {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
     json!({ "ok": { "ok": encoded } })
+}
+
+/// A JSON answer, as a contract's smart query returns it.
+fn ok_binary(value: &Value) -> Value {
+    ok_bytes(value.to_string().as_bytes())
+}
+
+/// `SystemResult::Err(SystemError::NoSuchContract)`.
+fn no_such_contract(contract: &str) -> Value {
+    json!({ "error": { "no_such_contract": { "addr": contract } } })
 }
 
 /// Answers a `QueryRequest` as a `SystemResult<ContractResult<Binary>>`, or
@@ -964,10 +996,31 @@ fn answer_query(env: &CosmWasmEnv, request: &Value) -> std::result::Result<Value
             .smart_queries
             .iter()
             .find(|q| q.contract == contract && q.msg == msg)
-            .map_or_else(
-                || json!({ "error": { "no_such_contract": { "addr": contract } } }),
-                |q| ok_binary(&q.response),
-            ));
+            .map_or_else(|| no_such_contract(contract), |q| ok_binary(&q.response)));
+    }
+    if let Some(raw) = request.get("wasm").and_then(|w| w.get("raw")) {
+        let contract = raw
+            .get("contract_addr")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let Some(key) = raw
+            .get("key")
+            .and_then(Value::as_str)
+            .and_then(|k| base64::engine::general_purpose::STANDARD.decode(k).ok())
+        else {
+            return Err("raw query without a base64 key".to_owned());
+        };
+        let mut stored = env
+            .raw_queries
+            .iter()
+            .filter(|q| q.contract == contract)
+            .peekable();
+        if stored.peek().is_none() {
+            return Ok(no_such_contract(contract));
+        }
+        // A key nobody configured reads as empty, as a missing key does.
+        let value = stored.find(|q| q.key == key).map_or(&[][..], |q| &q.value);
+        return Ok(ok_bytes(value));
     }
     let kind = request
         .as_object()
@@ -1385,6 +1438,34 @@ mod tests {
         )
         .unwrap();
         assert_eq!(none, json!({"error": {"no_such_contract": {"addr": "x"}}}));
+        // Raw queries: a configured key's bytes, an empty value for another
+        // key of a configured contract, no such contract otherwise.
+        env.raw_queries.push(RawQuery {
+            contract: "token".to_owned(),
+            key: b"config".to_vec(),
+            value: br#"{"decimals":6}"#.to_vec(),
+        });
+        let raw = |contract: &str, key: &[u8]| {
+            let key = base64::engine::general_purpose::STANDARD.encode(key);
+            answer_query(
+                &env,
+                &json!({"wasm": {"raw": {"contract_addr": contract, "key": key}}}),
+            )
+        };
+        let stored = base64::engine::general_purpose::STANDARD.encode(br#"{"decimals":6}"#);
+        assert_eq!(raw("token", b"config"), Ok(json!({"ok": {"ok": stored}})));
+        assert_eq!(raw("token", b"balance"), Ok(json!({"ok": {"ok": ""}})));
+        assert_eq!(
+            raw("other", b"config"),
+            Ok(json!({"error": {"no_such_contract": {"addr": "other"}}}))
+        );
+        assert_eq!(
+            answer_query(
+                &env,
+                &json!({"wasm": {"raw": {"contract_addr": "token", "key": "%%"}}})
+            ),
+            Err("raw query without a base64 key".to_owned())
+        );
         assert_eq!(
             answer_query(&env, &json!({"staking": {"all_validators": {}}})),
             Err("staking query".to_owned())

@@ -359,3 +359,56 @@ fn calldata_that_does_not_match_its_signature_names_the_call() {
     .unwrap();
     assert_eq!(ok.len(), 68);
 }
+
+#[test]
+fn cosmwasm_raw_queries_are_configured_in_scenario_files() {
+    let env = capheap_sim::CosmWasmEnv::default();
+    let token = env.address("token").unwrap();
+    let entry = |body: &str| {
+        format!(
+            "contract = \"x.wasm\"\n[[cosmwasm.raw_query]]\ncontract = \"{token}\"\n{body}\n[[call]]\nexport = \"query\"\nmsg = {{}}\n"
+        )
+    };
+    let parse = |body: &str| ScenarioFile::parse(&entry(body), std::path::Path::new("s.toml"));
+    let file = parse("key = \"config\"\nvalue = { owner = \"me\", n = 3 }").unwrap();
+    let raw = &file.cosmwasm.as_ref().unwrap().raw_queries[0];
+    assert_eq!(raw.contract, token);
+    assert_eq!(raw.key, b"config");
+    // Stored as JSON, as cw-storage-plus stores it (TOML keys in order).
+    assert_eq!(raw.value, br#"{"n":3,"owner":"me"}"#);
+    let file = parse("key_hex = \"0x0006636f6e666967\"\nvalue_hex = \"0x01ff\"").unwrap();
+    let raw = &file.cosmwasm.as_ref().unwrap().raw_queries[0];
+    assert_eq!(
+        (raw.key.as_slice(), raw.value.as_slice()),
+        (&b"\0\x06config"[..], &[1, 0xff][..])
+    );
+    for (body, expected) in [
+        (
+            "value = 1",
+            "[[cosmwasm.raw_query]] 1: give `key` (UTF-8) or `key_hex`",
+        ),
+        (
+            "key = \"a\"\nkey_hex = \"0x61\"\nvalue = 1",
+            "[[cosmwasm.raw_query]] 1: give `key` (UTF-8) or `key_hex`",
+        ),
+        (
+            "key = \"a\"",
+            "give `value` (stored as JSON) or `value_hex`",
+        ),
+        (
+            "key = \"a\"\nvalue_hex = \"0xz\"",
+            "`0xz`: odd number of hex digits",
+        ),
+    ] {
+        let message = parse(body).unwrap_err().to_string();
+        assert!(message.contains(expected), "{body}: {message}");
+    }
+    let bad_address = entry("key = \"a\"\nvalue = 1").replace(&token, "cosmwasm1nope");
+    let message = ScenarioFile::parse(&bad_address, std::path::Path::new("s.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("raw_query contract `cosmwasm1nope`"),
+        "{message}"
+    );
+}

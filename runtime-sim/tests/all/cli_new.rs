@@ -204,12 +204,37 @@ fn a_new_stylus_contract_works_with_every_command() {
 
 #[test]
 fn a_new_cosmwasm_contract_works_with_every_command() {
-    works_with_every_command(
+    let (_tmp, dir) = works_with_every_command(
         "cosmwasm",
         &["--call", "instantiate", "--msg", r#"{"count":1}"#],
         "attr:     count = 1",
         &["--entry", "execute", "--msg", r#"{"add":{"by":"$u32"}}"#],
     );
+    // The same crate as a contract that reads the chain through
+    // cosmwasm-std: a smart and a raw query of another contract and a bank
+    // balance, answered from `[cosmwasm]`, and the crypto API (BLS12-381,
+    // which needs cosmwasm-std's `cosmwasm_2_1`, and ed25519) on published
+    // vectors; fixtures/chain-reader/chain.toml states what each call must
+    // return.
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/all/fixtures/chain-reader"
+    );
+    std::fs::copy(format!("{fixture}/lib.rs"), dir.join("src/lib.rs")).unwrap();
+    std::fs::copy(format!("{fixture}/chain.toml"), dir.join("chain.toml")).unwrap();
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+    let std_dep = "cosmwasm-std = \"=2.3.6\"";
+    assert!(manifest.contains(std_dep), "{manifest}");
+    let manifest = manifest.replace(
+        std_dep,
+        "cosmwasm-std = { version = \"=2.3.6\", features = [\"cosmwasm_2_1\"] }",
+    );
+    std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
+    let report = ok(sim().args(["report", "-q", dir.join("chain.toml").to_str().unwrap()]));
+    assert!(report.contains("chain: deterministic: 7 calls"), "{report}");
+    for call in ["token", "hash_to_g1", "pairing", "aggregate", "ed25519"] {
+        assert!(report.contains(&format!("| query:{call} ")), "{report}");
+    }
 }
 
 #[test]
