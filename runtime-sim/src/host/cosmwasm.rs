@@ -307,6 +307,27 @@ impl Default for CosmWasmEnv {
 }
 
 impl CosmWasmEnv {
+    /// Whether a `smart_queries` or `raw_queries` entry names `contract`:
+    /// the contracts that exist besides the one simulated.
+    ///
+    /// ```
+    /// use capheap_sim::CosmWasmEnv;
+    /// use capheap_sim::host::cosmwasm::RawQuery;
+    ///
+    /// let mut env = CosmWasmEnv::default();
+    /// assert!(!env.knows_contract("token"));
+    /// env.raw_queries.push(RawQuery {
+    ///     contract: "token".to_owned(),
+    ///     key: b"config".to_vec(),
+    ///     value: b"{}".to_vec(),
+    /// });
+    /// assert!(env.knows_contract("token"));
+    /// ```
+    pub fn knows_contract(&self, contract: &str) -> bool {
+        self.smart_queries.iter().any(|q| q.contract == contract)
+            || self.raw_queries.iter().any(|q| q.contract == contract)
+    }
+
     /// A valid address under this chain's prefix, derived from `seed`: the
     /// bech32 of `SHA-256(seed)` (32 bytes, as contract addresses are).
     ///
@@ -992,11 +1013,21 @@ fn answer_query(env: &CosmWasmEnv, request: &Value) -> std::result::Result<Value
             .and_then(|m| base64::engine::general_purpose::STANDARD.decode(m).ok())
             .and_then(|m| serde_json::from_slice::<Value>(&m).ok())
             .unwrap_or(Value::Null);
-        return Ok(env
+        if let Some(q) = env
             .smart_queries
             .iter()
             .find(|q| q.contract == contract && q.msg == msg)
-            .map_or_else(|| no_such_contract(contract), |q| ok_binary(&q.response)));
+        {
+            return Ok(ok_binary(&q.response));
+        }
+        // A contract the scenario names exists: what it would answer this
+        // message is not known, so it is not made up.
+        if env.knows_contract(contract) {
+            return Err(format!(
+                "smart query {msg} to {contract}: no [[cosmwasm.smart_query]] answers it"
+            ));
+        }
+        return Ok(no_such_contract(contract));
     }
     if let Some(raw) = request.get("wasm").and_then(|w| w.get("raw")) {
         let contract = raw
@@ -1010,16 +1041,15 @@ fn answer_query(env: &CosmWasmEnv, request: &Value) -> std::result::Result<Value
         else {
             return Err("raw query without a base64 key".to_owned());
         };
-        let mut stored = env
-            .raw_queries
-            .iter()
-            .filter(|q| q.contract == contract)
-            .peekable();
-        if stored.peek().is_none() {
+        if !env.knows_contract(contract) {
             return Ok(no_such_contract(contract));
         }
         // A key nobody configured reads as empty, as a missing key does.
-        let value = stored.find(|q| q.key == key).map_or(&[][..], |q| &q.value);
+        let value = env
+            .raw_queries
+            .iter()
+            .find(|q| q.contract == contract && q.key == key)
+            .map_or(&[][..], |q| &q.value);
         return Ok(ok_bytes(value));
     }
     let kind = request
@@ -1455,6 +1485,15 @@ mod tests {
         let stored = base64::engine::general_purpose::STANDARD.encode(br#"{"decimals":6}"#);
         assert_eq!(raw("token", b"config"), Ok(json!({"ok": {"ok": stored}})));
         assert_eq!(raw("token", b"balance"), Ok(json!({"ok": {"ok": ""}})));
+        // A smart query to a contract the scenario names, with a message no
+        // entry answers, is not simulated rather than made up.
+        assert_eq!(
+            answer_query(
+                &env,
+                &json!({"wasm": {"smart": {"contract_addr": "token", "msg": "e30="}}}),
+            ),
+            Err("smart query {} to token: no [[cosmwasm.smart_query]] answers it".to_owned())
+        );
         assert_eq!(
             raw("other", b"config"),
             Ok(json!({"error": {"no_such_contract": {"addr": "other"}}}))
