@@ -6,9 +6,12 @@
 //! Each import is a typed Rust function registered with
 //! [`Linker::func_wrap`]. Calls to other contracts are answered from
 //! configuration ([`ContractCall`]), and other accounts' code is the code
-//! configured for them ([`StylusEnv::code`]); a call nobody configured, and
-//! contract creation, end the call with [`SimError::NotSimulated`] naming the
-//! import (the table [`IMPORTS`] says which). See `docs/src/stylus.md`.
+//! configured for them ([`StylusEnv::code`]). A call to an address the
+//! configuration knows nothing of reaches an account without code and
+//! succeeds with nothing returned, as on the EVM; a call to a configured
+//! contract that no entry answers, and contract creation, end the call with
+//! [`SimError::NotSimulated`] naming the import (the table [`IMPORTS`] says
+//! which). See `docs/src/stylus.md`.
 
 use std::collections::BTreeMap;
 
@@ -109,7 +112,7 @@ import_table! {
     MODULE "pay_for_memory_grow" (I32) -> () true "0 pages: the import check stylus-sdk makes; n pages: charged as growth by n (the simulator charges real growth at `memory.grow`)";
     MODULE "return_data_size" () -> (I32) true "the length of the last call's return (or revert) data; 0 before any call";
     MODULE "read_return_data" (I32, I32, I32) -> (I32) true "copies what there is of the last call's return data in [offset, offset + size) to `dest`; returns the bytes copied";
-    MODULE "call_contract" (I32, I32, I32, I32, I64, I32) -> (I32) true "answered from `[[stylus.contract_call]]` (address and calldata): status 0 and its output, or 1 and its revert data; no such entry: not simulated";
+    MODULE "call_contract" (I32, I32, I32, I32, I64, I32) -> (I32) true "answered from `[[stylus.contract_call]]` (address and calldata): status 0 and its output, or 1 and its revert data; to an address with no entry and no code: status 0, no data (an account without code); to a contract with no matching entry: not simulated";
     MODULE "delegate_call_contract" (I32, I32, I32, I64, I32) -> (I32) true "as `call_contract` (without value)";
     MODULE "static_call_contract" (I32, I32, I32, I64, I32) -> (I32) true "as `call_contract` (without value)";
     MODULE "create1" (I32, I32, I32, I32, I32) -> () false "not simulated: contract creation";
@@ -153,7 +156,10 @@ pub struct StylusEnv {
     /// Balances `account_balance` reports (wei); others are 0.
     pub balances: BTreeMap<Address, U256>,
     /// Calls to other contracts and what they answer (the first entry that
-    /// matches a call answers it).
+    /// matches a call answers it). A call to an address that has neither an
+    /// entry here nor [`code`](Self::code) succeeds with no return data (an
+    /// account without code); one to an address that has either, but no
+    /// matching entry, is [`SimError::NotSimulated`].
     pub contract_calls: Vec<ContractCall>,
     /// Other accounts' code (`account_code`, `account_code_size`,
     /// `account_codehash`); an account not here does not exist.
@@ -423,7 +429,10 @@ const CALL_REVERTED: i32 = 1;
 /// `call_contract`, `static_call_contract` and `delegate_call_contract`:
 /// reads the address, the calldata and (for `call_contract`) the value,
 /// answers from [`StylusEnv::contract_calls`], keeps the output as the return
-/// data and writes its length at `return_data_len`. A call nobody configured
+/// data and writes its length at `return_data_len`. An address the scenario
+/// knows nothing of (no entry, no code) is an account without code, and the
+/// call succeeds with no return data, as the EVM's does (sending ether to a
+/// wallet); a call to a contract the scenario names that no entry answers
 /// ends the call with [`SimError::NotSimulated`] naming the address and the
 /// selector.
 fn contract_call(
@@ -441,36 +450,41 @@ fn contract_call(
     if let Some(value) = value {
         read_array::<32>(&caller, &function, value)?;
     }
-    let answer = env(&caller)
+    let env = env(&caller);
+    let answer = env
         .contract_calls
         .iter()
-        .find(|c| c.to == to && c.calldata == calldata)
-        .cloned();
-    let Some(answer) = answer else {
-        let what = match calldata.get(..4) {
-            Some(selector) => format!(
-                "selector 0x{}, {} bytes of calldata",
-                crate::hex::encode(selector),
-                calldata.len()
-            ),
-            None if calldata.is_empty() => "no calldata".to_owned(),
-            None => format!("calldata 0x{}", crate::hex::encode(&calldata)),
-        };
-        return Err(trap(SimError::NotSimulated {
-            function: format!(
-                "{function} (to {to}, {what}: no [[stylus.contract_call]] answers it)"
-            ),
-        }));
+        .find(|c| c.to == to && c.calldata == calldata);
+    let (output, status) = match answer {
+        Some(c) if c.reverts => (c.output.clone(), CALL_REVERTED),
+        Some(c) => (c.output.clone(), CALL_SUCCESS),
+        // An address the scenario knows nothing of has no code, and no code
+        // runs: the call succeeds with nothing returned.
+        None if !env.code.contains_key(&to) && !env.contract_calls.iter().any(|c| c.to == to) => {
+            (Vec::new(), CALL_SUCCESS)
+        }
+        None => {
+            let what = match calldata.get(..4) {
+                Some(selector) => format!(
+                    "selector 0x{}, {} bytes of calldata",
+                    crate::hex::encode(selector),
+                    calldata.len()
+                ),
+                None if calldata.is_empty() => "no calldata".to_owned(),
+                None => format!("calldata 0x{}", crate::hex::encode(&calldata)),
+            };
+            return Err(trap(SimError::NotSimulated {
+                function: format!(
+                    "{function} (to {to}, {what}: no [[stylus.contract_call]] answers it)"
+                ),
+            }));
+        }
     };
-    charge_abi(&mut caller, answer.output.len()).map_err(trap)?;
-    let len = u32::try_from(answer.output.len()).unwrap_or(u32::MAX);
+    charge_abi(&mut caller, output.len()).map_err(trap)?;
+    let len = u32::try_from(output.len()).unwrap_or(u32::MAX);
     write(&mut caller, &function, return_data_len, &len.to_le_bytes()).map_err(trap)?;
-    caller.data_mut().call.stylus.return_data = answer.output;
-    Ok(if answer.reverts {
-        CALL_REVERTED
-    } else {
-        CALL_SUCCESS
-    })
+    caller.data_mut().call.stylus.return_data = output;
+    Ok(status)
 }
 
 /// Writes what there is of `data[offset..offset + size]` at `dest` (no

@@ -192,7 +192,7 @@ fn stylus(pages: u32, body: &str) -> Vec<u8> {
           (import "vm_hooks" "storage_flush_cache" (func $flush (param i32)))
           (import "vm_hooks" "emit_log" (func $emit_log (param i32 i32 i32)))
           (import "vm_hooks" "pay_for_memory_grow" (func $pay (param i32)))
-          (import "vm_hooks" "call_contract" (func $call (param i32 i32 i32 i32 i64 i32) (result i32)))
+          (import "vm_hooks" "create1" (func $create1 (param i32 i32 i32 i32 i32)))
           (memory (export "memory") {pages})
           (data (i32.const 0) "\01\02\03\04")
           (func (export "user_entrypoint") (param $len i32) (result i32) {body}))"#
@@ -297,15 +297,17 @@ fn a_stylus_revert_rolls_back_storage_and_drops_logs() {
 fn unsimulated_hooks_and_bad_log_topics_are_named() {
     let wasm = stylus(
         1,
-        "(drop (call $call (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i64.const 0) (i32.const 0))) (i32.const 0)",
+        "(call $create1 (i32.const 0) (i32.const 4) (i32.const 0) (i32.const 100) (i32.const 200)) (i32.const 0)",
     );
     let mut instance = stylus_sim().load(&wasm).unwrap().instantiate().unwrap();
     let err = instance.execute("user_entrypoint", &[]).error.unwrap();
     assert_eq!(
-        err.to_string(),
-        "not simulated: vm_hooks.call_contract (to 0x0102030400000000000000000000000000000000, \
-         no calldata: no [[stylus.contract_call]] answers it)"
+        err,
+        SimError::NotSimulated {
+            function: "vm_hooks.create1".to_owned()
+        }
     );
+    assert_eq!(err.to_string(), "not simulated: vm_hooks.create1");
     let wasm = stylus(
         1,
         "(call $emit_log (i32.const 0) (i32.const 200) (i32.const 5)) (i32.const 0)",

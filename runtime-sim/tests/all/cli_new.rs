@@ -184,8 +184,9 @@ fn a_new_stylus_contract_works_with_every_command() {
         &["--sig", "add(uint256)"],
     );
     // The same crate as a contract that calls another, written with
-    // stylus-sdk's `sol_interface!` and `Call`: the token it calls, and
-    // whether accounts have code, come from `[[stylus.contract_call]]` and
+    // stylus-sdk's `sol_interface!` and `Call`, and `transfer_eth` to a
+    // wallet (an account without code): the token it calls, and whether
+    // accounts have code, come from `[[stylus.contract_call]]` and
     // `[stylus] code` (fixtures/token-caller/calls.toml states what each
     // call must return). A rebuild of the crate alone: its dependencies are
     // built.
@@ -196,8 +197,8 @@ fn a_new_stylus_contract_works_with_every_command() {
     std::fs::copy(format!("{fixture}/lib.rs"), dir.join("src/lib.rs")).unwrap();
     std::fs::copy(format!("{fixture}/calls.toml"), dir.join("calls.toml")).unwrap();
     let report = ok(sim().args(["report", "-q", dir.join("calls.toml").to_str().unwrap()]));
-    assert!(report.contains("calls: deterministic: 6 calls"), "{report}");
-    for export in ["tokenBalance", "pay", "codeInfo"] {
+    assert!(report.contains("calls: deterministic: 7 calls"), "{report}");
+    for export in ["tokenBalance", "pay", "tip", "codeInfo"] {
         assert!(report.contains(&format!("| {export} ")), "{report}");
     }
 }

@@ -162,6 +162,44 @@ fn a_call_nobody_configured_is_named_not_answered() {
     );
 }
 
+#[test]
+fn a_call_to_an_account_without_code_succeeds_with_nothing_returned() {
+    // Sending ether to a wallet: stylus-sdk's `transfer_eth` calls with
+    // value and no calldata. An address the scenario knows nothing of has
+    // no code; the call succeeds and returns nothing, as on the EVM.
+    let mut instance = sim(Vec::new())
+        .load(&forwarder("call_contract", 0))
+        .unwrap()
+        .instantiate()
+        .unwrap();
+    for calldata in [&b""[..], &balance_of()] {
+        let outcome = instance.execute("user_entrypoint", calldata);
+        assert_eq!(outcome.error, None);
+        assert_eq!(outcome.output, b"");
+        assert_eq!(instance.memory()[0x300..0x308], [0; 8]);
+    }
+    // With code configured the address is a contract: what it answers is
+    // not known, so the call is not simulated.
+    let sim = Simulator::builder()
+        .chain_defaults(Abi::Stylus)
+        .stylus_env(StylusEnv {
+            code: [(TOKEN, vec![0x60, 0x80])].into(),
+            ..StylusEnv::default()
+        })
+        .build()
+        .unwrap();
+    let mut instance = sim
+        .load(&forwarder("call_contract", 0))
+        .unwrap()
+        .instantiate()
+        .unwrap();
+    let err = instance.execute("user_entrypoint", b"").error.unwrap();
+    assert!(
+        err.to_string().contains("(to 0x7070707070707070707070707070707070707070, no calldata: no [[stylus.contract_call]] answers it)"),
+        "{err}"
+    );
+}
+
 /// A module that asks about the account whose address is its calldata:
 /// returns its code size (4 bytes), its code hash (32) and its code from
 /// offset 1, at most 3 bytes (what there is).
