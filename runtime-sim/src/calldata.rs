@@ -89,7 +89,11 @@ fn coerce(
             ty.coerce_str(text.as_ref()).map_err(|e| {
                 bad(
                     field,
-                    format!("{what} {} (`{}`) is not a {ty}: {e}", i + 1, text.as_ref()),
+                    format!(
+                        "{what} {} (`{}`) is not of type {ty}: {e}",
+                        i + 1,
+                        text.as_ref()
+                    ),
                 )
             })
         })
@@ -122,15 +126,34 @@ fn returns_tuple(returns: &str) -> Result<DynSolType> {
 /// # Ok::<(), capheap_sim::SimError>(())
 /// ```
 pub fn encode_values(returns: &str, values: &[impl AsRef<str>]) -> Result<Vec<u8>> {
+    let values = coerce_returns("values", returns, values)?;
+    Ok(DynSolValue::Tuple(values).abi_encode_params())
+}
+
+/// Parses `values`, one text per type of `returns`; `field` names them in
+/// errors.
+fn coerce_returns(
+    field: &str,
+    returns: &str,
+    values: &[impl AsRef<str>],
+) -> Result<Vec<DynSolValue>> {
     let DynSolType::Tuple(types) = returns_tuple(returns)? else {
         return Err(bad(
             "returns",
             format!("`{returns}` is not a list of types"),
         ));
     };
-    let values = coerce(("values", "value"), returns, &types, values)?;
-    Ok(DynSolValue::Tuple(values).abi_encode_params())
+    coerce((field, "value"), returns, &types, values)
 }
+
+/// Checks that `expected` (a scenario's `expect.returns`) has one value of
+/// each type of `returns`, before anything runs.
+pub(crate) fn check_expected(returns: &str, expected: &[impl AsRef<str>]) -> Result<()> {
+    coerce_returns(EXPECTED, returns, expected).map(drop)
+}
+
+/// How errors name the expected return values.
+const EXPECTED: &str = "expect.returns";
 
 /// Decodes return data of the types `returns` (`uint256`, or `(bool,uint256)`)
 /// into text, one value per type.
@@ -142,6 +165,33 @@ pub fn encode_values(returns: &str, values: &[impl AsRef<str>]) -> Result<Vec<u8
 /// # Ok::<(), capheap_sim::SimError>(())
 /// ```
 pub fn decode_returns(returns: &str, data: &[u8]) -> Result<Vec<String>> {
+    Ok(decode_values(returns, data)?.iter().map(render).collect())
+}
+
+/// Whether `data`, return data of the types `returns`, holds `expected`
+/// (one text per type, written as for [`encode_call`]). Values are compared,
+/// not their text: an address matches in any letter case (checksummed or
+/// not), an integer in decimal or `0x` hex.
+///
+/// ```
+/// use capheap_sim::calldata::{encode_values, returns_match};
+///
+/// let data = encode_values("(address,uint256)", &["0x00000000000000000000000000000000000000c1", "16"])?;
+/// // [`decode_returns`](capheap_sim::calldata::decode_returns) writes the
+/// // address checksummed (`…00C1`); any spelling of the same values matches.
+/// assert!(returns_match("(address,uint256)", &data, &["0x00000000000000000000000000000000000000c1", "0x10"])?);
+/// assert!(!returns_match("(address,uint256)", &data, &["0x00000000000000000000000000000000000000c1", "17"])?);
+/// // A value that is not of its type is an error, not a mismatch.
+/// assert!(returns_match("(address,uint256)", &data, &["0xc1", "16"]).is_err());
+/// # Ok::<(), capheap_sim::SimError>(())
+/// ```
+pub fn returns_match(returns: &str, data: &[u8], expected: &[impl AsRef<str>]) -> Result<bool> {
+    let want = coerce_returns(EXPECTED, returns, expected)?;
+    Ok(decode_values(returns, data)? == want)
+}
+
+/// Decodes return data of the types `returns` into one value per type.
+fn decode_values(returns: &str, data: &[u8]) -> Result<Vec<DynSolValue>> {
     let ty = returns_tuple(returns)?;
     let value = ty.abi_decode_params(data).map_err(|e| {
         bad(
@@ -149,11 +199,10 @@ pub fn decode_returns(returns: &str, data: &[u8]) -> Result<Vec<String>> {
             format!("0x{} is not ({returns}): {e}", crate::hex::encode(data)),
         )
     })?;
-    let values = match value {
+    Ok(match value {
         DynSolValue::Tuple(values) => values,
         other => vec![other],
-    };
-    Ok(values.iter().map(render).collect())
+    })
 }
 
 /// A value as text: integers in decimal, addresses checksummed, bytes in hex.

@@ -639,11 +639,15 @@ impl ScenarioFile {
             if let (Some(want), Some(types)) = (&e.returns, &spec.returns)
                 && o.error.is_none()
             {
-                match crate::calldata::decode_returns(types, &o.output) {
-                    Ok(got) if &got == want => {}
-                    Ok(got) => out.push(format!(
+                // Values are compared, not text: a lowercase address
+                // matches the checksummed one the decoder writes.
+                match crate::calldata::returns_match(types, &o.output, want) {
+                    Ok(true) => {}
+                    Ok(false) => out.push(format!(
                         "{at}: returned ({}) but ({}) was expected",
-                        got.join(", "),
+                        crate::calldata::decode_returns(types, &o.output)
+                            .map(|got| got.join(", "))
+                            .unwrap_or_default(),
                         want.join(", ")
                     )),
                     Err(err) => out.push(format!("{at}: {err}")),
@@ -926,10 +930,21 @@ impl ScenarioFile {
                             "{which}: expect.output and expect.error exclude each other"
                         )));
                     }
-                    if e.returns.is_some() && call.returns.is_none() {
-                        return Err(invalid(format!(
-                            "{which}: expect.returns needs the call's `returns` types"
-                        )));
+                    let returns: Option<Vec<String>> =
+                        e.returns.map(|v| v.iter().map(toml_text).collect());
+                    match (&returns, &call.returns) {
+                        (Some(_), None) => {
+                            return Err(invalid(format!(
+                                "{which}: expect.returns needs the call's `returns` types"
+                            )));
+                        }
+                        // Each expected value must be one of its type: a typo
+                        // is refused here, not reported as a mismatch later.
+                        (Some(values), Some(types)) => {
+                            crate::calldata::check_expected(types, values)
+                                .map_err(|err| invalid(format!("{which}: {err}")))?;
+                        }
+                        _ => {}
                     }
                     Expectation {
                         output,
@@ -937,7 +952,7 @@ impl ScenarioFile {
                         max_fuel: e.max_fuel,
                         pages_after: e.pages_after,
                         returned: e.returned,
-                        returns: e.returns.map(|v| v.iter().map(toml_text).collect()),
+                        returns,
                         live_bytes: e.live_bytes,
                     }
                 }

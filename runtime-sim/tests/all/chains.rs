@@ -351,7 +351,7 @@ fn calldata_that_does_not_match_its_signature_names_the_call() {
     let message = err.to_string();
     assert!(message.contains("call 1 (`user_entrypoint`)"), "{message}");
     assert!(
-        message.contains("argument 2 (`not a number`) is not a uint256"),
+        message.contains("argument 2 (`not a number`) is not of type uint256"),
         "{message}"
     );
     let ok = calldata::encode_call(

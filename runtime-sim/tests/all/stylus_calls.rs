@@ -327,10 +327,79 @@ fn scenario_files_configure_calls_and_code() {
     );
     bad(
         "calldata = \"0x00\"\nreturns = \"uint8\"\nvalues = [300]",
-        "value 1 (`300`) is not a uint8",
+        "value 1 (`300`) is not of type uint8",
     );
     bad(
         "calldata = \"0x00\"\nreturns = \"(uint8,bool)\"\nvalues = [3]",
         "`(uint8,bool)` takes 2 values, 1 given",
+    );
+}
+
+#[test]
+fn expected_return_values_are_compared_as_values_not_text() {
+    // The token answers with an address and a number; the forwarder
+    // returns that. The decoder writes the address checksummed (`…C1`)
+    // and the number in decimal; the scenario may write either in any
+    // spelling of the same value.
+    let scenario = |expected: &str| {
+        format!(
+            r#"
+            contract = "x.wasm"
+            abi = "stylus"
+            [[stylus.contract_call]]
+            to = "0x7070707070707070707070707070707070707070"
+            sig = "balanceOf(address)"
+            args = ["0x00000000000000000000000000000000000000a1"]
+            returns = "(address,uint256)"
+            values = ["0x00000000000000000000000000000000000000c1", "16"]
+            [[call]]
+            sig = "balanceOf(address)"
+            args = ["0x00000000000000000000000000000000000000a1"]
+            returns = "(address,uint256)"
+            expect = {{ returns = [{expected}] }}
+            "#
+        )
+    };
+    let wasm = forwarder("static_call_contract", 0);
+    let misses = |expected: &str| {
+        let file =
+            ScenarioFile::parse(&scenario(expected), std::path::Path::new("s.toml")).unwrap();
+        let sim = file.simulator_builder(&wasm, None).build().unwrap();
+        let run = sim
+            .load(&wasm)
+            .unwrap()
+            .run_scenario(&file.scenario(), 0)
+            .unwrap();
+        file.misses(&run.calls)
+    };
+    let c1 = "0x00000000000000000000000000000000000000c1";
+    assert_eq!(misses(&format!(r#""{c1}", "16""#)), Vec::<String>::new());
+    assert_eq!(
+        misses(&format!(
+            r#""{}", "0x10""#,
+            c1.to_uppercase().replace("0X", "0x")
+        )),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        misses(&format!(r#""{c1}", 17"#)),
+        ["call #0 (balanceOf, step 1 rep 1): returned \
+          (0x00000000000000000000000000000000000000C1, 16) but \
+          (0x00000000000000000000000000000000000000c1, 17) was expected"]
+    );
+    // A value that is not of its type is refused when the file is read.
+    let err = ScenarioFile::parse(&scenario(r#""0xc1", "16""#), std::path::Path::new("s.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("call 1 (`user_entrypoint`): bad call input (expect.returns): value 1 (`0xc1`) is not of type address"),
+        "{err}"
+    );
+    let err = ScenarioFile::parse(&scenario(r#""16""#), std::path::Path::new("s.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`(address,uint256)` takes 2 values, 1 given"),
+        "{err}"
     );
 }
