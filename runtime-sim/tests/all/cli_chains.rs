@@ -1,6 +1,7 @@
 //! Every command that runs contracts, on the real contracts (cw20-base and
 //! OpenZeppelin's Stylus ERC-20 built from crates.io by the allocator swap),
-//! without `--abi`: the ABI is detected.
+//! without `--abi`: the ABI is detected; and OpenZeppelin's ERC-721, whose
+//! safe transfers call the receiving contract.
 
 use std::path::{Path, PathBuf};
 
@@ -282,4 +283,44 @@ fn replay_report_snapshot_and_compare_on_the_chain_scenarios() {
                 .all(|c| c["same_output"] == true)
         );
     }
+}
+
+#[test]
+fn oz_erc721_safe_transfers_call_a_receiver_only_when_it_has_code() {
+    // OpenZeppelin's ERC-721 as published: `safeTransferFrom` to a wallet
+    // (no code) makes no call, to a receiver contract calls its
+    // `onERC721Received`, answered from the scenario; a wrong answer
+    // reverts with ERC721InvalidReceiver. The scenario states each result.
+    let scenario = repo().join("scenarios/chains/oz-erc721.toml");
+    let out = stdout(sim().args(["report", "-q", scenario.to_str().unwrap()]));
+    assert!(
+        out.contains("oz-erc721: deterministic: 14 calls x 3 runs"),
+        "{out}"
+    );
+    // Without the accepting receiver's answer, the call to it is named, not
+    // taken for a success: the transfer to 0xc1 did call it.
+    let text = std::fs::read_to_string(&scenario).unwrap();
+    let first = text.find("[[stylus.contract_call]]").unwrap();
+    let second = first + 1 + text[first + 1..].find("[[stylus.contract_call]]").unwrap();
+    let without = format!("{}{}", &text[..first], &text[second..]).replace(
+        "../../contracts/real/oz-erc721",
+        repo().join("contracts/real/oz-erc721").to_str().unwrap(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("oz-erc721.toml");
+    std::fs::write(&file, without).unwrap();
+    let out = sim()
+        .args(["report", "-q", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains(
+            "call #4 (safeTransferFrom, step 5 rep 1): failed: not simulated: \
+             vm_hooks.call_contract (to 0x00000000000000000000000000000000000000C1, \
+             selector 0x150b7a02"
+        ),
+        "{text}"
+    );
 }
