@@ -909,7 +909,12 @@ fn check_cosmwasm(info: &ModuleInfo, report: &mut CheckReport) {
         report.push(
             Level::Warn,
             "cosmwasm-entry-point",
-            format!("no entry point ({})", cosmwasm::ENTRY_POINTS.join(", ")),
+            format!(
+                "no entry point ({}); a crate that only re-exports a library's \
+                 entry points (`pub use lib::entry;`) exports none: write \
+                 `#[entry_point]` functions that call the library's",
+                cosmwasm::ENTRY_POINTS.join(", ")
+            ),
         );
     }
 }

@@ -304,6 +304,41 @@ fn cosmwasm_with(imports: &str, extra: &str) -> capheap_sim::CheckReport {
     ))
 }
 
+#[test]
+fn a_cosmwasm_module_without_entry_points_is_told_how_to_export_them() {
+    // What a crate whose only code is `pub use cw721_base::entry;` builds
+    // to: cosmwasm-std's exports and no entry point.
+    let report = check(
+        r#"(module
+          (func (export "interface_version_8"))
+          (func (export "allocate") (param i32) (result i32) (i32.const 0))
+          (func (export "deallocate") (param i32))
+          (memory (export "memory") 1))"#,
+    );
+    let found: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.code == "cosmwasm-entry-point")
+        .map(|f| (f.level, f.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            Level::Warn,
+            "no entry point (instantiate, execute, query, migrate, sudo, reply); a crate \
+             that only re-exports a library's entry points (`pub use lib::entry;`) exports \
+             none: write `#[entry_point]` functions that call the library's"
+        )]
+    );
+    // With one, nothing is said.
+    assert!(
+        cosmwasm("")
+            .findings
+            .iter()
+            .all(|f| f.code != "cosmwasm-entry-point")
+    );
+}
+
 fn vm_refusals(report: &capheap_sim::CheckReport) -> Vec<&str> {
     report
         .findings
