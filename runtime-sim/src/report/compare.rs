@@ -265,21 +265,30 @@ impl Comparison {
         let (a, b) = (&self.a, &self.b);
         let mut out = String::new();
         let r = |x: u64, y: u64| show_ratio(ratio_permille(x, y));
+        let totals = self.totals();
+        // Columns as wide as their longest entry (at least 24 and 16), so
+        // that a long row name or export keeps the numbers aligned.
+        let w = totals.iter().map(|t| t.0.len()).fold(24, usize::max);
+        let e = self
+            .calls
+            .iter()
+            .map(|c| c.export.len())
+            .fold(16, usize::max);
         let _ = writeln!(
             out,
-            "{:<24} {:>14} {:>14} {:>7}",
+            "{:<w$} {:>14} {:>14} {:>7}",
             "",
             format!("a: {}", a.label),
             format!("b: {}", b.label),
             "b/a"
         );
-        for (name, x, y) in self.totals() {
-            let _ = writeln!(out, "{name:<24} {x:>14} {y:>14} {:>7}", r(x, y));
+        for (name, x, y) in totals {
+            let _ = writeln!(out, "{name:<w$} {x:>14} {y:>14} {:>7}", r(x, y));
         }
         let _ = writeln!(out);
         let _ = writeln!(
             out,
-            "{:<4} {:<16} {:>10} {:>10} {:>7} {:>9} {:>9} {:>5} {:>5}",
+            "{:<4} {:<e$} {:>10} {:>10} {:>7} {:>9} {:>9} {:>5} {:>5}",
             "#", "export", "fuel a", "fuel b", "b/a", "growth a", "growth b", "pg a", "pg b"
         );
         for c in &self.calls {
@@ -293,7 +302,7 @@ impl Comparison {
             };
             let _ = writeln!(
                 out,
-                "{:<4} {:<16} {:>10} {:>10} {:>7} {:>9} {:>9} {:>5} {:>5}{mark}",
+                "{:<4} {:<e$} {:>10} {:>10} {:>7} {:>9} {:>9} {:>5} {:>5}{mark}",
                 c.index,
                 c.export,
                 c.fuel.0,

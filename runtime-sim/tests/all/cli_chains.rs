@@ -257,6 +257,11 @@ fn replay_report_snapshot_and_compare_on_the_chain_scenarios() {
             "{out}"
         );
         assert!(out.contains(gas_row), "{out}");
+        // The numbers line up: every totals line (after the title) is as
+        // long as the column header, whatever the longest row name.
+        let totals: Vec<&str> = out.lines().skip(1).take_while(|l| !l.is_empty()).collect();
+        assert!(totals.len() > 5, "{out}");
+        assert!(totals.iter().all(|l| l.len() == totals[0].len()), "{out}");
         let json: serde_json::Value =
             serde_json::from_str(&stdout(sim().args(["compare", "-q", "--json", scenario])))
                 .unwrap();
