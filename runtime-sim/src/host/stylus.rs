@@ -227,6 +227,29 @@ impl Default for StylusEnv {
     }
 }
 
+impl StylusEnv {
+    /// Whether the scenario knows the account at `address`: it has
+    /// [`code`](Self::code), or [`contract_calls`](Self::contract_calls)
+    /// name it. A call to an account it does not know reaches an account
+    /// without code and succeeds with nothing returned (as the EVM's does:
+    /// ether sent to a wallet); a call to one it knows that no entry answers
+    /// is not simulated.
+    ///
+    /// ```
+    /// use alloy_primitives::Address;
+    /// use capheap_sim::StylusEnv;
+    ///
+    /// let receiver = Address::repeat_byte(0xc1);
+    /// let mut env = StylusEnv::default();
+    /// assert!(!env.knows_account(&receiver));
+    /// env.code.insert(receiver, vec![0xef, 0xf0, 0x00]);
+    /// assert!(env.knows_account(&receiver));
+    /// ```
+    pub fn knows_account(&self, address: &Address) -> bool {
+        self.code.contains_key(address) || self.contract_calls.iter().any(|c| c.to == *address)
+    }
+}
+
 /// Stylus state of the call in progress.
 #[derive(Debug, Default)]
 pub(crate) struct StylusCall {
@@ -460,9 +483,7 @@ fn contract_call(
         Some(c) => (c.output.clone(), CALL_SUCCESS),
         // An address the scenario knows nothing of has no code, and no code
         // runs: the call succeeds with nothing returned.
-        None if !env.code.contains_key(&to) && !env.contract_calls.iter().any(|c| c.to == to) => {
-            (Vec::new(), CALL_SUCCESS)
-        }
+        None if !env.knows_account(&to) => (Vec::new(), CALL_SUCCESS),
         None => {
             let what = match calldata.get(..4) {
                 Some(selector) => format!(
@@ -487,34 +508,38 @@ fn contract_call(
     Ok(status)
 }
 
-/// Writes what there is of `data[offset..offset + size]` at `dest` (no
-/// padding: nitro's `read_return_data` and `account_code`), returning the
-/// bytes written.
-fn copy_out(
-    caller: &mut Ctx<'_>,
-    name: &str,
-    data: &[u8],
-    [dest, offset, size]: [u32; 3],
-) -> HostResult<i32> {
+/// What there is of `data[offset..offset + size]` (no padding: nitro's
+/// `read_return_data` and `account_code`).
+fn part_of(data: &[u8], offset: u32, size: u32) -> &[u8] {
     let start = (offset as usize).min(data.len());
     let end = start.saturating_add(size as usize).min(data.len());
-    let part = data[start..end].to_vec();
+    &data[start..end]
+}
+
+/// Writes `part` (from [`part_of`]) at `dest`, returning the bytes written.
+fn copy_out(caller: &mut Ctx<'_>, name: &str, part: &[u8], dest: u32) -> HostResult<i32> {
     charge_abi(caller, part.len()).map_err(trap)?;
-    write(caller, &f(name), dest, &part).map_err(trap)?;
+    write(caller, &f(name), dest, part).map_err(trap)?;
     Ok(i32::try_from(part.len()).unwrap_or(i32::MAX))
 }
 
 fn read_return_data(mut caller: Ctx<'_>, dest: u32, offset: u32, size: u32) -> HostResult<i32> {
     let data = std::mem::take(&mut caller.data_mut().call.stylus.return_data);
-    let copied = copy_out(&mut caller, "read_return_data", &data, [dest, offset, size]);
+    let copied = copy_out(
+        &mut caller,
+        "read_return_data",
+        part_of(&data, offset, size),
+        dest,
+    );
     caller.data_mut().call.stylus.return_data = data;
     copied
 }
 
-/// The code configured for the account at `address` (empty if none).
-fn account_code_of(caller: &Ctx<'_>, name: &str, address: u32) -> HostResult<Vec<u8>> {
+/// The code configured for the account at `address` (empty if none), by
+/// reference: only what a call copies out is copied.
+fn account_code_of<'a>(caller: &'a Ctx<'_>, name: &str, address: u32) -> HostResult<&'a [u8]> {
     let address = Address::from(read_array::<20>(caller, &f(name), address)?);
-    Ok(env(caller).code.get(&address).cloned().unwrap_or_default())
+    Ok(env(caller).code.get(&address).map_or(&[], Vec::as_slice))
 }
 
 fn account_code(
@@ -525,8 +550,13 @@ fn account_code(
     dest: u32,
 ) -> HostResult<i32> {
     charge_abi(&mut caller, 20).map_err(trap)?;
-    let code = account_code_of(&caller, "account_code", address)?;
-    copy_out(&mut caller, "account_code", &code, [dest, offset, size])
+    let part = part_of(
+        account_code_of(&caller, "account_code", address)?,
+        offset,
+        size,
+    )
+    .to_vec();
+    copy_out(&mut caller, "account_code", &part, dest)
 }
 
 fn account_code_size(mut caller: Ctx<'_>, address: u32) -> HostResult<i32> {

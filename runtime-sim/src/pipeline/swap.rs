@@ -172,8 +172,7 @@ pub(crate) fn prepare(
         )));
     }
     let heap_type = allocator.capheap_type();
-    let capheap = sdk_for(allocator, opts);
-    if heap_type.is_some() && capheap.is_none() {
+    if heap_type.is_some() && sdk_for(allocator, opts).is_none() {
         return Err(refuse(
             "the capheap SDK source is not where this capheap-sim was built from: \
              give its path (--capheap-path <repo>/sdk)"
@@ -182,10 +181,12 @@ pub(crate) fn prepare(
     }
     let swap_root = target_dir.join("capheap-swap");
     let wrapper = swap_root.join(format!("{name}-{allocator}"));
-    let build_dir = target_dir.join(format!("swap-{allocator}"));
+    let build_dir = target_dir.join("swap");
+    // `cargo metadata` writes the contract's lock if it has none: read it
+    // after.
+    let graph = BuildGraph::of(opts, manifest)?;
     let source_lock_path = root.join("Cargo.lock");
     let source_lock = std::fs::read_to_string(&source_lock_path).unwrap_or_default();
-    let graph = BuildGraph::of(opts, manifest)?;
     let mini_alloc = if graph.has(MINI_ALLOC) {
         locked_version(&source_lock, MINI_ALLOC)
     } else {
@@ -197,14 +198,18 @@ pub(crate) fn prepare(
     // (`contract-src/...`), remapped to the names they have without links.
     //
     // The remaps are in `RUSTFLAGS`, which cargo's fingerprints compare, and
-    // every wrapper of this target directory builds in one directory per
-    // allocator: so they are the same for all of them (nothing names a
-    // wrapper), and they keep the absolute remaps of the contract's
-    // workspace and of the SDK (unused through the links). Those follow
-    // what the links point at: when one points elsewhere (another checkout,
-    // another `--capheap-path`), the flags change and cargo rebuilds. The
-    // crates behind a link keep their relative paths, so their output files,
-    // and cargo's modification times alone would call the old ones fresh.
+    // every wrapper of this target directory, whatever its allocator, builds
+    // in one directory: so they are the same for all of them (nothing names
+    // a wrapper or an allocator: a wrapper of the contract's own allocator
+    // mounts and remaps the SDK it does not link), and a dependency they
+    // have in common (cosmwasm-std, alloy, the contract itself when nothing
+    // under it changes) compiles once for all three allocators. They keep
+    // the absolute remaps of the contract's workspace and of the SDK (unused
+    // through the links). Those follow what the links point at: when one
+    // points elsewhere (another checkout, another `--capheap-path`), the
+    // flags change and cargo rebuilds. The crates behind a link keep their
+    // relative paths, so their output files, and cargo's modification times
+    // alone would call the old ones fresh.
     let mut remaps = vec![(swap_root.clone(), "/capheap-swap")];
     let dir = dir.canonicalize().map_err(io(dir))?;
     let root = root.canonicalize().map_err(io(root))?;
@@ -231,38 +236,48 @@ pub(crate) fn prepare(
             .collect::<Vec<_>>()
             .join(", "),
     );
+    // The SDK, mounted and remapped for every allocator (see above); linked
+    // only by capheap's.
+    let mut sdk = None;
+    if let Some(source) = opts.capheap_path.clone().or_else(default_capheap_path) {
+        let source = source.canonicalize().map_err(io(&source))?;
+        remaps.push((source.clone(), "/capheap"));
+        sdk = Some(if mounted {
+            let sdk_root = super::workspace_root(opts, &source.join("Cargo.toml"))?
+                .canonicalize()
+                .map_err(io(&source))?;
+            mount(&wrapper, SDK_MOUNT, &sdk_root)?;
+            let through = through(SDK_MOUNT, &sdk_root, &source);
+            remaps.push((through.clone(), "/capheap"));
+            through
+        } else {
+            source
+        });
+    }
     let mut patch = String::new();
     let mut global = String::new();
-    if let (Some(sdk), Some(heap_type)) = (&capheap, heap_type) {
-        let sdk = sdk.canonicalize().map_err(io(sdk))?;
-        remaps.push((sdk.clone(), "/capheap"));
-        let sdk = if mounted {
-            let sdk_root = super::workspace_root(opts, &sdk.join("Cargo.toml"))?
-                .canonicalize()
-                .map_err(io(&sdk))?;
-            mount(&wrapper, SDK_MOUNT, &sdk_root)?;
-            let sdk = through(SDK_MOUNT, &sdk_root, &sdk);
-            remaps.push((sdk.clone(), "/capheap"));
-            sdk
-        } else {
-            sdk
-        };
+    if let (Some(sdk), Some(heap_type)) = (&sdk, heap_type) {
         match &mini_alloc {
             Some(version) => {
-                let shim = wrapper.join(MINI_ALLOC);
+                // One directory per heap: cargo hashes a path crate by its
+                // path relative to the wrapper, so two shims at the same path
+                // would be one crate in the shared build directory, and a
+                // build would take the other heap's output as fresh.
+                let shim_dir = format!("{MINI_ALLOC}-{allocator}");
+                let shim = wrapper.join(&shim_dir);
                 let from_shim = if sdk.is_relative() {
-                    Path::new("..").join(&sdk)
+                    Path::new("..").join(sdk)
                 } else {
                     sdk.clone()
                 };
                 write_shim(&shim, version, &quoted_path(&from_shim), heap_type)?;
                 patch = format!(
                     "\n[patch.crates-io]\nmini-alloc = {{ path = {} }}\n",
-                    quoted(MINI_ALLOC)
+                    quoted(&shim_dir)
                 );
             }
             None => {
-                deps.push_str(&format!("capheap = {{ path = {} }}\n", quoted_path(&sdk)));
+                deps.push_str(&format!("capheap = {{ path = {} }}\n", quoted_path(sdk)));
                 global = format!(
                     "\n/// capheap as the global allocator.\n#[global_allocator]\n\
                      static CAPHEAP: {heap_type} = {heap_type}::new(capheap::Config::DEFAULT);\n"
