@@ -1,6 +1,6 @@
 //! Model-based tests of `Arena`, `Pool` and `ClassPools` on the host backend.
 
-use crate::common::{self, Ranges, Shared, cases, check, fill, layout};
+use crate::common::{self, Ranges, Shared, check, config, fill, layout};
 use capheap::arena::{Arena, ArenaConfig};
 use capheap::backend::{NativePages, PageSource};
 use capheap::pool::{ClassPools, Pool};
@@ -29,7 +29,7 @@ fn aop() -> impl Strategy<Value = AOp> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(96), ..ProptestConfig::default() })]
+    #![proptest_config(config(96))]
 
     #[test]
     fn arena_matches_model(

@@ -2,7 +2,7 @@
 //! gas hooks, reuse and coalescing, in-place realloc, foreign growth, static
 //! regions.
 
-use crate::common::{Ranges, Shared, check, fill, nn};
+use crate::common::{Ranges, Shared, check, fill, nn, ops};
 use capheap::backend::{NativePages, PageSource, StaticRegion};
 use capheap::{AllocError, CapKind, Config, LocalHeap, PAGE_SIZE, PagePricing, Stats};
 use core::alloc::Layout;
@@ -263,7 +263,7 @@ fn alternating_large_buffers_stay_within_peak() {
     let mut live: Vec<Option<(*mut u8, Layout)>> = vec![None; 4];
     let mut r: u64 = 99;
     let mut peak = 0usize;
-    for _ in 0..2000 {
+    for _ in 0..ops(2000) {
         r = r
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
@@ -393,8 +393,15 @@ fn growth_is_exact_at_every_page_boundary() {
     use capheap::layout::RESERVE;
     let mut h = heap(0, Config::DEFAULT);
     let base = h.backend().base() as usize;
-    for i in 0..40_000usize {
-        let size = if i == 9_000 { 3000 } else { 8 + (i % 3) * 8 };
+    // 40,000 objects cross 10 boundaries natively; an eighth of them under
+    // Miri, 1.
+    let n = ops(40_000);
+    for i in 0..n {
+        let size = if i == n * 9 / 40 {
+            3000
+        } else {
+            8 + (i % 3) * 8
+        };
         h.try_alloc(l(size, 8)).unwrap();
         let (_, top) = h.bounds();
         let end = base + h.backend().pages() as usize * PAGE_SIZE;
@@ -415,7 +422,7 @@ fn emptying_a_small_heap_keeps_free_lists_and_a_big_one_resets() {
     assert!(top - start <= RESET_MIN);
     assert_eq!(h.stats().resets, 0);
     assert_eq!(h.stats().live_bytes, 0);
-    for _ in 0..1000 {
+    for _ in 0..ops(1000) {
         let q = h.try_alloc(l(64, 8)).unwrap().as_ptr();
         assert_eq!(q, p);
         // SAFETY: `q` was allocated just above with `l(64, 8)` and is not used again.

@@ -8,7 +8,7 @@
 //! intact after every operation, and the growth bound documented in
 //! `docs/src/allocator-design.md` holds exactly.
 
-use crate::common::{Ranges, big, cases, check, fill, layout, nn, ops};
+use crate::common::{Ranges, big, check, config, fill, layout, nn, ops};
 use capheap::backend::{NativePages, PageSource};
 use capheap::layout::{
     LARGE_HEADER, MIN_BLOCK, NUM_CLASSES, RESERVE, RESET_MIN, SMALL_MAX, class_size,
@@ -459,7 +459,7 @@ impl Model {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(64), max_shrink_iters: 2000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { max_shrink_iters: 2000, ..config(64) })]
 
     #[test]
     fn heap_matches_model(s in setup(), ops in prop::collection::vec(op(), 1..ops(160))) {

@@ -4,7 +4,7 @@
 //! statistics; the test also checks that no two live blocks overlap and that
 //! contents survive frees, reallocs and memory grown behind the heap's back.
 
-use crate::common::{Ranges, Shared, big, cases, check, fill, layout, ops};
+use crate::common::{Ranges, Shared, big, check, config, fill, layout, ops};
 use capheap::backend::{NativePages, PageSource};
 use capheap::layout::{RESET_MIN, SMALL_MAX};
 use capheap::mini::LocalMiniHeap;
@@ -303,7 +303,7 @@ fn run(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases(300)))]
+    #![proptest_config(config(300))]
 
     #[test]
     fn mini_heap_matches_its_model(

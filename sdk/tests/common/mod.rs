@@ -81,6 +81,18 @@ pub fn cases(n: u32) -> u32 {
         .unwrap_or(n)
 }
 
+/// Proptest configuration: [`cases`]`(n)` cases and, under Miri, no
+/// regression files. A saved case replays a sequence of native length (up
+/// to eight times what [`ops`] allows under Miri: minutes of interpretation
+/// each), and the native run replays every saved case already.
+pub fn config(n: u32) -> proptest::test_runner::Config {
+    let mut config = proptest::test_runner::Config::with_cases(cases(n));
+    if cfg!(miri) {
+        config.failure_persistence = None;
+    }
+    config
+}
+
 /// Longest operation sequence for a property test: `n`, or an eighth of it
 /// (at least 8) under Miri, which interprets every byte written and runs
 /// these tests in `.ci/run` at a few cases each.
