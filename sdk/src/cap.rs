@@ -30,11 +30,10 @@ pub enum CapKind {
 /// `try_*` APIs return it; [`core::alloc::GlobalAlloc`] methods return null
 /// instead and the cause is counted in [`crate::Stats`] and kept as
 /// [`crate::Heap::last_error`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum AllocError {
     /// The request would cross a hard cap. Nothing was grown.
-    #[error("{cap:?} cap exceeded: limit {limit}, requested {requested}")]
     CapExceeded {
         /// The cap that was hit.
         cap: CapKind,
@@ -44,7 +43,6 @@ pub enum AllocError {
         requested: u64,
     },
     /// Growing would cost more than the remaining growth budget. Nothing was grown.
-    #[error("growth budget exhausted: price {price}, remaining {remaining}")]
     BudgetExhausted {
         /// Price of the growth that was refused.
         price: u64,
@@ -53,7 +51,6 @@ pub enum AllocError {
     },
     /// The pricing model cannot price this growth (overflow, or beyond its
     /// table, e.g. Stylus above 128 pages): treated as unaffordable.
-    #[error("growth of {delta_pages} pages from {current_pages} pages is unpriceable")]
     Unpriceable {
         /// Pages before the growth.
         current_pages: u32,
@@ -61,7 +58,6 @@ pub enum AllocError {
         delta_pages: u32,
     },
     /// The host gas hook reported less gas than the growth costs.
-    #[error("gas hook refused growth: price {price}, gas left {gas_left}")]
     GasHookRefused {
         /// Price of the growth.
         price: u64,
@@ -69,28 +65,66 @@ pub enum AllocError {
         gas_left: i64,
     },
     /// Size or alignment too large to ever be served (address-space overflow).
-    #[error("layout too large")]
     LayoutTooLarge,
     /// The backend refused to grow (e.g. the wasm memory maximum).
-    #[error("out of memory: the backend refused to grow")]
     OutOfMemory,
     /// A free of a block that is already free (`debug-checks`).
-    #[error("double free")]
     DoubleFree,
     /// A pointer this allocator did not hand out (`debug-checks`), or a
     /// checkpoint from another arena.
-    #[error("pointer not owned by this allocator")]
     InvalidPointer,
     /// The allocator was entered again while busy (a pricing function or gas
     /// hook tried to allocate from the heap it is pricing).
-    #[error("allocator re-entered")]
     Reentrant,
     /// A free (or realloc) whose layout is not the one the block was
     /// allocated with: a different size class or block size, or a small
     /// layout for a large block and the reverse (`debug-checks`).
-    #[error("free with a layout that does not match the allocation")]
     LayoutMismatch,
 }
+
+impl core::fmt::Display for AllocError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match *self {
+            Self::CapExceeded {
+                cap,
+                limit,
+                requested,
+            } => write!(
+                f,
+                "{cap:?} cap exceeded: limit {limit}, requested {requested}"
+            ),
+            Self::BudgetExhausted { price, remaining } => {
+                write!(
+                    f,
+                    "growth budget exhausted: price {price}, remaining {remaining}"
+                )
+            }
+            Self::Unpriceable {
+                current_pages,
+                delta_pages,
+            } => write!(
+                f,
+                "growth of {delta_pages} pages from {current_pages} pages is unpriceable"
+            ),
+            Self::GasHookRefused { price, gas_left } => {
+                write!(
+                    f,
+                    "gas hook refused growth: price {price}, gas left {gas_left}"
+                )
+            }
+            Self::LayoutTooLarge => f.write_str("layout too large"),
+            Self::OutOfMemory => f.write_str("out of memory: the backend refused to grow"),
+            Self::DoubleFree => f.write_str("double free"),
+            Self::InvalidPointer => f.write_str("pointer not owned by this allocator"),
+            Self::Reentrant => f.write_str("allocator re-entered"),
+            Self::LayoutMismatch => {
+                f.write_str("free with a layout that does not match the allocation")
+            }
+        }
+    }
+}
+
+impl core::error::Error for AllocError {}
 
 impl AllocError {
     /// Number of distinct [`AllocError::code`] values.

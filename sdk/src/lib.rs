@@ -83,7 +83,7 @@ pub use config::Config;
 pub use engine::walk;
 pub use heap::{Heap, LocalHeap};
 pub use meter::{GrowthMeter, GrowthRequest, PagePricing, ParsePricingError};
-pub use stats::{STATS_EXPORT, Stats};
+pub use stats::{STATS_EXPORT, Stats, StatsLenError};
 pub use util::PAGE_SIZE;
 pub use walk::{HeapShape, InvariantError};
 

@@ -249,16 +249,11 @@ impl core::fmt::Display for PagePricing {
 }
 
 /// Why a pricing spec did not parse (see [`PagePricing`]'s `FromStr`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ParsePricingError {
     /// Not one of the model names.
-    #[error(
-        "expected free, flat:<per_page>, evm[:<word_gas>:<divisor>], \
-         stylus[:<free_pages>:<page_gas>] or near[:<base>:<per_page>]"
-    )]
     UnknownModel,
     /// The wrong count of numbers for the model.
-    #[error("`{model}` takes {expected} numbers, got {got}")]
     Arity {
         /// The model named.
         model: &'static str,
@@ -269,12 +264,30 @@ pub enum ParsePricingError {
     },
     /// A number that is not a whole number in range (`_` separators are
     /// allowed).
-    #[error("a value is not a whole number in range")]
     NotANumber,
     /// `evm` with a divisor of 0.
-    #[error("the evm divisor must not be 0")]
     ZeroDivisor,
 }
+
+impl core::fmt::Display for ParsePricingError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match *self {
+            Self::UnknownModel => f.write_str(
+                "expected free, flat:<per_page>, evm[:<word_gas>:<divisor>], \
+                 stylus[:<free_pages>:<page_gas>] or near[:<base>:<per_page>]",
+            ),
+            Self::Arity {
+                model,
+                expected,
+                got,
+            } => write!(f, "`{model}` takes {expected} numbers, got {got}"),
+            Self::NotANumber => f.write_str("a value is not a whole number in range"),
+            Self::ZeroDivisor => f.write_str("the evm divisor must not be 0"),
+        }
+    }
+}
+
+impl core::error::Error for ParsePricingError {}
 
 impl core::str::FromStr for PagePricing {
     type Err = ParsePricingError;

@@ -1,11 +1,10 @@
 //! Allocation statistics, readable by the contract and exportable to the host.
 //!
-//! [`Stats`] is plain integers with a fixed borsh encoding
+//! [`Stats`] is plain integers with a fixed encoding, borsh's
 //! ([`Stats::ENCODED_LEN`] bytes: every field as little-endian `u64`, in
 //! declaration order). Contracts export it with [`crate::export_stats!`]; the
-//! host decodes it with [`Stats::decode`].
-
-use borsh::{BorshDeserialize, BorshSerialize};
+//! host decodes it with [`Stats::decode`]. Neither needs the borsh crate;
+//! the `borsh` feature adds its traits for hosts that want them.
 
 use crate::cap::AllocError;
 
@@ -18,9 +17,15 @@ pub const STATS_EXPORT: &str = "capheap_stats";
 /// which describe the current state.
 ///
 /// With the `serde` feature it also implements `serde::Serialize` and
-/// `Deserialize` (a struct of its fields, by name).
-#[derive(BorshSerialize, BorshDeserialize, Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
+/// `Deserialize` (a struct of its fields, by name); with the `borsh` feature,
+/// `BorshSerialize` and `BorshDeserialize` (the bytes of
+/// [`Stats::encode_into`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "borsh",
+    derive(borsh::BorshSerialize, borsh::BorshDeserialize)
+)]
 pub struct Stats {
     /// Bytes currently allocated (sum of requested sizes).
     pub live_bytes: u64,
@@ -89,8 +94,9 @@ impl Stats {
         ]
     }
 
-    /// Borsh-encode into a fixed buffer without allocating. Produces exactly
-    /// the bytes `borsh::to_vec(self)` would.
+    /// Encode into a fixed buffer without allocating: every field as a
+    /// little-endian `u64`, in declaration order, the bytes borsh writes for
+    /// this struct.
     ///
     /// ```
     /// use capheap::Stats;
@@ -98,8 +104,9 @@ impl Stats {
     /// let stats = Stats { live_bytes: 640, pages_grown: 2, ..Stats::default() };
     /// let mut buf = [0u8; Stats::ENCODED_LEN];
     /// stats.encode_into(&mut buf);
-    /// assert_eq!(buf.to_vec(), borsh::to_vec(&stats).unwrap());
-    /// assert_eq!(Stats::decode(&buf).unwrap(), stats);
+    /// assert_eq!(buf[..8], 640u64.to_le_bytes());
+    /// assert_eq!(buf[24..32], 2u64.to_le_bytes());
+    /// assert_eq!(Stats::decode(&buf), Ok(stats));
     /// ```
     pub fn encode_into(&self, out: &mut [u8; Self::ENCODED_LEN]) {
         for (chunk, v) in out.chunks_exact_mut(8).zip(self.fields()) {
@@ -107,19 +114,49 @@ impl Stats {
         }
     }
 
-    /// Decode bytes produced by [`Stats::encode_into`] or borsh.
+    /// Decode the bytes of [`Stats::encode_into`] (or of borsh): exactly
+    /// [`Stats::ENCODED_LEN`] bytes, else a [`StatsLenError`].
     ///
     /// ```
-    /// use capheap::Stats;
+    /// use capheap::{Stats, StatsLenError};
     ///
     /// let mut buf = [0u8; Stats::ENCODED_LEN];
     /// Stats { resets: 3, ..Stats::default() }.encode_into(&mut buf);
     /// assert_eq!(Stats::decode(&buf).unwrap().resets, 3);
     /// // Truncated input is an error, not a panic.
-    /// assert!(Stats::decode(&buf[..10]).is_err());
+    /// assert_eq!(Stats::decode(&buf[..10]), Err(StatsLenError { len: 10 }));
     /// ```
-    pub fn decode(bytes: &[u8]) -> Result<Stats, borsh::io::Error> {
-        borsh::from_slice(bytes)
+    pub fn decode(bytes: &[u8]) -> Result<Stats, StatsLenError> {
+        let bytes: &[u8; Self::ENCODED_LEN] = bytes
+            .try_into()
+            .map_err(|_| StatsLenError { len: bytes.len() })?;
+        let mut words = bytes.chunks_exact(8).map(|chunk| {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            u64::from_le_bytes(word)
+        });
+        // Fields are read in the order written (declaration order, as
+        // `fields` lists them); there are exactly `FIELDS` words.
+        let mut next = || words.next().unwrap_or(0);
+        Ok(Stats {
+            live_bytes: next(),
+            peak_live_bytes: next(),
+            heap_bytes: next(),
+            pages_grown: next(),
+            growth_price_charged: next(),
+            allocs: next(),
+            frees: next(),
+            reallocs: next(),
+            resets: next(),
+            failed_cap: next(),
+            failed_budget: next(),
+            failed_gas_hook: next(),
+            failed_oom: next(),
+            failed_layout: next(),
+            invalid_frees: next(),
+            rounding_waste_bytes: next(),
+            failed_reentrant: next(),
+        })
     }
 
     /// Total failed requests, all causes.
@@ -139,6 +176,27 @@ impl Stats {
             + self.failed_reentrant
     }
 }
+
+/// Encoded [`Stats`] of the wrong length ([`Stats::decode`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatsLenError {
+    /// The length given.
+    pub len: usize,
+}
+
+impl core::fmt::Display for StatsLenError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "encoded capheap stats are {} bytes ({} little-endian u64), not {}",
+            Stats::ENCODED_LEN,
+            Stats::FIELDS,
+            self.len
+        )
+    }
+}
+
+impl core::error::Error for StatsLenError {}
 
 /// Failure counters by [`AllocError::code`] and the most recent failure: the
 /// part of [`Stats`] every allocator keeps the same way.

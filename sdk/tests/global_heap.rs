@@ -3,7 +3,7 @@
 //! ABI helpers and the stats encoding.
 
 use capheap::abi::{host_alloc_ptr, host_free_ptr};
-use capheap::{AllocError, CapKind, Config, Heap, Region, Stats};
+use capheap::{AllocError, CapKind, Config, Heap, Region, Stats, StatsLenError};
 use core::alloc::Layout;
 use std::collections::BTreeMap;
 
@@ -142,11 +142,108 @@ fn stats_encoding_is_borsh() {
     };
     let mut buf = [0u8; Stats::ENCODED_LEN];
     s.encode_into(&mut buf);
+    // Borsh's bytes for the fields in declaration order (a fixed array has
+    // no length prefix), and, with the `borsh` feature, for the struct.
+    let mut fields: [u64; Stats::FIELDS] = core::array::from_fn(|i| i as u64 + 1);
+    fields[4] = u64::MAX;
+    assert_eq!(buf.to_vec(), borsh::to_vec(&fields).unwrap());
+    #[cfg(feature = "borsh")]
     assert_eq!(buf.to_vec(), borsh::to_vec(&s).unwrap());
-    assert_eq!(Stats::decode(&buf).unwrap(), s);
-    assert!(Stats::decode(&buf[..10]).is_err());
+    assert_eq!(Stats::decode(&buf), Ok(s));
+    for len in [0, 10, Stats::ENCODED_LEN - 1] {
+        assert_eq!(Stats::decode(&buf[..len]), Err(StatsLenError { len }));
+    }
+    let mut long = buf.to_vec();
+    long.push(0);
+    assert_eq!(
+        Stats::decode(&long),
+        Err(StatsLenError {
+            len: Stats::ENCODED_LEN + 1
+        })
+    );
+    #[cfg(feature = "borsh")]
+    {
+        use borsh::BorshDeserialize;
+        assert_eq!(Stats::try_from_slice(&buf).unwrap(), s);
+    }
     let live = HEAP.stats();
     let mut buf2 = [0u8; Stats::ENCODED_LEN];
     live.encode_into(&mut buf2);
     assert_eq!(Stats::decode(&buf2).unwrap(), live);
+}
+
+/// The error types say what failed (their `Display` is written by hand: the
+/// SDK has no dependency), and are `core::error::Error`s.
+#[test]
+fn errors_say_what_failed() {
+    use capheap::{InvariantError, ParsePricingError};
+    let all = [
+        AllocError::CapExceeded {
+            cap: CapKind::MemoryPages,
+            limit: 4,
+            requested: 5,
+        },
+        AllocError::BudgetExhausted {
+            price: 9,
+            remaining: 2,
+        },
+        AllocError::Unpriceable {
+            current_pages: 120,
+            delta_pages: 16,
+        },
+        AllocError::GasHookRefused {
+            price: 7,
+            gas_left: -1,
+        },
+        AllocError::LayoutTooLarge,
+        AllocError::OutOfMemory,
+        AllocError::DoubleFree,
+        AllocError::InvalidPointer,
+        AllocError::Reentrant,
+        AllocError::LayoutMismatch,
+    ];
+    let texts: Vec<String> = all.iter().map(|e| e.to_string()).collect();
+    assert_eq!(texts[0], "MemoryPages cap exceeded: limit 4, requested 5");
+    assert_eq!(texts[1], "growth budget exhausted: price 9, remaining 2");
+    assert_eq!(texts[2], "growth of 16 pages from 120 pages is unpriceable");
+    assert_eq!(texts[3], "gas hook refused growth: price 7, gas left -1");
+    let mut unique = texts.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), AllocError::CODES, "{texts:?}");
+    let e: &dyn core::error::Error = &all[5];
+    assert_eq!(e.to_string(), "out of memory: the backend refused to grow");
+
+    assert_eq!(
+        "flat:1:2".parse::<capheap::PagePricing>().unwrap_err(),
+        ParsePricingError::Arity {
+            model: "flat",
+            expected: 1,
+            got: 2
+        }
+    );
+    let e: &dyn core::error::Error = &ParsePricingError::ZeroDivisor;
+    assert_eq!(e.to_string(), "the evm divisor must not be 0");
+    assert_eq!(
+        ParsePricingError::Arity {
+            model: "flat",
+            expected: 1,
+            got: 2
+        }
+        .to_string(),
+        "`flat` takes 1 numbers, got 2"
+    );
+    let e: &dyn core::error::Error = &InvariantError {
+        at: 0x40,
+        what: "free list holds a used block",
+    };
+    assert_eq!(
+        e.to_string(),
+        "heap invariant violated at 0x40: free list holds a used block"
+    );
+    let e: &dyn core::error::Error = &StatsLenError { len: 3 };
+    assert_eq!(
+        e.to_string(),
+        "encoded capheap stats are 136 bytes (17 little-endian u64), not 3"
+    );
 }

@@ -272,6 +272,20 @@ pub enum Allocator {
 }
 
 impl Allocator {
+    /// Every allocator, in declaration order.
+    ///
+    /// ```
+    /// use capheap_sim::Allocator;
+    ///
+    /// let names: Vec<&str> = Allocator::ALL.iter().map(|a| a.name()).collect();
+    /// assert_eq!(names, ["default", "capheap", "capheap-mini"]);
+    /// ```
+    pub const ALL: [Allocator; 3] = [
+        Allocator::Default,
+        Allocator::Capheap,
+        Allocator::CapheapMini,
+    ];
+
     /// `default`, `capheap` or `capheap-mini`.
     ///
     /// ```
@@ -311,14 +325,12 @@ impl std::str::FromStr for Allocator {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "default" => Ok(Allocator::Default),
-            "capheap" => Ok(Allocator::Capheap),
-            "capheap-mini" => Ok(Allocator::CapheapMini),
-            other => Err(format!(
-                "unknown allocator `{other}` (expected default, capheap or capheap-mini)"
-            )),
-        }
+        Allocator::ALL
+            .into_iter()
+            .find(|a| a.name() == s)
+            .ok_or_else(|| {
+                format!("unknown allocator `{s}` (expected default, capheap or capheap-mini)")
+            })
     }
 }
 

@@ -27,7 +27,13 @@ pub(crate) struct Swap {
 /// Where a wrapper sees the capheap SDK's workspace: a symbolic link inside
 /// the wrapper (see [`mount`]).
 const SDK_MOUNT: &str = "capheap-src";
-/// Where a wrapper sees the contract's workspace.
+/// Where a wrapper sees the contract's workspace. One name for every
+/// allocator: cargo names the contract's library without a hash (it is also
+/// a `cdylib`), so in the shared build directory a name per allocator would
+/// give two crates one output file, and a build could link the other
+/// allocator's. Under one name the contract's crates are one crate, which
+/// compiles again when its dependencies differ from the last allocator's
+/// (stylus-sdk on a mini-alloc shim), and is shared when they do not.
 const CONTRACT_MOUNT: &str = "contract-src";
 
 /// Makes `wrapper/<name>` a symbolic link to `target` (replacing a link that
@@ -94,6 +100,12 @@ pub(crate) fn links_reach(dir: &Path, root: &Path, outside: &[PathBuf]) -> bool 
 /// capheap-sim was built from.
 pub(crate) fn sdk_for(allocator: Allocator, opts: &BuildOptions) -> Option<PathBuf> {
     allocator.capheap_type()?;
+    sdk_source(opts)
+}
+
+/// Where the capheap SDK is: the one given, else the one this capheap-sim
+/// was built from (`None` when neither).
+fn sdk_source(opts: &BuildOptions) -> Option<PathBuf> {
     opts.capheap_path.clone().or_else(default_capheap_path)
 }
 
@@ -172,7 +184,9 @@ pub(crate) fn prepare(
         )));
     }
     let heap_type = allocator.capheap_type();
-    if heap_type.is_some() && sdk_for(allocator, opts).is_none() {
+    // Mounted for every allocator (see below), linked only by capheap's.
+    let sdk_source = sdk_source(opts);
+    if heap_type.is_some() && sdk_source.is_none() {
         return Err(refuse(
             "the capheap SDK source is not where this capheap-sim was built from: \
              give its path (--capheap-path <repo>/sdk)"
@@ -239,7 +253,7 @@ pub(crate) fn prepare(
     // The SDK, mounted and remapped for every allocator (see above); linked
     // only by capheap's.
     let mut sdk = None;
-    if let Some(source) = opts.capheap_path.clone().or_else(default_capheap_path) {
+    if let Some(source) = sdk_source {
         let source = source.canonicalize().map_err(io(&source))?;
         remaps.push((source.clone(), "/capheap"));
         sdk = Some(if mounted {

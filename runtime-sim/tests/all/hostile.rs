@@ -292,6 +292,32 @@ fn reading_stats_leaves_no_trace() {
 }
 
 #[test]
+fn stats_of_the_wrong_length_are_an_error_with_the_call_not_a_panic() {
+    // `(ptr << 32) | len` with 10 bytes at 64: not the 136 of `Stats`.
+    let wasm = wat::parse_str(
+        r#"(module
+          (memory (export "memory") 1)
+          (func (export "f"))
+          (func (export "capheap_stats") (result i64) (i64.const 0x40_0000000a)))"#,
+    )
+    .unwrap();
+    let mut instance = Simulator::new().load(&wasm).unwrap().instantiate().unwrap();
+    let outcome = instance.call("f", &[]).unwrap();
+    assert_eq!(outcome.stats, None);
+    let err = outcome.stats_error.expect("the stats read fails");
+    assert_eq!(
+        err.to_string(),
+        instance.stats().unwrap_err().to_string(),
+        "the same error from `stats()`"
+    );
+    assert!(
+        matches!(&err, SimError::Trap { export, message } if export == "capheap_stats"
+            && message == "undecodable stats: encoded capheap stats are 136 bytes (17 little-endian u64), not 10"),
+        "{err:?}"
+    );
+}
+
+#[test]
 fn the_start_function_runs_under_the_call_fuel_limit_and_is_reported() {
     use capheap::meter::PagePricing;
     let endless = wat::parse_str("(module (func $s (loop $l (br $l))) (start $s))").unwrap();

@@ -45,14 +45,25 @@ use crate::util::rd;
 ///
 /// `at` is the address where the walker noticed it (0 when no address
 /// applies).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("heap invariant violated at {at:#x}: {what}")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InvariantError {
     /// Address of the offending block, list entry or object.
     pub at: usize,
     /// Which invariant.
     pub what: &'static str,
 }
+
+impl core::fmt::Display for InvariantError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "heap invariant violated at {:#x}: {}",
+            self.at, self.what
+        )
+    }
+}
+
+impl core::error::Error for InvariantError {}
 
 /// What a successful walk found (see [`crate::Heap::check_invariants`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
