@@ -3,12 +3,40 @@
 //! from the file system, and gives the same figures on every run.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use assert_cmd::Command;
 use capheap_sim::demo::{self, DemoReport};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Where [`command_run`] writes its report, relative to the checkout.
+pub(crate) const OUT: &str = "target/capheap-report";
+
+/// `capheap-sim demo -q --out target/capheap-report`, run from the
+/// checkout: its standard output. Run once for every test that reads what
+/// the command prints or writes: a run builds and runs every contract, most
+/// of a minute in a debug build.
+pub(crate) fn command_run() -> &'static str {
+    static RUN: OnceLock<String> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let run = Command::cargo_bin("capheap-sim")
+            .unwrap()
+            .current_dir(repo())
+            .args(["demo", "-q", "--out", OUT])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8(run.stdout).unwrap();
+        assert_eq!(
+            run.status.code(),
+            Some(0),
+            "{stdout}{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        stdout
+    })
 }
 
 fn run_demo() -> DemoReport {
@@ -143,27 +171,20 @@ fn the_demo_shows_each_promise_on_real_contracts_and_repeats_exactly() {
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
     }
 
-    // Every figure is deterministic: a second run is the same report.
-    assert_eq!(run_demo(), report);
+    // Every figure is deterministic: a second run, the command's in another
+    // process, wrote the same report.
+    command_run();
+    let written = std::fs::read_to_string(repo().join(OUT).join("report.json")).unwrap();
+    assert_eq!(
+        written,
+        serde_json::to_string_pretty(&report).unwrap() + "\n"
+    );
 }
 
 #[test]
 fn the_command_writes_a_report_a_browser_opens_and_its_repro_replays() {
-    let out = tempfile::tempdir().unwrap();
-    let run = Command::cargo_bin("capheap-sim")
-        .unwrap()
-        .current_dir(repo().join("contracts"))
-        .args(["demo", "-q", "--out"])
-        .arg(out.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(run.stdout).unwrap();
-    assert_eq!(
-        run.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let stdout = command_run();
+    let out = repo().join(OUT);
     assert!(stdout.contains("cw20-base capheap"), "{stdout}");
     assert!(
         stdout.contains("refused by the gas hook, as a value"),
@@ -173,17 +194,18 @@ fn the_command_writes_a_report_a_browser_opens_and_its_repro_replays() {
         stdout.contains("determinism: 6 of 6 scenarios agree"),
         "{stdout}"
     );
-    let index = out.path().join("index.html");
+    // `--out` as given (relative), the path shown as given.
     assert!(
-        stdout.contains(&format!("report: {}", index.display())),
+        stdout.contains(&format!("report: {OUT}/index.html")),
         "{stdout}"
     );
+    let index = out.join("index.html");
 
     let html = std::fs::read_to_string(&index).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     for chart in ["cw20-base.svg", "oz-erc20.svg", "leaky.svg"] {
         assert!(html.contains(&format!("<img src=\"{chart}\"")), "{chart}");
-        let svg = std::fs::read_to_string(out.path().join(chart)).unwrap();
+        let svg = std::fs::read_to_string(out.join(chart)).unwrap();
         assert!(svg.starts_with("<svg"), "{chart}");
     }
     assert!(html.contains("<table>") && html.contains("<details>"));
@@ -193,17 +215,14 @@ fn the_command_writes_a_report_a_browser_opens_and_its_repro_replays() {
     );
 
     let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(json["real"][0]["name"], "cw20-base");
     assert!(json["real"][0]["comparison"]["b"]["fuel"].as_u64().unwrap() > 0);
-    let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.starts_with("# capheap demo"));
 
     // The fuzz finding's reproduction, written beside the report, replays.
-    let repro = out
-        .path()
-        .join(json["leak"]["fuzz"]["repro_file"].as_str().unwrap());
+    let repro = out.join(json["leak"]["fuzz"]["repro_file"].as_str().unwrap());
     let replay = Command::cargo_bin("capheap-sim")
         .unwrap()
         .args(["replay", "-q"])

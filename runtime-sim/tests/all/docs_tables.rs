@@ -71,17 +71,21 @@ fn sample_is_a_real_run(page: &str, args: &[&str]) {
         String::from_utf8_lossy(&out.stderr)
     );
     let real = String::from_utf8(out.stdout).unwrap();
-    let command = format!("`capheap-sim {}`", args.join(" "));
+    sample_is(page, &format!("`capheap-sim {}`", args.join(" ")), &real);
+}
+
+/// `page` shows `real` in the `text` block after `command`, numbers aside.
+fn sample_is(page: &str, command: &str, real: &str) {
     let text = chapter(page);
     let block = text
-        .split(&command)
+        .split(command)
         .nth(1)
         .and_then(|rest| rest.split("```text\n").nth(1))
         .and_then(|rest| rest.split("```").next())
         .unwrap_or_else(|| panic!("{page} names {command} and shows its output"));
     assert_eq!(
         shape(block),
-        shape(&real),
+        shape(real),
         "docs/src/{page}'s sample of {command} differs from a real run; paste this:\n{real}"
     );
 }
@@ -93,10 +97,16 @@ fn the_cli_chapter_sample_report_is_a_real_run() {
     sample_is_a_real_run("cli.md", &["report", "-q", "scenarios/capped-heap.toml"]);
 }
 
-/// The quick start's sample output is a real run of `capheap-sim demo -q`.
+/// The quick start's sample output is a real run of `capheap-sim demo -q`
+/// (the shared run writes where the command writes by default: its output
+/// is the same).
 #[test]
 fn the_quick_start_sample_is_a_real_demo_run() {
-    sample_is_a_real_run("quick-start.md", &["demo", "-q"]);
+    sample_is(
+        "quick-start.md",
+        "`capheap-sim demo -q`",
+        super::demo::command_run(),
+    );
 }
 
 /// The performance figures in `simulator.md` are the generated block of
