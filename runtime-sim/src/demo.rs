@@ -284,6 +284,31 @@ pub struct DemoReport {
 /// Steps [`run`] reports through its progress callback.
 pub const STEPS: u64 = (REAL_CONTRACTS.len() * 4 + EXAMPLE_SCENARIOS.len() + 3) as u64;
 
+/// Where `capheap-sim demo` writes its report unless told otherwise,
+/// relative to the checkout.
+pub const REPORT_DIR: &str = "target/capheap-report";
+
+/// The checkout `start` is in: `start` itself or the nearest directory
+/// above it that passes [`check_root`] (`None` outside any checkout).
+///
+/// ```
+/// use std::path::Path;
+/// use capheap_sim::demo::find_root;
+///
+/// // This crate's source sits in `runtime-sim/` of a checkout.
+/// let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+/// let checkout = crate_dir.parent().unwrap();
+/// assert_eq!(find_root(&crate_dir.join("src")).as_deref(), Some(checkout));
+/// assert_eq!(find_root(checkout).as_deref(), Some(checkout));
+/// assert_eq!(find_root(Path::new("/")), None);
+/// ```
+pub fn find_root(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|dir| check_root(dir).is_ok())
+        .map(Path::to_path_buf)
+}
+
 /// Checks that `root` is a capheap checkout.
 pub fn check_root(root: &Path) -> DemoResult<()> {
     let needed = ["contracts/real", "contracts/leaky", "scenarios/chains"]

@@ -485,5 +485,46 @@ pub(crate) fn signature(params: &[wasmi::ValType], results: &[wasmi::ValType]) -
     format!("({}) -> ({})", list(params), list(results))
 }
 
+/// The message for a name that is none of `names`: "unknown {what} `{name}`
+/// (expected a, b or c)", the names in the order given.
+pub(crate) fn unknown_name<'a>(
+    what: &str,
+    name: &str,
+    names: impl IntoIterator<Item = &'a str>,
+) -> String {
+    let names: Vec<&str> = names.into_iter().collect();
+    let expected = match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        Some((last, _)) => (*last).to_owned(),
+        None => "nothing".to_owned(),
+    };
+    format!("unknown {what} `{name}` (expected {expected})")
+}
+
 /// Shorthand for results of the simulator.
 pub type Result<T, E = SimError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::unknown_name;
+
+    #[test]
+    fn an_unknown_name_lists_the_known_ones_in_order() {
+        assert_eq!(
+            unknown_name("thing", "x", ["a", "b", "c"]),
+            "unknown thing `x` (expected a, b or c)"
+        );
+        assert_eq!(
+            unknown_name("thing", "x", ["a", "b"]),
+            "unknown thing `x` (expected a or b)"
+        );
+        assert_eq!(
+            unknown_name("thing", "x", ["a"]),
+            "unknown thing `x` (expected a)"
+        );
+        assert_eq!(
+            unknown_name("thing", "x", []),
+            "unknown thing `x` (expected nothing)"
+        );
+    }
+}

@@ -12,6 +12,36 @@ use crate::cap::AllocError;
 /// `capheap_stats() -> i64` returning `(ptr << 32) | len`.
 pub const STATS_EXPORT: &str = "capheap_stats";
 
+/// Declares [`Stats`] from one list of its fields, and from the same list
+/// its field count, its fields as an array in declaration order and the
+/// inverse: the encoding's order is the declaration's, written once.
+macro_rules! stats_fields {
+    (
+        $(#[$meta:meta])*
+        pub struct Stats { $($(#[$doc:meta])* pub $field:ident: u64,)* }
+    ) => {
+        $(#[$meta])*
+        pub struct Stats { $($(#[$doc])* pub $field: u64,)* }
+
+        impl Stats {
+            /// Number of `u64` fields.
+            pub const FIELDS: usize = [$(stringify!($field)),*].len();
+
+            /// The fields in declaration order.
+            fn fields(&self) -> [u64; Self::FIELDS] {
+                [$(self.$field),*]
+            }
+
+            /// The inverse of [`Stats::fields`].
+            fn from_fields(words: [u64; Self::FIELDS]) -> Stats {
+                let [$($field),*] = words;
+                Stats { $($field),* }
+            }
+        }
+    };
+}
+
+stats_fields! {
 /// Allocation statistics. All counters are cumulative since the allocator was
 /// created, except `live_bytes`, `heap_bytes` and `rounding_waste_bytes`,
 /// which describe the current state.
@@ -65,34 +95,11 @@ pub struct Stats {
     /// function or gas hook allocating from the heap it prices).
     pub failed_reentrant: u64,
 }
+}
 
 impl Stats {
-    /// Number of `u64` fields.
-    pub const FIELDS: usize = 17;
     /// Encoded size in bytes (borsh: each field as little-endian `u64`).
     pub const ENCODED_LEN: usize = Self::FIELDS * 8;
-
-    fn fields(&self) -> [u64; Self::FIELDS] {
-        [
-            self.live_bytes,
-            self.peak_live_bytes,
-            self.heap_bytes,
-            self.pages_grown,
-            self.growth_price_charged,
-            self.allocs,
-            self.frees,
-            self.reallocs,
-            self.resets,
-            self.failed_cap,
-            self.failed_budget,
-            self.failed_gas_hook,
-            self.failed_oom,
-            self.failed_layout,
-            self.invalid_frees,
-            self.rounding_waste_bytes,
-            self.failed_reentrant,
-        ]
-    }
 
     /// Encode into a fixed buffer without allocating: every field as a
     /// little-endian `u64`, in declaration order, the bytes borsh writes for
@@ -130,33 +137,13 @@ impl Stats {
         let bytes: &[u8; Self::ENCODED_LEN] = bytes
             .try_into()
             .map_err(|_| StatsLenError { len: bytes.len() })?;
-        let mut words = bytes.chunks_exact(8).map(|chunk| {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            u64::from_le_bytes(word)
-        });
-        // Fields are read in the order written (declaration order, as
-        // `fields` lists them); there are exactly `FIELDS` words.
-        let mut next = || words.next().unwrap_or(0);
-        Ok(Stats {
-            live_bytes: next(),
-            peak_live_bytes: next(),
-            heap_bytes: next(),
-            pages_grown: next(),
-            growth_price_charged: next(),
-            allocs: next(),
-            frees: next(),
-            reallocs: next(),
-            resets: next(),
-            failed_cap: next(),
-            failed_budget: next(),
-            failed_gas_hook: next(),
-            failed_oom: next(),
-            failed_layout: next(),
-            invalid_frees: next(),
-            rounding_waste_bytes: next(),
-            failed_reentrant: next(),
-        })
+        let mut words = [0u64; Self::FIELDS];
+        for (word, chunk) in words.iter_mut().zip(bytes.chunks_exact(8)) {
+            let mut le = [0u8; 8];
+            le.copy_from_slice(chunk);
+            *word = u64::from_le_bytes(le);
+        }
+        Ok(Stats::from_fields(words))
     }
 
     /// Total failed requests, all causes.

@@ -1,6 +1,6 @@
 //! `capheap-sim demo`: the main job. Builds and simulates the checkout's real
 //! and example contracts (see [`capheap_sim::demo`]), prints a summary and
-//! writes the full report to `target/capheap-report/`.
+//! writes the full report to `target/capheap-report/` ([`demo::REPORT_DIR`]).
 
 use std::path::{Path, PathBuf};
 
@@ -39,10 +39,8 @@ fn root(args: &DemoArgs) -> Result<PathBuf, Failure> {
     }
     let cwd = std::env::current_dir()?;
     let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    cwd.ancestors()
-        .map(Path::to_path_buf)
-        .chain(std::iter::once(built_from))
-        .find(|dir| demo::check_root(dir).is_ok())
+    demo::find_root(&cwd)
+        .or_else(|| demo::find_root(&built_from))
         .ok_or_else(|| {
             Failure::Error(format!(
                 "{}: not inside a capheap checkout; the demo runs the repository's contracts and scenarios: run it from a clone, or pass --root <clone>",
@@ -100,7 +98,7 @@ pub fn run(args: DemoArgs) -> CliResult {
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| root.join("target/capheap-report"));
+        .unwrap_or_else(|| root.join(demo::REPORT_DIR));
     let index = write(&out, &report)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -76,6 +76,11 @@ impl Abi {
     ///
     /// let names: Vec<&str> = Abi::ALL.iter().map(|a| a.name()).collect();
     /// assert_eq!(names, ["capheap", "stylus", "cosmwasm"]);
+    /// assert_eq!("stylus".parse::<Abi>(), Ok(Abi::Stylus));
+    /// assert_eq!(
+    ///     "evm".parse::<Abi>(),
+    ///     Err("unknown ABI `evm` (expected capheap, stylus or cosmwasm)".into())
+    /// );
     /// ```
     pub fn name(self) -> &'static str {
         match self {
@@ -212,7 +217,7 @@ impl std::str::FromStr for Abi {
         Abi::ALL
             .into_iter()
             .find(|a| a.name() == s)
-            .ok_or_else(|| format!("unknown ABI `{s}` (expected capheap, stylus or cosmwasm)"))
+            .ok_or_else(|| crate::error::unknown_name("ABI", s, Abi::ALL.map(Abi::name)))
     }
 }
 

@@ -293,7 +293,10 @@ impl Allocator {
     ///
     /// assert_eq!(Allocator::CapheapMini.name(), "capheap-mini");
     /// assert_eq!("capheap-mini".parse::<Allocator>(), Ok(Allocator::CapheapMini));
-    /// assert!("dlmalloc".parse::<Allocator>().is_err());
+    /// assert_eq!(
+    ///     "dlmalloc".parse::<Allocator>(),
+    ///     Err("unknown allocator `dlmalloc` (expected default, capheap or capheap-mini)".into())
+    /// );
     /// ```
     pub fn name(self) -> &'static str {
         match self {
@@ -329,7 +332,7 @@ impl std::str::FromStr for Allocator {
             .into_iter()
             .find(|a| a.name() == s)
             .ok_or_else(|| {
-                format!("unknown allocator `{s}` (expected default, capheap or capheap-mini)")
+                crate::error::unknown_name("allocator", s, Allocator::ALL.map(Allocator::name))
             })
     }
 }

@@ -12,8 +12,9 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// Where [`command_run`] writes its report, relative to the checkout.
-pub(crate) const OUT: &str = "target/capheap-report";
+/// Where [`command_run`] writes its report, relative to the checkout: the
+/// command's default, so that what it prints is what the quick start shows.
+pub(crate) const OUT: &str = demo::REPORT_DIR;
 
 /// `capheap-sim demo -q --out target/capheap-report`, run from the
 /// checkout: its standard output. Run once for every test that reads what
