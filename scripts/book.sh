@@ -7,10 +7,12 @@
 # `mdbook test -L <dir>` needs exactly one candidate for each crate a
 # sample names, and the workspace's target/debug/deps holds several builds
 # of capheap (one per feature set its users ask for). So capheap-sim's
-# library is built in the workspace's own target directory (reusing what
-# the tests and `cargo publish`'s verification compiled: nothing but
-# capheap and capheap-sim compiles again there) and exactly the files of
-# that build are linked into target/mdbook/deps for mdbook.
+# library is built in the workspace's own target directory, reusing what
+# was compiled there before, and exactly the files of that build are linked
+# into target/mdbook/deps for mdbook. After `cargo test --workspace` and
+# scripts/publish-dry-run.sh (CI's order) only capheap and capheap-sim
+# compile again; after the tests alone, also the 15 dependencies whose
+# features differ when capheap-sim is built by itself (about a minute).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -58,10 +58,8 @@ fn book_shows(abi: &str, dir: &std::path::Path, report: &str) {
 /// Scaffolds a contract for `abi` outside the repository and runs every
 /// command on it, then its own `cargo test` (which builds the wasm and runs
 /// it in the simulator through `capheap_sim::testing`). `run_args` call it
-/// once; `expect_run` is in that call's output.
-/// Scaffolds a contract of `abi`, runs every command on it and its own
-/// tests; returns the temporary directory (kept while it lives) and the
-/// crate's directory in it.
+/// once; `expect_run` is in that call's output. Returns the temporary
+/// directory (kept while it lives) and the crate's directory in it.
 fn works_with_every_command(
     abi: &str,
     run_args: &[&str],
@@ -76,6 +74,13 @@ fn works_with_every_command(
         created.contains(&format!("created my-contract in {d} ({abi} ABI)")),
         "{created}"
     );
+    // The scaffold resolves its dependencies as this workspace did: a copy
+    // of the workspace's Cargo.lock (cargo drops what the scaffold does not
+    // use and adds what it alone needs). So its own tests, below, find
+    // capheap-sim's dependencies compiled; a fresh resolve would take the
+    // registry's newest versions and compile that tree again.
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    std::fs::copy(repo.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
     let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
     assert!(manifest.contains("capheap = { path = \""), "{manifest}");
     assert!(
@@ -135,12 +140,16 @@ fn works_with_every_command(
         .args(fuzz_args));
     assert!(fuzz.contains("clean"), "{fuzz}");
 
-    // Its own tests, natively. One target directory for every scaffold's
-    // tests (capheap-sim compiles once), not the workspace's own, which the
-    // running `cargo test` holds.
-    let target = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/scaffold-tests");
+    // Its own tests, natively, in the target directory this test runs from
+    // (cargo released it when the tests started) and with the checkout's
+    // dev profile (.cargo/config.toml, which cargo does not read outside
+    // the checkout): capheap-sim's dependencies are the workspace's, already
+    // compiled; the scaffold's own and those of its chain's crate compile.
+    let exe = std::env::current_exe().unwrap();
+    let target = exe.ancestors().nth(3).expect("<target>/debug/deps/<test>");
     let test = std::process::Command::new(env!("CARGO"))
-        .args(["test", "-q"])
+        .args(["test", "-q", "--config"])
+        .arg(repo.join(".cargo/config.toml"))
         .env("CARGO_TARGET_DIR", target)
         .current_dir(&dir)
         .output()

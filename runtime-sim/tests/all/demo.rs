@@ -12,12 +12,9 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// Where [`command_run`] writes its report, relative to the checkout: the
-/// command's default, so that what it prints is what the quick start shows.
-pub(crate) const OUT: &str = demo::REPORT_DIR;
-
-/// `capheap-sim demo -q --out target/capheap-report`, run from the
-/// checkout: its standard output. Run once for every test that reads what
+/// `capheap-sim demo -q --out <demo::REPORT_DIR>`, run from the checkout
+/// (the command's default directory, so that what it prints is what the
+/// quick start shows): its standard output. Run once for every test that reads what
 /// the command prints or writes: a run builds and runs every contract, most
 /// of a minute in a debug build.
 pub(crate) fn command_run() -> &'static str {
@@ -26,7 +23,7 @@ pub(crate) fn command_run() -> &'static str {
         let run = Command::cargo_bin("capheap-sim")
             .unwrap()
             .current_dir(repo())
-            .args(["demo", "-q", "--out", OUT])
+            .args(["demo", "-q", "--out", demo::REPORT_DIR])
             .output()
             .unwrap();
         let stdout = String::from_utf8(run.stdout).unwrap();
@@ -175,7 +172,8 @@ fn the_demo_shows_each_promise_on_real_contracts_and_repeats_exactly() {
     // Every figure is deterministic: a second run, the command's in another
     // process, wrote the same report.
     command_run();
-    let written = std::fs::read_to_string(repo().join(OUT).join("report.json")).unwrap();
+    let written =
+        std::fs::read_to_string(repo().join(demo::REPORT_DIR).join("report.json")).unwrap();
     assert_eq!(
         written,
         serde_json::to_string_pretty(&report).unwrap() + "\n"
@@ -185,7 +183,7 @@ fn the_demo_shows_each_promise_on_real_contracts_and_repeats_exactly() {
 #[test]
 fn the_command_writes_a_report_a_browser_opens_and_its_repro_replays() {
     let stdout = command_run();
-    let out = repo().join(OUT);
+    let out = repo().join(demo::REPORT_DIR);
     assert!(stdout.contains("cw20-base capheap"), "{stdout}");
     assert!(
         stdout.contains("refused by the gas hook, as a value"),
@@ -197,7 +195,7 @@ fn the_command_writes_a_report_a_browser_opens_and_its_repro_replays() {
     );
     // `--out` as given (relative), the path shown as given.
     assert!(
-        stdout.contains(&format!("report: {OUT}/index.html")),
+        stdout.contains(&format!("report: {}/index.html", demo::REPORT_DIR)),
         "{stdout}"
     );
     let index = out.join("index.html");
