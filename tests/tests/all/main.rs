@@ -10,6 +10,7 @@ mod book_contract;
 mod fuzz_harness;
 mod gas_hook;
 mod hello;
+mod locks;
 mod pipeline;
 mod real_contracts;
 mod sdk_in_wasm;
