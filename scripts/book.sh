@@ -11,8 +11,8 @@
 # was compiled there before, and exactly the files of that build are linked
 # into target/mdbook/deps for mdbook. After `cargo test --workspace` and
 # scripts/publish-dry-run.sh (CI's order) only capheap and capheap-sim
-# compile again; after the tests alone, also the 15 dependencies whose
-# features differ when capheap-sim is built by itself (about a minute).
+# compile again; after the tests alone, also the dependencies whose
+# features differ when capheap-sim is built by itself (15 of them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
