@@ -3,14 +3,12 @@
 //! without `--abi`: the ABI is detected; and OpenZeppelin's ERC-721, whose
 //! safe transfers call the receiving contract.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
 use capheap_sim::{Allocator, BuildOptions, build_contract};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use crate::repo;
 
 /// Builds `contracts/real/<name>` on `allocator` (cached) and returns the wasm path.
 fn real(name: &str, allocator: Allocator) -> String {
@@ -30,7 +28,7 @@ fn sim() -> Command {
 /// How many calls a scenario file lists (its `[[call]]` tables, repeats
 /// expanded).
 fn json_calls(scenario: &str) -> usize {
-    capheap_sim::scenario_file::ScenarioFile::load(std::path::Path::new(scenario))
+    capheap_sim::scenario_file::ScenarioFile::load(Path::new(scenario))
         .unwrap()
         .scenario()
         .calls

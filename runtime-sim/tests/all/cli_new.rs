@@ -3,6 +3,8 @@
 
 use assert_cmd::Command;
 
+use crate::repo;
+
 fn sim() -> Command {
     Command::cargo_bin("capheap-sim").unwrap()
 }
@@ -79,8 +81,7 @@ fn works_with_every_command(
     // use and adds what it alone needs). So its own tests, below, find
     // capheap-sim's dependencies compiled; a fresh resolve would take the
     // registry's newest versions and compile that tree again.
-    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    std::fs::copy(repo.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    std::fs::copy(repo().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
     let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
     assert!(manifest.contains("capheap = { path = \""), "{manifest}");
     assert!(
@@ -149,7 +150,7 @@ fn works_with_every_command(
     let target = exe.ancestors().nth(3).expect("<target>/debug/deps/<test>");
     let test = std::process::Command::new(env!("CARGO"))
         .args(["test", "-q", "--config"])
-        .arg(repo.join(".cargo/config.toml"))
+        .arg(repo().join(".cargo/config.toml"))
         .env("CARGO_TARGET_DIR", target)
         .current_dir(&dir)
         .output()
@@ -271,8 +272,7 @@ fn new_refuses_a_full_directory_and_a_bad_name() {
 /// The SDK's `rust-version` (sdk/Cargo.toml): the oldest Rust a contract
 /// linking capheap builds on.
 fn sdk_rust_version() -> String {
-    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../sdk/Cargo.toml");
-    let text = std::fs::read_to_string(manifest).unwrap();
+    let text = std::fs::read_to_string(repo().join("sdk/Cargo.toml")).unwrap();
     text.lines()
         .find_map(|l| l.strip_prefix("rust-version = \""))
         .and_then(|rest| rest.strip_suffix('"'))

@@ -2,15 +2,12 @@
 //! contracts it shows what capheap promises, writes a report a browser opens
 //! from the file system, and gives the same figures on every run.
 
-use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use assert_cmd::Command;
 use capheap_sim::demo::{self, DemoReport};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use crate::repo;
 
 /// `capheap-sim demo -q --out <demo::REPORT_DIR>`, run from the checkout
 /// (the command's default directory, so that what it prints is what the

@@ -3,9 +3,11 @@
 
 use capheap_sim::Abi;
 
+use crate::repo;
+
 pub(crate) fn chapter(name: &str) -> String {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/src/").to_owned() + name;
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    let path = repo().join("docs/src").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 #[test]
@@ -58,10 +60,9 @@ pub(crate) fn shape(text: &str) -> String {
 /// `capheap-sim <args>` run in the repository prints what `page` shows in
 /// the `text` block after the command named in backquotes, numbers aside.
 fn sample_is_a_real_run(page: &str, args: &[&str]) {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
     let out = assert_cmd::Command::cargo_bin("capheap-sim")
         .unwrap()
-        .current_dir(root)
+        .current_dir(repo())
         .args(args)
         .output()
         .unwrap();

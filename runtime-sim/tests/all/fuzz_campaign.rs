@@ -9,6 +9,8 @@ use capheap_sim::fuzzing::campaign::{Campaign, FuzzFinding, FuzzOptions, repro_s
 use capheap_sim::fuzzing::input::InputTemplate;
 use capheap_sim::{Abi, BuildOptions, Simulator, build_contract};
 
+use crate::repo;
+
 /// Grows memory by a page on every call with a non-empty input; traps on
 /// input starting with 0x42 when `trap` is set.
 fn module(leaks: bool, trap: bool) -> Vec<u8> {
@@ -134,7 +136,7 @@ fn a_steady_contract_is_clean_and_a_seed_decides_everything() {
 }
 
 fn leaky() -> String {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../contracts/leaky");
+    let dir = repo().join("contracts/leaky");
     build_contract(&dir, &BuildOptions::default()).unwrap();
     dir.to_str().unwrap().to_owned()
 }
