@@ -11,9 +11,9 @@ use crate::repo;
 
 /// `capheap-sim demo -q --out <demo::REPORT_DIR>`, run from the checkout
 /// (the command's default directory, so that what it prints is what the
-/// quick start shows): its standard output. Run once for every test that reads what
-/// the command prints or writes: a run builds and runs every contract, most
-/// of a minute in a debug build.
+/// quick start shows): its standard output. Run once for every test that
+/// reads what the command prints or writes: a run builds and runs every
+/// contract, most of a minute in a debug build.
 pub(crate) fn command_run() -> &'static str {
     static RUN: OnceLock<String> = OnceLock::new();
     RUN.get_or_init(|| {
