@@ -82,6 +82,23 @@ pub enum BuildError {
         /// Why it cannot build.
         reason: String,
     },
+    /// No route can build wasm32 for a crate whose `rust-toolchain.toml` (or
+    /// `rust-toolchain`) pins a rustup toolchain: that toolchain, with the
+    /// wasm32 target, is what to install.
+    #[error(
+        "{}: the toolchain `{channel}` it pins cannot build wasm32 here ({reason}), and no other \
+         route works; install it with `rustup toolchain install {channel} --target \
+         wasm32-unknown-unknown`",
+        .file.display()
+    )]
+    PinnedToolchain {
+        /// The toolchain file.
+        file: PathBuf,
+        /// The toolchain it pins (its `channel`).
+        channel: String,
+        /// What was probed and why each route failed.
+        reason: String,
+    },
     /// The directory holds no `Cargo.toml`.
     #[error("{}: not a contract crate (no Cargo.toml)", .0.display())]
     NotACrate(PathBuf),
@@ -472,10 +489,13 @@ fn rustc_print(rustc: &Path, what: &str, wasm: bool, cwd: &Path) -> Result<Strin
         .output()
         .map_err(|e| format!("{} cannot run ({e})", rustc.display()))?;
     if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // rustup's own errors carry a backtrace under `RUST_BACKTRACE`.
+        let stderr = stderr.split("Stack backtrace:").next().unwrap_or_default();
         return Err(format!(
             "{} --print {what} failed: {}",
             rustc.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
+            stderr.trim()
         ));
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
@@ -549,9 +569,38 @@ fn detect_toolchain_in(opts: &BuildOptions, dir: &Path) -> Result<Toolchain, Bui
         }
         Err(e) => tried.push(e),
     }
-    Err(BuildError::NoWasmToolchain {
-        tried: tried.join("; "),
-    })
+    let tried = tried.join("; ");
+    match toolchain_file(dir) {
+        Some((file, channel)) => Err(BuildError::PinnedToolchain {
+            file,
+            channel,
+            reason: tried,
+        }),
+        None => Err(BuildError::NoWasmToolchain { tried }),
+    }
+}
+
+/// The toolchain rustup picks for `dir` from a toolchain file: the channel
+/// of the first `rust-toolchain.toml` or `rust-toolchain` in `dir` or above
+/// (TOML with `[toolchain] channel`, or the legacy one-line form), with the
+/// file. `None` when there is no such file or it names no channel (only a
+/// `path`, say): rustup's directory overrides and `RUSTUP_TOOLCHAIN` are not
+/// files and are not read.
+fn toolchain_file(dir: &Path) -> Option<(PathBuf, String)> {
+    let dir = dir.canonicalize().ok()?;
+    let file = dir.ancestors().find_map(|d| {
+        ["rust-toolchain.toml", "rust-toolchain"]
+            .into_iter()
+            .map(|name| d.join(name))
+            .find(|f| f.is_file())
+    })?;
+    let text = std::fs::read_to_string(&file).ok()?;
+    let channel = match text.parse::<toml::Table>() {
+        Ok(table) => table.get("toolchain")?.get("channel")?.as_str()?.to_owned(),
+        // The legacy form: the toolchain's name alone.
+        Err(_) => text.trim().to_owned(),
+    };
+    (!channel.is_empty() && !channel.contains(char::is_whitespace)).then_some((file, channel))
 }
 
 /// The wasm linker of the build-std route: `None` when the compiler's
@@ -1074,7 +1123,11 @@ fn cargo_build(
 
 #[cfg(test)]
 mod tests {
-    use super::{Allocator, BuildError, BuildOptions, build_contract, wasm_toolchain};
+    use std::path::Path;
+
+    use super::{
+        Allocator, BuildError, BuildOptions, build_contract, toolchain_file, wasm_toolchain,
+    };
 
     /// A crate whose manifest ends with `extra`, in a fresh directory.
     fn crate_with(extra: &str) -> tempfile::TempDir {
@@ -1085,6 +1138,113 @@ mod tests {
         )
         .unwrap();
         tmp
+    }
+
+    #[test]
+    fn the_toolchain_file_is_found_in_the_crate_or_above_in_either_form() {
+        let tmp = tempfile::tempdir().unwrap();
+        let sub = tmp.path().join("a/b");
+        std::fs::create_dir_all(&sub).unwrap();
+        assert_eq!(toolchain_file(&sub), None);
+        let write = |dir: &Path, name: &str, text: &str| {
+            let file = dir.join(name);
+            std::fs::write(&file, text).unwrap();
+            file.canonicalize().unwrap()
+        };
+        // Above the crate, TOML.
+        let top = write(
+            tmp.path(),
+            "rust-toolchain.toml",
+            "[toolchain]\nchannel = \"1.85\"\ntargets = [\"wasm32-unknown-unknown\"]\n",
+        );
+        assert_eq!(toolchain_file(&sub), Some((top.clone(), "1.85".to_owned())));
+        // The nearest file wins; the legacy form is the name alone.
+        let legacy = write(&sub, "rust-toolchain", "nightly-2025-01-01\n");
+        assert_eq!(
+            toolchain_file(&sub),
+            Some((legacy, "nightly-2025-01-01".to_owned()))
+        );
+        // A file that pins no channel (a `path`, or nothing usable) pins nothing.
+        write(
+            &sub,
+            "rust-toolchain.toml",
+            "[toolchain]\npath = \"/opt/rust\"\n",
+        );
+        assert_eq!(toolchain_file(&sub), None);
+        write(&sub, "rust-toolchain.toml", "[toolchain]\nchannel = \"\"\n");
+        assert_eq!(toolchain_file(&sub), None);
+        write(&sub, "rust-toolchain.toml", "two words\n");
+        assert_eq!(toolchain_file(&sub), None);
+        assert_eq!(toolchain_file(Path::new("/nonexistent/dir")), None);
+    }
+
+    #[test]
+    fn a_pinned_toolchain_that_cannot_build_is_named_with_how_to_install_it() {
+        let dir = crate_with("[lib]\ncrate-type = [\"cdylib\"]\n");
+        std::fs::create_dir(dir.path().join("src")).unwrap();
+        std::fs::write(dir.path().join("src/lib.rs"), "").unwrap();
+        std::fs::write(
+            dir.path().join("rust-toolchain.toml"),
+            "[toolchain]\nchannel = \"0.0.1\"\n",
+        )
+        .unwrap();
+        // What rustup's `rustc` does in a crate that pins a toolchain that
+        // is not installed (with `RUST_BACKTRACE` set); the build-std route
+        // is taken away so that no route works.
+        let rustc = dir.path().join("rustc");
+        std::fs::write(
+            &rustc,
+            "#!/bin/sh\necho \"error: toolchain '0.0.1-x86_64-unknown-linux-gnu' is not installed\" >&2\n\
+             echo 'Stack backtrace:' >&2\necho '   0: rustup::main' >&2\nexit 1\n",
+        )
+        .unwrap();
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&rustc, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let opts = BuildOptions {
+            rustc,
+            build_std_rustc: "/nonexistent/rustc-web".into(),
+            ..BuildOptions::default()
+        };
+        let err = build_contract(dir.path(), &opts).unwrap_err();
+        let BuildError::PinnedToolchain {
+            file,
+            channel,
+            reason,
+        } = &err
+        else {
+            panic!("{err}");
+        };
+        assert_eq!(
+            file,
+            &dir.path()
+                .join("rust-toolchain.toml")
+                .canonicalize()
+                .unwrap()
+        );
+        assert_eq!(channel, "0.0.1");
+        assert!(
+            reason.contains("/nonexistent/rustc-web cannot run"),
+            "{reason}"
+        );
+        assert!(
+            reason.contains("toolchain '0.0.1-x86_64-unknown-linux-gnu' is not installed"),
+            "{reason}"
+        );
+        assert!(!reason.contains("Stack backtrace"), "{reason}");
+        assert!(!reason.contains("rustup::main"), "{reason}");
+        assert!(
+            err.to_string()
+                .contains("rustup toolchain install 0.0.1 --target wasm32-unknown-unknown"),
+            "{err}"
+        );
+        // Without the file, the same failure is the general one.
+        std::fs::remove_file(dir.path().join("rust-toolchain.toml")).unwrap();
+        assert!(matches!(
+            build_contract(dir.path(), &opts),
+            Err(BuildError::NoWasmToolchain { .. })
+        ));
     }
 
     #[test]

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use capheap_sim::limits::WASM32_MAX_PAGES;
-use capheap_sim::{BuildOptions, BuiltContract, Contract, Instance, PagePricing, Simulator};
+use capheap_sim::{
+    BuildError, BuildOptions, BuiltContract, Contract, Instance, PagePricing, Simulator,
+};
 
 use capheap_tests::{contract_dir, repo_root};
 
@@ -106,9 +108,8 @@ pub fn variant_options(name: &str) -> BuildOptions {
 }
 
 /// Builds variant `name` of `alloc-bench` (a no-op when nothing changed).
-pub fn build_variant(name: &str) -> Result<BuiltContract, String> {
+pub fn build_variant(name: &str) -> Result<BuiltContract, BuildError> {
     capheap_sim::build_contract(&contract_dir(CONTRACT), &variant_options(name))
-        .map_err(|e| e.to_string())
 }
 
 /// The `alloc-bench` feature that adds the `large_buffers_w<W>` exports.

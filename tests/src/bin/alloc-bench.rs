@@ -5,8 +5,12 @@
 //! cargo run --release -p capheap-tests --bin alloc-bench [-- --n N] [--calls N] [--out PATH | --stdout]
 //! ```
 //!
-//! Exits non-zero (after writing the page) when a workload returns a wrong
-//! checksum or traps: the numbers of a broken allocator mean nothing.
+//! The page is written only from a complete run: when a variant does not
+//! build, or a workload traps or returns a wrong checksum (the numbers of a
+//! broken allocator mean nothing), it names each failure, leaves the page as
+//! it was, and exits non-zero. `--stdout` prints the incomplete page all the
+//! same (and still exits non-zero). With no wasm32 toolchain it stops at the
+//! first build.
 
 extern crate alloc;
 
@@ -16,13 +20,13 @@ mod bench;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use bench::report::{Env, Measured, OptionResult, VariantResult, render};
+use bench::report::{Env, Measured, OptionResult, VariantResult, failures, render};
 use bench::{
     CAPHEAP_OPTIONS, Sequence, VARIANTS, WINDOWS_FEATURE, build_variant, build_windows, code_size,
     entry_fuel, function_sizes, heap_base, large_windows, locked_version, per_call,
     per_call_growth, run_workload, simulator, tool_version,
 };
-use capheap_sim::{BuildOptions, BuiltContract, Simulator};
+use capheap_sim::{BuildError, BuildOptions, BuiltContract, Simulator};
 use capheap_tests::repo_root;
 
 /// Default workload size.
@@ -77,47 +81,17 @@ fn measure(
     })
 }
 
-/// Report every wrong checksum or failed run of `m`; true if there was one.
-fn is_broken(name: &str, m: &Measured, expected: &[u32]) -> bool {
-    let mut broken = false;
-    for (i, run) in m.workloads.iter().enumerate() {
-        match run {
-            Ok(r) if r.checksum == expected[i] => {}
-            Ok(r) => {
-                broken = true;
-                eprintln!(
-                    "alloc-bench: {name} {}: checksum {:#x}, expected {:#x}",
-                    bench::workloads::WORKLOADS[i].0,
-                    r.checksum,
-                    expected[i]
-                );
-            }
-            Err(e) => {
-                broken = true;
-                eprintln!("alloc-bench: {name}: {e}");
-            }
-        }
-    }
-    for run in [&m.per_call, &m.per_call_large, &m.per_call_growth] {
-        if let Err(e) = run {
-            broken = true;
-            eprintln!("alloc-bench: {name} per-call: {e}");
-        }
-    }
-    if let Err(e) = &m.steady {
-        broken = true;
-        eprintln!("alloc-bench: {name} steady state: {e}");
-    }
-    broken
-}
-
 struct Args {
     n: u32,
     calls: u32,
     out: Option<PathBuf>,
 }
 
-fn parse_args() -> Result<Args, String> {
+/// The usage line `--help` prints.
+const USAGE: &str = "usage: alloc-bench [--n N] [--calls N] [--out PATH | --stdout]";
+
+/// The arguments, or `None` for `--help`.
+fn parse_args() -> Result<Option<Args>, String> {
     let mut args = Args {
         n: DEFAULT_N,
         calls: DEFAULT_CALLS,
@@ -135,22 +109,22 @@ fn parse_args() -> Result<Args, String> {
             }
             "--out" => args.out = Some(PathBuf::from(value("--out")?)),
             "--stdout" => args.out = None,
-            "-h" | "--help" => {
-                return Err(
-                    "usage: alloc-bench [--n N] [--calls N] [--out PATH | --stdout]".to_owned(),
-                );
-            }
+            "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument {other:?} (try --help)")),
         }
     }
-    Ok(args)
+    Ok(Some(args))
 }
 
 fn main() -> ExitCode {
     let args = match parse_args() {
-        Ok(a) => a,
+        Ok(Some(a)) => a,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
         Err(e) => {
-            eprintln!("{e}");
+            eprintln!("alloc-bench: {e}\n{USAGE}");
             return ExitCode::from(2);
         }
     };
@@ -169,13 +143,22 @@ fn main() -> ExitCode {
     let mut results = Vec::new();
     let mut routes: Vec<String> = Vec::new();
     let mut rustc = None;
-    let mut broken = false;
     for variant in VARIANTS {
         eprintln!("alloc-bench: building {}", variant.name);
         let built = match build_variant(variant.name) {
             Ok(b) => b,
+            // Every other build would fail the same way.
+            Err(e @ BuildError::NoWasmToolchain { .. }) => {
+                eprintln!("alloc-bench: {e}");
+                eprintln!("alloc-bench: nothing measured; no page written");
+                return ExitCode::FAILURE;
+            }
             Err(e) => {
-                eprintln!("alloc-bench: {} did not build:\n{e}", variant.name);
+                eprintln!(
+                    "alloc-bench: {} did not build (why: at the end)",
+                    variant.name
+                );
+                let e = format!("did not build: {e}");
                 results.push(VariantResult {
                     variant,
                     measured: Err(e.clone()),
@@ -190,9 +173,6 @@ fn main() -> ExitCode {
         }
         rustc.get_or_insert_with(|| tool_version(built.toolchain.rustc()));
         let measured = measure(&sim, &built, variant.name, variant.id, &args);
-        if let Ok(m) = &measured {
-            broken |= is_broken(variant.name, m, &expected);
-        }
         eprintln!(
             "alloc-bench: building {} with {WINDOWS_FEATURE}",
             variant.name
@@ -201,10 +181,6 @@ fn main() -> ExitCode {
             let contract = sim.load(&built.wasm).map_err(|e| e.to_string())?;
             large_windows(&contract, args.n)
         });
-        if let Err(e) = &windows {
-            broken = true;
-            eprintln!("alloc-bench: {} large windows: {e}", variant.name);
-        }
         results.push(VariantResult {
             variant,
             measured,
@@ -219,11 +195,8 @@ fn main() -> ExitCode {
     for option in CAPHEAP_OPTIONS {
         eprintln!("alloc-bench: building {}", option.name);
         let measured = build_variant(option.name)
+            .map_err(|e| format!("did not build: {e}"))
             .and_then(|built| measure(&sim, &built, option.name, capheap_id, &args));
-        match &measured {
-            Ok(m) => broken |= is_broken(option.name, m, &expected),
-            Err(e) => eprintln!("alloc-bench: {}: {e}", option.name),
-        }
         options.push(OptionResult { option, measured });
     }
 
@@ -254,7 +227,17 @@ fn main() -> ExitCode {
         steady_ops: STEADY_OPS,
     };
     let page = render(&env, &results, &options, &expected);
+    let failed = failures(&results, &options, &expected);
+    for f in &failed {
+        eprintln!("alloc-bench: {f}");
+    }
     match &args.out {
+        // An incomplete page would replace figures that were measured.
+        Some(path) if !failed.is_empty() => eprintln!(
+            "alloc-bench: {} failure(s) (above): {} left as it was (`--stdout` prints this run's page)",
+            failed.len(),
+            path.display()
+        ),
         Some(path) => {
             if let Err(e) = std::fs::write(path, &page) {
                 eprintln!("alloc-bench: writing {}: {e}", path.display());
@@ -264,9 +247,9 @@ fn main() -> ExitCode {
         }
         None => print!("{page}"),
     }
-    if broken {
-        eprintln!("alloc-bench: some runs were wrong or failed (see above)");
-        return ExitCode::FAILURE;
+    if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
-    ExitCode::SUCCESS
 }

@@ -8,31 +8,98 @@
 //! ```
 //!
 //! Every figure is deterministic (fuel, pages, bytes): a rerun with the same
-//! toolchain and lock file writes the same page.
+//! toolchain and lock file writes the same page. The page and its charts are
+//! written only from a complete run in which every call returned the same
+//! output on every allocator; otherwise it says why, leaves them as they
+//! were, and exits non-zero (`--stdout` prints the page it could make).
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use capheap_sim::Allocator;
 use capheap_sim::demo::REAL_CONTRACTS;
 use capheap_sim::report::compare::compare;
 use capheap_sim::scenario_file::ScenarioFile;
-use capheap_tests::real::build_real;
+use capheap_sim::{Allocator, BuiltContract};
+use capheap_tests::real::try_build_real;
 use capheap_tests::repo_root;
 
+/// The page and its charts (file name, SVG), and every call whose output
+/// differs between allocators; `Err` when a contract does not build or its
+/// scenario cannot run.
+type Measured = (String, Vec<(String, String)>, Vec<String>);
+
 fn main() -> ExitCode {
-    let stdout = std::env::args().any(|a| a == "--stdout");
+    let mut stdout = false;
+    for a in std::env::args().skip(1) {
+        match a.as_str() {
+            "--stdout" => stdout = true,
+            "-h" | "--help" => {
+                println!("usage: real-bench [--stdout]");
+                return ExitCode::SUCCESS;
+            }
+            other => {
+                eprintln!("real-bench: unknown argument {other:?}; usage: real-bench [--stdout]");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let (page, charts, differ) = match measure() {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("real-bench: {e}");
+            eprintln!("real-bench: nothing measured; no page written");
+            return ExitCode::FAILURE;
+        }
+    };
+    for d in &differ {
+        eprintln!("real-bench: {d}");
+    }
+    if stdout {
+        print!("{page}");
+    } else if !differ.is_empty() {
+        eprintln!(
+            "real-bench: {} call(s) differ between allocators (above): docs/src/real-contracts.md \
+             and its charts left as they were",
+            differ.len()
+        );
+    } else {
+        let out = repo_root().join("docs/src/real-contracts.md");
+        let files = std::iter::once((out, page)).chain(
+            charts
+                .into_iter()
+                .map(|(file, svg)| (repo_root().join("docs/src").join(file), svg)),
+        );
+        for (path, text) in files {
+            if let Err(e) = std::fs::write(&path, &text) {
+                eprintln!("real-bench: {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+            eprintln!("real-bench: wrote {}", path.display());
+        }
+    }
+    if differ.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Builds every real contract on each allocator, runs its scenario, and
+/// renders the page.
+fn measure() -> Result<Measured, String> {
     // Built first: the page names the compiler that built them.
-    let builds: Vec<_> = REAL_CONTRACTS
-        .iter()
-        .map(|spec| {
-            (
-                build_real(spec.name, Allocator::Default),
-                build_real(spec.name, Allocator::Capheap),
-                build_real(spec.name, Allocator::CapheapMini),
-            )
-        })
-        .collect();
+    let mut builds = Vec::new();
+    for spec in REAL_CONTRACTS {
+        let build = |allocator| {
+            try_build_real(spec.name, allocator)
+                .map_err(|e| format!("contracts/real/{} on {allocator}: {e}", spec.name))
+        };
+        builds.push((
+            build(Allocator::Default)?,
+            build(Allocator::Capheap)?,
+            build(Allocator::CapheapMini)?,
+        ));
+    }
     let mut page = String::new();
     let _ = writeln!(
         page,
@@ -56,53 +123,47 @@ fn main() -> ExitCode {
          Each is built with the compiler its crate pins, if it pins one (named in its\n\
          section), `opt-level = \"z\"`, LTO, one codegen unit, no wasm-opt.\n"
     );
-    let mut failed = false;
+    let mut differ = Vec::new();
     let mut charts = Vec::new();
     for (spec, (a, b, m)) in REAL_CONTRACTS.iter().zip(&builds) {
         let (name, what) = (spec.name, spec.what);
         let path = repo_root()
             .join("scenarios/chains")
             .join(format!("{name}.toml"));
-        let file = match ScenarioFile::load(&path) {
-            Ok(f) => f,
-            Err(e) => {
-                eprintln!("{e}");
-                return ExitCode::FAILURE;
-            }
-        };
+        let file = ScenarioFile::load(&path).map_err(|e| e.to_string())?;
         let sim = file
             .simulator_builder(&a.wasm, None)
             .build()
-            .expect("valid simulator");
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let load = |built: &BuiltContract, allocator: &str| {
+            sim.load(&built.wasm)
+                .map_err(|e| format!("{name} on {allocator}: {e}"))
+        };
         let (ca, cb, cm) = (
-            sim.load(&a.wasm).expect("loads"),
-            sim.load(&b.wasm).expect("loads"),
-            sim.load(&m.wasm).expect("loads"),
+            load(a, "default")?,
+            load(b, "capheap")?,
+            load(m, "capheap-mini")?,
         );
-        let report = match compare(
+        let report = compare(
             &file.scenario(),
             ("default", &ca, &a.wasm),
             ("capheap", &cb, &b.wasm),
-        ) {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("{name}: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
-        let mini = match compare(
+        )
+        .map_err(|e| format!("{name}: {e}"))?;
+        let mini = compare(
             &file.scenario(),
             ("default", &ca, &a.wasm),
             ("capheap-mini", &cm, &m.wasm),
-        ) {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("{name} on capheap-mini: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
-        failed |= report.calls.iter().any(|c| !c.same_output);
-        failed |= mini.calls.iter().any(|c| !c.same_output);
+        )
+        .map_err(|e| format!("{name} on capheap-mini: {e}"))?;
+        for (other, r) in [("capheap", &report), ("capheap-mini", &mini)] {
+            differ.extend(r.calls.iter().filter(|c| !c.same_output).map(|c| {
+                format!(
+                    "{name} call {} (`{}`): the output on {other} differs from the default allocator's",
+                    c.index, c.export
+                )
+            }));
+        }
         let chart = format!("real-contracts-{name}.svg");
         let _ = writeln!(
             page,
@@ -125,26 +186,5 @@ fn main() -> ExitCode {
             capheap_sim::report::compare_svg::render(&title, &report),
         ));
     }
-    if stdout {
-        print!("{page}");
-    } else {
-        let out = repo_root().join("docs/src/real-contracts.md");
-        let files = std::iter::once((out, page)).chain(
-            charts
-                .into_iter()
-                .map(|(file, svg)| (repo_root().join("docs/src").join(file), svg)),
-        );
-        for (path, text) in files {
-            if let Err(e) = std::fs::write(&path, &text) {
-                eprintln!("{}: {e}", path.display());
-                return ExitCode::FAILURE;
-            }
-            eprintln!("wrote {}", path.display());
-        }
-    }
-    if failed {
-        eprintln!("the builds disagree on some call's outcome");
-        return ExitCode::FAILURE;
-    }
-    ExitCode::SUCCESS
+    Ok((page, charts, differ))
 }
