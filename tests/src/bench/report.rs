@@ -1025,7 +1025,7 @@ fn bucket_label(lo: u32, hi: u32) -> String {
 }
 
 /// A verdict row.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Verdict {
     target: String,
     measured: String,
@@ -1033,6 +1033,85 @@ struct Verdict {
     gap: String,
     /// Why a missed target is missed, from the measurements (empty if met).
     why: String,
+}
+
+/// The general-purpose allocators the memory target compares with (the
+/// others that free are built for size: lol_alloc, wee_alloc).
+const GENERAL_PURPOSE: [&str; 3] = ["dlmalloc", "talc", "rlsf"];
+
+/// `(peer, pages)` of every peer for which `pages` has a figure.
+fn peer_pages(
+    peers: &[&VariantResult],
+    pages: impl Fn(&VariantResult) -> Option<u64>,
+) -> Vec<(&'static str, u64)> {
+    peers
+        .iter()
+        .filter_map(|p| Some((p.variant.name, pages(p)?)))
+        .collect()
+}
+
+/// The memory target: on every workload (pages grown) and at the steady
+/// state's end (pages), capheap uses no more pages than the fewest of
+/// dlmalloc, talc and rlsf, and at most one page more than any freeing peer.
+/// Each case is `(what, capheap's figure, the peers' figures)`; a case
+/// without capheap's figure or one of the three leaves the verdict
+/// unmeasured.
+fn memory_target(
+    cases: impl IntoIterator<Item = (String, Option<u64>, Vec<(&'static str, u64)>)>,
+) -> Verdict {
+    let (mut misses, mut complete) = (Vec::new(), true);
+    // capheap's largest excess over the fewest of the three, and over the
+    // fewest of any peer.
+    let (mut over_general, mut over_any) = (i64::MIN, i64::MIN);
+    for (what, capheap, peers) in cases {
+        let fewest = |among: &dyn Fn(&str) -> bool| {
+            peers
+                .iter()
+                .filter(|(p, _)| among(p))
+                .min_by_key(|(_, n)| *n)
+                .copied()
+        };
+        let general = fewest(&|p| GENERAL_PURPOSE.contains(&p));
+        let all_three = GENERAL_PURPOSE
+            .iter()
+            .all(|g| peers.iter().any(|(p, _)| p == g));
+        let (Some(c), Some((gp, g)), Some((ap, a)), true) =
+            (capheap, general, fewest(&|_| true), all_three)
+        else {
+            complete = false;
+            continue;
+        };
+        let excess = |f: u64| c as i64 - f as i64;
+        over_general = over_general.max(excess(g));
+        over_any = over_any.max(excess(a));
+        if c > g {
+            misses.push(format!("{what}: capheap {c}, {gp} {g} (+{})", c - g));
+        }
+        if c > a + 1 {
+            misses.push(format!(
+                "{what}: capheap {c}, {ap} {a} (+{}, more than 1)",
+                c - a
+            ));
+        }
+    }
+    Verdict {
+        target: "pages ≤ the fewest of the general-purpose allocators (dlmalloc, talc, rlsf), and \
+                 ≤ +1 page over any freeing peer, on every workload and at the steady state's end"
+            .to_owned(),
+        measured: if complete {
+            format!(
+                "capheap's largest excess: {} page(s) over the fewest of the three, {} over \
+                 any peer",
+                signed(over_general),
+                signed(over_any)
+            )
+        } else {
+            "not every allocator has a valid run".to_owned()
+        },
+        met: complete.then_some(misses.is_empty()),
+        gap: misses.join("; "),
+        ..Verdict::default()
+    }
 }
 
 /// Body bytes of an allocator's own functions in a build: those under its
@@ -1364,6 +1443,25 @@ fn render_targets(md: &mut String, results: &[VariantResult], expected: &[u32]) 
         gap: page_misses.join("; "),
         ..Verdict::default()
     });
+    let steady_pages = |r: &VariantResult| steady_end(r).map(u64::from);
+    verdicts.push(memory_target(
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let pages = |r: &VariantResult| good(r, i, expected).map(|run| run.pages_grown);
+                (
+                    format!("`{name}` (pages grown)"),
+                    pages(capheap),
+                    peer_pages(&peers, pages),
+                )
+            })
+            .chain(std::iter::once((
+                "steady state (pages at the end)".to_owned(),
+                steady_pages(capheap),
+                peer_pages(&peers, steady_pages),
+            ))),
+    ));
 
     // Code size.
     if let (Ok(c), Ok(b)) = (&capheap.measured, &bump.measured) {
@@ -2014,5 +2112,61 @@ mod option_tests {
             failures(&good, &[good_option, failed_option], &expected),
             ["capheap-stats not measured: did not build: no such feature"]
         );
+    }
+
+    #[test]
+    fn the_memory_target_holds_capheap_to_the_three_and_to_one_page_over_anyone() {
+        let peers = |dl: u64, talc: u64, rlsf: u64, lol: u64| {
+            vec![
+                ("dlmalloc", dl),
+                ("talc", talc),
+                ("rlsf", rlsf),
+                ("lol_alloc", lol),
+            ]
+        };
+        let case =
+            |what: &str, c: Option<u64>, p: Vec<(&'static str, u64)>| (what.to_owned(), c, p);
+        // As measured: level with the three everywhere, one page over
+        // lol_alloc at the steady state's end.
+        let v = memory_target([
+            case("`a`", Some(1), peers(1, 1, 1, 1)),
+            case("steady", Some(24), peers(24, 24, 24, 23)),
+        ]);
+        assert_eq!(v.met, Some(true), "{v:?}");
+        assert_eq!(
+            v.measured,
+            "capheap's largest excess: +0 page(s) over the fewest of the three, +1 over any peer"
+        );
+        assert_eq!(v.gap, "");
+        // Fewer than all of them: a negative excess.
+        let v = memory_target([case("`a`", Some(3), peers(5, 6, 6, 5))]);
+        assert_eq!(v.met, Some(true));
+        assert!(
+            v.measured
+                .contains("-2 page(s) over the fewest of the three, -2 over"),
+            "{v:?}"
+        );
+        // One page over the fewest of the three is a miss, even where it is
+        // within a page of everyone.
+        let v = memory_target([
+            case("`a`", Some(1), peers(1, 1, 1, 1)),
+            case("`b`", Some(7), peers(8, 6, 9, 6)),
+        ]);
+        assert_eq!(v.met, Some(false));
+        assert_eq!(v.gap, "`b`: capheap 7, talc 6 (+1)");
+        // Two pages over a peer outside the three is a miss too.
+        let v = memory_target([case("steady", Some(25), peers(25, 26, 25, 23))]);
+        assert_eq!(v.met, Some(false));
+        assert_eq!(v.gap, "steady: capheap 25, lol_alloc 23 (+2, more than 1)");
+        // Without capheap's figure or one of the three: not measured.
+        let mut no_rlsf = peers(1, 1, 1, 1);
+        no_rlsf.retain(|(p, _)| *p != "rlsf");
+        for v in [
+            memory_target([case("`a`", Some(1), no_rlsf)]),
+            memory_target([case("`a`", None, peers(1, 1, 1, 1))]),
+        ] {
+            assert_eq!(v.met, None, "{v:?}");
+            assert_eq!(v.measured, "not every allocator has a valid run");
+        }
     }
 }
