@@ -119,8 +119,9 @@ fn measured_failures(
         Ok(m) => m,
         Err(e) => return out.push(format!("{name} not measured: {e}")),
     };
+    let names = workload_names();
     for (i, run) in m.workloads.iter().enumerate() {
-        let workload = workload_names().get(i).copied().unwrap_or("?");
+        let workload = names.get(i).copied().unwrap_or("?");
         match (run, expected.get(i)) {
             (Ok(r), Some(&want)) if r.checksum == want => {}
             (Ok(r), want) => out.push(format!(

@@ -81,6 +81,11 @@ fn measure(
     })
 }
 
+/// How a build that failed is reported in the page and the failure list.
+fn unbuilt(e: BuildError) -> String {
+    format!("did not build: {e}")
+}
+
 struct Args {
     n: u32,
     calls: u32,
@@ -158,7 +163,7 @@ fn main() -> ExitCode {
                     "alloc-bench: {} did not build (why: at the end)",
                     variant.name
                 );
-                let e = format!("did not build: {e}");
+                let e = unbuilt(e);
                 results.push(VariantResult {
                     variant,
                     measured: Err(e.clone()),
@@ -195,7 +200,7 @@ fn main() -> ExitCode {
     for option in CAPHEAP_OPTIONS {
         eprintln!("alloc-bench: building {}", option.name);
         let measured = build_variant(option.name)
-            .map_err(|e| format!("did not build: {e}"))
+            .map_err(unbuilt)
             .and_then(|built| measure(&sim, &built, option.name, capheap_id, &args));
         options.push(OptionResult { option, measured });
     }

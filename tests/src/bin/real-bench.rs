@@ -26,7 +26,7 @@ use capheap_tests::repo_root;
 /// The page and its charts (file name, SVG), and every call whose output
 /// differs between allocators; `Err` when a contract does not build or its
 /// scenario cannot run.
-type Measured = (String, Vec<(String, String)>, Vec<String>);
+type Page = (String, Vec<(String, String)>, Vec<String>);
 
 fn main() -> ExitCode {
     let mut stdout = false;
@@ -86,7 +86,7 @@ fn main() -> ExitCode {
 
 /// Builds every real contract on each allocator, runs its scenario, and
 /// renders the page.
-fn measure() -> Result<Measured, String> {
+fn measure() -> Result<Page, String> {
     // Built first: the page names the compiler that built them.
     let mut builds = Vec::new();
     for spec in REAL_CONTRACTS {
