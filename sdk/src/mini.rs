@@ -22,7 +22,10 @@
 //!   [`RESET_MIN`](crate::layout::RESET_MIN) bytes, the heap resets in O(1):
 //!   the class lists are cleared and the top returns to the start.
 //! * `realloc` resizes in place at the top (growing exactly the missing
-//!   pages), shrinks in place anywhere, and otherwise moves.
+//!   pages), shrinks in place anywhere, and otherwise moves. With
+//!   [`Config::realloc_in_place`]`(false)` every realloc moves and the
+//!   in-place code is not linked: the smallest configuration of capheap
+//!   (the book's benchmark page measures what it saves).
 //! * Growth, caps, pricing, the budget and the gas hook are [`Heap`]'s:
 //!   [`crate::GrowthMeter::grow`] with the same [`Config`].
 //!

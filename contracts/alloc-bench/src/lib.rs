@@ -68,7 +68,10 @@ static ALLOC: capheap::Heap = capheap::Heap::new(CAPHEAP_CONFIG);
 
 #[cfg(feature = "capheap-mini")]
 #[global_allocator]
-static ALLOC: capheap::mini::MiniHeap = capheap::mini::MiniHeap::new(capheap::Config::DEFAULT);
+static ALLOC: capheap::mini::MiniHeap = capheap::mini::MiniHeap::new(
+    // `capheap-mini-moving`: the smallest configuration (every realloc moves).
+    capheap::Config::DEFAULT.realloc_in_place(!cfg!(feature = "capheap-mini-moving")),
+);
 
 /// capheap's configuration: the default, or one option turned on by a
 /// `capheap-*` feature (see `Cargo.toml`), for the benchmark page's table of

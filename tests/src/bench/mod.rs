@@ -47,11 +47,14 @@ pub const VARIANTS: [Variant; 8] = [
 ];
 
 /// A capheap configuration with one option turned on, built as
-/// `alloc-bench`'s `name` feature and measured against the default one.
+/// `alloc-bench`'s `name` feature and measured against the default
+/// configuration of the same heap (`base`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CapheapOption {
     /// The `alloc-bench` feature (and build directory) of this configuration.
     pub name: &'static str,
+    /// The variant it changes one option of: `capheap` or `capheap-mini`.
+    pub base: &'static str,
     /// How a contract turns it on.
     pub how: &'static str,
     /// What it buys.
@@ -59,31 +62,42 @@ pub struct CapheapOption {
 }
 
 /// The options of the "what each option costs" table, in report order.
-pub const CAPHEAP_OPTIONS: [CapheapOption; 5] = [
+pub const CAPHEAP_OPTIONS: [CapheapOption; 6] = [
     CapheapOption {
         name: "capheap-stats",
+        base: "capheap",
         how: "`Config::detailed_stats(true)`",
         what: "allocation, free and realloc counts, peak live bytes, rounding waste",
     },
     CapheapOption {
         name: "capheap-caps",
+        base: "capheap",
         how: "`Config::max_memory_pages(1024).max_heap_bytes(48 << 20)`",
         what: "both hard caps (not reached by these workloads)",
     },
     CapheapOption {
         name: "capheap-metered",
+        base: "capheap",
         how: "`Config::pricing(PagePricing::STYLUS).growth_budget(1 << 40).host_gas_hook()`",
         what: "Stylus growth pricing, a growth budget and the host gas hook",
     },
     CapheapOption {
         name: "capheap-debug",
+        base: "capheap",
         how: "cargo feature `debug-checks`",
         what: "invalid-free detection (layout, double free, foreign pointer) and poisoning of freed memory",
     },
     CapheapOption {
         name: "capheap-moving",
+        base: "capheap",
         how: "`Config::realloc_in_place(false)`",
         what: "every realloc allocates, copies and frees; the in-place code is not linked",
+    },
+    CapheapOption {
+        name: "capheap-mini-moving",
+        base: "capheap-mini",
+        how: "`MiniHeap::new(Config::DEFAULT.realloc_in_place(false))`",
+        what: "`MiniHeap`'s smallest configuration: every realloc moves; the in-place code is not linked",
     },
 ];
 

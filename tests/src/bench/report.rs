@@ -573,7 +573,7 @@ pub fn render(
     render_growth(&mut md, results);
 
     render_steady(&mut md, env, results);
-    render_targets(&mut md, results, expected);
+    render_targets(&mut md, results, options, expected);
     md
 }
 
@@ -608,25 +608,43 @@ fn option_figures(m: &Measured) -> OptionFigures {
     }
 }
 
-/// "What each option costs": capheap's default build against one build per
-/// option, in code bytes and fuel.
+/// "What each option costs": the default build of each heap (`capheap`,
+/// `capheap-mini`) against one build per option of it, in code bytes and
+/// fuel.
 fn render_options(md: &mut String, results: &[VariantResult], options: &[OptionResult]) {
-    let Some(Ok(default)) = results
-        .iter()
-        .find(|r| r.variant.name == "capheap")
-        .map(|r| r.measured.as_ref())
-    else {
-        return;
+    /// Each heap whose options are measured: its variant, how a contract
+    /// declares its default configuration, and what that configuration is.
+    const BASES: [(&str, &str, &str); 2] = [
+        (
+            "capheap",
+            "`Config::DEFAULT`",
+            "no caps, free growth, in-place realloc, no statistics beyond live bytes and failures",
+        ),
+        (
+            "capheap-mini",
+            "`MiniHeap::new(Config::DEFAULT)`",
+            "`MiniHeap` as above: no caps, free growth, in-place realloc",
+        ),
+    ];
+    let default = |name: &str| {
+        results
+            .iter()
+            .find(|r| r.variant.name == name)
+            .and_then(|r| r.measured.as_ref().ok())
     };
+    if default("capheap").is_none() {
+        return;
+    }
     w(md, "## What each option costs");
     w(md, "");
     w(
         md,
-        "capheap's default build against builds of the same contract with one option changed (an \
+        "Each heap's default build against builds of the same contract with one option changed (an \
          `alloc-bench` feature each). With a constant `Config` in a `static` every option that is off \
          compiles away: a cap that is `None`, a pricing model that is not selected and an absent gas \
          hook generate no code. In-place realloc is on by default and is the one option whose removal \
-         takes code out (`Config::realloc_in_place(false)`: every realloc moves). Arenas \
+         takes code out (`Config::realloc_in_place(false)`: every realloc moves); with it, `MiniHeap` \
+         is capheap's smallest configuration. Arenas \
          (`capheap::arena`), pools (`capheap::pool`), the host-ABI exports (`export_host_abi!`) and the \
          stats export (`export_stats!`) are generic or opt-in and not linked unless a contract uses \
          them. Fuel and pages grown are the totals of the seven workloads above; the medians are those \
@@ -641,54 +659,59 @@ fn render_options(md: &mut String, results: &[VariantResult], options: &[OptionR
         md,
         "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     );
-    let base = option_figures(default);
     let medians = |m: Option<(u64, u64)>| match m {
         Some((a, f)) => format!("{} | {}", thousands(a), thousands(f)),
         None => "n/a | n/a".to_owned(),
     };
     let or_na = |n: Option<u64>| n.map_or("n/a".to_owned(), thousands);
-    let _ = writeln!(
-        md,
-        "| capheap | `Config::DEFAULT` | no caps, free growth, in-place realloc, no statistics beyond live bytes and failures | {} | – | {} | – | {} | – | {} |",
-        thousands(base.code as u64),
-        or_na(base.fuel),
-        or_na(base.pages),
-        medians(base.medians)
-    );
-    for o in options {
-        let lead = format!(
-            "| `{}` | {} | {} |",
-            o.option.name, o.option.how, o.option.what
-        );
-        let m = match &o.measured {
-            Ok(m) => m,
-            Err(e) => {
-                let _ = writeln!(md, "{lead} {} | | | | | | | |", cell_error(e));
-                continue;
-            }
+    for (name, how, what) in BASES {
+        let Some(default) = default(name) else {
+            continue;
         };
-        let f = option_figures(m);
-        let dfuel = match (f.fuel, base.fuel) {
-            (Some(f), Some(f0)) if f0 > 0 => format!(
-                "{} ({:+.1}%)",
-                signed(f as i64 - f0 as i64),
-                (f as f64 / f0 as f64 - 1.0) * 100.0
-            ),
-            _ => "n/a".to_owned(),
-        };
-        let dpages = match (f.pages, base.pages) {
-            (Some(p), Some(p0)) => signed(p as i64 - p0 as i64),
-            _ => "n/a".to_owned(),
-        };
+        let base = option_figures(default);
         let _ = writeln!(
             md,
-            "{lead} {} | {} | {} | {dfuel} | {} | {dpages} | {} |",
-            thousands(f.code as u64),
-            signed(f.code as i64 - base.code as i64),
-            or_na(f.fuel),
-            or_na(f.pages),
-            medians(f.medians)
+            "| {name} | {how} | {what} | {} | – | {} | – | {} | – | {} |",
+            thousands(base.code as u64),
+            or_na(base.fuel),
+            or_na(base.pages),
+            medians(base.medians)
         );
+        for o in options.iter().filter(|o| o.option.base == name) {
+            let lead = format!(
+                "| `{}` | {} | {} |",
+                o.option.name, o.option.how, o.option.what
+            );
+            let m = match &o.measured {
+                Ok(m) => m,
+                Err(e) => {
+                    let _ = writeln!(md, "{lead} {} | | | | | | | |", cell_error(e));
+                    continue;
+                }
+            };
+            let f = option_figures(m);
+            let dfuel = match (f.fuel, base.fuel) {
+                (Some(f), Some(f0)) if f0 > 0 => format!(
+                    "{} ({:+.1}%)",
+                    signed(f as i64 - f0 as i64),
+                    (f as f64 / f0 as f64 - 1.0) * 100.0
+                ),
+                _ => "n/a".to_owned(),
+            };
+            let dpages = match (f.pages, base.pages) {
+                (Some(p), Some(p0)) => signed(p as i64 - p0 as i64),
+                _ => "n/a".to_owned(),
+            };
+            let _ = writeln!(
+                md,
+                "{lead} {} | {} | {} | {dfuel} | {} | {dpages} | {} |",
+                thousands(f.code as u64),
+                signed(f.code as i64 - base.code as i64),
+                or_na(f.fuel),
+                or_na(f.pages),
+                medians(f.medians)
+            );
+        }
     }
     w(md, "");
 }
@@ -1072,13 +1095,13 @@ fn memory_target(
                 .min_by_key(|(_, n)| *n)
                 .copied()
         };
-        let general = fewest(&|p| GENERAL_PURPOSE.contains(&p));
-        let all_three = GENERAL_PURPOSE
+        // The fewest of the three, only when all three have a figure.
+        let general = GENERAL_PURPOSE
             .iter()
-            .all(|g| peers.iter().any(|(p, _)| p == g));
-        let (Some(c), Some((gp, g)), Some((ap, a)), true) =
-            (capheap, general, fewest(&|_| true), all_three)
-        else {
+            .all(|g| peers.iter().any(|(p, _)| p == g))
+            .then(|| fewest(&|p| GENERAL_PURPOSE.contains(&p)))
+            .flatten();
+        let (Some(c), Some((gp, g)), Some((ap, a))) = (capheap, general, fewest(&|_| true)) else {
             complete = false;
             continue;
         };
@@ -1228,17 +1251,27 @@ fn code_size_why(ours: &str, o: &Measured, peer: &str, m: &Measured, bump: &Meas
             thousands(bytes as u64)
         );
     }
-    why.push_str(if ours == "capheap" {
-        " `Heap` is two allocators in one (headerless small-object runs on class lists, and \
+    let realloc = if ours.ends_with("-moving") {
+        ""
+    } else {
+        ", in-place realloc"
+    };
+    if ours == "capheap" {
+        why.push_str(
+            " `Heap` is two allocators in one (headerless small-object runs on class lists, and \
          boundary-tagged large blocks with segregated fits), plus growth through the meter \
          with foreign-growth sealing and in-place realloc: one function per path, and a \
          constant `Config` already compiles away every option that is off (\"What each option \
-         costs\"). `MiniHeap` is the configuration for code size."
+         costs\"). `MiniHeap` is the configuration for code size.",
+        );
     } else {
-        " `MiniHeap` keeps what a chain needs and the peer does not have: caps, growth priced \
-         through the meter with a budget and a gas hook, typed failures with counters, foreign \
-         growth, in-place realloc and reset when empty."
-    });
+        let _ = write!(
+            why,
+            " `MiniHeap` keeps what a chain needs and the peer does not have: caps, growth priced \
+             through the meter with a budget and a gas hook, typed failures with counters, foreign \
+             growth{realloc} and reset when empty."
+        );
+    }
     why
 }
 
@@ -1247,7 +1280,12 @@ fn medians(pc: &PerCall) -> (u64, u64) {
     (Stats::of(&pc.alloc).median, Stats::of(&pc.free).median)
 }
 
-fn render_targets(md: &mut String, results: &[VariantResult], expected: &[u32]) {
+fn render_targets(
+    md: &mut String,
+    results: &[VariantResult],
+    options: &[OptionResult],
+    expected: &[u32],
+) {
     let names = workload_names();
     let _ = writeln!(md, "## capheap against its targets");
     let _ = writeln!(md);
@@ -1470,8 +1508,6 @@ fn render_targets(md: &mut String, results: &[VariantResult], expected: &[u32]) 
             let r = results.iter().find(|r| r.variant.name == name)?;
             r.measured.as_ref().ok()
         };
-        // The code-section delta over bump of a build.
-        let code_delta = |name: &str| Some(measured(name)?.size.code as i64 - b.size.code as i64);
         type Measure = fn(&CodeSize) -> usize;
         let measures: [(&str, Measure); 2] = [(".wasm", |s| s.total), ("code section", |s| s.code)];
         for (what, size) in measures {
@@ -1507,16 +1543,35 @@ fn render_targets(md: &mut String, results: &[VariantResult], expected: &[u32]) 
                 },
             });
         }
-        for (ours, what, peer) in [
-            ("capheap", "default `Heap`", "talc"),
-            ("capheap-mini", "minimal `MiniHeap`", "lol_alloc"),
-        ] {
-            let (Some(d), Some(p)) = (code_delta(ours), code_delta(peer)) else {
+        // The smallest measured configuration of `MiniHeap`: its default or
+        // one of its options ("What each option costs").
+        let mini = std::iter::once(("capheap-mini", measured("capheap-mini")))
+            .chain(
+                options
+                    .iter()
+                    .filter(|o| o.option.base == "capheap-mini")
+                    .map(|o| (o.option.name, o.measured.as_ref().ok())),
+            )
+            .filter_map(|(name, m)| Some((name, m?)))
+            .min_by_key(|(_, m)| m.size.code);
+        let ours = [
+            (
+                "default `Heap`",
+                measured("capheap").map(|m| ("capheap", m)),
+                "talc",
+            ),
+            ("smallest `MiniHeap` configuration", mini, "lol_alloc"),
+        ];
+        for (what, ours, peer) in ours {
+            let (Some((ours, o)), Some(m)) = (ours, measured(peer)) else {
                 continue;
             };
-            let why = match (measured(ours), measured(peer)) {
-                (Some(o), Some(m)) if d > p => code_size_why(ours, o, peer, m, b),
-                _ => String::new(),
+            let d = o.size.code as i64 - b.size.code as i64;
+            let p = m.size.code as i64 - b.size.code as i64;
+            let why = if d > p {
+                code_size_why(ours, o, peer, m, b)
+            } else {
+                String::new()
             };
             verdicts.push(Verdict {
                 target: format!("code section of the {what} ≤ {peer}'s (over bump)"),
@@ -1975,7 +2030,7 @@ mod option_tests {
             },
         ];
         let mut md = String::new();
-        render_targets(&mut md, &results, &vec![0; names.len()]);
+        render_targets(&mut md, &results, &[], &vec![0; names.len()]);
         let why = md
             .split_once("### Why the missed targets are missed\n\n")
             .unwrap_or_else(|| panic!("no why section in\n{md}"))
@@ -2014,6 +2069,60 @@ mod option_tests {
     }
 
     #[test]
+    fn the_minimal_heap_target_judges_its_smallest_measured_configuration() {
+        use super::super::{CAPHEAP_OPTIONS, VARIANTS};
+        let variant = |name: &str| *VARIANTS.iter().find(|v| v.name == name).unwrap();
+        let n = workload_names().len();
+        let ok = |name: &str, code: usize| VariantResult {
+            variant: variant(name),
+            measured: Ok(measured(code, &vec![Some(1_000); n], 44, 50)),
+            windows: Err("not run".to_owned()),
+        };
+        let results = [
+            ok("bump", 10_000),
+            ok("capheap", 15_000),
+            ok("capheap-mini", 12_000),
+            ok("lol_alloc", 11_000),
+        ];
+        let moving = *CAPHEAP_OPTIONS
+            .iter()
+            .find(|o| o.base == "capheap-mini")
+            .unwrap();
+        let row = |options: &[OptionResult]| {
+            let mut md = String::new();
+            render_targets(&mut md, &results, options, &vec![0; n]);
+            md.lines()
+                .find(|l| l.contains("smallest `MiniHeap` configuration"))
+                .unwrap_or_else(|| panic!("no MiniHeap row in\n{md}"))
+                .to_owned()
+        };
+        let option = |code: Option<usize>| OptionResult {
+            option: moving,
+            measured: code
+                .map(|c| measured(c, &vec![Some(1_000); n], 44, 50))
+                .ok_or_else(|| "error: could not compile".to_owned()),
+        };
+        // The option is smaller: it is the one judged (+1,500 against +1,000).
+        let smaller = row(&[option(Some(11_500))]);
+        assert!(
+            smaller.contains(
+                "| capheap-mini-moving +1,500, lol_alloc +1,000 | **no** | over by 500 bytes |"
+            ),
+            "{smaller}"
+        );
+        // Not smaller, or not built: the default configuration is judged.
+        for options in [vec![option(Some(12_100))], vec![option(None)], vec![]] {
+            let default = row(&options);
+            assert!(
+                default.contains(
+                    "| capheap-mini +2,000, lol_alloc +1,000 | **no** | over by 1,000 bytes |"
+                ),
+                "{default}"
+            );
+        }
+    }
+
+    #[test]
     fn a_peer_s_own_bytes_are_its_crate_s_functions_and_entry_points() {
         let mut m = measured(0, &[], 0, 0);
         m.functions = [
@@ -2029,6 +2138,52 @@ mod option_tests {
         .into();
         assert_eq!(own_bytes(&m, "talc"), 877 + 100 + 129);
         assert_eq!(own_bytes(&m, "capheap"), 7 + 129);
+    }
+
+    #[test]
+    fn a_minimal_heap_option_is_measured_against_the_minimal_heap() {
+        use super::super::{CAPHEAP_OPTIONS, VARIANTS};
+        let variant = |name: &str| *VARIANTS.iter().find(|v| v.name == name).unwrap();
+        let result = |name: &str, code: usize, fuel: u64| VariantResult {
+            variant: variant(name),
+            measured: Ok(measured(code, &[Some(fuel)], 42, 64)),
+            windows: Err("not run".to_owned()),
+        };
+        let results = [
+            result("capheap", 20_000, 1_000),
+            result("capheap-mini", 17_000, 1_200),
+        ];
+        let moving = *CAPHEAP_OPTIONS
+            .iter()
+            .find(|o| o.name == "capheap-mini-moving")
+            .unwrap();
+        let options = [OptionResult {
+            option: moving,
+            measured: Ok(measured(16_800, &[Some(1_260)], 42, 64)),
+        }];
+        let mut md = String::new();
+        render_options(&mut md, &results, &options);
+        // The rows after the header and the rule.
+        let rows: Vec<&str> = md.lines().filter(|l| l.starts_with("| ")).skip(1).collect();
+        assert!(rows[1].starts_with("| capheap | "), "{md}");
+        assert!(rows[2].starts_with("| capheap-mini | "), "{md}");
+        assert!(
+            rows[2].ends_with("| 17,000 | – | 1,200 | – | 0 | – | 42 | 64 |"),
+            "{}",
+            rows[2]
+        );
+        // Against `capheap-mini` (17,000 bytes, 1,200 fuel), not `capheap`.
+        assert!(rows[3].starts_with("| `capheap-mini-moving` | "), "{md}");
+        assert!(
+            rows[3].ends_with("| 16,800 | -200 | 1,260 | +60 (+5.0%) | 0 | +0 | 42 | 64 |"),
+            "{}",
+            rows[3]
+        );
+        assert_eq!(
+            rows.len(),
+            4,
+            "header, default, mini default, its option: {md}"
+        );
     }
 
     #[test]

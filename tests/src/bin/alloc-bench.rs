@@ -192,16 +192,17 @@ fn main() -> ExitCode {
             windows,
         });
     }
-    let capheap_id = VARIANTS
-        .iter()
-        .find(|v| v.name == "capheap")
-        .map_or(0, |v| v.id);
     let mut options = Vec::new();
     for option in CAPHEAP_OPTIONS {
+        // An option's build reports the allocator it changes an option of.
+        let base_id = VARIANTS
+            .iter()
+            .find(|v| v.name == option.base)
+            .map_or(0, |v| v.id);
         eprintln!("alloc-bench: building {}", option.name);
         let measured = build_variant(option.name)
             .map_err(unbuilt)
-            .and_then(|built| measure(&sim, &built, option.name, capheap_id, &args));
+            .and_then(|built| measure(&sim, &built, option.name, base_id, &args));
         options.push(OptionResult { option, measured });
     }
 

@@ -121,7 +121,12 @@ fn measure() -> Result<Page, String> {
          gas a byte of code deposit); wasmd charges 3 SDK gas a byte of the module to\n\
          compile a CosmWasm contract (which it takes gzipped, up to 800 KiB unpacked).\n\
          Each is built with the compiler its crate pins, if it pins one (named in its\n\
-         section), `opt-level = \"z\"`, LTO, one codegen unit, no wasm-opt.\n"
+         section), `opt-level = \"z\"`, LTO, one codegen unit, no wasm-opt.\n\n\
+         Every figure is deterministic (fuel, pages, bytes): a rerun with the same\n\
+         toolchain and lock file writes this page byte for byte. The page and its\n\
+         charts are written only from a complete run in which every call returned\n\
+         the same output on every allocator; otherwise the command names what\n\
+         failed, leaves them as they were and exits non-zero.\n"
     );
     let mut differ = Vec::new();
     let mut charts = Vec::new();
