@@ -96,7 +96,7 @@ pub const CAPHEAP_OPTIONS: [CapheapOption; 6] = [
     CapheapOption {
         name: "capheap-mini-moving",
         base: "capheap-mini",
-        how: "`MiniHeap::new(Config::DEFAULT.realloc_in_place(false))`",
+        how: "`MiniHeap` with `Config::realloc_in_place(false)`",
         what: "`MiniHeap`'s smallest configuration: every realloc moves; the in-place code is not linked",
     },
 ];
