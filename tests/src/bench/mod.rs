@@ -46,6 +46,11 @@ pub const VARIANTS: [Variant; 8] = [
     variant("wee_alloc", 7, true),
 ];
 
+/// The variant of [`VARIANTS`] called `name`.
+pub fn variant_named(name: &str) -> Option<Variant> {
+    VARIANTS.iter().find(|v| v.name == name).copied()
+}
+
 /// A capheap configuration with one option turned on, built as
 /// `alloc-bench`'s `name` feature and measured against the default
 /// configuration of the same heap (`base`).

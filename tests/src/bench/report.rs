@@ -577,6 +577,14 @@ pub fn render(
     md
 }
 
+/// The measurements of variant `name`, if it was built and measured.
+fn measured_of<'a>(results: &'a [VariantResult], name: &str) -> Option<&'a Measured> {
+    results
+        .iter()
+        .find(|r| r.variant.name == name)
+        .and_then(|r| r.measured.as_ref().ok())
+}
+
 /// A measured build's figures for the options table.
 struct OptionFigures {
     /// Code section bytes.
@@ -626,12 +634,7 @@ fn render_options(md: &mut String, results: &[VariantResult], options: &[OptionR
             "`MiniHeap` as above: no caps, free growth, in-place realloc",
         ),
     ];
-    let default = |name: &str| {
-        results
-            .iter()
-            .find(|r| r.variant.name == name)
-            .and_then(|r| r.measured.as_ref().ok())
-    };
+    let default = |name| measured_of(results, name);
     if default("capheap").is_none() {
         return;
     }
@@ -1504,10 +1507,7 @@ fn render_targets(
 
     // Code size.
     if let (Ok(c), Ok(b)) = (&capheap.measured, &bump.measured) {
-        let measured = |name: &str| {
-            let r = results.iter().find(|r| r.variant.name == name)?;
-            r.measured.as_ref().ok()
-        };
+        let measured = |name| measured_of(results, name);
         type Measure = fn(&CodeSize) -> usize;
         let measures: [(&str, Measure); 2] = [(".wasm", |s| s.total), ("code section", |s| s.code)];
         for (what, size) in measures {
@@ -1679,12 +1679,7 @@ fn render_targets(
 /// capheap: the bytes of its functions, grouped by module, and the rest
 /// (workload and library code that LTO inlined or laid out differently).
 fn where_capheap_code_goes(md: &mut String, results: &[VariantResult]) {
-    let measured = |name: &str| {
-        results
-            .iter()
-            .find(|r| r.variant.name == name)
-            .and_then(|r| r.measured.as_ref().ok())
-    };
+    let measured = |name| measured_of(results, name);
     let (Some(capheap), Some(bump)) = (measured("capheap"), measured("bump")) else {
         return;
     };
@@ -2070,11 +2065,10 @@ mod option_tests {
 
     #[test]
     fn the_minimal_heap_target_judges_its_smallest_measured_configuration() {
-        use super::super::{CAPHEAP_OPTIONS, VARIANTS};
-        let variant = |name: &str| *VARIANTS.iter().find(|v| v.name == name).unwrap();
+        use super::super::CAPHEAP_OPTIONS;
         let n = workload_names().len();
         let ok = |name: &str, code: usize| VariantResult {
-            variant: variant(name),
+            variant: super::super::variant_named(name).unwrap(),
             measured: Ok(measured(code, &vec![Some(1_000); n], 44, 50)),
             windows: Err("not run".to_owned()),
         };
@@ -2142,10 +2136,9 @@ mod option_tests {
 
     #[test]
     fn a_minimal_heap_option_is_measured_against_the_minimal_heap() {
-        use super::super::{CAPHEAP_OPTIONS, VARIANTS};
-        let variant = |name: &str| *VARIANTS.iter().find(|v| v.name == name).unwrap();
+        use super::super::CAPHEAP_OPTIONS;
         let result = |name: &str, code: usize, fuel: u64| VariantResult {
-            variant: variant(name),
+            variant: super::super::variant_named(name).unwrap(),
             measured: Ok(measured(code, &[Some(fuel)], 42, 64)),
             windows: Err("not run".to_owned()),
         };

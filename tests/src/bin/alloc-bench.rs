@@ -24,7 +24,7 @@ use bench::report::{Env, Measured, OptionResult, VariantResult, failures, render
 use bench::{
     CAPHEAP_OPTIONS, Sequence, VARIANTS, WINDOWS_FEATURE, build_variant, build_windows, code_size,
     entry_fuel, function_sizes, heap_base, large_windows, locked_version, per_call,
-    per_call_growth, run_workload, simulator, tool_version,
+    per_call_growth, run_workload, simulator, tool_version, variant_named,
 };
 use capheap_sim::{BuildError, BuildOptions, BuiltContract, Simulator};
 use capheap_tests::repo_root;
@@ -195,10 +195,7 @@ fn main() -> ExitCode {
     let mut options = Vec::new();
     for option in CAPHEAP_OPTIONS {
         // An option's build reports the allocator it changes an option of.
-        let base_id = VARIANTS
-            .iter()
-            .find(|v| v.name == option.base)
-            .map_or(0, |v| v.id);
+        let base_id = variant_named(option.base).map_or(0, |v| v.id);
         eprintln!("alloc-bench: building {}", option.name);
         let measured = build_variant(option.name)
             .map_err(unbuilt)
