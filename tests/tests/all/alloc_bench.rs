@@ -91,6 +91,9 @@ fn workloads_compute_the_host_checksums_under_capheap_and_bump() {
             .unwrap()
             .returned;
         assert_eq!(reported, Some(id), "{variant}: wrong allocator linked");
+        if variant != "bump" {
+            assert_realloc_at_top(&contract, variant, variant == "capheap");
+        }
         for n in [0u32, 1, n] {
             for (name, workload) in workloads::WORKLOADS {
                 let expected = workload(n);
@@ -113,4 +116,34 @@ fn workloads_compute_the_host_checksums_under_capheap_and_bump() {
             }
         }
     }
+}
+
+/// The first block of a fresh instance lies at the heap's top: growing it
+/// from 1,024 to 2,048 bytes stays in place when in-place realloc is on
+/// (`Heap`'s default) and moves when it is off (`capheap-mini-moving`,
+/// `Config::realloc_in_place(false)`): the feature did what it says, which
+/// the allocator id alone cannot show.
+fn assert_realloc_at_top(contract: &Contract, variant: &str, in_place: bool) {
+    let mut instance = contract.instantiate().unwrap();
+    let p = instance
+        .call("one_alloc", &1024u32.to_le_bytes())
+        .unwrap()
+        .returned
+        .unwrap();
+    assert_ne!(p, 0, "{variant}: one_alloc(1024) failed");
+    let args: Vec<u8> = [p as u32, 1024, 2048]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    let q = instance
+        .call("one_realloc", &args)
+        .unwrap()
+        .returned
+        .unwrap();
+    assert_ne!(q, 0, "{variant}: one_realloc to 2048 failed");
+    assert_eq!(
+        q == p,
+        in_place,
+        "{variant}: realloc of the top block from {p:#x} returned {q:#x}"
+    );
 }
