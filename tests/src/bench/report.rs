@@ -1254,11 +1254,6 @@ fn code_size_why(ours: &str, o: &Measured, peer: &str, m: &Measured, bump: &Meas
             thousands(bytes as u64)
         );
     }
-    let realloc = if ours.ends_with("-moving") {
-        ""
-    } else {
-        ", in-place realloc"
-    };
     if ours == "capheap" {
         why.push_str(
             " `Heap` is two allocators in one (headerless small-object runs on class lists, and \
@@ -1268,6 +1263,12 @@ fn code_size_why(ours: &str, o: &Measured, peer: &str, m: &Measured, bump: &Meas
          costs\"). `MiniHeap` is the configuration for code size.",
         );
     } else {
+        // A `-moving` configuration has no in-place realloc to claim.
+        let realloc = if ours.ends_with("-moving") {
+            ""
+        } else {
+            ", in-place realloc"
+        };
         let _ = write!(
             why,
             " `MiniHeap` keeps what a chain needs and the peer does not have: caps, growth priced \
