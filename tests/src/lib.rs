@@ -20,6 +20,16 @@ pub fn contract_dir(name: &str) -> PathBuf {
     repo_root().join("contracts").join(name)
 }
 
+/// The input of an export taking `u32` arguments: each argument's 4
+/// little-endian bytes, in order (the layout the workspace's contracts read).
+///
+/// ```
+/// assert_eq!(capheap_tests::u32_args(&[1, 0x0302]), [1, 0, 0, 0, 2, 3, 0, 0]);
+/// ```
+pub fn u32_args(args: &[u32]) -> Vec<u8> {
+    args.iter().flat_map(|a| a.to_le_bytes()).collect()
+}
+
 /// Builds `contracts/<name>` to wasm32 into the shared contracts target
 /// directory (a second build is a no-op), panicking with the pipeline's error.
 pub fn build(name: &str) -> BuiltContract {

@@ -14,7 +14,7 @@ use capheap_sim::{
     BuildError, BuildOptions, BuiltContract, Contract, Instance, PagePricing, Simulator,
 };
 
-use capheap_tests::{contract_dir, repo_root};
+use capheap_tests::{contract_dir, repo_root, u32_args};
 
 /// The contract every variant is built from.
 pub const CONTRACT: &str = "alloc-bench";
@@ -190,25 +190,6 @@ pub fn simulator() -> Result<Simulator, String> {
         .map_err(|e| e.to_string())
 }
 
-/// The 4-byte little-endian input of a one-argument export.
-pub fn arg(n: u32) -> Vec<u8> {
-    n.to_le_bytes().to_vec()
-}
-
-/// The 8-byte little-endian input of a two-argument export.
-pub fn args2(a: u32, b: u32) -> Vec<u8> {
-    let mut v = a.to_le_bytes().to_vec();
-    v.extend_from_slice(&b.to_le_bytes());
-    v
-}
-
-/// The 12-byte little-endian input of a three-argument export.
-pub fn args3(a: u32, b: u32, c: u32) -> Vec<u8> {
-    let mut v = args2(a, b);
-    v.extend_from_slice(&c.to_le_bytes());
-    v
-}
-
 /// One workload run on a fresh instance.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WorkloadRun {
@@ -224,7 +205,7 @@ pub struct WorkloadRun {
 pub fn run_workload(contract: &Contract, export: &str, n: u32) -> Result<WorkloadRun, String> {
     let mut instance = contract.instantiate().map_err(|e| e.to_string())?;
     let out = instance
-        .call(export, &arg(n))
+        .call(export, &u32_args(&[n]))
         .map_err(|e| format!("{export}({n}): {e}"))?;
     Ok(WorkloadRun {
         fuel: out.fuel.total,
@@ -275,7 +256,7 @@ pub fn steady(contract: &Contract, calls: u32, ops: u32) -> Result<SteadyRun, St
     };
     for call in 0..calls {
         let out = instance
-            .call("random_steady", &arg(ops))
+            .call("random_steady", &u32_args(&[ops]))
             .map_err(|e| format!("random_steady call {call}: {e}"))?;
         let peak = out.returned.unwrap_or(-1) as u32;
         host.run(ops);
@@ -361,8 +342,8 @@ pub fn per_call(contract: &Contract, seq: Sequence) -> Result<PerCall, String> {
             .map_err(|e| format!("{export}: {e}"))
     };
     // The same exports with size 0 / a null pointer skip the allocator.
-    let base_alloc = call(&mut inst, "one_alloc", &arg(0))?.fuel.total;
-    let base_free = call(&mut inst, "one_free", &args2(0, 64))?.fuel.total;
+    let base_alloc = call(&mut inst, "one_alloc", &u32_args(&[0]))?.fuel.total;
+    let base_free = call(&mut inst, "one_free", &u32_args(&[0, 64]))?.fuel.total;
     let mut out = PerCall {
         baseline: (base_alloc, base_free),
         ..PerCall::default()
@@ -370,7 +351,7 @@ pub fn per_call(contract: &Contract, seq: Sequence) -> Result<PerCall, String> {
     let mut rng = workloads::Rng::new(0x5EED_CA11);
     let mut live: Vec<Option<(u32, u32)>> = vec![None; seq.window.max(1) as usize];
     let free = |inst: &mut Instance, out: &mut PerCall, (ptr, size): (u32, u32)| {
-        let o = call(inst, "one_free", &args2(ptr, size))?;
+        let o = call(inst, "one_free", &u32_args(&[ptr, size]))?;
         out.free.push(o.fuel.total.saturating_sub(base_free));
         Ok::<(), String>(())
     };
@@ -380,7 +361,7 @@ pub fn per_call(contract: &Contract, seq: Sequence) -> Result<PerCall, String> {
         if let Some(block) = live[slot].take() {
             free(&mut inst, &mut out, block)?;
         }
-        let o = call(&mut inst, "one_alloc", &arg(size))?;
+        let o = call(&mut inst, "one_alloc", &u32_args(&[size]))?;
         let ptr = o.returned.unwrap_or(0) as u32;
         if ptr == 0 || !ptr.is_multiple_of(8) {
             return Err(format!("one_alloc({size}) returned {ptr:#x}"));
@@ -417,9 +398,9 @@ pub fn per_call_growth(contract: &Contract, rounds: u32) -> Result<PerCall, Stri
             .map(|o| o.fuel.total)
             .map_err(|e| format!("{export}: {e}"))
     };
-    let base_alloc = base(&mut inst, "one_alloc", &arg(0))?;
-    let base_free = base(&mut inst, "one_free", &args2(0, 16))?;
-    let base_realloc = base(&mut inst, "one_realloc", &args3(0, 16, 32))?;
+    let base_alloc = base(&mut inst, "one_alloc", &u32_args(&[0]))?;
+    let base_free = base(&mut inst, "one_free", &u32_args(&[0, 16]))?;
+    let base_realloc = base(&mut inst, "one_realloc", &u32_args(&[0, 16, 32]))?;
     let mut g = Growth {
         inst,
         out: PerCall {
@@ -450,7 +431,7 @@ pub fn per_call_growth(contract: &Contract, rounds: u32) -> Result<PerCall, Stri
         }
         let o = g
             .inst
-            .call("one_free", &args2(p, cap * 4))
+            .call("one_free", &u32_args(&[p, cap * 4]))
             .map_err(|e| format!("one_free: {e}"))?;
         g.out.free.push(o.fuel.total.saturating_sub(base_free));
     }
@@ -469,7 +450,7 @@ impl Growth {
     fn alloc(&mut self, size: u32) -> Result<u32, String> {
         let o = self
             .inst
-            .call("one_alloc", &arg(size))
+            .call("one_alloc", &u32_args(&[size]))
             .map_err(|e| format!("one_alloc: {e}"))?;
         self.out
             .alloc
@@ -485,7 +466,7 @@ impl Growth {
     fn realloc(&mut self, ptr: u32, old: u32, new: u32) -> Result<u32, String> {
         let o = self
             .inst
-            .call("one_realloc", &args3(ptr, old, new))
+            .call("one_realloc", &u32_args(&[ptr, old, new]))
             .map_err(|e| format!("one_realloc: {e}"))?;
         self.out
             .realloc

@@ -10,7 +10,7 @@
 mod workloads;
 
 use capheap_sim::{BuildOptions, Contract, build_contract};
-use capheap_tests::{contract_dir, repo_root};
+use capheap_tests::{contract_dir, repo_root, u32_args};
 
 /// Builds `alloc-bench` with allocator feature `variant` only, into the same
 /// per-variant target directory the benchmark runner uses.
@@ -131,12 +131,8 @@ fn assert_realloc_at_top(contract: &Contract, variant: &str, in_place: bool) {
         .returned
         .unwrap();
     assert_ne!(p, 0, "{variant}: one_alloc(1024) failed");
-    let args: Vec<u8> = [p as u32, 1024, 2048]
-        .iter()
-        .flat_map(|v| v.to_le_bytes())
-        .collect();
     let q = instance
-        .call("one_realloc", &args)
+        .call("one_realloc", &u32_args(&[p as u32, 1024, 2048]))
         .unwrap()
         .returned
         .unwrap();
