@@ -95,6 +95,10 @@ const PAGE_COLOUR: &str = "#4c78a8";
 const LIVE_COLOUR: &str = "#e45756";
 const CAP_COLOUR: &str = "#b22222";
 const MARK_COLOUR: &str = "#f58518";
+/// A white outline painted under a label's glyphs, so that it stays
+/// readable over bars and marks.
+const HALO: &str =
+    r##"stroke="#fff" stroke-width="3" stroke-linejoin="round" paint-order="stroke""##;
 
 /// Escapes text for SVG.
 pub(crate) fn escape(text: &str) -> String {
@@ -269,24 +273,19 @@ pub fn render(t: &Timeline<'_>) -> String {
             p.pages
         );
     }
-    // The initial size, and the cap.
+    // The initial size, and the cap (their labels come last, on top).
     let y0 = y_of(t.initial_pages, lo, hi);
     let _ = writeln!(
         svg,
-        r##"<line class="initial" x1="{LEFT}" y1="{y0}" x2="{}" y2="{y0}" stroke="#555" stroke-dasharray="6 4"/><text x="{}" y="{}" font-size="10" fill="#555">initial {} pages</text>"##,
+        r##"<line class="initial" x1="{LEFT}" y1="{y0}" x2="{}" y2="{y0}" stroke="#555" stroke-dasharray="6 4"/>"##,
         WIDTH - RIGHT,
-        LEFT + 4,
-        y0.saturating_sub(4),
-        t.initial_pages
     );
-    if let Some(cap) = cap_on_chart {
-        let y = y_of(cap, lo, hi);
+    let cap_y = cap_on_chart.map(|cap| (cap, y_of(cap, lo, hi)));
+    if let Some((_, y)) = cap_y {
         let _ = writeln!(
             svg,
-            r#"<line class="cap" x1="{LEFT}" y1="{y}" x2="{}" y2="{y}" stroke="{CAP_COLOUR}" stroke-width="2" stroke-dasharray="2 3"/><text x="{}" y="{}" font-size="10" fill="{CAP_COLOUR}" text-anchor="end">cap {cap} pages</text>"#,
+            r#"<line class="cap" x1="{LEFT}" y1="{y}" x2="{}" y2="{y}" stroke="{CAP_COLOUR}" stroke-width="2" stroke-dasharray="2 3"/>"#,
             WIDTH - RIGHT,
-            WIDTH - RIGHT - 4,
-            y.saturating_sub(4)
         );
     }
     // Line: live bytes after each call.
@@ -347,6 +346,29 @@ pub fn render(t: &Timeline<'_>) -> String {
                 escape(&p.label)
             );
         }
+    }
+    // The labels of the two lines, over the bars and marks, each on a white
+    // halo so that a bar or mark under it does not hide it. Both sit at the
+    // left end, where a growing run's bars are lowest and its marks are
+    // rare; the cap's goes to the right end when the two would touch.
+    let _ = writeln!(
+        svg,
+        r##"<text class="initial-label" x="{}" y="{}" font-size="10" fill="#555" {HALO}>initial {} pages</text>"##,
+        LEFT + 4,
+        y0.saturating_sub(4),
+        t.initial_pages
+    );
+    if let Some((cap, y)) = cap_y {
+        let (x, anchor) = if y0.abs_diff(y) >= 14 {
+            (LEFT + 4, "start")
+        } else {
+            (WIDTH - RIGHT - 4, "end")
+        };
+        let _ = writeln!(
+            svg,
+            r#"<text class="cap-label" x="{x}" y="{}" font-size="10" fill="{CAP_COLOUR}" text-anchor="{anchor}" {HALO}>cap {cap} pages</text>"#,
+            y.saturating_sub(4)
+        );
     }
     // X labels: every call when they fit, else about 12 of them.
     let every = (points.len() as u64).div_ceil(12).max(1);
@@ -489,6 +511,59 @@ pub(crate) mod tests {
         assert_eq!(svg.matches(r#"class="cap""#).count(), 1);
         assert!(svg.contains("cap 24 pages"));
         assert!(svg.contains("initial 17 pages"));
+    }
+
+    /// The line of `svg` that holds `class`'s element, and its position.
+    fn line_of<'a>(svg: &'a str, class: &str) -> (usize, &'a str) {
+        let needle = format!(r#"class="{class}""#);
+        svg.lines()
+            .enumerate()
+            .find(|(_, l)| l.contains(&needle))
+            .unwrap_or_else(|| panic!("no {class} in {svg}"))
+    }
+
+    #[test]
+    fn line_labels_are_drawn_last_on_a_halo_and_apart() {
+        let pts = points();
+        let svg = render(&timeline(&pts));
+        // Drawn after every bar and mark, so nothing covers them.
+        let (last_mark, _) = line_of(&svg, "failed");
+        let (last_bar, _) = svg
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.contains(r#"class="bar""#))
+            .last()
+            .unwrap();
+        for class in ["initial-label", "cap-label"] {
+            let (at, line) = line_of(&svg, class);
+            assert!(
+                at > last_mark && at > last_bar,
+                "{class} under a mark: {svg}"
+            );
+            assert!(line.contains(HALO), "{line}");
+        }
+        // Cap 24 against 17 initial, 10 pages tall: far apart, both left.
+        assert!(
+            line_of(&svg, "cap-label")
+                .1
+                .contains(r#"text-anchor="start""#)
+        );
+        // A cap one page above the initial size on a scale of 100 pages:
+        // the two lines are 3 pixels apart, so the cap's label moves right.
+        let mut tall = points();
+        for (i, p) in (0u64..).zip(&mut tall) {
+            p.pages = 17 + 20 * i;
+        }
+        let svg = render(&Timeline {
+            cap_pages: Some(18),
+            ..timeline(&tall)
+        });
+        assert!(
+            line_of(&svg, "cap-label")
+                .1
+                .contains(r#"text-anchor="end""#),
+            "{svg}"
+        );
     }
 
     #[test]
