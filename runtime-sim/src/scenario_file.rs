@@ -80,7 +80,8 @@ pub enum ScenarioFileError {
     Syntax {
         /// The file.
         path: PathBuf,
-        /// toml's description, with line and column.
+        /// Where (`line L, column C: `, 1-based, when toml knows) and toml's
+        /// description, on one line.
         message: String,
     },
     /// A value is invalid.
@@ -797,7 +798,7 @@ impl ScenarioFile {
     pub fn parse(text: &str, path: &Path) -> Result<Self, ScenarioFileError> {
         let raw: RawScenario = toml::from_str(text).map_err(|e| ScenarioFileError::Syntax {
             path: path.to_owned(),
-            message: e.to_string().trim_end().replace('\n', " "),
+            message: syntax_message(text, &e),
         })?;
         let invalid = |message: String| ScenarioFileError::Invalid {
             path: path.to_owned(),
@@ -1015,6 +1016,22 @@ fn shown(bytes: &[u8]) -> String {
     }
 }
 
+/// toml's error on one line, prefixed with where it is: `line 2, column 1:
+/// unknown field ...` (toml's own `Display` draws the line and a caret over
+/// several lines, which a one-line error cannot hold).
+fn syntax_message(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim_end().replace('\n', " ");
+    let Some(start) = e.span().map(|s| s.start.min(text.len())) else {
+        return message;
+    };
+    // A span from toml starts on a char boundary; `get` keeps a bad one
+    // from panicking (it then reports line 1, column 1).
+    let before = text.get(..start).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    format!("line {line}, column {column}: {message}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1085,6 +1102,17 @@ mod tests {
         let err = parse("contract = \"a.wasm\"\nbogus = 1\n[[call]]\nexport = \"f\"").unwrap_err();
         assert!(matches!(err, ScenarioFileError::Syntax { .. }), "{err}");
         assert!(err.to_string().contains("bogus"), "{err}");
+        // One line, located: the unknown key starts line 2.
+        let text = err.to_string();
+        assert!(!text.contains('\n'), "{text}");
+        assert!(
+            text.contains(": line 2, column 1: unknown field `bogus`"),
+            "{text}"
+        );
+        // Columns count characters, not bytes: `x` is the 12th character
+        // of `name = "é" x` (the 13th byte).
+        let err = parse("contract = \"a.wasm\"\nname = \"é\" x").unwrap_err();
+        assert!(err.to_string().contains(": line 2, column 12: "), "{err}");
         let err = parse("[[call]]\nexport = \"f\"").unwrap_err();
         assert!(err.to_string().contains("contract"), "{err}");
     }
