@@ -36,7 +36,7 @@ use crate::pipeline::{Allocator, BuildError, BuildOptions, build_contract};
 use crate::report::compare::{Comparison, compare};
 use crate::report::compare_svg;
 use crate::report::timeline_svg::{self, Timeline, TimelinePoint};
-use crate::scenario_file::{ContractSource, ScenarioFile, ScenarioFileError};
+use crate::scenario_file::{ContractSource, ScenarioFile, ScenarioFileError, contract_path_from};
 use crate::{Contract, ReplayOptions, Scenario, ScenarioCall, SimError, Simulator, SnapshotPoint};
 
 /// A real ecosystem contract under `contracts/real/`.
@@ -326,8 +326,11 @@ pub fn check_root(root: &Path) -> DemoResult<()> {
 }
 
 /// Runs the demo in the checkout at `root`; `progress` hears of each of the
-/// [`STEPS`] steps as it starts.
-pub fn run(root: &Path, progress: &mut dyn FnMut(&str)) -> DemoResult<DemoReport> {
+/// [`STEPS`] steps as it starts. `out` is the directory the report will be
+/// written to (usually `root.join(REPORT_DIR)`): the fuzzer's shrunk
+/// reproduction names the contract relative to it, so the report does not
+/// depend on where the checkout lives.
+pub fn run(root: &Path, out: &Path, progress: &mut dyn FnMut(&str)) -> DemoResult<DemoReport> {
     check_root(root)?;
     let mut charts = Vec::new();
     let mut determinism = Vec::new();
@@ -400,7 +403,7 @@ pub fn run(root: &Path, progress: &mut dyn FnMut(&str)) -> DemoResult<DemoReport
             chart,
         });
     }
-    let leak = leak(root, progress, &mut charts)?;
+    let leak = leak(root, out, progress, &mut charts)?;
     let budget = budget(root, progress)?;
     for name in EXAMPLE_SCENARIOS {
         progress(&format!("replaying scenarios/{name}.toml"));
@@ -475,9 +478,11 @@ fn replayed(
     })
 }
 
-/// The cap run and the fuzz campaign on `contracts/leaky`.
+/// The cap run and the fuzz campaign on `contracts/leaky`; the campaign's
+/// reproduction is for `out`.
 fn leak(
     root: &Path,
+    out: &Path,
     progress: &mut dyn FnMut(&str),
     charts: &mut Vec<(String, String)>,
 ) -> DemoResult<LeakResult> {
@@ -515,7 +520,7 @@ fn leak(
         }),
     ));
     progress("leaky: fuzzing `remember` for unbounded growth");
-    let fuzz = fuzz_leaky(&dir, &wasm)?;
+    let fuzz = fuzz_leaky(&dir, out, &wasm)?;
     Ok(LeakResult {
         cap_pages: LEAKY_CAP_PAGES,
         input_bytes: LEAKY_INPUT_BYTES,
@@ -526,9 +531,9 @@ fn leak(
     })
 }
 
-/// A short fuzz campaign on `leaky::remember`, its finding shrunk and
-/// replayed.
-fn fuzz_leaky(dir: &Path, wasm: &[u8]) -> DemoResult<FuzzResult> {
+/// A short fuzz campaign on `leaky::remember` (the crate at `dir`), its
+/// finding shrunk, written as a scenario file to live in `out`, and replayed.
+fn fuzz_leaky(dir: &Path, out: &Path, wasm: &[u8]) -> DemoResult<FuzzResult> {
     // As `capheap-sim fuzz` runs it: no memory roots (growth is measured with
     // pages and live bytes), failed calls undone by the campaign.
     let contract = Simulator::builder()
@@ -567,16 +572,15 @@ fn fuzz_leaky(dir: &Path, wasm: &[u8]) -> DemoResult<FuzzResult> {
     let Some(finding) = report.findings.first() else {
         return Ok(result);
     };
-    let source = dir.canonicalize().unwrap_or_else(|_| dir.to_owned());
     let repro = repro_scenario(
         repro_file.trim_end_matches(".toml"),
-        &source.to_string_lossy(),
+        &contract_path_from(out, dir),
         contract.abi(),
         entry,
         &campaign.options().setup,
         finding,
     );
-    let file = ScenarioFile::parse(&repro, &dir.join(&repro_file))?;
+    let file = ScenarioFile::parse(&repro, &out.join(&repro_file))?;
     let rerun = contract
         .run_scenario(&file.scenario(), 0)
         .map_err(sim_err("replaying the reproduction"))?;

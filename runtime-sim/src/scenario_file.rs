@@ -55,7 +55,7 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use capheap::PagePricing;
 use serde::Deserialize;
@@ -321,6 +321,50 @@ pub struct ScenarioFile {
 /// ```
 pub fn parse_pricing(spec: &str) -> Result<PagePricing, String> {
     spec.parse().map_err(|e| format!("pricing `{spec}`: {e}"))
+}
+
+/// How a scenario file in `file_dir` names `contract`: relative to
+/// `file_dir`, as scenario files resolve it, when the two share a directory
+/// below the file system's root (a report and the checkout it was made in),
+/// so that they can move together; absolute otherwise (a file in `/tmp` for
+/// a contract in a home directory). Both are resolved first (symbolic links
+/// included) where they exist, so the two sides of the path agree.
+///
+/// ```
+/// use std::path::Path;
+/// use capheap_sim::scenario_file::contract_path_from;
+///
+/// let named = contract_path_from(Path::new("/repo/target/report"), Path::new("/repo/contracts/leaky"));
+/// assert_eq!(named, "../../contracts/leaky");
+/// assert_eq!(contract_path_from(Path::new("/repo"), Path::new("/repo/a.wasm")), "a.wasm");
+/// // Nothing shared but the root: absolute.
+/// assert_eq!(contract_path_from(Path::new("/tmp/out"), Path::new("/repo/a.wasm")), "/repo/a.wasm");
+/// ```
+pub fn contract_path_from(file_dir: &Path, contract: &Path) -> String {
+    let resolve = |p: &Path| {
+        p.canonicalize()
+            .or_else(|_| std::path::absolute(p))
+            .unwrap_or_else(|_| p.to_owned())
+    };
+    let (contract, dir) = (resolve(contract), resolve(file_dir));
+    let depth = dir
+        .components()
+        .filter(|c| matches!(c, Component::Normal(_)))
+        .count();
+    match pathdiff::diff_paths(&contract, &dir) {
+        Some(rel) if rel.as_os_str().is_empty() => ".".to_owned(),
+        // Climbing out of every directory of `file_dir` reaches the root.
+        Some(rel)
+            if rel
+                .components()
+                .take_while(|c| *c == Component::ParentDir)
+                .count()
+                < depth =>
+        {
+            rel.to_string_lossy().into_owned()
+        }
+        _ => contract.to_string_lossy().into_owned(),
+    }
 }
 
 /// Whether `name` is safe as a file name and a gas-snapshot key: 1 to 100
@@ -1095,6 +1139,50 @@ mod tests {
             ContractSource::Wasm("/work/scenarios/a.wasm".into())
         );
         assert_eq!((s.replays, s.pricing, s.calls[0].repeat), (3, None, 1));
+    }
+
+    #[test]
+    fn contract_paths_are_named_from_the_files_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("checkout");
+        let (contract, report) = (root.join("contracts/leaky"), root.join("target/report"));
+        std::fs::create_dir_all(&contract).unwrap();
+        std::fs::create_dir_all(&report).unwrap();
+        assert_eq!(
+            contract_path_from(&report, &contract),
+            "../../contracts/leaky"
+        );
+        assert_eq!(contract_path_from(&contract, &contract), ".");
+        // Resolved through a symbolic link on one side only, the path still
+        // leads to the contract from where the file will be.
+        #[cfg(unix)]
+        {
+            let link = tmp.path().join("link");
+            std::os::unix::fs::symlink(&root, &link).unwrap();
+            let named = contract_path_from(&link.join("target/report"), &contract);
+            assert_eq!(named, "../../contracts/leaky");
+            let deep = tmp.path().join("elsewhere/a");
+            std::fs::create_dir_all(&deep).unwrap();
+            let named = contract_path_from(&deep, &link.join("contracts/leaky"));
+            assert_eq!(
+                deep.join(&named).canonicalize().ok(),
+                contract.canonicalize().ok(),
+                "{named}"
+            );
+        }
+        // A file written where it parses: the source it names is the crate.
+        let text = format!(
+            "contract = {}\n[[call]]\nexport = \"f\"\n",
+            toml::Value::String(contract_path_from(&report, &contract))
+        );
+        let file = ScenarioFile::parse(&text, &report.join("r.toml")).unwrap();
+        let ContractSource::Crate(named) = file.contract else {
+            panic!("{:?}", file.contract)
+        };
+        assert_eq!(
+            named.canonicalize().unwrap(),
+            contract.canonicalize().unwrap()
+        );
     }
 
     #[test]

@@ -88,17 +88,20 @@ pub fn run(args: DemoArgs) -> CliResult {
     let root = root(&args)?;
     let progress = bar(demo::STEPS, args.quiet || args.json);
     progress.enable_steady_tick(std::time::Duration::from_millis(200));
-    let report = demo::run(&root, &mut |step| {
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| root.join(demo::REPORT_DIR));
+    // Made first, so that the reproduction's path to its contract is
+    // computed between two directories that exist.
+    std::fs::create_dir_all(&out).map_err(|e| Failure::Error(format!("{}: {e}", out.display())))?;
+    let report = demo::run(&root, &out, &mut |step| {
         if progress.position() > 0 || !progress.message().is_empty() {
             progress.inc(1);
         }
         progress.set_message(step.to_owned());
     })?;
     progress.finish_and_clear();
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| root.join(demo::REPORT_DIR));
     let index = write(&out, &report)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use capheap_sim::fuzzing::campaign::{Campaign, FuzzOptions, repro_scenario};
 use capheap_sim::fuzzing::input::InputTemplate;
-use capheap_sim::scenario_file::{ContractSource, ScenarioFile};
+use capheap_sim::scenario_file::{ContractSource, ScenarioFile, contract_path_from};
 use clap::Args;
 
 use super::load::build;
@@ -177,7 +177,7 @@ pub fn run(args: FuzzArgs) -> CliResult {
         let path = out_dir.join(format!("{file_name}.toml"));
         let text = repro_scenario(
             &file_name,
-            &source.to_string_lossy(),
+            &contract_path_from(&out_dir, &source),
             abi,
             &entry,
             &campaign.options().setup,

@@ -36,7 +36,8 @@ pub(crate) fn command_run() -> &'static str {
 
 fn run_demo() -> DemoReport {
     let mut steps = Vec::new();
-    let report = demo::run(&repo(), &mut |s| steps.push(s.to_owned())).unwrap();
+    let out = repo().join(demo::REPORT_DIR);
+    let report = demo::run(&repo(), &out, &mut |s| steps.push(s.to_owned())).unwrap();
     assert_eq!(steps.len() as u64, demo::STEPS, "{steps:#?}");
     report
 }
@@ -103,6 +104,14 @@ fn the_demo_shows_each_promise_on_real_contracts_and_repeats_exactly() {
         fuzz.finding
     );
     assert!(fuzz.reproduced);
+    // Named from the report's directory, so the report is the same
+    // wherever the checkout lives (the replay below resolves it).
+    assert!(
+        fuzz.repro
+            .contains("\ncontract = \"../../contracts/leaky\"\n"),
+        "{}",
+        fuzz.repro
+    );
     assert!(fuzz.repro_calls >= 2 && fuzz.repro_calls as u64 <= fuzz.calls);
     assert_eq!(
         fuzz.repro.matches("[[call]]").count(),
