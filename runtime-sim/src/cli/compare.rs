@@ -9,7 +9,7 @@ use capheap_sim::scenario_file::{ContractSource, ScenarioFile};
 use clap::Args;
 
 use super::load::build;
-use super::{CliResult, Failure, SimArgs};
+use super::{CliResult, Failure, SimArgs, path_failure};
 
 /// Arguments of `compare`.
 #[derive(Args)]
@@ -80,7 +80,7 @@ pub fn run(args: CompareArgs) -> CliResult {
             path,
             capheap_sim::report::compare_svg::render(&title, &report),
         )
-        .map_err(|e| Failure::Error(format!("{}: {e}", path.display())))?;
+        .map_err(path_failure(path))?;
         if !args.json {
             eprintln!("chart: {}", path.display());
         }

@@ -8,7 +8,7 @@ use capheap_sim::demo::{self, DemoReport};
 use clap::Args;
 
 use super::progress::bar;
-use super::{CliResult, Failure};
+use super::{CliResult, Failure, path_failure};
 
 /// Arguments of `demo`.
 #[derive(Args)]
@@ -49,13 +49,9 @@ fn root(args: &DemoArgs) -> Result<PathBuf, Failure> {
         })
 }
 
-/// Writes every file of the report into `out`; the index page's path.
+/// Writes every file of the report into `out` (which `run` made); the
+/// index page's path.
 fn write(out: &Path, report: &DemoReport) -> Result<PathBuf, Failure> {
-    let io = |path: &Path| {
-        let shown = path.display().to_string();
-        move |e: std::io::Error| Failure::Error(format!("{shown}: {e}"))
-    };
-    std::fs::create_dir_all(out).map_err(io(out))?;
     let markdown = report.to_markdown();
     let index = out.join("index.html");
     let files = [
@@ -78,7 +74,7 @@ fn write(out: &Path, report: &DemoReport) -> Result<PathBuf, Failure> {
         .iter()
         .map(|(name, svg)| (out.join(name), svg.clone()));
     for (path, text) in files.into_iter().chain(charts) {
-        std::fs::write(&path, text).map_err(io(&path))?;
+        std::fs::write(&path, text).map_err(path_failure(&path))?;
     }
     Ok(index)
 }
@@ -94,7 +90,7 @@ pub fn run(args: DemoArgs) -> CliResult {
         .unwrap_or_else(|| root.join(demo::REPORT_DIR));
     // Made first, so that the reproduction's path to its contract is
     // computed between two directories that exist.
-    std::fs::create_dir_all(&out).map_err(|e| Failure::Error(format!("{}: {e}", out.display())))?;
+    std::fs::create_dir_all(&out).map_err(path_failure(&out))?;
     let report = demo::run(&root, &out, &mut |step| {
         if progress.position() > 0 || !progress.message().is_empty() {
             progress.inc(1);

@@ -11,7 +11,7 @@ use clap::Args;
 
 use super::load::build;
 use super::progress::bar;
-use super::{CliResult, Failure, SimArgs};
+use super::{CliResult, Failure, SimArgs, path_failure};
 
 /// Arguments of `fuzz`.
 #[derive(Args)]
@@ -78,9 +78,7 @@ pub struct FuzzArgs {
 fn target(args: &FuzzArgs) -> Result<(Vec<u8>, PathBuf, String, Option<ScenarioFile>), Failure> {
     let path = &args.target;
     super::existing(std::slice::from_ref(path))?;
-    let absolute = path
-        .canonicalize()
-        .map_err(|e| Failure::Error(format!("{}: {e}", path.display())))?;
+    let absolute = path.canonicalize().map_err(path_failure(path))?;
     let stem = |p: &Path| {
         p.file_stem().map_or_else(
             || "contract".to_owned(),
@@ -170,21 +168,23 @@ pub fn run(args: FuzzArgs) -> CliResult {
         .clone()
         .unwrap_or_else(|| PathBuf::from("target/capheap-fuzz").join(&name));
     let mut written = Vec::new();
+    if !report.findings.is_empty() {
+        std::fs::create_dir_all(&out_dir).map_err(path_failure(&out_dir))?;
+    }
+    // After the directory exists, so both sides of the path resolve.
+    let contract_path = contract_path_from(&out_dir, &source);
     for (i, finding) in report.findings.iter().enumerate() {
-        std::fs::create_dir_all(&out_dir)
-            .map_err(|e| Failure::Error(format!("{}: {e}", out_dir.display())))?;
         let file_name = format!("{name}-{entry}-seed{}-{i}", report.seed);
         let path = out_dir.join(format!("{file_name}.toml"));
         let text = repro_scenario(
             &file_name,
-            &contract_path_from(&out_dir, &source),
+            &contract_path,
             abi,
             &entry,
             &campaign.options().setup,
             finding,
         );
-        std::fs::write(&path, text)
-            .map_err(|e| Failure::Error(format!("{}: {e}", path.display())))?;
+        std::fs::write(&path, text).map_err(path_failure(&path))?;
         written.push(path);
     }
     if args.json {

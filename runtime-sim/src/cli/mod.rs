@@ -88,6 +88,13 @@ impl<E: std::fmt::Display> From<E> for Failure {
 /// Command result.
 pub type CliResult = Result<(), Failure>;
 
+/// Maps an error about `path` (reading, writing, parsing it) to the failure
+/// that names the path: `.map_err(path_failure(&path))?`.
+pub fn path_failure<E: std::fmt::Display>(path: &std::path::Path) -> impl FnOnce(E) -> Failure {
+    let shown = path.display().to_string();
+    move |e| Failure::Error(format!("{shown}: {e}"))
+}
+
 /// Where scenario files name their contract relative to.
 pub fn display(path: &std::path::Path) -> String {
     path.display().to_string()
@@ -106,7 +113,7 @@ pub fn existing(paths: &[PathBuf]) -> Result<(), Failure> {
 /// Reads a `.wasm` file given on the command line.
 pub fn read_wasm(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
     capheap_sim::limits::read_capped(path, capheap_sim::limits::DEFAULT_MAX_WASM_SIZE as u64)
-        .map_err(|e| Failure::Error(format!("{}: {e}", path.display())))
+        .map_err(path_failure(path))
 }
 
 /// Runs the command line; the process exit code.

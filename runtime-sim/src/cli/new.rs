@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use capheap_sim::Abi;
 use clap::Args;
 
-use super::{CliResult, Failure};
+use super::{CliResult, Failure, path_failure};
 
 /// The repository `cargo install --git` and the book name.
 const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
@@ -36,7 +36,7 @@ pub struct NewArgs {
 pub fn run(args: NewArgs) -> CliResult {
     if args.dir.exists()
         && std::fs::read_dir(&args.dir)
-            .map_err(|e| Failure::Error(format!("{}: {e}", args.dir.display())))?
+            .map_err(path_failure(&args.dir))?
             .next()
             .is_some()
     {
@@ -80,11 +80,9 @@ pub fn run(args: NewArgs) -> CliResult {
     for (path, text) in files.iter().chain(&config) {
         let path = args.dir.join(path);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| Failure::Error(format!("{}: {e}", parent.display())))?;
+            std::fs::create_dir_all(parent).map_err(path_failure(parent))?;
         }
-        std::fs::write(&path, text)
-            .map_err(|e| Failure::Error(format!("{}: {e}", path.display())))?;
+        std::fs::write(&path, text).map_err(path_failure(&path))?;
     }
     let dir = args.dir.display();
     println!(

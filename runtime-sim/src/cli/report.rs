@@ -11,7 +11,7 @@ use capheap_sim::{CallRecord, SnapshotPoint};
 use clap::Args;
 
 use super::replay::{ScenarioReplay, outcome, replay_all, verdict};
-use super::{CliResult, Failure, SimArgs};
+use super::{CliResult, SimArgs, path_failure};
 
 /// Arguments of `report`.
 #[derive(Args)]
@@ -79,8 +79,7 @@ pub fn run(args: ReportArgs) -> CliResult {
         args.quiet || args.json,
     )?;
     if let Some(dir) = &args.svg_dir {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Failure::Error(format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(path_failure(dir))?;
         for (loaded, s) in &results {
             let path = dir.join(format!("{}.svg", s.name));
             let points = TimelinePoint::from_calls(&s.report.calls);
@@ -95,8 +94,7 @@ pub fn run(args: ReportArgs) -> CliResult {
                     .map_or(0, |c| u64::from(c.outcome.pages_before)),
                 cap_pages: Some(u64::from(loaded.simulator.limits().max_pages)),
             });
-            std::fs::write(&path, svg)
-                .map_err(|e| Failure::Error(format!("{}: {e}", path.display())))?;
+            std::fs::write(&path, svg).map_err(path_failure(&path))?;
         }
     }
     if args.json {

@@ -11,7 +11,7 @@ use capheap_sim::report::gas_snapshot::{
 use clap::Args;
 
 use super::replay::{ScenarioReplay, replay_all};
-use super::{CliResult, Failure, SimArgs};
+use super::{CliResult, Failure, SimArgs, path_failure};
 
 /// Where the snapshot lives unless `--file` says otherwise.
 const DEFAULT_FILE: &str = ".gas-snapshot";
@@ -76,8 +76,7 @@ pub fn run(args: SnapshotArgs) -> CliResult {
         return Ok(());
     }
     if args.write {
-        std::fs::write(&args.file, current.render())
-            .map_err(|e| Failure::Error(format!("{}: {e}", args.file.display())))?;
+        std::fs::write(&args.file, current.render()).map_err(path_failure(&args.file))?;
         eprintln!(
             "wrote {} entries to {}",
             current.entries.len(),
@@ -99,10 +98,9 @@ pub fn run(args: SnapshotArgs) -> CliResult {
                 }
             )));
         }
-        Err(e) => return Err(Failure::Error(format!("{}: {e}", args.file.display()))),
+        Err(e) => return Err(path_failure(&args.file)(e)),
     };
-    let stored = GasSnapshot::parse(&text)
-        .map_err(|e| Failure::Error(format!("{}: {e}", args.file.display())))?;
+    let stored = GasSnapshot::parse(&text).map_err(path_failure(&args.file))?;
     let changes = stored.diff(&current);
     if args.diff {
         for c in &changes {
